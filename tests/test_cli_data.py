@@ -1,0 +1,76 @@
+"""CLI conventions on the data commands: exact output, exit codes, formats, record."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from trustgraph import __version__
+from trustgraph.store import SqliteStore
+
+
+def test_version_and_help(run_cli) -> None:
+    assert run_cli("--version") == (0, f"trustgraph, version {__version__}\n", "")
+    code, out, _ = run_cli("-h")
+    assert code == 0 and "Exit codes: 0 ok, 1 error, 2 usage, 3 invalid data" in " ".join(out.split())
+
+
+def test_unknown_option_is_a_usage_error(run_cli) -> None:
+    code, _, err = run_cli("stats --bogus")
+    assert code == 2 and "No such option '--bogus'" in err
+
+
+def test_load_and_stats_exact_json(sample_dir: Path, run_cli) -> None:
+    code, out, err = run_cli(["load", str(sample_dir), "--format", "json"])
+    assert code == 0, err
+    loaded = json.loads(out)
+    assert loaded[0] == {"id": "organizations", "table": "organizations", "rows": 96}
+    assert {r["table"]: r["rows"] for r in loaded}["referrals"] == 200
+    code, out, _ = run_cli("stats --format json")
+    doc = json.loads(out)
+    assert doc["store"] == "sqlite trustgraph.db"  # the default file in the working directory
+    assert doc["tables"]["blacklist"] == 5
+    assert doc["listed_now"] == 4 - 1 + 0  # four listed organisations, one listing expired
+    code, out, _ = run_cli("stats --format csv")
+    assert out.splitlines()[:2] == ["table,rows", "organizations,96"]
+    code, out, _ = run_cli("stats --format ndjson")
+    assert json.loads(out.splitlines()[0]) == {"id": "organizations", "table": "organizations", "rows": 96}
+
+
+def test_store_env_variable_selects_the_file(sample_dir: Path, run_cli, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("TRUSTGRAPH_STORE", str(tmp_path / "env.db"))
+    assert run_cli(["load", str(sample_dir)])[0] == 0
+    assert SqliteStore(tmp_path / "env.db").counts()["organizations"] == 96
+
+
+def test_record_appends_one_validated_event(sample_dir: Path, run_cli) -> None:
+    assert run_cli(["load", str(sample_dir)])[0] == 0
+    code, out, err = run_cli("record referral --id R9999 --source ORG001 --target ORG002 --strength 0.7 "
+                             "--date 2025-06-01 --note 'solid partner' --format json")
+    assert code == 0, err
+    assert json.loads(out)["id"] == "R9999"
+    refs = SqliteStore("trustgraph.db").table("referrals").set_index("id")
+    assert refs.loc["R9999", "strength"] == 0.7 and refs.loc["R9999", "note"] == "solid partner"
+    code, _, err = run_cli("record referral --source ORG001 --target NOPE --strength 0.7")
+    assert code == 3 and "[target]: got 'NOPE'" in err
+    code, _, err = run_cli("record incident --reporter ORG001 --subject ORG002 --kind fraud --severity 7")
+    assert code == 3 and "[severity]: got '7'; expected an integer in [1, 5]" in err
+    code, _, err = run_cli("record action --incident I001 --kind apology")
+    assert code == 2 and "apology" in err
+    assert SqliteStore("trustgraph.db").counts()["referrals"] == 201
+
+
+def test_record_partnership_with_members(sample_dir: Path, run_cli) -> None:
+    assert run_cli(["load", str(sample_dir)])[0] == 0
+    code, out, err = run_cli("record partnership --id PS999 --name 'Delta Compact' --status active "
+                             "--member ORG001:lead --member ORG002 --format json")
+    assert code == 0, err
+    members = SqliteStore("trustgraph.db").table("partnership_members")
+    assert set(members.loc[members["partnership"] == "PS999", "organization"]) == {"ORG001", "ORG002"}
+
+
+def test_unopenable_store_is_exit_5(run_cli, tmp_path: Path) -> None:
+    bad = tmp_path / "not-a-db.db"
+    bad.write_bytes(b"this is not sqlite" * 100)
+    code, _, err = run_cli(["--store", str(bad), "stats"])
+    assert code == 5 and "cannot open the store" in err and "Traceback" not in err

@@ -1,0 +1,342 @@
+"""Blacklist contagion: hand-computed exposures, listings in time, paths, what-if, real data."""
+
+from __future__ import annotations
+
+import copy
+import sys
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from trustgraph.analysis.contagion import (
+    combined_risk,
+    contagion,
+    contagion_scores,
+    exposure_paths,
+    listed_parties,
+    shared_people,
+    what_if,
+)
+from trustgraph.errors import ConfigurationError, NotFoundError
+from trustgraph.graph import project
+from trustgraph.ingest import load_dataset
+
+HEADERS = {
+    "organizations": "id,name",
+    "referrals": "id,source,target,strength,date,recipient,note",
+    "partnerships": "id,name,kind,start,end,status",
+    "partnership_members": "partnership,organization,role",
+    "blacklist": "id,lister,listed,date,until,reason,source",
+    "people": "id,name,organization,role,from,until,previous",
+}
+
+
+def dataset(tmp_path: Path, orgs: str, **tables: list[str]) -> dict[str, pd.DataFrame]:
+    """Write a tiny dataset (organisation ids, then rows per table) and load it through ingest."""
+    folder = tmp_path / "data"
+    folder.mkdir(exist_ok=True)
+    (folder / "organizations.csv").write_text(
+        HEADERS["organizations"] + "\n" + "".join(f"{o},Org {o}\n" for o in orgs.split()), encoding="utf-8")
+    for name, rows in tables.items():
+        (folder / f"{name}.csv").write_text(HEADERS[name] + "\n" + "".join(r + "\n" for r in rows), encoding="utf-8")
+    return load_dataset(folder)
+
+
+def referral(i: int, src: str, dst: str, strength: float, date: str = "2024-01-01") -> str:
+    return f"R{i},{src},{dst},{strength},{date},,"
+
+
+@pytest.fixture()
+def chain(tmp_path: Path) -> nx.DiGraph:
+    """d → a → b → c → L, every tie one full-strength referral, no decay."""
+    refs = [referral(1, "d", "a", 1), referral(2, "a", "b", 1), referral(3, "b", "c", 1), referral(4, "c", "L", 1)]
+    return project(dataset(tmp_path, "a b c d L", referrals=refs), half_life_days=None)
+
+
+# -- decay per hop, cut-off ------------------------------------------------------------------------
+
+
+def test_decay_per_hop_with_the_default_prior(chain: nx.DiGraph) -> None:
+    # Each party's only tie is one unit of evidence: share = 1 / (1 + prior 1) = 1/2 per tie,
+    # and every hop beyond the first is halved (decay 0.5).
+    s = contagion_scores(chain, listed=["L"])
+    assert s["L"] == 1.0
+    assert s["c"] == pytest.approx(0.5)
+    assert s["b"] == pytest.approx(0.5 * 0.5 * 0.5)  # δ · ½ · ½
+    assert s["a"] == pytest.approx(0.25 * 0.5**3)  # δ² · ½³
+    assert s["d"] == 0.0  # four ties away: beyond the default cut-off of 3
+
+
+def test_decay_parameter_and_cut_off(chain: nx.DiGraph) -> None:
+    s = contagion_scores(chain, listed=["L"], decay=0.25, prior=0.0)
+    assert (s["c"], s["b"], s["a"], s["d"]) == pytest.approx((1.0, 0.25, 0.0625, 0.0))
+    s = contagion_scores(chain, listed=["L"], hops=4, prior=0.0)
+    assert s["d"] == pytest.approx(0.125)  # δ³
+    s = contagion_scores(chain, listed=["L"], hops=1, prior=0.0)
+    assert (s["c"], s["b"]) == (1.0, 0.0)
+
+
+def test_older_ties_count_less(tmp_path: Path) -> None:
+    # c's referral of L is one half-life old: 0.5 units of evidence, share 0.5 / (0.5 + 1) = 1/3.
+    refs = [referral(1, "c", "L", 1, "2022-01-01"), referral(2, "a", "b", 1, "2024-01-01")]
+    G = project(dataset(tmp_path, "a b c L", referrals=refs), half_life_days=730.0)
+    assert contagion_scores(G, listed=["L"])["c"] == pytest.approx(1 / 3)
+
+
+# -- listings in time ------------------------------------------------------------------------------
+
+
+def test_a_listing_stops_spreading_when_it_expires(tmp_path: Path) -> None:
+    tables = dataset(
+        tmp_path, "c L X",
+        referrals=[referral(1, "c", "L", 1, "2018-06-01")],
+        blacklist=["B1,X,L,2019-01-01,2021-03-01,Late accounts,notice"],
+    )
+    during = project(tables, as_of="2020-06-01", half_life_days=None)
+    assert listed_parties(during) == {"L"}
+    assert contagion_scores(during)["c"] == pytest.approx(0.5)
+    for day in ("2021-03-01", "2022-01-01"):  # `until` is the first day it no longer applies
+        after = project(tables, as_of=day, half_life_days=None)
+        assert listed_parties(after) == set()
+        assert contagion_scores(after) == {"c": 0.0, "L": 0.0, "X": 0.0}
+    before = project(tables, as_of="2018-12-31", half_life_days=None)
+    assert contagion_scores(before)["c"] == 0.0
+
+
+def test_expired_and_open_listings_together(tmp_path: Path) -> None:
+    tables = dataset(
+        tmp_path, "c d L M X",
+        referrals=[referral(1, "c", "L", 1, "2018-06-01"), referral(2, "d", "M", 1, "2018-06-01")],
+        blacklist=["B1,X,L,2019-01-01,2021-03-01,Late accounts,notice", "B2,X,M,2019-01-01,,Fraud,notice"],
+    )
+    G = project(tables, as_of="2022-01-01", half_life_days=None)
+    s = contagion_scores(G)
+    assert (s["c"], s["d"]) == (0.0, pytest.approx(0.5))
+
+
+# -- normalisation ---------------------------------------------------------------------------------
+
+
+def test_a_hub_with_one_listed_partner_scores_below_a_small_party_whose_only_partner_is_listed(
+    tmp_path: Path,
+) -> None:
+    hub_partners = [f"p{i}" for i in range(1, 10)] + ["L"]
+    ships = [f"S{i},Project {i},bilateral,2020-01-01,2021-01-01,completed" for i in range(1, 12)]
+    members = [m for i, p in enumerate(hub_partners, 1) for m in (f"S{i},H,lead", f"S{i},{p},member")]
+    members += ["S11,S,lead", "S11,L,member"]
+    G = project(dataset(tmp_path, "H S L " + " ".join(hub_partners[:-1]), partnerships=ships,
+                        partnership_members=members), half_life_days=None)
+    s = contagion_scores(G, listed=["L"])
+    # S: one completed partnership (1 unit) with L out of 1 unit + prior 1.
+    assert s["S"] == pytest.approx(0.5)
+    # H: 1 unit of 10 (+1) with L; and walks H → p_i → H → L (p_i's one unit of 1 + 1 is with H).
+    assert s["H"] == pytest.approx(1 / 11 + 9 * 0.25 * (1 / 11) * (1 / 2) * (1 / 11))
+    assert s["p1"] == pytest.approx(0.5 * (1 / 2) * (1 / 11))
+    assert s["H"] < s["S"]
+    risk = combined_risk(s, {"H": 0.8, "S": 0.5})
+    assert risk["H"] < risk["S"] == pytest.approx(0.75)
+
+
+def test_a_warning_is_a_distancing_and_being_vouched_for_exposes_nobody(tmp_path: Path) -> None:
+    refs = [referral(1, "x", "L", -1), referral(2, "x", "y", 1), referral(3, "L", "z", 1)]
+    G = project(dataset(tmp_path, "x y z L", referrals=refs), half_life_days=None)
+    s = contagion_scores(G, listed=["L"], prior=0.0)
+    assert s["x"] == pytest.approx(-0.5)  # half of x's activity is a warning about L
+    assert s["z"] == 0.0  # L vouching for z says nothing about z's choices
+    assert s["y"] == 0.0
+
+
+def test_shared_people_tie_organisations(tmp_path: Path) -> None:
+    people = ["P1,Ana,L,director,2015-01-01,2020-01-01,", "P2,Ana,z,director,2020-01-01,,P1"]
+    tables = dataset(tmp_path, "z L", people=people)
+    ties = shared_people(tables, half_life_days=None)
+    assert sorted(zip(ties["src"], ties["dst"], strict=True)) == [("L", "z"), ("z", "L")]
+    assert set(ties["kind"]) == {"person"} and set(ties["positive"]) == {0.5}
+    G = project(tables, half_life_days=None)
+    assert contagion_scores(G, listed=["L"])["z"] == 0.0
+    assert contagion_scores(G, listed=["L"], people=ties)["z"] == pytest.approx(0.5 / 1.5)
+    doc = exposure_paths(G, "z", listed=["L"], people=ties)
+    assert doc["paths"][0]["ties"][0]["kinds"] == ["person"]
+    assert "moved from L (P1) to z (P2)" in doc["paths"][0]["ties"][0]["evidence"][0]["detail"]
+
+
+# -- explanations ----------------------------------------------------------------------------------
+
+
+def diamond() -> nx.DiGraph:
+    G = nx.DiGraph()
+    for u, v, pos, neg in [("a", "b", 2, 0), ("a", "c", 1, 0), ("a", "L", 0, 1), ("b", "L", 1, 0),
+                           ("b", "M", 1, 0), ("c", "M", 3, 1), ("c", "d", 1, 0)]:
+        G.add_edge(u, v, positive=float(pos), negative=float(neg), kinds="referral", last="2024-01-01")
+    return G
+
+
+def test_exposure_paths_strongest_first_and_summing_to_the_score() -> None:
+    G = diamond()
+    doc = exposure_paths(G, "a", listed=["L", "M"], prior=0.0)
+    # a's activity 4: shares b 1/2, c 1/4, L −1/4; b: L 1/2, M 1/2; c: activity 5, M net 2 → 2/5.
+    got = [(p["path"], p["strength"]) for p in doc["paths"]]
+    assert got == [
+        (["a", "L"], pytest.approx(-0.25)),
+        (["a", "b", "L"], pytest.approx(0.125)),
+        (["a", "b", "M"], pytest.approx(0.125)),
+        (["a", "c", "M"], pytest.approx(0.05)),
+    ]
+    assert doc["score"] == pytest.approx(sum(p["strength"] for p in doc["paths"]))
+    assert doc["paths"][0]["ties"][0]["sign"] == "distancing"
+    assert [p["path"] for p in exposure_paths(G, "a", listed=["L", "M"], prior=0.0, limit=2)["paths"]] == [
+        ["a", "L"], ["a", "b", "L"]]
+    assert exposure_paths(G, "a", listed=["L", "M"], prior=0.0, hops=1)["paths"][0]["path"] == ["a", "L"]
+
+
+def test_contagion_rows_explain_the_score() -> None:
+    G = diamond()
+    rows = contagion(G, listed=["L", "M"], prior=0.0, max_exposures=10)
+    assert [r["id"] for r in rows[:2]] == ["L", "M"] and rows[0]["rank"] == rows[1]["rank"] == 1
+    by_id = {r["id"]: r for r in rows}
+    a = by_id["a"]
+    assert a["exposed_to"] == 2
+    assert sum(e["contribution"] for e in a["exposures"]) == pytest.approx(a["score"])
+    assert {e["id"]: e["contribution"] for e in a["exposures"]} == pytest.approx({"L": 0.0, "M": 0.175})
+    # L's strongest path is by |strength|: the direct warning (−1/4) beats the endorsement via b (1/8).
+    paths = {e["id"]: (e["path"], e["path_strength"]) for e in a["exposures"]}
+    assert paths["L"] == (["a", "L"], pytest.approx(-0.25))
+    assert paths["M"] == (["a", "b", "M"], pytest.approx(0.125))
+    assert by_id["d"]["score"] == 0.0 and by_id["d"]["exposures"] == []
+    assert [r["id"] for r in contagion(G, listed=["L", "M"], limit=3)] == ["L", "M", "b"]
+
+
+def test_what_if_reports_changes_and_leaves_the_graph_alone() -> None:
+    G = diamond()
+    nx.set_node_attributes(G, {"L": True}, "listed")
+    snapshot = copy.deepcopy(G)
+    rows = what_if(G, ["M"], prior=0.0)
+    assert nx.utils.graphs_equal(G, snapshot)
+    assert listed_parties(G) == {"L"}
+    got = {r["id"]: (r["before"], r["after"], r["change"]) for r in rows}
+    assert set(got) == {"M", "a", "b", "c"}
+    assert got["b"] == pytest.approx((0.5, 1.0, 0.5))
+    assert got["c"] == pytest.approx((0.0, 0.4, 0.4))
+    assert rows[0]["id"] == "M" and rows[0]["hypothetical"] and rows[0]["score"] == 1.0
+    assert what_if(G, ["L"], prior=0.0) == []  # already listed: nothing changes
+
+
+def test_errors() -> None:
+    G = diamond()
+    with pytest.raises(NotFoundError, match="nope"):
+        contagion_scores(G, listed=["nope"])
+    with pytest.raises(NotFoundError):
+        exposure_paths(G, "nope", listed=["L"])
+    with pytest.raises(NotFoundError):
+        what_if(G, ["nope"], listed=["L"])
+    for bad in ({"hops": 0}, {"decay": 0.0}, {"decay": 1.5}, {"prior": -1.0}):
+        with pytest.raises(ConfigurationError):
+            contagion_scores(G, listed=["L"], **bad)  # type: ignore[arg-type]
+    assert contagion_scores(nx.DiGraph()) == {} and contagion(nx.DiGraph()) == []
+
+
+@st.composite
+def signed_graphs(draw: st.DrawFn) -> tuple[nx.DiGraph, list[int]]:
+    n = draw(st.integers(2, 9))
+    G = nx.DiGraph()
+    G.add_nodes_from(range(n))
+    for u in range(n):
+        for v in range(n):
+            if u != v and draw(st.booleans()):
+                G.add_edge(u, v, positive=draw(st.floats(0, 3)), negative=draw(st.floats(0, 3)))
+    listed = draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=n, unique=True))
+    return G, listed
+
+
+@settings(max_examples=60, deadline=None)
+@given(signed_graphs(), st.integers(1, 4), st.floats(0.05, 1.0), st.floats(0.0, 2.0))
+def test_scores_are_bounded_and_decompose_exactly(case: tuple[nx.DiGraph, list[int]], hops: int, decay: float,
+                                                  prior: float) -> None:
+    G, listed = case
+    rows = contagion(G, listed=listed, hops=hops, decay=decay, prior=prior, max_exposures=len(G))
+    for r in rows:
+        assert -1.0 <= r["score"] <= 1.0
+        if r["listed"]:
+            assert r["score"] == 1.0
+            continue
+        assert sum(e["contribution"] for e in r["exposures"]) == pytest.approx(r["score"], abs=1e-9)
+        for e in r["exposures"]:
+            path = e["path"]
+            assert path[0] == r["id"] and path[-1] == e["id"] and len(path) - 1 <= hops
+            assert all(G.has_edge(u, v) for u, v in zip(path, path[1:], strict=False))
+            assert not any(p in listed for p in path[1:-1])
+
+
+# -- the sample's planted situations ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sample_graph() -> tuple[nx.DiGraph, pd.DataFrame]:
+    tables = load_dataset(Path(__file__).resolve().parents[1] / "data" / "sample")
+    G = project(tables)
+    return G, shared_people(tables, as_of=G.graph["as_of"], half_life_days=G.graph["half_life_days"])
+
+
+def test_sample_ring_and_front_rank_first_and_the_honest_hub_is_not_condemned(sample_graph) -> None:
+    G, people = sample_graph
+    assert listed_parties(G) == {"ORG015", "ORG026", "ORG054"}  # ORG061's listing lapsed in 2021
+    rows = contagion(G, people=people)
+    rank = {r["id"]: r["rank"] for r in rows}
+    score = {r["id"]: r["score"] for r in rows}
+    unlisted = [r for r in rows if not r["listed"]]
+    top = {r["id"] for r in unlisted[:5]}
+    assert {"ORG013", "ORG014", "ORG063", "ORG016"} <= top  # the ring's shells and the front
+    assert score["ORG019"] < 0  # honest hub: reported, terminated and warned about ORG054
+    assert rank["ORG019"] > len(rows) // 2
+    exposed = next(r for r in rows if r["id"] == "ORG021")  # exposed partner, two hops from ORG026
+    assert exposed["score"] > 0 and exposed["exposures"][0]["path"] == ["ORG021", "ORG025", "ORG026"]
+
+
+def test_sample_exposure_paths_carry_the_evidence(sample_graph) -> None:
+    from trustgraph.evidence import evidence_frame
+
+    G, people = sample_graph
+    tables = load_dataset(Path(__file__).resolve().parents[1] / "data" / "sample")
+    ev = evidence_frame(tables, as_of=G.graph["as_of"], half_life_days=G.graph["half_life_days"])
+    doc = exposure_paths(G, "ORG021", people=people, evidence=ev)
+    first = doc["paths"][0]
+    assert first["path"] == ["ORG021", "ORG025", "ORG026"] and first["hops"] == 2
+    assert first["listed"]["listings"][0]["lister"] == "ORG027"
+    tie = first["ties"][1]
+    assert tie["from"] == "ORG025" and "partnership" in tie["kinds"]
+    assert any(row["ref"] == "PS005" for row in tie["evidence"])
+    assert all(row["date"] <= tie["date"] for row in tie["evidence"])
+    strengths = [abs(p["strength"]) for p in doc["paths"]]
+    assert strengths == sorted(strengths, reverse=True)
+    assert not any(p["path"][0] != "ORG021" for p in doc["paths"])
+
+
+# -- real data: protocol B of EVALUATION.md on leak-free Bitcoin OTC -----------------------------------
+
+
+@pytest.mark.realdata
+def test_protocol_b_on_leak_free_otc(otc_path: Path) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from otc_protocol import leak_free_otc, roc_auc  # type: ignore[import-not-found]
+
+    from trustgraph.analysis.reputation import reputation_scores
+
+    tables, trusted, labels = leak_free_otc(otc_path.parents[1])
+    G = project(tables, half_life_days=None)
+    reputation = reputation_scores(G, pretrusted=trusted)
+    fraud = sorted(u for u, y in labels.items() if y == 1)
+    exposure_auc, risk_auc, reputation_auc = [], [], []
+    for seed in range(10):
+        listed = set(np.random.default_rng(seed).choice(fraud, len(fraud) // 2, replace=False).tolist())
+        rest = {u: y for u, y in labels.items() if u not in listed}
+        scores = contagion_scores(G, listed=listed)
+        exposure_auc.append(roc_auc(rest, scores))
+        risk_auc.append(roc_auc(rest, combined_risk(scores, reputation)))
+        reputation_auc.append(roc_auc(rest, {u: 1 - reputation[u] for u in rest}))
+    assert np.mean(exposure_auc) > 0.6  # the anchors: Anti-TrustRank 0.43, "vouched for a listed party" 0.59
+    assert np.mean(risk_auc) >= np.mean(reputation_auc)

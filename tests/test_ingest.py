@@ -1,0 +1,156 @@
+"""Validated ingest: every bad-input kind gives a clear message, exit code 3, and changes nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from trustgraph.errors import InvalidDataError
+from trustgraph.ingest import MAX_PROBLEMS, load_dataset
+from trustgraph.store import SqliteStore
+
+ORGS = "id,name,sector,country,region,culture,risk_appetite,pretrusted,tags\n" \
+       "A,Alpha Water,ngo,KE,East Africa,vouched,low,true,water\n" \
+       "B,Beta Health,private,DE,Western Europe,verify-later,high,false,\n" \
+       "C,Gamma Fund,foundation,JP,East Asia,reputation-first,medium,,\n"
+REFS = "id,source,target,strength,date,recipient,note\n" \
+       "r1,A,B,0.8,2023-01-02,C,delivered\n" \
+       "r2,B,C,-0.5,2023-02-03,,late reports\n"
+INCIDENTS = "id,reporter,subject,kind,severity,date,partnership,description\n" \
+            "i1,A,B,missed_commitment,3,2023-03-01,,\n"
+
+
+def write(folder: Path, **files: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (folder / f"{name}.csv").write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture()
+def good(tmp_path: Path) -> Path:
+    return write(tmp_path / "good", organizations=ORGS, referrals=REFS, incidents=INCIDENTS)
+
+
+def test_valid_dataset_loads_with_canonical_types(good: Path) -> None:
+    tables = load_dataset(good)
+    refs = tables["referrals"]
+    assert list(refs["strength"]) == [0.8, -0.5]
+    assert refs["recipient"].tolist() == ["C", None]
+    orgs = tables["organizations"]
+    assert orgs["pretrusted"].tolist() == [True, False, None]
+    assert tables["incidents"]["severity"].tolist() == [3]
+
+
+BAD_CASES = {
+    # name: (files to write over the good dataset, expected fragments of one problem line)
+    "missing required file": ({"organizations": None}, ["organizations.csv", "this file (it is required)"]),
+    "missing required column": (
+        {"referrals": REFS.replace("strength,", "power,")},
+        ["referrals.csv:1 [strength]", "a column named 'strength'"],
+    ),
+    "wrong type": ({"referrals": REFS.replace("0.8", "strong")}, ["referrals.csv:2 [strength]", "'strong'", "a number"]),
+    "bad date": ({"referrals": REFS.replace("2023-02-03", "03/02/2023")}, ["referrals.csv:3 [date]", "ISO 8601"]),
+    "impossible date": ({"referrals": REFS.replace("2023-02-03", "2023-02-30")}, ["referrals.csv:3 [date]", "'2023-02-30'"]),
+    "strength out of range": ({"referrals": REFS.replace("-0.5", "-1.5")}, ["referrals.csv:3 [strength]", "in [-1, 1]"]),
+    "severity out of range": ({"incidents": INCIDENTS.replace(",3,", ",9,")}, ["incidents.csv:2 [severity]", "in [1, 5]"]),
+    "unknown enum": (
+        {"organizations": ORGS.replace("foundation", "charity")},
+        ["organizations.csv:4 [sector]", "'charity'", "one of ngo"],
+    ),
+    "duplicate id": ({"referrals": REFS.replace("r2,", "r1,")}, ["referrals.csv:3 [id]", "unique id"]),
+    "unknown reference": ({"referrals": REFS.replace("r2,B,C", "r2,B,ZZ")}, ["referrals.csv:3 [target]", "'ZZ'"]),
+    "empty file": ({"referrals": ""}, ["referrals.csv:1", "the file is empty"]),
+    "self referral": ({"referrals": REFS.replace("r1,A,B", "r1,A,A")}, ["referrals.csv:2 [target]", "different"]),
+    "too few fields": ({"referrals": REFS + "r3,A,C\n"}, ["referrals.csv:4", "got '3 fields'", "7 fields, as in the header"]),
+    "not csv": ({"referrals": 'id,source\n"unterminated,A\nx,"y"z"\n'}, ["referrals.csv"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_CASES))
+def test_bad_input_is_reported_and_changes_nothing(case: str, good: Path, tmp_path: Path, run_cli) -> None:
+    files, fragments = BAD_CASES[case]
+    store_path = tmp_path / "store.db"
+    code, _, _ = run_cli(["--store", str(store_path), "load", str(good)])
+    assert code == 0
+    before = SqliteStore(store_path).counts()
+    for name, text in files.items():
+        path = good / f"{name}.csv"
+        if text is None:
+            path.unlink()
+        else:
+            path.write_text(text, encoding="utf-8")
+    # Change a valid row too, to prove that nothing of a failing load is written.
+    orgs = (good / "organizations.csv")
+    if orgs.exists():
+        orgs.write_text(orgs.read_text(encoding="utf-8").replace("Alpha Water", "Renamed"), encoding="utf-8")
+    code, out, err = run_cli(["--store", str(store_path), "load", str(good)])
+    assert code == 3, err
+    assert out == ""
+    assert "nothing was written" in err.splitlines()[0]
+    assert any(all(f in line for f in fragments) for line in err.splitlines()), err
+    assert "Traceback" not in err
+    store = SqliteStore(store_path)
+    assert store.counts() == before
+    assert "Renamed" not in set(store.table("organizations")["name"])
+
+
+def test_non_utf8_bytes_are_located(good: Path, run_cli, tmp_path: Path) -> None:
+    (good / "referrals.csv").write_bytes(REFS.encode() + "r3,A,C,0.1,2023-05-05,,caf\xe9\n".encode("latin-1"))
+    code, _, err = run_cli(["--store", str(tmp_path / "s.db"), "load", str(good)])
+    assert code == 3
+    assert "referrals.csv:4" in err and "UTF-8" in err
+
+
+def test_binary_file_is_not_csv(good: Path, run_cli, tmp_path: Path) -> None:
+    (good / "referrals.csv").write_bytes(b"\x00\x01\x02PK\x03\x04")
+    code, _, err = run_cli(["--store", str(tmp_path / "s.db"), "load", str(good)])
+    assert code == 3
+    assert "referrals.csv:1" in err and "binary" in err
+
+
+def test_unknown_column_and_file_warn_but_load(good: Path, run_cli, tmp_path: Path) -> None:
+    orgs = "\n".join(line + ",blue" for line in ORGS.strip().splitlines()).replace("tags,blue", "tags,colour")
+    (good / "organizations.csv").write_text(orgs + "\n", encoding="utf-8")
+    (good / "notes.csv").write_text("a\n1\n", encoding="utf-8")
+    code, out, err = run_cli(["--store", str(tmp_path / "s.db"), "load", str(good), "--format", "json"])
+    assert code == 0, err
+    assert "warning: notes.csv" in err
+    assert "warning: organizations.csv:1 [colour]" in err
+    assert json.loads(out)[0] == {"id": "organizations", "table": "organizations", "rows": 3}
+
+
+def test_every_problem_is_collected_and_the_list_is_capped(good: Path, run_cli, tmp_path: Path) -> None:
+    rows = "".join(f"x{i},A,B,{5 + i},2023-01-0{1 + i % 9},,\n" for i in range(300))
+    (good / "referrals.csv").write_text(REFS + rows, encoding="utf-8")
+    with pytest.raises(InvalidDataError) as info:
+        load_dataset(good)
+    assert info.value.total == 300
+    assert len(info.value.problems) == MAX_PROBLEMS
+    code, _, err = run_cli(["--store", str(tmp_path / "s.db"), "load", str(good)])
+    assert code == 3
+    lines = err.splitlines()
+    assert lines[0].endswith("300 problems found; nothing was written")
+    assert lines[-1] == "  ... and 280 more"
+    assert len(lines) == 22  # one screen: headline, 20 problems, the count of the rest
+
+
+def test_reload_is_idempotent_and_updates_in_place(good: Path, run_cli, tmp_path: Path) -> None:
+    store_path = tmp_path / "s.db"
+    assert run_cli(["--store", str(store_path), "load", str(good)])[0] == 0
+    first = {n: SqliteStore(store_path).table(n) for n in ("organizations", "referrals", "incidents")}
+    assert run_cli(["--store", str(store_path), "load", str(good)])[0] == 0
+    again = {n: SqliteStore(store_path).table(n) for n in first}
+    for name in first:
+        assert first[name].equals(again[name])
+    (good / "referrals.csv").write_text(REFS.replace("0.8", "0.9"), encoding="utf-8")
+    assert run_cli(["--store", str(store_path), "load", str(good)])[0] == 0
+    refs = SqliteStore(store_path).table("referrals")
+    assert len(refs) == 2 and refs["strength"].tolist() == [0.9, -0.5]
+
+
+def test_missing_folder_is_invalid_data(run_cli, tmp_path: Path) -> None:
+    code, _, err = run_cli(["--store", str(tmp_path / "s.db"), "load", str(tmp_path / "nope")])
+    assert code == 3 and "not a dataset folder" in err

@@ -1,0 +1,287 @@
+"""Reputation propagation (trustgraph.analysis.reputation): hand-computed graphs, invariants, real data."""
+
+from __future__ import annotations
+
+import copy
+import sys
+from pathlib import Path
+
+import networkx as nx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from trustgraph.analysis.reputation import propagated_trust, reputation, reputation_scores
+from trustgraph.errors import ConfigurationError, NotFoundError
+from trustgraph.evidence import evidence_frame
+from trustgraph.graph import project
+
+
+def four_nodes() -> nx.DiGraph:
+    """a is pre-trusted; a praises b strongly and c mildly, b praises c, c warns about d."""
+    G = nx.DiGraph()
+    G.add_node("a", name="A", pretrusted=True)
+    for v in "bcd":
+        G.add_node(v, name=v.upper(), pretrusted=False)
+    G.add_edge("a", "b", trust=0.75)  # opinion +0.5
+    G.add_edge("a", "c", trust=0.625)  # +0.25
+    G.add_edge("b", "c", trust=0.75)  # +0.5
+    G.add_edge("c", "d", trust=0.25)  # −0.5
+    return G
+
+
+# --- the hand-computed 4-node example (damping 0.5, shrinkage 1) -----------------------------------
+#
+# Endorsements: a → b 2/3, a → c 1/3, b → c 1; c and d endorse nobody (their trust returns to a).
+# y = p + ½·Cᵀy: y_a = 1, y_b = ½·⅔ = ⅓, y_c = ½(⅓ + ⅓) = ⅓, y_d = 0 → t = y/Σy = (0.6, 0.2, 0.2, 0).
+# Voices α·t = (0.3, 0.1, 0.1, 0); prior κ = 1·α/N = 0.125; declared trust in a: (1 − α)·1 = 0.5.
+#   a: x = 0.5 / (0.5 + 0.125) = 0.8                        → score 0.9
+#   b: x = 0.3·0.5 / (0.3 + 0.125) = 0.15 / 0.425           → score 0.676471
+#   c: x = (0.3·0.25 + 0.1·0.5) / (0.4 + 0.125) = 0.125/0.525 → score 0.619048
+#   d: x = 0.1·(−0.5) / (0.1 + 0.125) = −0.222222           → score 0.388889
+HAND_TRUST = {"a": 0.6, "b": 0.2, "c": 0.2, "d": 0.0}
+HAND_SCORES = {"a": 0.9, "b": 0.5 + 0.15 / 0.85, "c": 0.5 + 0.125 / 1.05, "d": 0.5 - 0.05 / 0.45}
+
+
+def test_hand_computed_four_nodes() -> None:
+    r = reputation(four_nodes(), damping=0.5)
+    assert r.trust == pytest.approx(HAND_TRUST, abs=1e-9)
+    assert r.scores == pytest.approx(HAND_SCORES, abs=1e-9)
+    assert r.ranks == {"a": 1, "b": 2, "c": 3, "d": 4}
+    assert r.percentiles == pytest.approx({"a": 100.0, "b": 200 / 3, "c": 100 / 3, "d": 0.0})
+    assert r.pretrusted == {"a": 1.0}
+    assert r.ranking() == ["a", "b", "c", "d"]
+    assert propagated_trust(four_nodes(), damping=0.5) == pytest.approx(HAND_TRUST, abs=1e-9)
+
+
+def test_hand_computed_explanation() -> None:
+    r = reputation(four_nodes(), damping=0.5)
+    c = r.explain("c")
+    assert [g["id"] for g in c["givers"]] == ["a", "b"]
+    assert c["givers"][0]["contribution"] == pytest.approx(0.075 / 1.05)
+    assert c["givers"][1]["contribution"] == pytest.approx(0.05 / 1.05)
+    assert c["givers"][0]["opinion"] == pytest.approx(0.25)
+    assert c["takers"] == []
+    assert c["raters"] == 2
+    d = r.explain("d", top=1)
+    assert d["givers"] == []
+    assert [(t["id"], t["name"]) for t in d["takers"]] == [("c", "C")]
+    assert d["takers"][0]["contribution"] == pytest.approx(-0.05 / 0.45)
+    a = r.explain("a")
+    assert a["breakdown"]["pretrusted"] == pytest.approx(0.4)
+    # No evidence frame and no `kinds`: opinions are "other".
+    assert c["breakdown"] == pytest.approx({"other": 0.125 / 1.05, "pretrusted": 0.0})
+
+
+def test_breakdown_by_evidence_kind_is_exact() -> None:
+    import pandas as pd
+
+    tables = {
+        "organizations": pd.DataFrame({"id": ["a", "b", "c"], "name": ["A", "B", "C"], "pretrusted": [True, False, False]}),
+        "referrals": pd.DataFrame({
+            "id": ["r1", "r2", "r3"], "source": ["a", "a", "b"], "target": ["b", "c", "c"],
+            "strength": [1.0, 0.5, -0.5], "date": ["2024-01-01"] * 3, "recipient": [None] * 3, "note": [None] * 3,
+        }),
+        "incidents": pd.DataFrame({
+            "id": ["i1"], "reporter": ["a"], "subject": ["c"], "kind": ["quality_failure"], "severity": [2],
+            "date": ["2024-02-01"], "description": ["late"],
+        }),
+    }
+    ev = evidence_frame(tables, half_life_days=None)
+    G = project(tables, half_life_days=None, evidence=ev)
+    r = reputation(G, evidence=ev)
+    c = r.explain("c")
+    assert sum(c["breakdown"].values()) == pytest.approx(c["score"] - 0.5)
+    # t = (1, 0.85, 0) / 1.85 (a endorses only b; b endorses nobody); voices α·t; κ = α/3.
+    voice_a, voice_b = 0.85 / 1.85, 0.85 * 0.85 / 1.85
+    denom = 2 * (voice_a + voice_b + 0.85 / 3)
+    # a's referral (+0.5) and incident (−1.0) share one Beta denominator r + s + 2 = 3.5;
+    # b's warning (−0.5) has r + s + 2 = 2.5.
+    assert c["breakdown"]["incidents"] == pytest.approx(voice_a * (-1.0 / 3.5) / denom)
+    assert c["breakdown"]["referrals"] == pytest.approx((voice_a * 0.5 / 3.5 + voice_b * -0.5 / 2.5) / denom)
+    assert c["breakdown"]["track_record"] == 0.0 and c["breakdown"]["communications"] == 0.0
+    assert c["evidence"]["incidents"] == {"rows": 1, "positive": 0, "negative": 1}
+    assert c["evidence"]["referrals"] == {"rows": 2, "positive": 1, "negative": 1}
+    a_part = next(g for g in c["givers"] + c["takers"] if g["id"] == "a")
+    assert a_part["opinion"] == pytest.approx((0.5 - 1.0) / 3.5)
+    # Without the evidence frame, the single-kind edges are still attributed through `kinds`.
+    r2 = reputation(G)
+    assert r2.explain("b")["breakdown"]["referrals"] == pytest.approx(r.explain("b")["breakdown"]["referrals"])
+
+
+def test_distrust_is_one_step_only() -> None:
+    """The enemy of my enemy is not my friend: y is distrusted by the pre-trusted a, y distrusts z."""
+    G = nx.DiGraph()
+    G.add_nodes_from("ayz")
+    G.add_edge("a", "y", trust=0.2)
+    G.add_edge("y", "z", trust=0.2)
+    r = reputation(G, pretrusted=["a"])
+    assert r.scores["y"] < 0.5
+    assert r.scores["z"] == 0.5  # y's opinion carries no weight: nobody trusts y
+    assert r.trust["y"] == 0.0 and r.trust["z"] == 0.0
+
+
+def test_collusion_clique_gains_nothing_without_outside_trust() -> None:
+    honest = nx.DiGraph()
+    honest.add_node("hub", pretrusted=True)
+    for v, t in (("p", 0.8), ("q", 0.7), ("r", 0.6)):
+        honest.add_edge("hub", v, trust=t)
+    honest.add_edge("p", "q", trust=0.7)
+    honest.add_edge("q", "r", trust=0.3)
+    clique = ["x1", "x2", "x3", "x4"]
+    isolated = honest.copy()
+    isolated.add_nodes_from(clique, pretrusted=False)
+    colluding = isolated.copy()
+    colluding.add_edges_from(((u, v, {"trust": 0.99}) for u in clique for v in clique if u != v))
+    # …and the clique even warns about an honest party.
+    colluding.add_edges_from(((u, "p", {"trust": 0.01}) for u in clique))
+    before, after = reputation(isolated), reputation(colluding)
+    for x in clique:
+        assert after.scores[x] == 0.5 == before.scores[x]
+        assert after.trust[x] == 0.0
+    for v in ("hub", "p", "q", "r"):
+        assert after.scores[v] == pytest.approx(before.scores[v], abs=1e-12)
+    assert max(after.ranks[x] for x in clique) > max(after.ranks[v] for v in ("hub", "p", "q"))
+    # With one weak endorsement from outside, the clique gets some trust, far below the honest parties'.
+    leaky = colluding.copy()
+    leaky.add_edge("r", "x1", trust=0.55)
+    weak = reputation(leaky)
+    assert 0 < weak.trust["x1"] < min(weak.trust[v] for v in ("p", "q", "r"))
+
+
+def test_pretrusted_rank_high() -> None:
+    G = nx.gnp_random_graph(60, 0.08, seed=7, directed=True)
+    rng = __import__("random").Random(7)
+    nx.set_edge_attributes(G, {e: rng.uniform(0.3, 0.9) for e in G.edges}, "trust")
+    seeds = [0, 1, 2]
+    r = reputation(G, pretrusted=seeds)
+    assert sorted(r.ranks[s] for s in seeds) == [1, 2, 3]
+    assert all(r.percentiles[s] > 90 for s in seeds)
+
+
+def test_from_changes_the_view() -> None:
+    G = nx.DiGraph()
+    G.add_edge("alice", "vendor", trust=0.9)
+    G.add_edge("bob", "vendor", trust=0.1)
+    G.add_edge("alice", "bob", trust=0.55)
+    G.add_edge("bob", "alice", trust=0.55)
+    from_alice = reputation_scores(G, source="alice")
+    from_bob = reputation_scores(G, source="bob")
+    assert from_alice["vendor"] > 0.5 > from_bob["vendor"]
+    assert from_alice != from_bob
+    r = reputation(G, source="bob")
+    assert r.source == "bob" and r.ranks["bob"] == 1
+    assert r.explain("vendor")["takers"][0]["id"] == "bob"
+
+
+def test_uniform_without_pretrusted_set() -> None:
+    G = nx.DiGraph([("a", "b", {"trust": 0.9}), ("b", "a", {"trust": 0.9})])
+    r = reputation(G)
+    assert r.pretrusted == {}
+    assert r.trust == pytest.approx({"a": 0.5, "b": 0.5})
+    assert r.scores["a"] == pytest.approx(r.scores["b"])
+    assert r.ranks == {"a": 1, "b": 1}  # ties share the best rank
+    assert r.percentiles == {"a": 50.0, "b": 50.0}
+
+
+def test_mapping_pretrusted_weights() -> None:
+    t = propagated_trust(four_nodes(), pretrusted={"a": 3.0, "b": 1.0}, damping=0.0)
+    assert t == pytest.approx({"a": 0.75, "b": 0.25, "c": 0.0, "d": 0.0})
+
+
+def test_errors() -> None:
+    G = four_nodes()
+    with pytest.raises(NotFoundError):
+        reputation(G, source="zz")
+    with pytest.raises(NotFoundError):
+        reputation_scores(G, pretrusted=["a", "zz"])
+    with pytest.raises(ConfigurationError):
+        reputation(G, pretrusted=["a"], source="b")
+    with pytest.raises(ConfigurationError):
+        reputation(G, damping=1.0)
+    with pytest.raises(ConfigurationError):
+        reputation(G, shrinkage=-1)
+    with pytest.raises(ConfigurationError):
+        reputation(G, pretrusted=[])
+    bad = G.copy()
+    bad["a"]["b"]["trust"] = 1.5
+    with pytest.raises(ConfigurationError):
+        reputation(bad)
+    with pytest.raises(NotFoundError):
+        reputation(G).explain("zz")
+
+
+def test_empty_graph_and_self_loops() -> None:
+    assert reputation_scores(nx.DiGraph()) == {}
+    assert len(reputation(nx.DiGraph())) == 0
+    G = nx.DiGraph([("a", "a", {"trust": 1.0})])
+    G.add_node("b")
+    assert reputation_scores(G, pretrusted=["b"])["a"] == 0.5  # vouching for oneself counts for nothing
+
+
+@st.composite
+def trust_graphs(draw: st.DrawFn) -> tuple[nx.DiGraph, list[int] | None]:
+    n = draw(st.integers(1, 12))
+    edges = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1),
+                                    st.floats(0.0, 1.0, allow_nan=False)), max_size=40))
+    G = nx.DiGraph()
+    G.add_nodes_from(range(n))
+    G.add_weighted_edges_from(edges, weight="trust")
+    seeds = draw(st.one_of(st.none(), st.lists(st.integers(0, n - 1), min_size=1, max_size=3, unique=True)))
+    return G, seeds
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(trust_graphs(), st.floats(0.0, 0.95), st.floats(0.0, 10.0))
+def test_invariants(case: tuple[nx.DiGraph, list[int] | None], damping: float, shrinkage: float) -> None:
+    G, seeds = case
+    frozen = copy.deepcopy(G)
+    r = reputation(G, pretrusted=seeds, damping=damping, shrinkage=shrinkage)
+    assert nx.utils.graphs_equal(G, frozen) and dict(G.edges(data=True)) == dict(frozen.edges(data=True))
+    assert set(r.scores) == set(G)
+    assert all(0.0 <= s <= 1.0 for s in r.scores.values())
+    assert all(0.0 <= p <= 100.0 for p in r.percentiles.values())
+    assert sum(r.trust.values()) == pytest.approx(1.0)
+    assert min(r.ranks.values()) == 1
+    for u in G:
+        for v in G:
+            if r.scores[u] > r.scores[v]:
+                assert r.ranks[u] < r.ranks[v] and r.percentiles[u] > r.percentiles[v]
+            elif r.scores[u] == r.scores[v]:
+                assert r.ranks[u] == r.ranks[v]
+        e = r.explain(u)
+        assert sum(e["breakdown"].values()) == pytest.approx(r.scores[u] - 0.5, abs=1e-9)
+    assert reputation_scores(G, pretrusted=seeds, damping=damping, shrinkage=shrinkage) == r.scores
+
+
+# --- real data ----------------------------------------------------------------------------------------
+
+@pytest.mark.realdata
+def test_leak_free_otc_auc() -> None:
+    """Protocol R (EVALUATION.md): measured 0.9599 on all 280 labelled users, 0.981 on the 232 rated."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from otc_protocol import DATA_DIR, leak_free_otc, roc_auc
+
+    if not (DATA_DIR / "bitcoin-otc" / "otc_gt.csv").exists():
+        pytest.skip("../shared/data not present")
+    tables, trusted, labels = leak_free_otc(DATA_DIR)
+    assert (len(trusted), len(labels), sum(labels.values())) == (36, 280, 180)
+    G = project(tables, half_life_days=None)
+    scores = reputation_scores(G, pretrusted=sorted(trusted))
+    auc = roc_auc(labels, {u: 1 - scores[u] for u in labels})
+    assert auc >= 0.955  # EigenTrust alone: 0.894; Fairness-Goodness: 0.945 on the same 280
+    received = set(tables["referrals"]["target"])
+    rated = {u: y for u, y in labels.items() if u in received}
+    assert roc_auc(rated, {u: 1 - scores[u] for u in rated}) >= 0.975  # FG 0.954 on these 232
+    # The pre-trusted set ranks at the top.
+    r = reputation(G, pretrusted=sorted(trusted))
+    assert sorted(r.percentiles[u] for u in trusted)[len(trusted) // 2] > 99
+
+
+@pytest.mark.realdata
+def test_advogato_seeds_rank_high(advogato_tables: dict) -> None:
+    G = project(advogato_tables, half_life_days=None)
+    seeds = ["328", "30", "719", "46"]  # raph, miguel, federico, alan
+    r = reputation(G, pretrusted=seeds)
+    assert all(r.ranks[s] <= 4 for s in seeds)
+    assert r.explain("328")["name"] == "raph"

@@ -1,0 +1,1005 @@
+"""Vouching chains, independent vouchers, web-of-trust validity and referral lookups.
+
+"Who can vouch for X to us, and through whom?" A *vouching chain* from ``source`` to ``target`` is a
+simple path ``source → v1 → … → target`` in the trust graph (see :mod:`trustgraph.graph`) along
+which every party vouches for the next. Its *strength* is the product of its hops' local trust
+(:mod:`trustgraph.evidence`), so the strongest chain is the shortest path under the cost
+``−log(trust)``; its *weakest link* is its hop of lowest trust.
+
+Which hops count
+----------------
+A hop ``u → v`` is usable when ``u``'s trust in ``v`` is above the neutral 0.5 of no evidence (more
+positive than negative evidence: a warning is never a vouch) and at least ``min_trust``. With
+``exclude_listed`` (the default) no party under an active blacklist listing may be an intermediary;
+the two ends may be listed (the answer then says so). Chains have at most ``max_hops`` hops
+(default 5, GnuPG's ``max-cert-depth``).
+
+Algorithm (:class:`ChainIndex`)
+-------------------------------
+The graph is compiled once into compressed sparse rows (forward and reverse) with ``−log(trust)``
+costs. A query computes exact hop-bounded distances to ``target`` — ``b[r][v]``, the cheapest walk
+from ``v`` to ``target`` with at most ``r`` hops — by a Bellman–Ford that meets in the middle:
+``⌊H/2⌋`` vectorised rounds backward from ``target`` over its in-neighbourhood, then the remaining
+rounds only on the nodes a forward breadth-first search from ``source`` reaches in the hops left
+(so neither side explores the whole graph). The k strongest chains are then enumerated best first
+(an A* over partial paths, priority ``cost so far + b[hops left][node]``): ``b`` is a lower bound on
+every simple completion and consistent, so complete chains come off the queue in order of cost and
+the first ``k`` are the ``k`` strongest simple chains within ``max_hops`` — the answer Yen's
+algorithm (Yen 1971) gives with a hop-limited Dijkstra, without its repeated spur searches. Children
+are pushed lazily (the best child first, each sibling when its predecessor is popped), so a hub
+with thousands of partners costs one push, not thousands.
+
+Web of trust
+------------
+:func:`web_of_trust` applies GnuPG's validity rule (the GnuPG manual, "Validating other keys on
+your public keyring"; ``--completes-needed 1``, ``--marginals-needed 3``, ``--max-cert-depth 5``)
+with ``owner`` as the ultimately trusted key. See its docstring for how an introducer's trust
+is derived from the trust graph.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from ..errors import NotFoundError, TrustgraphError
+
+__all__ = [
+    "DEFAULT_K",
+    "DEFAULT_MAX_HOPS",
+    "DEFAULT_MIN_TRUST",
+    "NEUTRAL_TRUST",
+    "COMPLETE_TRUST",
+    "MARGINAL_TRUST",
+    "COMPLETES_NEEDED",
+    "MARGINALS_NEEDED",
+    "REFERRALS_SCHEMA",
+    "Link",
+    "Chain",
+    "ChainIndex",
+    "vouching_chains",
+    "independent_vouchers",
+    "Introducer",
+    "Validity",
+    "web_of_trust",
+    "ReferralBook",
+]
+
+#: Chains returned by default.
+DEFAULT_K = 3
+#: Longest chain considered by default (GnuPG's default ``max-cert-depth``).
+DEFAULT_MAX_HOPS = 5
+#: Lowest hop trust considered by default; hops must also be above :data:`NEUTRAL_TRUST`.
+DEFAULT_MIN_TRUST = 0.5
+#: Trust with no evidence (the Beta prior): a hop must be strictly above it to vouch.
+NEUTRAL_TRUST = 0.5
+#: An introducer whose trust is at least this is a *complete* (fully trusted) introducer: e.g. two
+#: full-strength referrals, (2 + 1) / (2 + 2) = 0.75, or a completed partnership plus a referral.
+COMPLETE_TRUST = 0.75
+#: An introducer whose trust is at least this (and below :data:`COMPLETE_TRUST`) is *marginal*:
+#: e.g. one referral of strength 0.5, (0.5 + 1) / (0.5 + 2) = 0.6.
+MARGINAL_TRUST = 0.6
+#: GnuPG's ``--completes-needed`` default.
+COMPLETES_NEEDED = 1
+#: GnuPG's ``--marginals-needed`` default.
+MARGINALS_NEEDED = 3
+#: Identifies the JSON produced by :meth:`ReferralBook.lookup` (bumped on incompatible change).
+REFERRALS_SCHEMA = "trustgraph.referrals/1"
+
+_EMPTY = np.empty(0, dtype=np.int64)
+
+
+# --------------------------------------------------------------------------------------------------
+# Results
+
+
+@dataclass(frozen=True)
+class Link:
+    """One hop of a chain: ``source`` vouches for ``target`` with ``trust``, because of ``evidence``.
+
+    ``evidence`` holds one dict per evidence row (``kind``, ``ref``, ``date``, ``strength`` — the raw
+    signed amount —, ``decay`` — the age factor —, ``positive``, ``negative``, ``note``); it is empty
+    when the caller gave no evidence frame.
+    """
+
+    source: str
+    target: str
+    trust: float
+    uncertainty: float | None = None
+    positive: float | None = None
+    negative: float | None = None
+    evidence: tuple[dict[str, Any], ...] = ()
+
+    def as_dict(self, names: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        names = names or {}
+        return {
+            "from": self.source,
+            "from_name": names.get(self.source),
+            "to": self.target,
+            "to_name": names.get(self.target),
+            "trust": self.trust,
+            "uncertainty": self.uncertainty,
+            "positive": self.positive,
+            "negative": self.negative,
+            "evidence": [dict(e) for e in self.evidence],
+        }
+
+
+@dataclass(frozen=True)
+class Chain:
+    """A vouching chain: ``path[0]`` (the source) … ``path[-1]`` (the target)."""
+
+    path: tuple[str, ...]
+    strength: float
+    links: tuple[Link, ...]
+    names: tuple[str | None, ...] = ()
+    listed: tuple[str, ...] = field(default=())
+
+    @property
+    def source(self) -> str:
+        return self.path[0]
+
+    @property
+    def target(self) -> str:
+        return self.path[-1]
+
+    @property
+    def hops(self) -> int:
+        return len(self.path) - 1
+
+    @property
+    def voucher(self) -> str:
+        """The party that vouches directly for the target (the source itself for a direct chain)."""
+        return self.path[-2]
+
+    @property
+    def intermediaries(self) -> tuple[str, ...]:
+        return self.path[1:-1]
+
+    @property
+    def weakest(self) -> Link:
+        """The hop of lowest trust (the first of them on a tie)."""
+        return min(self.links, key=lambda link: link.trust)
+
+    def as_dict(self, rank: int | None = None) -> dict[str, Any]:
+        """A JSON-ready dict; ``id``/``name`` are the voucher's (who vouches for the target)."""
+        names = dict(zip(self.path, self.names)) if self.names else {}
+        weakest = self.weakest
+        out: dict[str, Any] = {}
+        if rank is not None:
+            out["rank"] = rank
+        out.update({
+            "id": self.voucher,
+            "name": names.get(self.voucher),
+            "score": self.strength,
+            "strength": self.strength,
+            "hops": self.hops,
+            "source": self.source,
+            "target": self.target,
+            "path": list(self.path),
+            "names": [names.get(n) for n in self.path],
+            "weakest_link": {"from": weakest.source, "to": weakest.target, "trust": weakest.trust},
+            "listed": list(self.listed),
+            "links": [link.as_dict(names) for link in self.links],
+        })
+        return out
+
+
+# --------------------------------------------------------------------------------------------------
+# The search engine
+
+
+def _gather(indptr: np.ndarray, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Edge positions of every row in ``nodes`` of a CSR structure, and the row each belongs to."""
+    starts = indptr[nodes]
+    counts = indptr[nodes + 1] - starts
+    total = int(counts.sum())
+    if total == 0:
+        return _EMPTY, _EMPTY
+    rep = np.repeat(np.arange(len(nodes)), counts)
+    offsets = np.cumsum(counts) - counts
+    idx = starts[rep] + (np.arange(total) - offsets[rep])
+    return idx, rep
+
+
+def _csr(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, n: int) -> tuple[np.ndarray, ...]:
+    order = np.lexsort((cols, rows))
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    return indptr, cols[order], values[order]
+
+
+class ChainIndex:
+    """A trust graph compiled for fast chain queries (build once, query many times).
+
+    Parameters
+    ----------
+    G : networkx.DiGraph
+        The trust graph; edges carry ``weight`` in [0, 1], nodes may carry ``listed`` and ``name``.
+    weight : str
+        Edge attribute holding the hop trust (default ``"trust"``).
+    min_trust : float
+        Hops below this trust are not used (hops must also be above :data:`NEUTRAL_TRUST`).
+    exclude_listed : bool
+        Forbid listed parties (node attribute ``listed``) as intermediaries.
+
+    The index holds copies of what it needs; later changes to ``G`` are not seen.
+
+    Raises
+    ------
+    ValueError
+        If ``min_trust`` is outside [0, 1].
+    """
+
+    def __init__(
+        self,
+        G: nx.DiGraph,
+        *,
+        weight: str = "trust",
+        min_trust: float = DEFAULT_MIN_TRUST,
+        exclude_listed: bool = True,
+    ) -> None:
+        if not 0.0 <= min_trust <= 1.0:
+            raise ValueError(f"min_trust must be in [0, 1], got {min_trust}")
+        self.graph = G
+        self.weight = weight
+        self.min_trust = float(min_trust)
+        self.exclude_listed = exclude_listed
+        self.nodes: list[Any] = list(G)
+        self.index: dict[Any, int] = {node: i for i, node in enumerate(self.nodes)}
+        n = self.n = len(self.nodes)
+        m = G.number_of_edges()
+        index = self.index
+        edges = list(G.edges(data=weight, default=math.nan))
+        src = np.fromiter((index[u] for u, _, _ in edges), dtype=np.int64, count=m)
+        dst = np.fromiter((index[v] for _, v, _ in edges), dtype=np.int64, count=m)
+        trust = np.fromiter((float(t) if t is not None else math.nan for _, _, t in edges), dtype=float, count=m)
+        with np.errstate(invalid="ignore"):
+            usable = (trust > NEUTRAL_TRUST) & (trust >= self.min_trust) & (trust <= 1.0)
+        src, dst, trust = src[usable], dst[usable], trust[usable]
+        cost = -np.log(trust)
+        self.fptr, self.fdst, self.fcost = _csr(src, dst, cost, n)
+        self.rptr, self.rsrc, self.rcost = _csr(dst, src, cost, n)
+        self.edges = int(usable.sum())
+        listed = np.zeros(n, dtype=bool)
+        if exclude_listed:
+            for i, node in enumerate(self.nodes):
+                if G.nodes[node].get("listed"):
+                    listed[i] = True
+        self.listed = listed
+
+    # -- helpers ------------------------------------------------------------------------------------
+
+    def node_index(self, node: Any) -> int:
+        """The index of ``node``; raises :class:`NotFoundError` when the graph lacks it."""
+        try:
+            return self.index[node]
+        except (KeyError, TypeError):
+            raise NotFoundError(f"no organisation {node!r} in the trust graph") from None
+
+    def has_edge(self, u: int, v: int) -> bool:
+        """Whether the usable hop ``u → v`` exists (indices)."""
+        lo, hi = self.fptr[u], self.fptr[u + 1]
+        pos = lo + np.searchsorted(self.fdst[lo:hi], v)
+        return bool(pos < hi and self.fdst[pos] == v)
+
+    def _passable(self, target: int, avoid: Iterable[int] | None) -> np.ndarray:
+        passable = ~self.listed
+        if avoid is not None:
+            banned = np.fromiter(avoid, dtype=np.int64)
+            if len(banned):
+                passable[banned] = False
+        passable[target] = True
+        return passable
+
+    def _bounds(self, s: int, t: int, max_hops: int, passable: np.ndarray) -> list[np.ndarray]:
+        """``b[r][v]``: the cheapest walk ``v → t`` with ≤ r hops, where the search needs it."""
+        H = max_hops
+        m = H // 2
+        b0 = np.full(self.n, np.inf)
+        b0[t] = 0.0
+        b = [b0]
+        # Backward rounds over the in-neighbourhood of t (only rows that improved are relaxed).
+        changed = np.array([t], dtype=np.int64)
+        for _ in range(1, m + 1):
+            prev = b[-1]
+            cur = prev.copy()
+            frontier = changed[passable[changed]]
+            if len(frontier):
+                idx, rep = _gather(self.rptr, frontier)
+                if len(idx):
+                    np.minimum.at(cur, self.rsrc[idx], prev[frontier][rep] + self.rcost[idx])
+                changed = np.flatnonzero(cur < prev)
+            else:
+                changed = _EMPTY
+            b.append(cur)
+        # Forward breadth-first layers from s, as deep as the remaining rounds need.
+        layers = [np.array([s], dtype=np.int64)]
+        seen = np.zeros(self.n, dtype=bool)
+        seen[s] = True
+        frontier = layers[0]
+        for _ in range(1, H - m):
+            frontier = frontier[frontier != t]
+            idx, _ = _gather(self.fptr, frontier)
+            nxt = self.fdst[idx]
+            nxt = np.unique(nxt[passable[nxt] & ~seen[nxt]])
+            seen[nxt] = True
+            layers.append(nxt)
+            frontier = nxt
+        # Remaining rounds, each on the nodes within H - r hops of s.
+        for r in range(m + 1, H + 1):
+            prev = b[-1]
+            cur = np.full(self.n, np.inf)
+            cur[t] = 0.0
+            nodes = np.concatenate(layers[: H - r + 1])
+            nodes = nodes[nodes != t]
+            if len(nodes):
+                idx, rep = _gather(self.fptr, nodes)
+                best = prev[nodes].copy()
+                if len(idx):
+                    nxt = self.fdst[idx]
+                    ok = passable[nxt]
+                    np.minimum.at(best, rep[ok], self.fcost[idx][ok] + prev[nxt[ok]])
+                cur[nodes] = best
+            b.append(cur)
+        return b
+
+    # -- queries ------------------------------------------------------------------------------------
+
+    def search(
+        self,
+        source: Any,
+        target: Any,
+        *,
+        k: int = DEFAULT_K,
+        max_hops: int = DEFAULT_MAX_HOPS,
+        avoid: Iterable[Any] = (),
+        direct: bool = True,
+    ) -> list[tuple[list[Any], float]]:
+        """The ``k`` cheapest simple paths ``source → target`` with at most ``max_hops`` hops.
+
+        Parameters
+        ----------
+        source, target : node
+            Ends of the chain; they must differ.
+        k : int
+            How many paths (fewer when fewer exist).
+        max_hops : int
+            Longest path, in hops.
+        avoid : iterable of nodes
+            Parties that may not be intermediaries (besides listed ones with ``exclude_listed``).
+        direct : bool
+            Allow the one-hop path ``source → target``.
+
+        Returns
+        -------
+        list of (path, cost)
+            Paths as lists of nodes, cost ``Σ −log(trust)``, cheapest (strongest) first.
+
+        Raises
+        ------
+        NotFoundError
+            If ``source`` or ``target`` is not in the graph.
+        TrustgraphError
+            If ``source`` and ``target`` are the same party.
+        ValueError
+            If ``k`` or ``max_hops`` is below 1.
+        """
+        if k < 1 or max_hops < 1:
+            raise ValueError(f"k and max_hops must be at least 1, got k={k}, max_hops={max_hops}")
+        s, t = self.node_index(source), self.node_index(target)
+        if s == t:
+            raise TrustgraphError(f"{source!r} is both ends of the chain")
+        passable = self._passable(t, (self.node_index(a) for a in avoid if a in self.index))
+        b = self._bounds(s, t, max_hops, passable)
+        found = self._enumerate(s, t, k, max_hops, b, passable, direct)
+        return [([self.nodes[i] for i in path], cost) for path, cost in found]
+
+    def _enumerate(
+        self, s: int, t: int, k: int, H: int, b: list[np.ndarray], passable: np.ndarray, direct: bool
+    ) -> list[tuple[tuple[int, ...], float]]:
+        if not np.isfinite(b[H][s]):
+            return []
+        fptr, fdst, fcost = self.fptr, self.fdst, self.fcost
+        found: list[tuple[tuple[int, ...], float]] = []
+        # Entries: (f, -depth, seq, g, node, path, siblings, position). ``siblings`` are the parent's
+        # usable children sorted by f; the next one is pushed only when this one is popped.
+        heap: list[tuple[Any, ...]] = [(float(b[H][s]), 0, 0, 0.0, s, (s,), None, 0)]
+        seq = 1
+        while heap:
+            f, negdepth, _, g, v, path, siblings, pos = heapq.heappop(heap)
+            if siblings is not None:
+                ws, fs, gs = siblings
+                parent = path[:-1]
+                nxt = pos + 1
+                while nxt < len(ws) and int(ws[nxt]) in parent:
+                    nxt += 1
+                if nxt < len(ws):
+                    w = int(ws[nxt])
+                    heapq.heappush(heap, (float(fs[nxt]), negdepth, seq, float(gs[nxt]), w, parent + (w,), siblings, nxt))
+                    seq += 1
+            if v == t:
+                found.append((path, g))
+                if len(found) >= k:
+                    break
+                continue
+            depth = -negdepth
+            lo, hi = fptr[v], fptr[v + 1]
+            if lo == hi:
+                continue
+            nb = fdst[lo:hi]
+            gc = g + fcost[lo:hi]
+            fc = gc + b[H - depth - 1][nb]
+            ok = np.isfinite(fc) & passable[nb]
+            if v == s and not direct:
+                ok &= nb != t
+            sel = np.flatnonzero(ok)
+            if not len(sel):
+                continue
+            order = sel[np.argsort(fc[sel], kind="stable")]
+            ws, fs, gs = nb[order], fc[order], gc[order]
+            first = 0
+            while first < len(ws) and int(ws[first]) in path:
+                first += 1
+            if first < len(ws):
+                w = int(ws[first])
+                heapq.heappush(heap, (float(fs[first]), negdepth - 1, seq, float(gs[first]), w, path + (w,),
+                                      (ws, fs, gs), first))
+                seq += 1
+        return found
+
+    def strongest_from(self, source: Any, max_hops: int = DEFAULT_MAX_HOPS) -> dict[Any, float]:
+        """Strength of the strongest chain (≤ ``max_hops`` hops) from ``source`` to every party it reaches.
+
+        ``source`` itself is not included. Listed parties (with ``exclude_listed``) are reached but
+        not passed through.
+        """
+        s = self.node_index(source)
+        passable = ~self.listed
+        dist = np.full(self.n, np.inf)
+        dist[s] = 0.0
+        changed = np.array([s], dtype=np.int64)
+        for _ in range(max_hops):
+            frontier = changed[passable[changed] | (changed == s)]
+            if not len(frontier):
+                break
+            idx, rep = _gather(self.fptr, frontier)
+            if not len(idx):
+                break
+            prev = dist.copy()
+            np.minimum.at(dist, self.fdst[idx], prev[frontier][rep] + self.fcost[idx])
+            changed = np.flatnonzero(dist < prev)
+        reached = np.flatnonzero(np.isfinite(dist))
+        return {self.nodes[i]: float(np.exp(-dist[i])) for i in reached if i != s}
+
+
+# --------------------------------------------------------------------------------------------------
+# Chains with their evidence
+
+
+def _evidence_by_pair(evidence: pd.DataFrame | None, pairs: set[tuple[Any, Any]]) -> dict[tuple[Any, Any], list]:
+    if evidence is None or not len(evidence) or not pairs:
+        return {}
+    srcs = {u for u, _ in pairs}
+    dsts = {v for _, v in pairs}
+    sub = evidence.loc[evidence["src"].isin(srcs).to_numpy() & evidence["dst"].isin(dsts).to_numpy()]
+    out: dict[tuple[Any, Any], list[dict[str, Any]]] = {}
+    for row in sub.sort_values(["date", "kind", "ref"], kind="stable").to_dict("records"):
+        key = (row["src"], row["dst"])
+        if key not in pairs:
+            continue
+        detail = row.get("detail")
+        out.setdefault(key, []).append({
+            "kind": row["kind"],
+            "ref": row["ref"],
+            "date": None if row["date"] is None else str(row["date"])[:10],
+            "strength": float(row["value"]),
+            "decay": float(row["weight"]),
+            "positive": float(row["positive"]),
+            "negative": float(row["negative"]),
+            "note": None if detail is None or (isinstance(detail, float) and math.isnan(detail)) else str(detail),
+        })
+    return out
+
+
+def _opt_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def build_chains(
+    G: nx.DiGraph,
+    paths: Sequence[Sequence[Any]],
+    *,
+    weight: str = "trust",
+    evidence: pd.DataFrame | None = None,
+) -> list[Chain]:
+    """Turn node paths into :class:`Chain` objects with each hop's trust and evidence."""
+    pairs = {(u, v) for p in paths for u, v in zip(p[:-1], p[1:])}
+    by_pair = _evidence_by_pair(evidence, pairs)
+    chains = []
+    for p in paths:
+        links = []
+        strength = 1.0
+        for u, v in zip(p[:-1], p[1:]):
+            data = G[u][v]
+            trust = float(data[weight])
+            strength *= trust
+            links.append(Link(
+                source=u, target=v, trust=trust, uncertainty=_opt_float(data.get("uncertainty")),
+                positive=_opt_float(data.get("positive")), negative=_opt_float(data.get("negative")),
+                evidence=tuple(by_pair.get((u, v), ())),
+            ))
+        chains.append(Chain(
+            path=tuple(p), strength=strength, links=tuple(links),
+            names=tuple(G.nodes[n].get("name") for n in p),
+            listed=tuple(n for n in p if G.nodes[n].get("listed")),
+        ))
+    return chains
+
+
+def vouching_chains(
+    G: nx.DiGraph,
+    source: Any,
+    target: Any,
+    *,
+    k: int = DEFAULT_K,
+    max_hops: int = DEFAULT_MAX_HOPS,
+    min_trust: float = DEFAULT_MIN_TRUST,
+    exclude_listed: bool = True,
+    weight: str = "trust",
+    evidence: pd.DataFrame | None = None,
+    index: ChainIndex | None = None,
+) -> list[Chain]:
+    """The ``k`` strongest vouching chains from ``source`` to ``target``.
+
+    A chain's strength is the product of its hops' trust (see the module docs for which hops count
+    and how the search works).
+
+    Parameters
+    ----------
+    G : networkx.DiGraph
+        The trust graph (:func:`trustgraph.graph.project`).
+    source, target : node
+        Who asks (the first party of the chain) and who is vouched for (the last).
+    k : int, default 3
+        Number of chains.
+    max_hops : int, default 5
+        Longest chain.
+    min_trust : float, default 0.5
+        Lowest hop trust used.
+    exclude_listed : bool, default True
+        No listed party as an intermediary.
+    weight : str, default "trust"
+        Edge attribute with the hop trust.
+    evidence : pandas.DataFrame, optional
+        The :func:`~trustgraph.evidence.evidence_frame` the graph was projected from; when given,
+        each hop lists its evidence rows.
+    index : ChainIndex, optional
+        A prebuilt index of ``G`` with the same ``weight``, ``min_trust`` and ``exclude_listed``
+        (saves compiling the graph when asking many questions).
+
+    Returns
+    -------
+    list of Chain
+        Strongest first (ties: fewer hops, then path order); empty when no chain exists.
+
+    Raises
+    ------
+    NotFoundError
+        If ``source`` or ``target`` is not in ``G``.
+    TrustgraphError
+        If ``source`` and ``target`` are the same.
+
+    Examples
+    --------
+    >>> G = nx.DiGraph()
+    >>> G.add_edge("us", "a", trust=0.9); G.add_edge("a", "x", trust=0.8); G.add_edge("us", "x", trust=0.6)
+    >>> [(c.path, round(c.strength, 2)) for c in vouching_chains(G, "us", "x")]
+    [(('us', 'a', 'x'), 0.72), (('us', 'x'), 0.6)]
+    """
+    if index is None:
+        index = ChainIndex(G, weight=weight, min_trust=min_trust, exclude_listed=exclude_listed)
+    found = index.search(source, target, k=k, max_hops=max_hops)
+    found.sort(key=lambda pc: (round(pc[1], 12), len(pc[0]), [str(n) for n in pc[0]]))
+    return build_chains(G, [p for p, _ in found], weight=weight, evidence=evidence)
+
+
+def independent_vouchers(
+    G: nx.DiGraph,
+    source: Any,
+    target: Any,
+    *,
+    max_hops: int = DEFAULT_MAX_HOPS,
+    min_trust: float = DEFAULT_MIN_TRUST,
+    exclude_listed: bool = True,
+    weight: str = "trust",
+    evidence: pd.DataFrame | None = None,
+    index: ChainIndex | None = None,
+    limit: int | None = None,
+) -> list[Chain]:
+    """Node-disjoint vouching chains from ``source`` to ``target``, strongest first.
+
+    Greedy: take the strongest chain, forbid its intermediaries, take the strongest remaining chain,
+    and so on (a direct hop ``source → target`` counts once). No two chains share an intermediary,
+    so each stands for an independent line of vouching. Greedy selection keeps the strongest
+    chains; it can find fewer disjoint chains than the maximum possible in contrived graphs.
+
+    Parameters are those of :func:`vouching_chains`; ``limit`` caps the number of chains.
+
+    Raises
+    ------
+    NotFoundError
+        If ``source`` or ``target`` is not in ``G``.
+    """
+    if index is None:
+        index = ChainIndex(G, weight=weight, min_trust=min_trust, exclude_listed=exclude_listed)
+    paths: list[list[Any]] = []
+    used: set[Any] = set()
+    direct = True
+    while limit is None or len(paths) < limit:
+        found = index.search(source, target, k=1, max_hops=max_hops, avoid=used, direct=direct)
+        if not found:
+            break
+        path = found[0][0]
+        paths.append(path)
+        if len(path) == 2:
+            direct = False
+        used.update(path[1:-1])
+    return build_chains(G, paths, weight=weight, evidence=evidence)
+
+
+# --------------------------------------------------------------------------------------------------
+# GnuPG-style web of trust
+
+
+@dataclass(frozen=True)
+class Introducer:
+    """A party that vouches directly for the target, as the web-of-trust rule sees it.
+
+    ``trust`` is the owner's trust in the introducer (``trust_from``: ``"owner"`` for the owner
+    itself, ``"direct"`` for the owner's own local trust, ``"chain"`` for the strongest chain,
+    ``None`` when the owner has no chain to it); ``level`` is ``ultimate``, ``complete``,
+    ``marginal`` or ``none``; ``counted`` is whether it counts toward the verdict (it is valid, its
+    level is not ``none``, and it is not listed).
+    """
+
+    id: str
+    name: str | None
+    vouch: float
+    trust: float | None
+    trust_from: str | None
+    level: str
+    valid: bool
+    depth: int | None
+    listed: bool
+    counted: bool
+    chain: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "name": self.name, "level": self.level, "counted": self.counted,
+            "trust": self.trust, "trust_from": self.trust_from, "vouch": self.vouch, "valid": self.valid,
+            "depth": self.depth, "listed": self.listed, "chain": list(self.chain),
+        }
+
+
+@dataclass(frozen=True)
+class Validity:
+    """The web-of-trust verdict on ``target`` from ``owner``'s point of view."""
+
+    owner: str
+    target: str
+    valid: bool
+    validity: str  # "ultimate", "full", "marginal" or "unknown"
+    depth: int | None
+    completes: int
+    marginals: int
+    introducers: tuple[Introducer, ...]
+    reasoning: tuple[str, ...]
+    rule: dict[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "owner": self.owner, "target": self.target, "valid": self.valid, "validity": self.validity,
+            "depth": self.depth, "completes": self.completes, "marginals": self.marginals,
+            "rule": dict(self.rule), "reasoning": list(self.reasoning),
+            "introducers": [i.as_dict() for i in self.introducers],
+        }
+
+
+def _level(trust: float | None, complete_trust: float, marginal_trust: float) -> str:
+    if trust is None:
+        return "none"
+    if trust >= complete_trust:
+        return "complete"
+    if trust >= marginal_trust:
+        return "marginal"
+    return "none"
+
+
+def web_of_trust(
+    G: nx.DiGraph,
+    owner: Any,
+    target: Any,
+    *,
+    complete_trust: float = COMPLETE_TRUST,
+    marginal_trust: float = MARGINAL_TRUST,
+    completes_needed: int = COMPLETES_NEEDED,
+    marginals_needed: int = MARGINALS_NEEDED,
+    max_depth: int = DEFAULT_MAX_HOPS,
+    min_trust: float = DEFAULT_MIN_TRUST,
+    exclude_listed: bool = True,
+    weight: str = "trust",
+    index: ChainIndex | None = None,
+) -> Validity:
+    """GnuPG's web-of-trust validity of ``target`` for ``owner``.
+
+    The trust graph plays the keyring: ``owner`` is the ultimately trusted key, a usable hop
+    ``i → x`` (trust above 0.5 and ≥ ``min_trust``) is ``i``'s signature on ``x``. As in GnuPG, a
+    party is *valid* when it is vouched for by the owner, or by at least ``completes_needed``
+    complete introducers, or by at least ``marginals_needed`` marginal introducers, where an
+    introducer must itself be valid and the owner's trust in it decides its level; validity spreads
+    in rounds from the owner, to depth ``max_depth`` (GnuPG's ``max-cert-depth``). A party vouched
+    for by some counted introducers but not enough has *marginal* validity (not valid); with none it
+    is *unknown*. As in GnuPG, complete introducers do not count toward the marginal quota and
+    marginally valid parties do not introduce.
+
+    The owner's trust in an introducer ``i`` (GnuPG's *ownertrust*, which the key owner sets by
+    hand) is derived from the graph: the owner's own local trust in ``i`` when the owner has
+    evidence about ``i`` (its own opinion wins, even when low), else the strength of the owner's
+    strongest vouching chain to ``i`` (delegated trust that weakens with every hop, as with OpenPGP
+    trust signatures). It is ``complete`` at ≥ ``complete_trust`` (0.75: e.g. two full referrals),
+    ``marginal`` at ≥ ``marginal_trust`` (0.6: e.g. one referral of strength 0.5), else ``none``.
+    With ``exclude_listed`` a listed party never introduces.
+
+    Returns
+    -------
+    Validity
+        The verdict, the target's introducers with their levels, and the reasoning in words.
+
+    Raises
+    ------
+    NotFoundError
+        If ``owner`` or ``target`` is not in ``G``.
+    ValueError
+        If a threshold is outside [0, 1], ``marginal_trust`` exceeds ``complete_trust``, or a count
+        or ``max_depth`` is below 1.
+    """
+    for name, value in (("complete_trust", complete_trust), ("marginal_trust", marginal_trust)):
+        if not 0.0 <= value <= 1.0:
+            raise ValueError(f"{name} must be in [0, 1], got {value}")
+    if marginal_trust > complete_trust:
+        raise ValueError("marginal_trust must not exceed complete_trust")
+    if completes_needed < 1 or marginals_needed < 1 or max_depth < 1:
+        raise ValueError("completes_needed, marginals_needed and max_depth must be at least 1")
+    if index is None:
+        index = ChainIndex(G, weight=weight, min_trust=min_trust, exclude_listed=exclude_listed)
+    index.node_index(owner)
+    index.node_index(target)
+    rule = {
+        "complete_trust": complete_trust, "marginal_trust": marginal_trust,
+        "completes_needed": completes_needed, "marginals_needed": marginals_needed,
+        "max_depth": max_depth, "min_trust": index.min_trust, "exclude_listed": index.exclude_listed,
+    }
+    if owner == target:
+        return Validity(str(owner), str(target), True, "ultimate", 0, 0, 0, (), ("the owner is ultimately trusted",), rule)
+
+    listed = {n for n in G if G.nodes[n].get("listed")} if index.exclude_listed else set()
+    chain_trust = index.strongest_from(owner, max_depth)
+
+    def usable(u: Any, v: Any) -> bool:
+        t = G[u][v].get(weight)
+        return t is not None and t > NEUTRAL_TRUST and t >= index.min_trust
+
+    def owner_trust(i: Any) -> tuple[float | None, str | None]:
+        if i == owner:
+            return 1.0, "owner"
+        if G.has_edge(owner, i) and G[owner][i].get(weight) is not None:
+            return float(G[owner][i][weight]), "direct"
+        if i in chain_trust:
+            return chain_trust[i], "chain"
+        return None, None
+
+    def level_of(i: Any) -> str:
+        return "ultimate" if i == owner else _level(owner_trust(i)[0], complete_trust, marginal_trust)
+
+    def tally(x: Any, valid: Mapping[Any, int]) -> tuple[int, int]:
+        completes = marginals = 0
+        for i in G.predecessors(x):
+            if i not in valid or i in listed or not usable(i, x):
+                continue
+            lv = level_of(i)
+            completes += lv in ("ultimate", "complete")
+            marginals += lv == "marginal"
+        return completes, marginals
+
+    valid: dict[Any, int] = {owner: 0}
+    for depth in range(1, max_depth + 1):
+        introducers = [i for i, d in valid.items() if d < depth and i not in listed]
+        candidates = {x for i in introducers for x in G.successors(i) if x not in valid and usable(i, x)}
+        new = {}
+        for x in candidates:
+            completes, marginals = tally(x, valid)
+            if completes >= completes_needed or marginals >= marginals_needed:
+                new[x] = depth
+        if not new:
+            break
+        valid.update(new)
+
+    intro: list[Introducer] = []
+    for i in G.predecessors(target):
+        if not usable(i, target):
+            continue
+        trust, source_of_trust = owner_trust(i)
+        lv = level_of(i)
+        is_valid = i in valid and valid[i] < max_depth
+        counted = is_valid and lv != "none" and i not in listed
+        chain: tuple[str, ...] = ()
+        if source_of_trust == "chain":
+            found = index.search(owner, i, k=1, max_hops=max_depth)
+            chain = tuple(found[0][0]) if found else ()
+        elif source_of_trust == "direct":
+            chain = (owner, i)
+        intro.append(Introducer(
+            id=i, name=G.nodes[i].get("name"), vouch=float(G[i][target][weight]), trust=trust,
+            trust_from=source_of_trust, level=lv, valid=is_valid, depth=valid.get(i), listed=G.nodes[i].get("listed", False),
+            counted=counted, chain=chain,
+        ))
+    order = {"ultimate": 0, "complete": 1, "marginal": 2, "none": 3}
+    intro.sort(key=lambda x: (not x.counted, order[x.level], -(x.trust or 0.0), str(x.id)))
+    completes = sum(1 for x in intro if x.counted and x.level in ("ultimate", "complete"))
+    marginals = sum(1 for x in intro if x.counted and x.level == "marginal")
+
+    need = f"needs {completes_needed} complete or {marginals_needed} marginal valid introducer(s)"
+    reasoning = []
+    for x in intro:
+        if x.level == "ultimate":
+            reasoning.append(f"{x.id}: the owner itself vouches (trust {x.vouch:.3f}) — ultimate")
+            continue
+        trust_text = "no chain from the owner" if x.trust is None else (
+            f"owner's trust {x.trust:.3f} ({'own evidence' if x.trust_from == 'direct' else 'strongest chain'})")
+        why = []
+        if not x.valid:
+            why.append("not itself valid")
+        if x.listed and index.exclude_listed:
+            why.append("listed")
+        if x.level == "none":
+            why.append(f"trust below the marginal threshold {marginal_trust}")
+        state = "counts" if x.counted else "does not count: " + ", ".join(why)
+        reasoning.append(f"{x.id}: {x.level} introducer, {trust_text}, vouch {x.vouch:.3f}; {state}")
+    if target in valid:
+        d = valid[target]
+        verdict = "full"
+        reasoning.append(
+            f"valid at depth {d}: {completes} complete and {marginals} marginal counted introducer(s); {need}")
+    elif completes or marginals:
+        d = None
+        verdict = "marginal"
+        reasoning.append(
+            f"marginal: {completes} complete and {marginals} marginal counted introducer(s), not enough; {need}")
+    else:
+        d = None
+        verdict = "unknown"
+        reasoning.append(f"not valid: no counted introducer within depth {max_depth}; {need}")
+    return Validity(
+        owner=str(owner), target=str(target), valid=target in valid, validity=verdict, depth=d,
+        completes=completes, marginals=marginals, introducers=tuple(intro), reasoning=tuple(reasoning), rule=rule,
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Referral lookups
+
+
+class ReferralBook:
+    """Referral lookups over a referrals table: who referred a party, whom it referred, and how the
+    asking organisation reaches it (the JSON schema :data:`REFERRALS_SCHEMA`, documented in
+    ``docs/chains.md``).
+
+    Parameters
+    ----------
+    referrals : pandas.DataFrame
+        The canonical ``referrals`` table (``id``, ``source``, ``target``, ``strength``, ``date``,
+        ``recipient``, ``note``).
+    G : networkx.DiGraph
+        The trust graph projected from the same data; its ``as_of`` graph attribute (when set) hides
+        referrals dated after it, and its node names label the parties.
+    index : ChainIndex, optional
+        Used for the ``from`` chain; built from ``G`` with the defaults when first needed.
+    evidence : pandas.DataFrame, optional
+        The evidence frame of ``G`` (hop evidence in the chain).
+    max_hops : int
+        Longest chain searched for ``from``.
+    """
+
+    def __init__(
+        self,
+        referrals: pd.DataFrame | None,
+        G: nx.DiGraph,
+        *,
+        index: ChainIndex | None = None,
+        evidence: pd.DataFrame | None = None,
+        max_hops: int = DEFAULT_MAX_HOPS,
+    ) -> None:
+        cols = ["id", "source", "target", "strength", "date", "recipient", "note"]
+        frame = referrals if referrals is not None else pd.DataFrame(columns=cols)
+        frame = frame.reindex(columns=cols)
+        as_of = G.graph.get("as_of")
+        if as_of and len(frame):
+            frame = frame.loc[(frame["date"].astype(str).str.slice(0, 10) <= str(as_of)[:10]).to_numpy()]
+        frame = frame.assign(_day=frame["date"].astype(str).str.slice(0, 10))
+        frame = frame.sort_values(["_day", "id"], ascending=[False, True], kind="stable")
+        self._rows = frame.to_dict("records")
+        self._by_source: dict[Any, list[int]] = {}
+        self._by_target: dict[Any, list[int]] = {}
+        for i, row in enumerate(self._rows):
+            self._by_source.setdefault(row["source"], []).append(i)
+            self._by_target.setdefault(row["target"], []).append(i)
+        self.graph = G
+        self.evidence = evidence
+        self.max_hops = max_hops
+        self._index = index
+
+    @property
+    def index(self) -> ChainIndex:
+        if self._index is None:
+            self._index = ChainIndex(self.graph)
+        return self._index
+
+    def _name(self, node: Any) -> Any:
+        return self.graph.nodes[node].get("name") if node in self.graph else None
+
+    def _row(self, row: Mapping[str, Any], other: str) -> dict[str, Any]:
+        note = row.get("note")
+        recipient = row.get("recipient")
+        return {
+            "referral": row["id"],
+            "id": row[other],
+            "name": self._name(row[other]),
+            "strength": float(row["strength"]),
+            "date": str(row["date"])[:10],
+            "recipient": None if recipient is None or recipient != recipient else recipient,
+            "note": None if note is None or note != note else note,
+        }
+
+    def lookup(self, party: Any, *, from_org: Any | None = None) -> dict[str, Any]:
+        """The referral record of ``party`` (see ``docs/chains.md`` for every field).
+
+        Raises
+        ------
+        NotFoundError
+            If ``party`` or ``from_org`` is not in the graph.
+        """
+        G = self.graph
+        if party not in G:
+            raise NotFoundError(f"no organisation {party!r}")
+        if from_org is not None and from_org not in G:
+            raise NotFoundError(f"no organisation {from_org!r} (--from)")
+        referred_by = [self._row(self._rows[i], "source") for i in self._by_target.get(party, [])]
+        referred = [self._row(self._rows[i], "target") for i in self._by_source.get(party, [])]
+        out: dict[str, Any] = {
+            "schema": REFERRALS_SCHEMA,
+            "id": party,
+            "name": self._name(party),
+            "listed": bool(G.nodes[party].get("listed", False)),
+            "as_of": G.graph.get("as_of"),
+            "referred_by": referred_by,
+            "referred": referred,
+            "from": from_org,
+            "chain": None,
+        }
+        if from_org is not None and from_org != party:
+            chains = vouching_chains(G, from_org, party, k=1, max_hops=self.max_hops, index=self.index,
+                                     evidence=self.evidence, weight=self.index.weight)
+            if chains:
+                c = chains[0].as_dict()
+                out["chain"] = {key: c[key] for key in (
+                    "strength", "hops", "path", "names", "weakest_link", "listed", "links")}
+        return out

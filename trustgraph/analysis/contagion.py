@@ -1,0 +1,966 @@
+"""Blacklist contagion: how exposed each party is to the parties listed as too risky to work with.
+
+Risk spreads from every actively listed party (see :func:`trustgraph.graph.active_listings`: listed
+on or before the reference date, ``until`` empty or later) to the parties tied to it, then to theirs,
+decaying per hop, and stops after a cut-off (3 hops by default).
+
+Which ties carry exposure
+-------------------------
+A party is exposed through the ties **it chose**: its own evidence about others, i.e. the out-edges
+``x → y`` of the projected graph (:mod:`trustgraph.graph`) — the referrals *x* gave (an endorsement
+puts *x*'s judgement in question when *y* is listed, as in Anti-TrustRank; Krishnan & Raj 2006), the
+partnerships *x* is in (stored in both directions, so partners are exposed to each other), *x*'s
+communications and incident reports — plus, where the dataset has people, the **people it shares**
+with *y* (:func:`shared_people`: a person who moved between the two, or personal ties between
+their current staff). Being vouched *for* by a listed party does not expose a party: otherwise a
+listed party could smear anyone by vouching for them.
+
+Every tie is the **net** of its decayed evidence, ``net(x → y) = positive − negative`` (evidence is
+aged with the half-life of :mod:`trustgraph.evidence`, so older ties count less). A net-positive tie
+is an association; a net-negative one (a warning, a reported incident, a terminated partnership)
+is a *distancing*.
+
+Normalisation: dependence, not contact
+--------------------------------------
+Each tie counts by the share of the exposed party's activity it represents::
+
+    share(x → y) = |net(x → y)| / (activity(x) + prior),    activity(x) = Σ_y positive + negative
+
+so one partnership among twenty is 1/20 of a hub's activity but all of a small party's. The
+``prior`` (default 1: one unit of evidence, the Beta prior's pseudo-count in :mod:`trustgraph.evidence`)
+keeps a party known by one weak tie from being defined by it. A well-connected party is therefore not
+condemned by one bad partner, and a well-reputed one gets the benefit of its reputation in the
+combined ``risk`` (:func:`combined_risk`).
+
+The score
+---------
+With ``P`` the net-positive shares (associations), ``N`` the net-negative shares (distancings),
+``ℓ`` the indicator of the listed parties, ``M`` the diagonal that is 0 on listed parties and 1
+elsewhere, ``δ`` the per-hop decay and ``h`` the cut-off::
+
+    exposure = Σ_{k=1..h} δ^(k−1) · (P M)^(k−1) · (P − N) · ℓ
+
+Term *k* sums, over every walk of *k* ties from the party to a listed one, the product of the shares
+along it times ``δ^(k−1)``: the chance that a random step through the party's own ties, continuing
+only through unlisted parties, reaches a listed party at step *k* — minus the same for walks whose
+last tie is a distancing. Walks stop at the first listed party (risk is not relayed *through* a
+listed party, which would count it twice). Distrust is used one step only, on the tie to the listed
+party itself, as Guha et al. (2004) recommend; it is never propagated as "the enemy of my enemy is
+my friend" — but a partner that warned about a listed party does pass that vigilance on, with the
+same shares and decay as an association.
+
+The score lies in [−1, 1]: 0 = no exposure within ``h`` hops, 1 = all of a party's activity is with
+listed parties (listed parties themselves score 1); negative = on balance, the party and its
+partners distanced themselves from listed parties (reported, warned, terminated). It decomposes
+exactly by listed party, and each listed party's part by walk, so every score comes with the
+listed parties it is exposed to and, for each, the strongest contributing path.
+
+This is Anti-TrustRank's idea — distrust flows back from known-bad parties to those who endorse
+them (Krishnan & Raj, "Anti-Trust Rank: Propagating Distrust for Web Spam Detection", AIRWeb 2006;
+after TrustRank, Gyöngyi, Garcia-Molina & Pedersen, VLDB 2004) — with two changes measured on
+Bitcoin OTC (docs/contagion.md): the share is the *exposed* party's dependence on the tie (Anti-TrustRank
+divides by the listed party's in-degree, which makes well-connected parties the most exposed), and
+the tie's sign is kept (naive contagion along positive ties ranks the real fraudsters *below*
+chance: the honest core of the network traded with fraudsters too, then warned about them).
+
+Combined risk
+-------------
+``risk = 1 − reputation · (1 − max(exposure, 0))`` — a noisy-OR of two ways to be risky: one's own
+record (``1 − reputation``, :func:`trustgraph.analysis.reputation.reputation_scores`, 0.5 when
+nothing is known) and one's ties to listed parties. Distancing (negative exposure) does not lower
+risk below what the party's own record says. Listed parties have risk 1.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from ..errors import ConfigurationError, NotFoundError
+
+__all__ = [
+    "DEFAULT_HOPS",
+    "DEFAULT_DECAY",
+    "DEFAULT_PRIOR",
+    "PEOPLE_WEIGHTS",
+    "shared_people",
+    "listed_parties",
+    "contagion_scores",
+    "contagion",
+    "exposure_paths",
+    "what_if",
+    "combined_risk",
+]
+
+#: Default cut-off: a partner's partner's partner (GnuPG stops certification chains at 5; exposure
+#: that has passed through two unlisted intermediaries is already faint).
+DEFAULT_HOPS = 3
+#: Default per-hop decay: each hop away from the listed party halves its weight.
+DEFAULT_DECAY = 0.5
+#: Default prior activity: one unit of evidence (one completed partnership or a full-strength referral).
+DEFAULT_PRIOR = 1.0
+
+#: Evidence weight of shared people (before decay), in the units of :data:`trustgraph.evidence.WEIGHTS`:
+#: a person who moved between two organisations carries the same weight as an active partnership
+#: (insider knowledge and loyalties move with them); a personal tie between current staff of the two
+#: counts like one communication.
+PEOPLE_WEIGHTS: dict[str, float] = {"moved": 0.5, "personal_tie": 0.1}
+
+_PEOPLE_COLUMNS = ("src", "dst", "kind", "ref", "date", "value", "weight", "positive", "negative", "detail")
+
+
+# --------------------------------------------------------------------------------------------------
+# Shared people
+
+
+def _day(value: Any) -> str | None:
+    """An ISO date string from a cell, ``None`` for an empty one."""
+    if value is None or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
+        return None
+    text = str(value)[:10]
+    return text or None
+
+
+def shared_people(
+    tables: Mapping[str, pd.DataFrame],
+    *,
+    as_of: str | None = None,
+    half_life_days: float | None = None,
+) -> pd.DataFrame:
+    """Ties between organisations through the people they share, as evidence rows.
+
+    Two kinds (weights in :data:`PEOPLE_WEIGHTS`, decayed like all evidence):
+
+    * ``moved``: a ``people`` row whose ``previous`` position was at another organisation ties the
+      two organisations, dated by the new position's ``from`` (or the old one's ``until``);
+    * ``personal_tie``: a ``personal_ties`` row between people who both hold a position on the
+      reference date, at different organisations, dated by ``since``.
+
+    Parameters
+    ----------
+    tables : mapping
+        Canonical frames (``people`` and ``personal_ties``; missing tables mean no rows).
+    as_of : str, optional
+        ISO reference date; later rows are ignored. Default: the newest event
+        (:func:`trustgraph.evidence.reference_date`).
+    half_life_days : float or None
+        Age at which a tie counts half; ``None`` or 0 disables decay.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Evidence rows in the columns of :func:`trustgraph.evidence.evidence_frame` (``kind`` is
+        ``"person"``), each tie in both directions; ``detail`` names the people.
+    """
+    from ..evidence import reference_date
+
+    ref = reference_date(tables, as_of)
+    day = ref.strftime("%Y-%m-%d")
+    people = tables.get("people")
+    rows: list[dict[str, Any]] = []
+    if people is not None and len(people):
+        org = dict(zip(people["id"].astype(str), people["organization"].astype(str), strict=True))
+        name = dict(zip(people["id"].astype(str), people["name"].astype(str), strict=True))
+        # Plain lists: Series.map would turn None back into NaN under pandas' string dtype.
+        starts = {pid: _day(v) for pid, v in zip(people["id"].astype(str), people["from"].tolist(), strict=True)}
+        ends = {pid: _day(v) for pid, v in zip(people["id"].astype(str), people["until"].tolist(), strict=True)}
+        if "previous" in people.columns:
+            for pid, prev in zip(people["id"].astype(str), people["previous"], strict=True):
+                prev_id = _day(prev) and str(prev)
+                if not prev_id or prev_id not in org or org[prev_id] == org[pid]:
+                    continue
+                when = starts.get(pid) or ends.get(prev_id)
+                if when is None or when > day:
+                    continue
+                detail = f"{name[pid]} moved from {org[prev_id]} ({prev_id}) to {org[pid]} ({pid})"
+                rows.append({"a": org[pid], "b": org[prev_id], "ref": pid, "date": when,
+                             "value": PEOPLE_WEIGHTS["moved"], "detail": detail})
+        ties = tables.get("personal_ties")
+        if ties is not None and len(ties):
+
+            def in_post(pid: str) -> bool:
+                start, end = starts.get(pid), ends.get(pid)
+                return pid in org and (start is None or start <= day) and (end is None or end > day)
+
+            columns = (ties["a"].astype(str), ties["b"].astype(str), ties["kind"], ties["since"])
+            for a, b, kind, since in zip(*columns, strict=True):
+                when = _day(since)
+                if not (in_post(a) and in_post(b)) or org[a] == org[b] or (when is not None and when > day):
+                    continue
+                label = _day(kind) and str(kind) or "tie"
+                rows.append({"a": org[a], "b": org[b], "ref": f"{a}-{b}", "date": when or day,
+                             "value": PEOPLE_WEIGHTS["personal_tie"],
+                             "detail": f"{label}: {name[a]} ({org[a]}) and {name[b]} ({org[b]})"})
+    if not rows:
+        return pd.DataFrame({c: pd.Series([], dtype=float if c in ("value", "weight", "positive", "negative")
+                                          else object) for c in _PEOPLE_COLUMNS})
+    frame = pd.DataFrame(rows)
+    if half_life_days and np.isfinite(half_life_days):
+        age = (ref - pd.to_datetime(frame["date"], format="%Y-%m-%d")).dt.days.to_numpy(dtype=float)
+        weight = np.power(0.5, np.clip(age, 0.0, None) / float(half_life_days))
+    else:
+        weight = np.ones(len(frame))
+    value = frame["value"].to_numpy(dtype=float)
+    one = pd.DataFrame({
+        "src": frame["a"], "dst": frame["b"], "kind": "person", "ref": frame["ref"], "date": frame["date"],
+        "value": value, "weight": weight, "positive": value * weight, "negative": 0.0, "detail": frame["detail"],
+    })
+    other = one.assign(src=one["dst"], dst=one["src"])
+    return pd.concat([one, other], ignore_index=True)[list(_PEOPLE_COLUMNS)]
+
+
+# --------------------------------------------------------------------------------------------------
+# The tie matrices
+
+
+@dataclass(frozen=True, eq=False)
+class _Ties:
+    """Shares of every party's activity, as sparse matrices over ``nodes``."""
+
+    nodes: list[Any]
+    index: dict[Any, int]
+    assoc: sp.csr_matrix  # P: net-positive shares
+    distance: sp.csr_matrix  # N: net-negative shares
+    signed: sp.csr_matrix  # P − N
+    magnitude: sp.csr_matrix  # P + N
+    assoc_t: sp.csr_matrix  # Pᵀ (for forward walks from one party)
+    signed_t: sp.csr_matrix
+
+
+def _check(hops: int, decay: float, prior: float) -> None:
+    if isinstance(hops, bool) or not isinstance(hops, (int, np.integer)) or hops < 1:
+        raise ConfigurationError(f"hops must be an integer ≥ 1, got {hops!r}")
+    if not (np.isfinite(decay) and 0.0 < decay <= 1.0):
+        raise ConfigurationError(f"decay must be in (0, 1], got {decay!r}")
+    if not (np.isfinite(prior) and prior >= 0.0):
+        raise ConfigurationError(f"prior must be ≥ 0, got {prior!r}")
+
+
+def _ties(G: nx.DiGraph, people: pd.DataFrame | None, prior: float) -> _Ties:
+    nodes = list(G.nodes)
+    index = {v: i for i, v in enumerate(nodes)}
+    n = len(nodes)
+    m = G.number_of_edges()
+    src = np.empty(m, dtype=np.int64)
+    dst = np.empty(m, dtype=np.int64)
+    pos = np.empty(m)
+    neg = np.empty(m)
+    for k, (u, v, d) in enumerate(G.edges(data=True)):
+        src[k] = index[u]
+        dst[k] = index[v]
+        pos[k] = d.get("positive", 0.0) or 0.0
+        neg[k] = d.get("negative", 0.0) or 0.0
+    if people is not None and len(people):
+        known = people["src"].isin(index) & people["dst"].isin(index)
+        pp = people.loc[known.to_numpy()]
+        src = np.r_[src, pp["src"].map(index).to_numpy(dtype=np.int64)]
+        dst = np.r_[dst, pp["dst"].map(index).to_numpy(dtype=np.int64)]
+        pos = np.r_[pos, pp["positive"].to_numpy(dtype=float)]
+        neg = np.r_[neg, pp["negative"].to_numpy(dtype=float)]
+    keep = src != dst
+    src, dst, pos, neg = src[keep], dst[keep], pos[keep], neg[keep]
+    activity = np.bincount(src, weights=pos + neg, minlength=n)
+    denom = activity + prior
+    # Duplicate (src, dst) pairs (graph edge + shared people) are summed by the COO → CSR conversion.
+    net = sp.csr_matrix((pos - neg, (src, dst)), shape=(n, n))
+    net.sum_duplicates()
+    inv = np.divide(1.0, denom, out=np.zeros(n), where=denom > 0)
+    signed = sp.csr_matrix(sp.diags(inv) @ net)
+    signed.eliminate_zeros()
+    assoc = signed.copy()
+    assoc.data = np.maximum(assoc.data, 0.0)
+    assoc.eliminate_zeros()
+    distance = signed.copy()
+    distance.data = np.maximum(-distance.data, 0.0)
+    distance.eliminate_zeros()
+    magnitude = signed.copy()
+    magnitude.data = np.abs(magnitude.data)
+    return _Ties(nodes, index, assoc, distance, signed, magnitude, assoc.T.tocsr(), signed.T.tocsr())
+
+
+def listed_parties(G: nx.DiGraph) -> set[Any]:
+    """The parties with an active listing on the graph's reference date (node attribute ``listed``)."""
+    return {v for v, flag in G.nodes(data="listed") if flag}
+
+
+def _listed_mask(ties: _Ties, listed: Iterable[Hashable]) -> np.ndarray:
+    mask = np.zeros(len(ties.nodes), dtype=bool)
+    missing = []
+    for v in listed:
+        i = ties.index.get(v)
+        if i is None:
+            missing.append(v)
+        else:
+            mask[i] = True
+    if missing:
+        more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
+        raise NotFoundError(f"no organisation {missing[0]!r} (listed){more}")
+    return mask
+
+
+def _scores(ties: _Ties, mask: np.ndarray, hops: int, decay: float) -> np.ndarray:
+    ell = mask.astype(float)
+    step = ties.signed @ ell
+    total = step.copy()
+    keep = (~mask).astype(float)
+    for _ in range(hops - 1):
+        step = decay * (ties.assoc @ (step * keep))
+        total += step
+    total[mask] = 1.0
+    return np.asarray(np.clip(total, -1.0, 1.0))
+
+
+def _resolve(G: nx.DiGraph, listed: Iterable[Hashable] | None) -> set[Any]:
+    return listed_parties(G) if listed is None else set(listed)
+
+
+def contagion_scores(
+    G: nx.DiGraph,
+    *,
+    listed: Iterable[Hashable] | None = None,
+    hops: int = DEFAULT_HOPS,
+    decay: float = DEFAULT_DECAY,
+    prior: float = DEFAULT_PRIOR,
+    people: pd.DataFrame | None = None,
+) -> dict[Any, float]:
+    """Exposure of every party to listed parties, as a score in [−1, 1] (see the module docs).
+
+    The light form of :func:`contagion`: numbers only, computed with sparse matrix products
+    (cost ``O(hops · edges)``).
+
+    Parameters
+    ----------
+    G : networkx.DiGraph
+        The trust graph (:func:`trustgraph.graph.project`): edge ``x → y`` holds *x*'s decayed
+        evidence about *y* in ``positive`` and ``negative``. Not modified.
+    listed : iterable of nodes, optional
+        The listed parties. Default: the nodes whose ``listed`` attribute is true (the active
+        listings as of the graph's reference date). Pass a set to ask "what if these were listed".
+    hops : int
+        Cut-off: walks of at most this many ties (default 3).
+    decay : float
+        ``δ`` in (0, 1]: the weight of each hop beyond the first (default 0.5).
+    prior : float
+        Activity added to every party's total, in evidence units (default 1; 0 disables).
+    people : pandas.DataFrame, optional
+        Extra ties through shared people (:func:`shared_people`).
+
+    Returns
+    -------
+    dict
+        Node → score; listed parties score 1, parties with no path to one score 0.
+
+    Raises
+    ------
+    NotFoundError
+        When a ``listed`` node is not in the graph.
+    ConfigurationError
+        When ``hops``, ``decay`` or ``prior`` is out of range.
+
+    Examples
+    --------
+    A small party whose only partner is listed, and a hub with one listed partner among four:
+
+    >>> G = nx.DiGraph()
+    >>> G.add_edge("small", "bad", positive=1.0, negative=0.0)
+    >>> for p in ("bad", "p1", "p2", "p3"):
+    ...     G.add_edge("hub", p, positive=1.0, negative=0.0)
+    >>> s = contagion_scores(G, listed=["bad"], prior=0.0)
+    >>> s["small"], s["hub"], s["p1"]
+    (1.0, 0.25, 0.0)
+    """
+    _check(hops, decay, prior)
+    if G.number_of_nodes() == 0:
+        return {}
+    ties = _ties(G, people, prior)
+    mask = _listed_mask(ties, _resolve(G, listed))
+    return dict(zip(ties.nodes, _scores(ties, mask, hops, decay).tolist(), strict=True))
+
+
+# --------------------------------------------------------------------------------------------------
+# Explanations
+
+
+def _contributions(ties: _Ties, mask: np.ndarray, rows: np.ndarray, hops: int, decay: float) -> np.ndarray:
+    """Per-listed-party contributions for ``rows``: a (len(rows), n_listed) dense array."""
+    n = len(ties.nodes)
+    listed_idx = np.flatnonzero(mask)
+    out = np.zeros((len(rows), len(listed_idx)))
+    if not len(listed_idx) or not len(rows):
+        return out
+    keep = (~mask).astype(float)
+    batch = max(1, min(len(rows), (1 << 23) // max(n, 1)))
+    for lo in range(0, len(rows), batch):
+        chunk = rows[lo:lo + batch]
+        # Columns are walk distributions: u_1 = e_x; u_{k+1} = Pᵀ (M u_k).
+        u = np.zeros((n, len(chunk)))
+        u[chunk, np.arange(len(chunk))] = 1.0
+        acc = np.zeros((len(listed_idx), len(chunk)))
+        weight = 1.0
+        for k in range(hops):
+            if k:
+                u = ties.assoc_t @ (u * keep[:, None])
+                weight *= decay
+            acc += weight * (ties.signed_t @ u)[listed_idx]
+        out[lo:lo + len(chunk)] = acc.T
+    return out
+
+
+def _strongest_paths(
+    ties: _Ties, mask: np.ndarray, start: int, targets: Iterable[int], hops: int, decay: float,
+) -> dict[int, tuple[list[int], float]]:
+    """For each target listed party, the walk from ``start`` with the largest |product| (and its sign).
+
+    Hop-limited max-product dynamic programming (Bellman–Ford over ``hops`` levels), vectorised
+    over the CSR arrays; intermediate parties are unlisted and joined by net-positive ties.
+    """
+    wanted = set(int(t) for t in targets)
+    P = ties.assoc
+    A = ties.magnitude
+    levels: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (nodes, value, pred index into prev level)
+    frontier = np.array([start], dtype=np.int64)
+    value = np.array([1.0])
+    pred = np.array([-1], dtype=np.int64)
+    levels.append((frontier, value, pred))
+    best: dict[int, tuple[float, int, int]] = {}  # target -> (|w|, level, position in that level)
+    for k in range(hops):
+        frontier, value, _ = levels[-1]
+        # The last tie into a listed party, from this level.
+        starts_a, ends_a = A.indptr[frontier], A.indptr[frontier + 1]
+        counts = ends_a - starts_a
+        if counts.sum():
+            owner = np.repeat(np.arange(len(frontier)), counts)
+            edge = _gather(starts_a, counts)
+            tgt = A.indices[edge]
+            hit = mask[tgt]
+            if hit.any():
+                w = value[owner[hit]] * A.data[edge[hit]] * decay ** k
+                for t, ww, o in zip(tgt[hit].tolist(), w.tolist(), owner[hit].tolist(), strict=True):
+                    if t in wanted and t != start and (t not in best or ww > best[t][0]):
+                        best[t] = (ww, k, o)
+        if k == hops - 1:
+            break
+        # Extend through net-positive ties to unlisted parties.
+        starts_p, ends_p = P.indptr[frontier], P.indptr[frontier + 1]
+        counts = ends_p - starts_p
+        if not counts.sum():
+            break
+        owner = np.repeat(np.arange(len(frontier)), counts)
+        edge = _gather(starts_p, counts)
+        tgt = P.indices[edge]
+        ok = ~mask[tgt]
+        owner, edge, tgt = owner[ok], edge[ok], tgt[ok]
+        if not len(tgt):
+            break
+        cand = value[owner] * P.data[edge]
+        order = np.lexsort((-cand, tgt))
+        tgt_sorted = tgt[order]
+        first = np.r_[True, tgt_sorted[1:] != tgt_sorted[:-1]]
+        chosen = order[first]
+        levels.append((tgt[chosen], cand[chosen], owner[chosen]))
+    out: dict[int, tuple[list[int], float]] = {}
+    for t, (_w, k, o) in best.items():
+        path = [t]
+        pos = o
+        for level in range(k, -1, -1):
+            nodes_l, _, pred_l = levels[level]
+            path.append(int(nodes_l[pos]))
+            pos = int(pred_l[pos])
+        path.reverse()
+        path = _without_cycles(path)
+        out[t] = (path, _path_weight(ties, path, decay))
+    return out
+
+
+def _gather(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Concatenated ``arange(start, start + count)`` ranges: the CSR positions of several rows."""
+    return np.repeat(starts - np.r_[0, np.cumsum(counts)[:-1]], counts) + np.arange(int(counts.sum()))
+
+
+def _without_cycles(path: list[int]) -> list[int]:
+    seen: dict[int, int] = {}
+    out: list[int] = []
+    for v in path:
+        if v in seen:
+            del out[seen[v] + 1:]
+            seen = {u: i for i, u in enumerate(out)}
+            continue
+        seen[v] = len(out)
+        out.append(v)
+    return out
+
+
+def _share(ties: _Ties, u: int, v: int) -> float:
+    return float(ties.signed[u, v])
+
+
+def _path_weight(ties: _Ties, path: list[int], decay: float) -> float:
+    w = decay ** (len(path) - 2) if len(path) > 1 else 1.0
+    for u, v in itertools.pairwise(path):
+        w *= _share(ties, u, v)
+    return w
+
+
+def _tie(G: nx.DiGraph, ties: _Ties, people: pd.DataFrame | None, u: Any, v: Any,
+         evidence: pd.DataFrame | None) -> dict[str, Any]:
+    """One tie of a path: who, the share of ``u``'s activity, its kinds, date and evidence."""
+    data = G.get_edge_data(u, v) or {}
+    kinds = [k for k in str(data.get("kinds") or "").split(";") if k]
+    last = data.get("last")
+    pos = float(data.get("positive", 0.0) or 0.0)
+    neg = float(data.get("negative", 0.0) or 0.0)
+    rows: list[dict[str, Any]] = []
+    if people is not None and len(people):
+        mine = people.loc[((people["src"] == u) & (people["dst"] == v)).to_numpy()]
+        if len(mine):
+            kinds.append("person")
+            pos += float(mine["positive"].sum())
+            newest = max(str(d) for d in mine["date"])
+            last = newest if last is None or newest > str(last) else last
+            if evidence is None:
+                rows.extend(_evidence_rows(mine))
+    if evidence is not None:
+        rows.extend(_evidence_rows(evidence.loc[((evidence["src"] == u) & (evidence["dst"] == v)).to_numpy()]))
+    share = _share(ties, ties.index[u], ties.index[v])
+    tie: dict[str, Any] = {
+        "from": u,
+        "to": v,
+        "kinds": sorted(set(kinds)),
+        "date": None if last is None else str(last)[:10],
+        "strength": pos - neg,
+        "share": share,
+        "sign": "association" if share > 0 else "distancing",
+    }
+    if evidence is not None or rows:
+        tie["evidence"] = rows
+    return tie
+
+
+def _evidence_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    if not len(frame):
+        return []
+    frame = frame.assign(_d=frame["date"].astype(str)).sort_values("_d", ascending=False, kind="stable")
+    return [
+        {
+            "kind": k, "ref": r, "date": str(d)[:10], "value": float(val),
+            "decayed": float(p) - float(q), "detail": None if det is None or det != det else str(det),
+        }
+        for k, r, d, val, p, q, det in zip(frame["kind"], frame["ref"], frame["date"], frame["value"],
+                                         frame["positive"], frame["negative"], frame["detail"], strict=True)
+    ]
+
+
+def _listing(G: nx.DiGraph, node: Any, hypothetical: set[Any]) -> dict[str, Any]:
+    attrs = G.nodes[node]
+    entry: dict[str, Any] = {"id": node, "name": attrs.get("name")}
+    if node in hypothetical and not attrs.get("listed"):
+        entry["hypothetical"] = True
+        entry["listings"] = []
+    else:
+        entry["listings"] = [
+            {k: lst.get(k) for k in ("lister", "date", "until", "reason")} for lst in attrs.get("listings") or []
+        ]
+    return entry
+
+
+def _ranks(nodes: list[Any], score: np.ndarray, first: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Order (highest first; equal scores: ``first`` ones, then by id) and competition ranks ("1224")."""
+    keys = np.array([str(v) for v in nodes])
+    order = np.lexsort((keys, np.zeros(len(nodes)) if first is None else ~first, -score))
+    s = score[order]
+    new = np.r_[True, s[1:] != s[:-1]] if len(s) else np.array([], dtype=bool)
+    starts = np.flatnonzero(new)
+    sizes = np.diff(np.r_[starts, len(s)])
+    ranks = np.empty(len(s), dtype=np.int64)
+    ranks[order] = np.repeat(starts + 1, sizes)
+    return order, ranks
+
+
+def contagion(
+    G: nx.DiGraph,
+    *,
+    listed: Iterable[Hashable] | None = None,
+    hops: int = DEFAULT_HOPS,
+    decay: float = DEFAULT_DECAY,
+    prior: float = DEFAULT_PRIOR,
+    people: pd.DataFrame | None = None,
+    reputation: Mapping[Any, float] | None = None,
+    limit: int | None = None,
+    max_exposures: int = 5,
+) -> list[dict[str, Any]]:
+    """Exposure of every party to listed parties, explained, highest first.
+
+    See the module docs for the method (after Anti-TrustRank, Krishnan & Raj 2006; one-step
+    distrust, Guha et al. 2004).
+
+    Parameters
+    ----------
+    G : networkx.DiGraph
+        The trust graph (:func:`trustgraph.graph.project`). Not modified.
+    listed : iterable of nodes, optional
+        The listed parties (default: the nodes whose ``listed`` attribute is true). Nodes given here
+        that are not listed in the graph are marked ``hypothetical`` in the explanations.
+    hops, decay, prior, people
+        As in :func:`contagion_scores`.
+    reputation : mapping, optional
+        Node → reputation in [0, 1] (:func:`trustgraph.analysis.reputation.reputation_scores`);
+        when given, each row carries ``reputation`` and the combined ``risk`` (:func:`combined_risk`).
+    limit : int, optional
+        Return only the ``limit`` highest-ranked rows (explanations are computed for those only).
+    max_exposures : int
+        At most this many listed parties per row, strongest first; ``exposed_to`` counts them all.
+
+    Returns
+    -------
+    list of dict
+        One row per party, by rank: ``id``, ``name``, ``score``, ``rank``, ``listed`` (bool),
+        ``exposed_to`` (number of listed parties with a non-zero contribution), ``exposures``
+        (``id``, ``name``, ``contribution`` — the parts sum to the score —, ``hypothetical`` when
+        so, and ``path``: the strongest contributing path as a list of ids, with its ``strength``),
+        and with ``reputation`` given, ``reputation`` and ``risk``.
+
+    Raises
+    ------
+    NotFoundError
+        When a ``listed`` node is not in the graph.
+    ConfigurationError
+        When a parameter is out of range.
+
+    Examples
+    --------
+    >>> G = nx.DiGraph()
+    >>> G.add_edge("a", "b", positive=1.0, negative=0.0)
+    >>> G.add_edge("b", "bad", positive=1.0, negative=0.0)
+    >>> rows = contagion(G, listed=["bad"], prior=0.0)
+    >>> [(r["id"], r["score"]) for r in rows]
+    [('bad', 1.0), ('b', 1.0), ('a', 0.5)]
+    >>> rows[2]["exposures"][0]["path"]
+    ['a', 'b', 'bad']
+    """
+    _check(hops, decay, prior)
+    if max_exposures < 0:
+        raise ConfigurationError(f"max_exposures must be ≥ 0, got {max_exposures!r}")
+    if G.number_of_nodes() == 0:
+        return []
+    chosen = _resolve(G, listed)
+    ties = _ties(G, people, prior)
+    mask = _listed_mask(ties, chosen)
+    score = _scores(ties, mask, hops, decay)
+    order, ranks = _ranks(ties.nodes, score, mask)
+    if limit is not None:
+        order = order[: max(int(limit), 0)]
+    exposure = dict(zip(ties.nodes, score.tolist(), strict=True))
+    risk = combined_risk(exposure, reputation) if reputation is not None else None
+    hypothetical = chosen - listed_parties(G)
+    listed_idx = np.flatnonzero(mask)
+    contrib = _contributions(ties, mask, order[~mask[order]], hops, decay)
+    row_of = {int(i): k for k, i in enumerate(order[~mask[order]])}
+    out: list[dict[str, Any]] = []
+    for i in order.tolist():
+        node = ties.nodes[i]
+        row: dict[str, Any] = {
+            "id": node,
+            "name": G.nodes[node].get("name"),
+            "score": float(score[i]),
+            "rank": int(ranks[i]),
+            "listed": bool(mask[i]),
+        }
+        if reputation is not None and risk is not None:
+            row["reputation"] = float(reputation.get(node, 0.5))
+            row["risk"] = risk[node]
+        exposures: list[dict[str, Any]] = []
+        count = 0
+        if not mask[i]:
+            c = contrib[row_of[i]]
+            nz = np.flatnonzero(np.abs(c) > 1e-15)
+            count = len(nz)
+            top = nz[np.lexsort((listed_idx[nz], -np.abs(c[nz])))][:max_exposures]
+            paths = _strongest_paths(ties, mask, i, listed_idx[top].tolist(), hops, decay) if len(top) else {}
+            for j in top.tolist():
+                target = int(listed_idx[j])
+                entry = _listing(G, ties.nodes[target], hypothetical)
+                entry["contribution"] = float(c[j])
+                path, strength = paths.get(target, ([], 0.0))
+                entry["path"] = [ties.nodes[v] for v in path]
+                entry["path_strength"] = strength
+                exposures.append(entry)
+        row["exposed_to"] = count
+        row["exposures"] = exposures
+        out.append(row)
+    return out
+
+
+def combined_risk(exposure: Mapping[Any, float], reputation: Mapping[Any, float] | None) -> dict[Any, float]:
+    """Risk from one's own record and one's ties: ``1 − reputation · (1 − max(exposure, 0))``.
+
+    A noisy-OR: a party is risky if its own record is poor (``1 − reputation``; reputation 0.5
+    means nothing is known, :mod:`trustgraph.analysis.reputation`) *or* it depends on listed
+    parties. Listed parties (exposure 1) have risk 1; distancing (negative exposure) counts as none.
+
+    Parameters
+    ----------
+    exposure : mapping
+        Node → exposure in [−1, 1] (:func:`contagion_scores`).
+    reputation : mapping or None
+        Node → reputation in [0, 1]; missing nodes (or ``None``) count as 0.5.
+
+    Returns
+    -------
+    dict
+        Node → risk in [0, 1], for the nodes of ``exposure``.
+
+    Examples
+    --------
+    >>> combined_risk({"a": 0.0, "b": 0.5, "c": -0.2}, {"a": 0.9, "b": 0.9, "c": 0.9})
+    {'a': 0.09999999999999998, 'b': 0.55, 'c': 0.09999999999999998}
+    """
+    rep = reputation or {}
+    out: dict[Any, float] = {}
+    for node, e in exposure.items():
+        r = float(rep.get(node, 0.5))
+        out[node] = float(min(1.0, max(0.0, 1.0 - r * (1.0 - max(float(e), 0.0)))))
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# Exposure paths
+
+
+def _reach(ties: _Ties, mask: np.ndarray, hops: int) -> np.ndarray:
+    """Fewest ties from each party to a listed party (hops + 1 when more than ``hops``)."""
+    n = len(ties.nodes)
+    dist = np.full(n, hops + 1, dtype=np.int64)
+    # One tie (of either sign) into a listed party, then net-positive ties through unlisted parties.
+    frontier = np.zeros(n, dtype=bool)
+    frontier[np.unique(ties.magnitude.tocsc()[:, np.flatnonzero(mask)].tocoo().row)] = True
+    dist[frontier] = 1
+    reached = frontier.copy()
+    for k in range(2, hops + 1):
+        prev = (frontier & ~mask).astype(float)
+        nxt = (ties.assoc @ prev) > 0
+        nxt &= ~reached
+        dist[nxt] = k
+        reached |= nxt
+        frontier = nxt
+    return dist
+
+
+def exposure_paths(
+    G: nx.DiGraph,
+    source: Hashable,
+    *,
+    listed: Iterable[Hashable] | None = None,
+    hops: int = DEFAULT_HOPS,
+    decay: float = DEFAULT_DECAY,
+    prior: float = DEFAULT_PRIOR,
+    people: pd.DataFrame | None = None,
+    evidence: pd.DataFrame | None = None,
+    limit: int | None = None,
+) -> dict[str, Any]:
+    """Every path of at most ``hops`` ties from ``source`` to a listed party, strongest first.
+
+    A path follows the source's own ties (see the module docs): net-positive ties through unlisted
+    parties, then one tie of either sign into a listed party. Its ``strength`` is its contribution
+    to the source's :func:`contagion_scores` — the product of the shares of activity along it times
+    ``decay^(ties − 1)``, negative when the last tie is a distancing — so the strengths of all paths
+    add up to the score (up to walks that revisit a party, which the score also counts). Paths are
+    produced best-first (every tie multiplies by a share ≤ 1, so a path is never stronger than its
+    prefix), which makes ``limit`` cheap.
+
+    Parameters
+    ----------
+    G : networkx.DiGraph
+        The trust graph (:func:`trustgraph.graph.project`). Not modified.
+    source : node
+        The party whose exposure is explained.
+    listed, hops, decay, prior, people
+        As in :func:`contagion_scores`.
+    evidence : pandas.DataFrame, optional
+        The :func:`trustgraph.evidence.evidence_frame` the graph was projected from; each tie then
+        lists its evidence rows (kind, ref, date, value, decayed value, detail), newest first.
+    limit : int, optional
+        Stop after this many paths.
+
+    Returns
+    -------
+    dict
+        ``id``, ``name``, ``listed`` (whether the source itself is listed), ``score`` (its
+        exposure), ``hops``, ``paths``: a list of ``listed`` (the listed party, with its listings or
+        ``hypothetical``), ``hops``, ``strength``, ``path`` (ids) and ``ties`` (``from``, ``to``,
+        ``kinds``, ``date`` of the newest evidence, ``strength`` = net decayed evidence, ``share``
+        of the ``from`` party's activity, signed, ``sign``, and ``evidence`` rows when given).
+
+    Raises
+    ------
+    NotFoundError
+        When ``source`` or a ``listed`` node is not in the graph.
+    ConfigurationError
+        When a parameter is out of range.
+
+    Examples
+    --------
+    >>> G = nx.DiGraph()
+    >>> G.add_edge("a", "bad", positive=1.0, negative=0.0)
+    >>> G.add_edge("a", "b", positive=1.0, negative=0.0)
+    >>> G.add_edge("b", "bad", positive=0.0, negative=1.0)
+    >>> doc = exposure_paths(G, "a", listed=["bad"], prior=0.0)
+    >>> [(p["path"], p["strength"]) for p in doc["paths"]]
+    [(['a', 'bad'], 0.5), (['a', 'b', 'bad'], -0.25)]
+    """
+    _check(hops, decay, prior)
+    if source not in G:
+        raise NotFoundError(f"no organisation {source!r}")
+    chosen = _resolve(G, listed)
+    ties = _ties(G, people, prior)
+    mask = _listed_mask(ties, chosen)
+    hypothetical = chosen - listed_parties(G)
+    start = ties.index[source]
+    score = _scores(ties, mask, hops, decay)
+    dist = _reach(ties, mask, hops)
+    P, A = ties.assoc, ties.magnitude
+    found: list[tuple[list[int], float]] = []
+    counter = itertools.count()
+    # Heap of (−|key|, tie-break, path, product of shares so far); key = δ^(len−1)·product.
+    heap: list[tuple[float, int, tuple[int, ...], float]] = [(-1.0, next(counter), (start,), 1.0)]
+    while heap:
+        negkey, _, path, prod = heapq.heappop(heap)
+        last = path[-1]
+        if len(path) > 1 and mask[last]:
+            found.append((list(path), prod * decay ** (len(path) - 2)))
+            if limit is not None and len(found) >= limit:
+                break
+            continue
+        used = len(path) - 1
+        if used >= hops:
+            continue
+        factor = decay ** used  # the δ of the tie about to be added (none for the first)
+        on_path = set(path)
+        lo, hi = A.indptr[last], A.indptr[last + 1]
+        for v in A.indices[lo:hi].tolist():
+            if v in on_path:
+                continue
+            if mask[v]:
+                w = prod * ties.signed[last, v]
+                heapq.heappush(heap, (-abs(w) * factor, next(counter), (*path, v), float(w)))
+        lo, hi = P.indptr[last], P.indptr[last + 1]
+        for v, p in zip(P.indices[lo:hi].tolist(), P.data[lo:hi].tolist(), strict=True):
+            if v in on_path or mask[v] or used + 1 + dist[v] > hops:
+                continue
+            w = prod * p
+            heapq.heappush(heap, (-abs(w) * factor, next(counter), (*path, v), float(w)))
+    paths = []
+    for nodes_i, strength in found:
+        ids = [ties.nodes[v] for v in nodes_i]
+        paths.append({
+            "listed": _listing(G, ids[-1], hypothetical),
+            "hops": len(ids) - 1,
+            "strength": strength,
+            "path": ids,
+            "ties": [_tie(G, ties, people, u, v, evidence) for u, v in itertools.pairwise(ids)],
+        })
+    return {
+        "id": source,
+        "name": G.nodes[source].get("name"),
+        "listed": bool(mask[start]),
+        "score": float(score[start]),
+        "hops": hops,
+        "paths": paths,
+    }
+
+
+# --------------------------------------------------------------------------------------------------
+# What-if
+
+
+def what_if(
+    G: nx.DiGraph,
+    hypothetical: Iterable[Hashable],
+    *,
+    listed: Iterable[Hashable] | None = None,
+    hops: int = DEFAULT_HOPS,
+    decay: float = DEFAULT_DECAY,
+    prior: float = DEFAULT_PRIOR,
+    people: pd.DataFrame | None = None,
+    tol: float = 1e-12,
+) -> list[dict[str, Any]]:
+    """The impact of listing ``hypothetical`` parties, before it happens.
+
+    Scores every party with the current listings and again with ``hypothetical`` added (the graph
+    is not modified and nothing is written anywhere), and reports the parties whose score changes.
+
+    Parameters
+    ----------
+    G : networkx.DiGraph
+        The trust graph. Not modified.
+    hypothetical : iterable of nodes
+        Parties to list hypothetically (already listed ones change nothing).
+    listed : iterable of nodes, optional
+        The current listings (default: the nodes whose ``listed`` attribute is true).
+    hops, decay, prior, people
+        As in :func:`contagion_scores`.
+    tol : float
+        Changes of at most this size are not reported.
+
+    Returns
+    -------
+    list of dict
+        One row per affected party, largest change first (ties by id): ``id``, ``name``,
+        ``before``, ``after``, ``change``, ``rank_before``, ``rank_after``, ``hypothetical``
+        (whether it is one of the parties listed hypothetically), and ``score`` = ``after`` and
+        ``rank`` = ``rank_after``.
+
+    Raises
+    ------
+    NotFoundError
+        When a hypothetical or listed node is not in the graph.
+    ConfigurationError
+        When a parameter is out of range.
+
+    Examples
+    --------
+    >>> G = nx.DiGraph([("a", "b", {"positive": 1.0, "negative": 0.0})])
+    >>> [(r["id"], r["before"], r["after"]) for r in what_if(G, ["b"], listed=[], prior=0.0)]
+    [('a', 0.0, 1.0), ('b', 0.0, 1.0)]
+    """
+    _check(hops, decay, prior)
+    extra = list(hypothetical)
+    current = _resolve(G, listed)
+    if G.number_of_nodes() == 0:
+        if extra:
+            raise NotFoundError(f"no organisation {extra[0]!r} (hypothetical)")
+        return []
+    ties = _ties(G, people, prior)
+    before_mask = _listed_mask(ties, current)
+    after_mask = before_mask | _listed_mask(ties, extra)
+    before = _scores(ties, before_mask, hops, decay)
+    after = _scores(ties, after_mask, hops, decay)
+    _, rank_before = _ranks(ties.nodes, before)
+    _, rank_after = _ranks(ties.nodes, after)
+    change = after - before
+    changed = np.flatnonzero(np.abs(change) > tol)
+    keys = np.array([str(ties.nodes[i]) for i in changed])
+    changed = changed[np.lexsort((keys, -np.abs(change[changed])))]
+    extra_set = set(extra)
+    return [
+        {
+            "id": ties.nodes[i],
+            "name": G.nodes[ties.nodes[i]].get("name"),
+            "before": float(before[i]),
+            "after": float(after[i]),
+            "change": float(change[i]),
+            "rank_before": int(rank_before[i]),
+            "rank_after": int(rank_after[i]),
+            "hypothetical": ties.nodes[i] in extra_set,
+            "score": float(after[i]),
+            "rank": int(rank_after[i]),
+        }
+        for i in changed.tolist()
+    ]

@@ -1,0 +1,17 @@
+"""The ``trustgraph`` command-line interface: thin click commands over the library.
+
+One module per concern registers its commands on :data:`trustgraph.cli.app.cli`.
+"""
+
+from __future__ import annotations
+
+from . import (  # noqa: F401  (imported to register commands)
+    chains_commands,
+    contagion_commands,
+    data_commands,
+    map_commands,
+    reputation_commands,
+)
+from .app import cli, main
+
+__all__ = ["cli", "main"]

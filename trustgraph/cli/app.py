@@ -1,0 +1,213 @@
+"""The ``trustgraph`` command group, its global options, and error → exit-code mapping.
+
+Commands live in sibling modules (one per concern) and register on :data:`cli`. Errors are mapped to
+exit codes here and nowhere else:
+
+====  ===============================================================
+code  meaning
+====  ===============================================================
+0     ok
+1     error (anything else; one line on stderr)
+2     usage (bad option or argument)
+3     invalid data (every problem listed, nothing written)
+4     not found (unknown organisation, person, query; no chain)
+5     store unavailable (cannot open SQLite file; Neo4j unreachable, bad credentials, no database)
+6     configuration (contradictory settings, bad profile file)
+====  ===============================================================
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import cached_property
+from typing import Any
+
+import click
+import networkx as nx
+import pandas as pd
+
+from .. import __version__
+from ..errors import InvalidDataError, NotFoundError, TrustgraphError
+from ..evidence import DEFAULT_HALF_LIFE_DAYS
+from ..store import Store, StoreSettings, open_store
+from ..store.base import tables as store_tables
+
+__all__ = ["cli", "main", "Env", "pass_env", "progress", "SHOWN_PROBLEMS", "half_life_option", "as_of_option"]
+
+#: How many validation problems are printed before "... and N more".
+SHOWN_PROBLEMS = 20
+
+
+class Env:
+    """What every command needs, resolved once per invocation: settings, store, cached graph."""
+
+    def __init__(self, settings: StoreSettings, *, quiet: bool = False, debug: bool = False) -> None:
+        self.settings = settings
+        self.quiet = quiet
+        self.debug = debug
+        self._graphs: dict[tuple[Any, ...], nx.DiGraph] = {}
+        self._tables: dict[str, pd.DataFrame] | None = None
+
+    @cached_property
+    def store(self) -> Store:
+        return open_store(self.settings)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """All tables of the store (read once per invocation)."""
+        if self._tables is None:
+            self._tables = store_tables(self.store)
+        return self._tables
+
+    def graph(self, *, as_of: str | None = None, half_life_days: float | None = DEFAULT_HALF_LIFE_DAYS) -> nx.DiGraph:
+        """The projected trust graph (cached per parameters)."""
+        from ..graph import project
+
+        key = (as_of, half_life_days)
+        if key not in self._graphs:
+            self._graphs[key] = project(self.tables(), as_of=as_of, half_life_days=half_life_days)
+        return self._graphs[key]
+
+    def resolve_org(self, G: nx.DiGraph, ref: str) -> str:
+        """An organisation id from an id or an exact (case-insensitive) name.
+
+        Raises
+        ------
+        NotFoundError
+            When nothing matches, or a name matches several organisations.
+        """
+        if ref in G:
+            return ref
+        low = ref.casefold()
+        hits = [n for n, name in G.nodes(data="name") if name is not None and str(name).casefold() == low]
+        if len(hits) == 1:
+            return str(hits[0])
+        if len(hits) > 1:
+            raise NotFoundError(f"{ref!r} names {len(hits)} organisations ({', '.join(map(str, hits[:5]))}); use an id")
+        raise NotFoundError(f"no organisation with id or name {ref!r}")
+
+    def close(self) -> None:
+        if "store" in self.__dict__:
+            self.store.close()
+
+
+pass_env = click.make_pass_decorator(Env)
+
+
+@contextmanager
+def progress(env: Env, total: int, label: str) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr, silent when stderr is not a terminal or with ``--quiet``."""
+    if env.quiet or not sys.stderr.isatty() or total <= 0:
+        yield lambda n: None
+        return
+    with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
+        yield bar.update
+
+
+def half_life_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--half-life DAYS`` (0 = no decay)."""
+    return click.option(
+        "--half-life", "half_life", type=click.FloatRange(min=0), default=DEFAULT_HALF_LIFE_DAYS, show_default=True,
+        help="Evidence half-life in days (0 = no decay).",
+    )(func)
+
+
+def as_of_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--as-of DATE``."""
+    return click.option(
+        "--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+        help="Evaluate as of this date (YYYY-MM-DD) [default: the newest event in the data].",
+    )(func)
+
+
+def as_of_str(value: Any) -> str | None:
+    """The ISO date of an ``--as-of`` value."""
+    return None if value is None else value.strftime("%Y-%m-%d")
+
+
+def half_life_value(value: float) -> float | None:
+    return None if not value else float(value)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", prog_name="trustgraph")
+@click.option("--store", "store", envvar="TRUSTGRAPH_STORE", default=None, metavar="PATH",
+              help="SQLite store file [env TRUSTGRAPH_STORE; default ./trustgraph.db].")
+@click.option("--neo4j-uri", envvar="NEO4J_URI", default=None, help="Use Neo4j at this URI [env NEO4J_URI].")
+@click.option("--neo4j-user", envvar="NEO4J_USERNAME", default=None, help="Neo4j user [env NEO4J_USERNAME].")
+@click.option("--neo4j-password", envvar="NEO4J_PASSWORD", default=None, show_envvar=False,
+              help="Neo4j password [env NEO4J_PASSWORD]; prefer the environment variable.")
+@click.option("--neo4j-database", envvar="NEO4J_DATABASE", default=None, help="Neo4j database [env NEO4J_DATABASE].")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars or notes on stderr.")
+@click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
+@click.pass_context
+def cli(ctx: click.Context, store: str | None, neo4j_uri: str | None, neo4j_user: str | None,
+        neo4j_password: str | None, neo4j_database: str | None, quiet: bool, debug: bool) -> None:
+    """trustgraph: trust analysis for partnership networks.
+
+    Load partnerships, referrals, incidents and listings; ask who can vouch for whom, how reputable a
+    party is, what the exposure to blacklisted parties is; draw maps. Every command that prints
+    results takes --format table|json|ndjson|csv.
+
+    Exit codes: 0 ok, 1 error, 2 usage, 3 invalid data, 4 not found, 5 store unavailable,
+    6 configuration.
+    """
+    # An explicit --store wins over a NEO4J_URI from the environment.
+    explicit_store = ctx.get_parameter_source("store") == click.core.ParameterSource.COMMANDLINE
+    explicit_neo = ctx.get_parameter_source("neo4j_uri") == click.core.ParameterSource.COMMANDLINE
+    settings = StoreSettings.resolve(
+        store=store if (explicit_store or not neo4j_uri) else None,
+        neo4j_uri=neo4j_uri if (explicit_neo or not explicit_store) else None,
+        neo4j_username=neo4j_user,
+        neo4j_password=neo4j_password,
+        neo4j_database=neo4j_database,
+        env={},
+    )
+    env = Env(settings, quiet=quiet, debug=debug)
+    ctx.obj = env
+    ctx.call_on_close(env.close)
+
+
+def note(env: Env, message: str) -> None:
+    """A note for the user on stderr (silenced by --quiet)."""
+    if not env.quiet:
+        click.echo(message, err=True)
+
+
+def _report(err: TrustgraphError) -> None:
+    click.echo(f"error: {err}", err=True)
+    if isinstance(err, InvalidDataError):
+        for problem in err.problems[:SHOWN_PROBLEMS]:
+            click.echo(f"  {problem}", err=True)
+        more = err.total - min(len(err.problems), SHOWN_PROBLEMS)
+        if more > 0:
+            click.echo(f"  ... and {more} more", err=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: run the CLI and map errors to exit codes."""
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        rv = cli.main(args=argv, prog_name="trustgraph", standalone_mode=False)
+    except TrustgraphError as err:
+        if debug:
+            raise
+        _report(err)
+        sys.exit(err.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except BrokenPipeError:
+        sys.exit(0)
+    except (OSError, ValueError, KeyError) as err:
+        if debug:
+            raise
+        click.echo(f"error: {err.__class__.__name__}: {err}", err=True)
+        sys.exit(1)
+    sys.exit(rv if isinstance(rv, int) else 0)

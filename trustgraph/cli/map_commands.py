@@ -1,0 +1,1 @@
+"""(commands added by their analysis module)."""

@@ -1,0 +1,162 @@
+"""``trustgraph reputation``: EigenTrust reputation with one-step distrust (see docs/reputation.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from ..analysis.reputation import DEFAULT_DAMPING, DEFAULT_SHRINKAGE, ReputationResult, reputation
+from ..evidence import evidence_frame
+from ..graph import project
+from .app import Env, as_of_option, as_of_str, cli, half_life_option, half_life_value, note, pass_env
+from .output import emit, emit_document, format_option, resolve_format
+
+__all__ = ["reputation_command"]
+
+_TABLE_COLUMNS = ["rank", "id", "name", "score", "percentile", "givers", "takers"]
+_LABELS = {
+    "track_record": "track record",
+    "referrals": "referrals",
+    "incidents": "incidents",
+    "communications": "communications",
+    "other": "other",
+    "pretrusted": "pre-trusted",
+}
+
+
+def _row(explained: dict[str, Any]) -> dict[str, Any]:
+    """A listing row: the explanation without the evidence counts."""
+    return {k: v for k, v in explained.items() if k != "evidence"}
+
+
+def _who(people: list[dict[str, Any]]) -> str:
+    return "; ".join(f"{p['name'] or p['id']} ({p['contribution']:+.3f})" for p in people)
+
+
+def _flat_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A CSV row: one column per breakdown part, contributors as text."""
+    out = {k: row[k] for k in ("id", "name", "score", "rank", "percentile", "trust", "raters")}
+    out.update({f"breakdown_{k}": v for k, v in row["breakdown"].items()})
+    out["givers"] = _who(row["givers"])
+    out["takers"] = _who(row["takers"])
+    return out
+
+
+def _table_row(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "rank": row["rank"],
+        "id": row["id"],
+        "name": row["name"],
+        "score": f"{row['score']:.3f}",
+        "percentile": f"{row['percentile']:.1f}",
+        "givers": _who(row["givers"]),
+        "takers": _who(row["takers"]),
+    }
+
+
+def _story(doc: dict[str, Any]) -> str:
+    """The table form of ``--explain``: one organisation's reputation, told."""
+    lines = [
+        f"{doc['id']}  {doc['name'] or ''}".rstrip(),
+        f"score {doc['score']:.3f}  rank {doc['rank']} of {doc['of']}  percentile {doc['percentile']:.1f}"
+        f"  (0.5 = nothing known)",
+        f"seen from {doc['view']}; propagated trust {doc['trust']:.4g} (average {1 / doc['of']:.4g})",
+        f"rated by {doc['raters']} organisation(s)",
+        "",
+        "breakdown (contribution to the score above or below 0.5):",
+    ]
+    counts = doc.get("evidence", {})
+    for key, value in doc["breakdown"].items():
+        c = counts.get(key)
+        detail = f"   {c['rows']} row(s): {c['positive']} positive, {c['negative']} negative" if c else ""
+        lines.append(f"  {_LABELS.get(key, key):<15} {value:+.4f}{detail}")
+    for title, people in (("who gives it its reputation:", doc["givers"]), ("who takes it away:", doc["takers"])):
+        lines.append("")
+        lines.append(title)
+        if not people:
+            lines.append("  (nobody)")
+        for p in people:
+            lines.append(
+                f"  {p['id']}  {p['name'] or ''}  opinion {p['opinion']:+.2f}, trust {p['trust']:.4g},"
+                f" {p['contribution']:+.4f}"
+            )
+    return "\n".join(lines)
+
+
+def _view(result: ReputationResult, names: dict[Any, Any]) -> str:
+    if result.source is not None:
+        return f"{result.source} ({names.get(result.source) or result.source})"
+    if result.pretrusted:
+        ids = sorted(result.pretrusted)
+        shown = ", ".join(map(str, ids[:5])) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+        return f"the pre-trusted set ({shown})"
+    return "everyone equally (no pre-trusted set)"
+
+
+@cli.command("reputation")
+@click.argument("org", metavar="[ID]", required=False)
+@click.option("--explain", is_flag=True, help="Tell ID's story: breakdown, evidence and contributors.")
+@click.option("--pretrusted", metavar="A,B,...", default=None,
+              help="Pre-trusted organisations (ids or names) [default: those marked pretrusted, else everyone].")
+@click.option("--from", "source", metavar="ORG", default=None,
+              help="Personalised view: reputation as seen from ORG (instead of a pre-trusted set).")
+@click.option("--top", type=click.IntRange(min=1), default=None, help="Only the N best.")
+@click.option("--contributors", type=click.IntRange(min=0), default=3, show_default=True,
+              help="Contributors listed on each side.")
+@click.option("--damping", type=click.FloatRange(0.0, 1.0, max_open=True), default=DEFAULT_DAMPING, show_default=True,
+              help="Share of trust passed along endorsements (EigenTrust/PageRank α).")
+@click.option("--shrinkage", type=click.FloatRange(min=0.0), default=DEFAULT_SHRINKAGE, show_default=True,
+              help="Prior weight, in neutral raters of average trust (0 = none).")
+@as_of_option
+@half_life_option
+@format_option
+@pass_env
+def reputation_command(env: Env, org: str | None, explain: bool, pretrusted: str | None, source: str | None,
+                       top: int | None, contributors: int, damping: float, shrinkage: float, as_of: Any,
+                       half_life: float, fmt: str | None) -> None:
+    """Reputation of every organisation, or of ID.
+
+    Trust propagates from the pre-trusted set along positive local trust (EigenTrust, Kamvar et al.
+    2003); negative evidence counts once, at the last step (one-step distrust, Guha et al. 2004). A
+    score is the trust-weighted mean local trust an organisation receives, shrunk toward 0.5
+    (nothing known); rank 1 is the best; percentile is the share of the others scoring lower (ties
+    count half). Each row names the top contributors who give and who take away reputation.
+    """
+    if explain and org is None:
+        raise click.UsageError("--explain needs an organisation ID")
+    if pretrusted is not None and source is not None:
+        raise click.UsageError("--pretrusted and --from are exclusive: --from ORG is the view of ORG alone")
+    tables = env.tables()
+    day, hl = as_of_str(as_of), half_life_value(half_life)
+    evidence = evidence_frame(tables, as_of=day, half_life_days=hl)
+    G = project(tables, as_of=day, half_life_days=hl, evidence=evidence)
+    seeds = None
+    if pretrusted is not None:
+        refs = [p.strip() for p in pretrusted.split(",") if p.strip()]
+        if not refs:
+            raise click.UsageError("--pretrusted needs at least one organisation")
+        seeds = list(dict.fromkeys(env.resolve_org(G, r) for r in refs))
+    start = env.resolve_org(G, source) if source is not None else None
+    target = env.resolve_org(G, org) if org is not None else None
+    result = reputation(G, pretrusted=seeds, source=start, damping=damping, shrinkage=shrinkage, evidence=evidence)
+    names = dict(G.nodes(data="name"))
+    view = _view(result, names)
+    if result.source is None and not result.pretrusted and len(G):
+        note(env, "note: no organisation is pre-trusted; trust starts from everyone equally "
+                  "(mark some pretrusted, or use --pretrusted or --from)")
+
+    if explain and target is not None:
+        doc = result.explain(target, top=contributors)
+        doc = {**doc, "of": len(result), "view": view}
+        emit_document(doc, fmt, text=_story, rows=[_flat_row(doc) if resolve_format(fmt) == "csv" else _row(doc)])
+        return
+    chosen = [target] if target is not None else result.ranking()[:top]
+    rows = [_row(result.explain(n, top=contributors)) for n in chosen]
+    fmt = resolve_format(fmt)
+    if fmt == "table":
+        emit([_table_row(r) for r in rows], fmt, columns=_TABLE_COLUMNS, title=f"reputation, seen from {view}")
+    elif fmt == "csv":
+        emit([_flat_row(r) for r in rows], fmt)
+    else:
+        emit(rows, fmt)

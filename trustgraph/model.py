@@ -1,0 +1,298 @@
+"""The tables of a trustgraph dataset: the single source of truth for columns, types and enums.
+
+Ingest validates against these definitions, both stores create their schema from them, and export
+writes them back. A dataset is a folder with one UTF-8 CSV file per table (``<table>.csv``); only
+``organizations.csv`` is required.
+
+Column types
+------------
+``str``    free text (may be empty unless required)
+``int``    integer; ``min``/``max`` bound it
+``float``  real number; ``min``/``max`` bound it
+``date``   ISO 8601 date (``YYYY-MM-DD``); a time part is accepted and kept
+``bool``   ``true``/``false`` (also ``1``/``0``, ``yes``/``no``)
+``enum``   one of ``Column.choices``
+``tags``   ``;``-separated labels
+A column with ``ref`` names the table whose ``id`` (or, for people, ``id``) it must exist in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = [
+    "Column",
+    "Table",
+    "TABLES",
+    "TABLE_ORDER",
+    "PARTNERSHIP_STATUS",
+    "INCIDENT_ACTIONS",
+    "RESTORING_ACTIONS",
+    "DEEPENING_ACTIONS",
+    "TRUST_PROFILES",
+]
+
+PARTNERSHIP_STATUS = ("active", "completed", "suspended", "terminated")
+PARTNERSHIP_KINDS = ("bilateral", "consortium", "platform", "joint_venture", "grant", "supply", "research")
+MEMBER_ROLES = ("lead", "member", "funder", "implementer", "observer")
+SECTORS = ("ngo", "government", "private", "academic", "multilateral", "foundation", "social_enterprise", "media")
+RISK_APPETITE = ("low", "medium", "high")
+#: Trust-building cultures; each names the entry profile used by ``assess`` (see DESIGN.md).
+TRUST_PROFILES = ("verify-later", "reputation-first", "vouched", "relationship-first")
+INCIDENT_KINDS = (
+    "missed_commitment",
+    "communication_breakdown",
+    "quality_failure",
+    "data_breach",
+    "financial_irregularity",
+    "reputational_damage",
+    "legal_conflict",
+    "termination",
+    "fraud",
+)
+INCIDENT_ACTIONS = ("post_mortem", "mediation", "staff_rotation", "reset", "termination", "legal_action")
+RESTORING_ACTIONS = ("post_mortem", "mediation", "staff_rotation", "reset")
+DEEPENING_ACTIONS = ("termination", "legal_action")
+TIE_KINDS = ("colleague", "former_colleague", "friend", "alumni", "board", "family")
+CHANNELS = ("meeting", "call", "email", "visit", "conference", "letter")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table."""
+
+    name: str
+    type: str = "str"
+    required: bool = False
+    ref: str | None = None
+    choices: tuple[str, ...] = ()
+    min: float | None = None
+    max: float | None = None
+    doc: str = ""
+
+    @property
+    def expected(self) -> str:
+        """A human description of what a valid value looks like (used in error messages)."""
+        if self.type == "enum":
+            return "one of " + ", ".join(self.choices)
+        if self.type == "date":
+            return "an ISO 8601 date (YYYY-MM-DD)"
+        if self.type == "bool":
+            return "true or false"
+        if self.type in ("int", "float"):
+            kind = "an integer" if self.type == "int" else "a number"
+            if self.min is not None and self.max is not None:
+                return f"{kind} in [{self.min:g}, {self.max:g}]"
+            return kind
+        if self.ref:
+            return f"an id from {self.ref}.csv"
+        return "text"
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table: its columns and the columns that identify a row."""
+
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = ("id",)
+    required: bool = False
+    doc: str = ""
+    example: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def file(self) -> str:
+        return f"{self.name}.csv"
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+def _id() -> Column:
+    return Column("id", "str", required=True, doc="unique id within the table")
+
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        Table(
+            "organizations",
+            (
+                _id(),
+                Column("name", "str", required=True),
+                Column("sector", "enum", choices=SECTORS),
+                Column("country", "str", doc="ISO 3166 alpha-2 code or name"),
+                Column("region", "str"),
+                Column("culture", "enum", choices=TRUST_PROFILES, doc="how this party builds trust"),
+                Column("risk_appetite", "enum", choices=RISK_APPETITE),
+                Column("pretrusted", "bool", doc="a seed of reputation propagation"),
+                Column("tags", "tags"),
+            ),
+            required=True,
+            doc="Parties: companies, NGOs, agencies, universities, funders.",
+            example={
+                "id": "ORG001", "name": "Amber Ridge Water Trust", "sector": "ngo", "country": "KE",
+                "region": "East Africa", "culture": "relationship-first", "risk_appetite": "medium",
+                "pretrusted": "true", "tags": "water;wash",
+            },
+        ),
+        Table(
+            "people",
+            (
+                _id(),
+                Column("name", "str", required=True),
+                Column("organization", "str", required=True, ref="organizations"),
+                Column("role", "str"),
+                Column("from", "date"),
+                Column("until", "date", doc="empty while still in post"),
+                Column("previous", "str", ref="people", doc="this person's earlier position (a job change)"),
+            ),
+            doc="Positions held by people; a job change is a new row whose `previous` is the old one.",
+            example={
+                "id": "P001", "name": "Wanjiru Otieno", "organization": "ORG001", "role": "Partnerships lead",
+                "from": "2019-03-01", "until": "", "previous": "",
+            },
+        ),
+        Table(
+            "partnerships",
+            (
+                _id(),
+                Column("name", "str", required=True),
+                Column("kind", "enum", choices=PARTNERSHIP_KINDS),
+                Column("start", "date"),
+                Column("end", "date"),
+                Column("status", "enum", required=True, choices=PARTNERSHIP_STATUS),
+            ),
+            doc="A partnership is a node so that multi-stakeholder platforms can have many members.",
+            example={
+                "id": "PS001", "name": "Lake Basin Clean Water Platform", "kind": "platform",
+                "start": "2020-01-15", "end": "", "status": "active",
+            },
+        ),
+        Table(
+            "partnership_members",
+            (
+                Column("partnership", "str", required=True, ref="partnerships"),
+                Column("organization", "str", required=True, ref="organizations"),
+                Column("role", "enum", choices=MEMBER_ROLES),
+            ),
+            key=("partnership", "organization"),
+            doc="Which organisations take part in which partnership.",
+            example={"partnership": "PS001", "organization": "ORG001", "role": "lead"},
+        ),
+        Table(
+            "referrals",
+            (
+                _id(),
+                Column("source", "str", required=True, ref="organizations", doc="who vouches (or warns)"),
+                Column("target", "str", required=True, ref="organizations", doc="who is vouched for"),
+                Column("strength", "float", required=True, min=-1.0, max=1.0, doc="negative = a warning"),
+                Column("date", "date", required=True),
+                Column("recipient", "str", ref="organizations", doc="to whom the referral was made"),
+                Column("note", "str"),
+            ),
+            doc="Referrals and vouches between parties, signed.",
+            example={
+                "id": "R0001", "source": "ORG001", "target": "ORG007", "strength": "0.8",
+                "date": "2022-05-10", "recipient": "ORG012", "note": "Delivered the borehole programme on time",
+            },
+        ),
+        Table(
+            "relationship_holders",
+            (
+                Column("person", "str", required=True, ref="people"),
+                Column("partnership", "str", required=True, ref="partnerships"),
+                Column("since", "date"),
+            ),
+            key=("person", "partnership"),
+            doc="The person who holds a partnership on behalf of their organisation.",
+            example={"person": "P001", "partnership": "PS001", "since": "2020-01-15"},
+        ),
+        Table(
+            "personal_ties",
+            (
+                Column("a", "str", required=True, ref="people"),
+                Column("b", "str", required=True, ref="people"),
+                Column("kind", "enum", choices=TIE_KINDS),
+                Column("since", "date"),
+            ),
+            key=("a", "b"),
+            doc="People who know each other (undirected).",
+            example={"a": "P001", "b": "P014", "kind": "alumni", "since": "2012-09-01"},
+        ),
+        Table(
+            "incidents",
+            (
+                _id(),
+                Column("reporter", "str", required=True, ref="organizations", doc="the party that lost trust"),
+                Column("subject", "str", required=True, ref="organizations", doc="the party blamed"),
+                Column("kind", "enum", required=True, choices=INCIDENT_KINDS),
+                Column("severity", "int", required=True, min=1, max=5, doc="1 minor .. 5 critical"),
+                Column("date", "date", required=True),
+                Column("partnership", "str", ref="partnerships"),
+                Column("description", "str"),
+            ),
+            doc="Events that shook or broke trust, directed from the reporter to the subject.",
+            example={
+                "id": "I001", "reporter": "ORG001", "subject": "ORG007", "kind": "missed_commitment",
+                "severity": "3", "date": "2023-02-01", "partnership": "PS001",
+                "description": "Quarterly report six weeks late",
+            },
+        ),
+        Table(
+            "incident_actions",
+            (
+                _id(),
+                Column("incident", "str", required=True, ref="incidents"),
+                Column("kind", "enum", required=True, choices=INCIDENT_ACTIONS),
+                Column("date", "date", required=True),
+                Column("note", "str"),
+            ),
+            doc="What was done after an incident: repair (post-mortem, mediation, staff rotation, reset) "
+            "or escalation (termination, legal action).",
+            example={
+                "id": "A001", "incident": "I001", "kind": "post_mortem", "date": "2023-03-01",
+                "note": "Joint review; reporting calendar agreed",
+            },
+        ),
+        Table(
+            "blacklist",
+            (
+                _id(),
+                Column("lister", "str", required=True, ref="organizations", doc="who listed the party"),
+                Column("listed", "str", required=True, ref="organizations"),
+                Column("date", "date", required=True),
+                Column("until", "date", doc="empty = indefinitely"),
+                Column("reason", "str", required=True),
+                Column("source", "str"),
+            ),
+            doc="Listings of parties judged too risky to work with.",
+            example={
+                "id": "B001", "lister": "ORG050", "listed": "ORG066", "date": "2023-06-30", "until": "",
+                "reason": "Diversion of grant funds", "source": "Debarment notice 2023/14",
+            },
+        ),
+        Table(
+            "communications",
+            (
+                _id(),
+                Column("a", "str", required=True, ref="organizations"),
+                Column("b", "str", required=True, ref="organizations"),
+                Column("date", "date", required=True),
+                Column("channel", "enum", choices=CHANNELS),
+            ),
+            doc="Contacts between two parties; their frequency is (weak) positive evidence.",
+            example={"id": "C0001", "a": "ORG001", "b": "ORG007", "date": "2023-04-04", "channel": "meeting"},
+        ),
+    )
+}
+
+#: Load order: every table comes after the tables it references.
+TABLE_ORDER: tuple[str, ...] = tuple(TABLES)

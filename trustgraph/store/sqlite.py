@@ -1,0 +1,236 @@
+"""The embedded default store: one SQLite file, transactional, zero set-up.
+
+Schema: one SQL table per model table (typed columns, primary key = the table's key, foreign keys
+deferred to commit), ``meta`` (schema version) and ``scores``. Every ``load`` is one transaction:
+a failure rolls everything back.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import StoreUnavailableError, TrustgraphError
+from ..model import TABLE_ORDER, TABLES, Table
+from .base import SCORE_COLUMNS, sort_frame
+
+__all__ = ["SqliteStore", "SCHEMA_VERSION"]
+
+#: Bump when the schema changes; a store with another version is refused with a clear message.
+SCHEMA_VERSION = 1
+
+_SQL_TYPES = {"int": "INTEGER", "float": "REAL", "bool": "INTEGER"}
+_BATCH = 50_000
+
+
+def _q(name: str) -> str:
+    """Quote an identifier that comes from the fixed model (``from`` is a keyword)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _create_sql(table: Table) -> str:
+    cols = []
+    for c in table.columns:
+        null = " NOT NULL" if c.required else ""
+        cols.append(f"{_q(c.name)} {_SQL_TYPES.get(c.type, 'TEXT')}{null}")
+    cols.append("PRIMARY KEY (" + ", ".join(_q(k) for k in table.key) + ")")
+    for c in table.columns:
+        if c.ref:
+            cols.append(
+                f"FOREIGN KEY ({_q(c.name)}) REFERENCES {_q(c.ref)}(id) DEFERRABLE INITIALLY DEFERRED"
+            )
+    return f"CREATE TABLE IF NOT EXISTS {_q(table.name)} (\n  " + ",\n  ".join(cols) + "\n)"
+
+
+def _upsert_sql(table: Table) -> str:
+    names = table.column_names
+    updates = [n for n in names if n not in table.key]
+    sql = (
+        f"INSERT INTO {_q(table.name)} ({', '.join(_q(n) for n in names)}) "
+        f"VALUES ({', '.join('?' for _ in names)}) "
+        f"ON CONFLICT ({', '.join(_q(k) for k in table.key)}) DO "
+    )
+    if updates:
+        sql += "UPDATE SET " + ", ".join(f"{_q(n)} = excluded.{_q(n)}" for n in updates)
+    else:
+        sql += "NOTHING"
+    return sql
+
+
+class SqliteStore:
+    """A :class:`~trustgraph.store.base.Store` in one SQLite file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The database file; created (with its schema) when missing. ``":memory:"`` works for tests.
+
+    Raises
+    ------
+    StoreUnavailableError
+        When the file cannot be opened or was written by another schema version.
+    """
+
+    kind = "sqlite"
+
+    def __init__(self, path: str | Path = "trustgraph.db") -> None:
+        self.path = str(path)
+        try:
+            if self.path != ":memory:":
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, isolation_level=None)
+            self._db.execute("PRAGMA foreign_keys = ON")
+            self._db.execute("PRAGMA journal_mode = WAL" if self.path != ":memory:" else "PRAGMA journal_mode = MEMORY")
+            self._db.execute("PRAGMA synchronous = NORMAL")
+            self._init_schema()
+        except sqlite3.DatabaseError as err:
+            raise StoreUnavailableError(f"cannot open the store {self.path}: {err}") from err
+
+    def _init_schema(self) -> None:
+        db = self._db
+        db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if row is not None and int(row[0]) != SCHEMA_VERSION:
+            raise StoreUnavailableError(
+                f"the store {self.path} has schema version {row[0]}, this trustgraph needs {SCHEMA_VERSION}; "
+                "export it with the matching version and load it into a new store"
+            )
+        db.execute("BEGIN")
+        try:
+            for name in TABLE_ORDER:
+                db.execute(_create_sql(TABLES[name]))
+            cols = ", ".join(
+                f"{_q(c)} {'REAL' if c in ('reputation', 'risk') else 'INTEGER' if c.endswith('rank') else 'TEXT'}"
+                for c in SCORE_COLUMNS
+            )
+            db.execute(f"CREATE TABLE IF NOT EXISTS scores ({cols}, PRIMARY KEY (id))")
+            for idx, (tname, col) in enumerate(
+                [("referrals", "target"), ("referrals", "source"), ("incidents", "subject"),
+                 ("blacklist", "listed"), ("partnership_members", "organization"), ("people", "organization")]
+            ):
+                db.execute(f"CREATE INDEX IF NOT EXISTS ix_{idx}_{tname}_{col} ON {_q(tname)} ({_q(col)})")
+            db.execute(
+                "INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO NOTHING",
+                (str(SCHEMA_VERSION),),
+            )
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    # -- writes ------------------------------------------------------------------------------
+
+    def load(
+        self,
+        tables: Mapping[str, pd.DataFrame],
+        *,
+        progress: Callable[[int], object] | None = None,
+    ) -> dict[str, int]:
+        """Upsert canonical frames in one transaction; see :meth:`Store.load`."""
+        written: dict[str, int] = {}
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for name in TABLE_ORDER:
+                if name not in tables:
+                    continue
+                table = TABLES[name]
+                frame = tables[name][table.column_names]
+                sql = _upsert_sql(table)
+                rows = frame.itertuples(index=False, name=None)
+                n = 0
+                batch: list[tuple[object, ...]] = []
+                for row in rows:
+                    batch.append(row)
+                    if len(batch) >= _BATCH:
+                        db.executemany(sql, batch)
+                        n += len(batch)
+                        if progress:
+                            progress(len(batch))
+                        batch = []
+                if batch:
+                    db.executemany(sql, batch)
+                    n += len(batch)
+                    if progress:
+                        progress(len(batch))
+                written[name] = n
+            db.execute("COMMIT")
+        except sqlite3.DatabaseError as err:
+            db.execute("ROLLBACK")
+            raise TrustgraphError(f"the store {self.path} refused the write, nothing was written: {err}") from err
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return written
+
+    def write_scores(self, scores: pd.DataFrame) -> int:
+        """Replace the stored scores; see :meth:`Store.write_scores`."""
+        frame = scores[list(SCORE_COLUMNS)].astype(object).where(scores[list(SCORE_COLUMNS)].notna(), None)
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.execute("DELETE FROM scores")
+            db.executemany(
+                f"INSERT INTO scores VALUES ({', '.join('?' for _ in SCORE_COLUMNS)})",
+                frame.itertuples(index=False, name=None),
+            )
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return len(frame)
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def table(self, name: str) -> pd.DataFrame:
+        """One table as a canonical frame sorted by key; see :meth:`Store.table`."""
+        table = TABLES[name]
+        names = table.column_names
+        cur = self._db.execute(
+            f"SELECT {', '.join(_q(n) for n in names)} FROM {_q(name)} ORDER BY {', '.join(_q(k) for k in table.key)}"
+        )
+        rows = cur.fetchall()
+        frame = pd.DataFrame.from_records(rows, columns=names) if rows else pd.DataFrame(columns=names)
+        frame = frame.astype(object)
+        for c in table.columns:
+            if c.type == "bool" and len(frame):
+                frame[c.name] = pd.Series([None if v is None or v != v else bool(v) for v in frame[c.name]],
+                                          dtype=object, index=frame.index)
+        frame = frame.where(frame.notna(), None) if len(frame) else frame
+        return sort_frame(name, frame)
+
+    def ids(self, names: Iterable[str] | None = None) -> dict[str, set[str]]:
+        """Ids per table; see :meth:`Store.ids`."""
+        out: dict[str, set[str]] = {}
+        for name in names or [n for n in TABLE_ORDER if TABLES[n].key == ("id",)]:
+            out[name] = {r[0] for r in self._db.execute(f"SELECT id FROM {_q(name)}")}
+        return out
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table; see :meth:`Store.counts`."""
+        return {n: self._db.execute(f"SELECT count(*) FROM {_q(n)}").fetchone()[0] for n in TABLE_ORDER}
+
+    def scores(self) -> pd.DataFrame:
+        """The stored scores; see :meth:`Store.scores`."""
+        rows = self._db.execute(f"SELECT * FROM scores ORDER BY {_q('id')}").fetchall()
+        return pd.DataFrame.from_records(rows, columns=list(SCORE_COLUMNS))
+
+    def schema_version(self) -> int:
+        """The schema version recorded in the file."""
+        return int(self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0])
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._db.close()
+
+    def __enter__(self) -> SqliteStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"SqliteStore({self.path!r})"
