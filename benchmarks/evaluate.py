@@ -25,19 +25,24 @@ the Fairness-Goodness and Guha anchors of EVALUATION.md were measured on).
 from __future__ import annotations
 
 import argparse
+import json
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Mapping
 from pathlib import Path
 
 import networkx as nx
 import numpy as np
+import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from otc_protocol import DATA_DIR, average_precision, leak_free_otc, roc_auc  # noqa: E402
 
 from trustgraph.analysis.reputation import DEFAULT_DAMPING, DEFAULT_SHRINKAGE, reputation  # noqa: E402
+from trustgraph.export import export_dataset  # noqa: E402
 from trustgraph.graph import project  # noqa: E402
 
 #: Half-life for the headline figure: an OTC rating is a standing opinion the rater can edit at any
@@ -51,7 +56,8 @@ GRID_HALF_LIFE: tuple[float | None, ...] = (None, 730.0, 365.0)
 
 def _ratings(tables: Mapping[str, object]) -> list[tuple[str, str, float]]:
     refs = tables["referrals"]
-    return list(zip(refs["source"].astype(str), refs["target"].astype(str), refs["strength"].astype(float)))  # type: ignore[index]
+    return list(zip(refs["source"].astype(str), refs["target"].astype(str), refs["strength"].astype(float),  # type: ignore[index]
+                    strict=True))
 
 
 def eigentrust_anchor(ratings: list[tuple[str, str, float]], nodes: list[str], trusted: set[str]) -> dict[str, float]:
@@ -82,7 +88,8 @@ def fraction_negative(ratings: list[tuple[str, str, float]]) -> dict[str, float]
     return {v: neg / total for v, (total, neg) in got.items()}
 
 
-def fairness_goodness(ratings: list[tuple[str, str, float]], *, tol: float = 1e-9, max_iter: int = 500) -> dict[str, float]:
+def fairness_goodness(ratings: list[tuple[str, str, float]], *, tol: float = 1e-9,
+                      max_iter: int = 500) -> dict[str, float]:
     """Goodness of Kumar et al. (2016): g(v) = mean of f(u)·W(u, v); f(u) = 1 − mean |W(u, v) − g(v)| / 2."""
     users = sorted({u for u, _, _ in ratings} | {v for _, v, _ in ratings})
     idx = {u: i for i, u in enumerate(users)}
@@ -115,17 +122,34 @@ def _both(labels: Mapping[str, int], rated: Mapping[str, int], suspicion: Mappin
     return (*_metrics(labels, suspicion, default), *_metrics(rated, suspicion, default))
 
 
-def trustgraph_suspicion(tables: Mapping[str, object], trusted: set[str], labels: Mapping[str, int], *,
-                         damping: float, shrinkage: float, half_life: float | None) -> dict[str, float]:
-    G = project(tables, half_life_days=half_life)  # type: ignore[arg-type]
-    result = reputation(G, pretrusted=sorted(trusted), damping=damping, shrinkage=shrinkage)
+def trustgraph_suspicion(G: nx.DiGraph, trusted: set[str], labels: Mapping[str, int], *,
+                         damping: float = DEFAULT_DAMPING, shrinkage: float = DEFAULT_SHRINKAGE,
+                         endorsement: str = "capped") -> dict[str, float]:
+    """1 − trustgraph's reputation, T pre-trusted."""
+    result = reputation(G, pretrusted=sorted(trusted), damping=damping, shrinkage=shrinkage, endorsement=endorsement)
     return {u: 1.0 - result.scores[u] for u in labels}
+
+
+def cli_suspicion(tables: Mapping[str, pd.DataFrame], trusted: set[str], labels: Mapping[str, int]) -> dict[str, float]:
+    """The same protocol through the command line: ``trustgraph load`` the leak-free dataset (every
+    user kept, even one whose ratings were all removed), then ``reputation --pretrusted T --half-life 0``."""
+    cmd = [sys.executable, "-c", "from trustgraph.cli import main; main()"]
+    with tempfile.TemporaryDirectory() as tmp:
+        export_dataset(tables, Path(tmp) / "otc_leak_free")
+        store = str(Path(tmp) / "otc.db")
+        subprocess.run([*cmd, "--store", store, "-q", "load", str(Path(tmp) / "otc_leak_free"), "--format", "json"],
+                       check=True, capture_output=True)
+        out = subprocess.run([*cmd, "--store", store, "-q", "reputation", "--pretrusted", ",".join(sorted(trusted)),
+                              "--half-life", "0", "--format", "json"], check=True, capture_output=True, text=True)
+    scores = {row["id"]: row["score"] for row in json.loads(out.stdout)}
+    return {u: 1.0 - scores[u] for u in labels}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=DATA_DIR, help="folder holding bitcoin-otc/")
     parser.add_argument("--no-grid", action="store_true", help="skip the parameter grid")
+    parser.add_argument("--no-cli", action="store_true", help="skip the run through the command line")
     args = parser.parse_args(argv)
 
     start = time.perf_counter()
@@ -139,10 +163,15 @@ def main(argv: list[str] | None = None) -> int:
     received = {v for _, v, _ in ratings}
     rated = {u: y for u, y in labels.items() if u in received}
     rows: list[tuple[str, float, float, float, float]] = []
-    sus = trustgraph_suspicion(tables, trusted, labels, damping=DEFAULT_DAMPING, shrinkage=DEFAULT_SHRINKAGE,
-                               half_life=OTC_HALF_LIFE)
+    graphs = {hl: project(tables, half_life_days=hl) for hl in GRID_HALF_LIFE}
+    G = graphs[OTC_HALF_LIFE]
     rows.append((f"trustgraph reputation (damping {DEFAULT_DAMPING}, shrinkage {DEFAULT_SHRINKAGE:g}, no decay)",
-                 *_both(labels, rated, sus, 0.5)))
+                 *_both(labels, rated, trustgraph_suspicion(G, trusted, labels), 0.5)))
+    if not args.no_cli:
+        rows.append(("  the same through the CLI (load; reputation --pretrusted T --half-life 0)",
+                     *_both(labels, rated, cli_suspicion(tables, trusted, labels), 0.5)))
+    rows.append(("  ablation: Kamvar's normalised endorsement instead of capped",
+                 *_both(labels, rated, trustgraph_suspicion(G, trusted, labels, endorsement="normalised"), 0.5)))
     et = eigentrust_anchor(ratings, nodes, trusted)
     rows.append(("EigenTrust / TrustRank, pre-trusted T, α = 0.85",
                  *_both(labels, rated, {u: -v for u, v in et.items()}, 0.0)))
@@ -170,8 +199,8 @@ def main(argv: list[str] | None = None) -> int:
             for a in GRID_DAMPING:
                 cells = []
                 for k in GRID_SHRINKAGE:
-                    auc, ap = _metrics(labels, trustgraph_suspicion(tables, trusted, labels, damping=a, shrinkage=k,
-                                                                   half_life=hl), 0.5)
+                    sus = trustgraph_suspicion(graphs[hl], trusted, labels, damping=a, shrinkage=k)
+                    auc, ap = _metrics(labels, sus, 0.5)
                     aucs.append(auc)
                     cells.append(f"{auc:.4f} ({ap:.4f})")
                 print(f"{'none' if hl is None else f'{hl:g}':<9}  {a:<7g}  " + "  ".join(f"{c:<16}" for c in cells))

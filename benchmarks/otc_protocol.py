@@ -54,7 +54,7 @@ def leak_free_otc(
     strength = refs["strength"].astype(float)
     trusted = {FOUNDER} | set(refs.loc[(refs["source"] == FOUNDER) & (strength >= 0.5), "target"].astype(str))
     gt = pd.read_csv(base / "otc_gt.csv", header=None, names=["id", "label"], dtype={"id": str})
-    all_labels = {str(i): int(lab < 0) for i, lab in zip(gt["id"], gt["label"].astype(int))}
+    all_labels = {str(i): int(lab < 0) for i, lab in zip(gt["id"], gt["label"].astype(int), strict=True)}
     leaked = refs["source"].isin(trusted) & refs["target"].isin(list(all_labels))
     tables["referrals"] = refs.loc[~leaked.to_numpy()].reset_index(drop=True)
     labels = {u: y for u, y in all_labels.items() if u not in trusted}

@@ -154,10 +154,10 @@ def test_a_warning_is_a_distancing_and_being_vouched_for_exposes_nobody(tmp_path
 def test_shared_people_tie_organisations(tmp_path: Path) -> None:
     people = ["P1,Ana,L,director,2015-01-01,2020-01-01,", "P2,Ana,z,director,2020-01-01,,P1"]
     tables = dataset(tmp_path, "z L", people=people)
-    ties = shared_people(tables, half_life_days=None)
+    ties = shared_people(tables, as_of="2024-01-01", half_life_days=None)
     assert sorted(zip(ties["src"], ties["dst"], strict=True)) == [("L", "z"), ("z", "L")]
     assert set(ties["kind"]) == {"person"} and set(ties["positive"]) == {0.5}
-    G = project(tables, half_life_days=None)
+    G = project(tables, as_of="2024-01-01", half_life_days=None)
     assert contagion_scores(G, listed=["L"])["z"] == 0.0
     assert contagion_scores(G, listed=["L"], people=ties)["z"] == pytest.approx(0.5 / 1.5)
     doc = exposure_paths(G, "z", listed=["L"], people=ties)
@@ -202,7 +202,7 @@ def test_contagion_rows_explain_the_score() -> None:
     a = by_id["a"]
     assert a["exposed_to"] == 2
     assert sum(e["contribution"] for e in a["exposures"]) == pytest.approx(a["score"])
-    assert {e["id"]: e["contribution"] for e in a["exposures"]} == pytest.approx({"L": 0.0, "M": 0.175})
+    assert {e["id"]: e["contribution"] for e in a["exposures"]} == pytest.approx({"L": -0.125, "M": 0.175})
     # L's strongest path is by |strength|: the direct warning (−1/4) beats the endorsement via b (1/8).
     paths = {e["id"]: (e["path"], e["path_strength"]) for e in a["exposures"]}
     assert paths["L"] == (["a", "L"], pytest.approx(-0.25))

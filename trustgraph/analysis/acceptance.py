@@ -140,9 +140,12 @@ def capacities_by_distance(
     return distance, capacity
 
 
-def _max_flow_scipy(n_nodes: int, rows: list[int], cols: list[int], caps: list[int], source: int, sink: int) -> np.ndarray:
+def _max_flow_scipy(
+    n_nodes: int, rows: list[int], cols: list[int], caps: list[int], source: int, sink: int
+) -> np.ndarray:
     """Flow on each listed edge (scipy's Dinic)."""
-    graph = sp.csr_array((np.asarray(caps, dtype=np.int32), (np.asarray(rows), np.asarray(cols))), shape=(n_nodes, n_nodes))
+    data = np.asarray(caps, dtype=np.int32)
+    graph = sp.csr_array((data, (np.asarray(rows), np.asarray(cols))), shape=(n_nodes, n_nodes))
     result = maximum_flow(graph, source, sink, method="dinic")
     flow = sp.csr_array(result.flow)
     return np.asarray(flow[np.asarray(rows), np.asarray(cols)]).ravel()
@@ -151,9 +154,9 @@ def _max_flow_scipy(n_nodes: int, rows: list[int], cols: list[int], caps: list[i
 def _max_flow_networkx(rows: list[int], cols: list[int], caps: list[int], source: int, sink: int) -> np.ndarray:
     """Flow on each listed edge (networkx's preflow-push)."""
     H = nx.DiGraph()
-    H.add_edges_from((r, c, {"capacity": cap}) for r, c, cap in zip(rows, cols, caps))
+    H.add_edges_from((r, c, {"capacity": cap}) for r, c, cap in zip(rows, cols, caps, strict=True))
     _, flow = nx.maximum_flow(H, source, sink, flow_func=nx.algorithms.flow.preflow_push)
-    return np.array([flow[r][c] for r, c in zip(rows, cols)])
+    return np.array([flow[r][c] for r, c in zip(rows, cols, strict=True)])
 
 
 def group_acceptance(

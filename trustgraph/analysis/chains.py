@@ -40,6 +40,7 @@ is derived from the trust graph.
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -80,12 +81,13 @@ DEFAULT_MAX_HOPS = 5
 DEFAULT_MIN_TRUST = 0.5
 #: Trust with no evidence (the Beta prior): a hop must be strictly above it to vouch.
 NEUTRAL_TRUST = 0.5
-#: An introducer whose trust is at least this is a *complete* (fully trusted) introducer: e.g. two
-#: full-strength referrals, (2 + 1) / (2 + 2) = 0.75, or a completed partnership plus a referral.
-COMPLETE_TRUST = 0.75
-#: An introducer whose trust is at least this (and below :data:`COMPLETE_TRUST`) is *marginal*:
-#: e.g. one referral of strength 0.5, (0.5 + 1) / (0.5 + 2) = 0.6.
-MARGINAL_TRUST = 0.6
+#: An introducer the owner trusts at least this much is *complete* (GnuPG: fully trusted). In Beta
+#: terms (r + 1) / (r + 2) ≥ 0.65 needs r ≥ 0.86 units of net positive evidence: about one fresh
+#: full-strength referral or completed partnership.
+COMPLETE_TRUST = 0.65
+#: An introducer the owner trusts at least this much (and below :data:`COMPLETE_TRUST`) is
+#: *marginal*: r ≥ 0.22 units, e.g. a full-strength referral up to two half-lives old.
+MARGINAL_TRUST = 0.55
 #: GnuPG's ``--completes-needed`` default.
 COMPLETES_NEEDED = 1
 #: GnuPG's ``--marginals-needed`` default.
@@ -170,7 +172,7 @@ class Chain:
 
     def as_dict(self, rank: int | None = None) -> dict[str, Any]:
         """A JSON-ready dict; ``id``/``name`` are the voucher's (who vouches for the target)."""
-        names = dict(zip(self.path, self.names)) if self.names else {}
+        names = dict(zip(self.path, self.names, strict=True)) if self.names else {}
         weakest = self.weakest
         out: dict[str, Any] = {}
         if rank is not None:
@@ -266,6 +268,7 @@ class ChainIndex:
         src, dst, trust = src[usable], dst[usable], trust[usable]
         cost = -np.log(trust)
         self.fptr, self.fdst, self.fcost = _csr(src, dst, cost, n)
+        self.ftrust = np.exp(-self.fcost)
         self.rptr, self.rsrc, self.rcost = _csr(dst, src, cost, n)
         self.edges = int(usable.sum())
         listed = np.zeros(n, dtype=bool)
@@ -423,7 +426,8 @@ class ChainIndex:
                     nxt += 1
                 if nxt < len(ws):
                     w = int(ws[nxt])
-                    heapq.heappush(heap, (float(fs[nxt]), negdepth, seq, float(gs[nxt]), w, parent + (w,), siblings, nxt))
+                    heapq.heappush(heap, (float(fs[nxt]), negdepth, seq, float(gs[nxt]), w, parent + (w,),
+                                          siblings, nxt))
                     seq += 1
             if v == t:
                 found.append((path, g))
@@ -455,29 +459,59 @@ class ChainIndex:
                 seq += 1
         return found
 
-    def strongest_from(self, source: Any, max_hops: int = DEFAULT_MAX_HOPS) -> dict[Any, float]:
-        """Strength of the strongest chain (≤ ``max_hops`` hops) from ``source`` to every party it reaches.
+    def widest_from(self, source: Any, max_hops: int = DEFAULT_MAX_HOPS) -> dict[Any, tuple[float, list[Any]]]:
+        """The most trustworthy delegation from ``source`` to every party it reaches in ≤ ``max_hops`` hops.
 
-        ``source`` itself is not included. Listed parties (with ``exclude_listed``) are reached but
-        not passed through.
+        A delegation is worth its weakest hop (the trust of a chain of trust signatures is that of
+        its weakest link); for each party reached this gives the best such value and a chain
+        achieving it with the fewest hops. ``source`` itself is not included; listed parties (with
+        ``exclude_listed``) are reached but not passed through.
+
+        Returns
+        -------
+        dict
+            ``{party: (bottleneck trust, path from source)}``.
         """
         s = self.node_index(source)
         passable = ~self.listed
-        dist = np.full(self.n, np.inf)
-        dist[s] = 0.0
+        width = np.full(self.n, -np.inf)
+        width[s] = np.inf
         changed = np.array([s], dtype=np.int64)
+        preds: list[dict[int, int]] = []
         for _ in range(max_hops):
             frontier = changed[passable[changed] | (changed == s)]
-            if not len(frontier):
-                break
             idx, rep = _gather(self.fptr, frontier)
             if not len(idx):
                 break
-            prev = dist.copy()
-            np.minimum.at(dist, self.fdst[idx], prev[frontier][rep] + self.fcost[idx])
-            changed = np.flatnonzero(dist < prev)
-        reached = np.flatnonzero(np.isfinite(dist))
-        return {self.nodes[i]: float(np.exp(-dist[i])) for i in reached if i != s}
+            u, v = frontier[rep], self.fdst[idx]
+            cand = np.minimum(width[u], self.ftrust[idx])
+            order = np.lexsort((u, -cand, v))
+            v, u, cand = v[order], u[order], cand[order]
+            first = np.ones(len(v), dtype=bool)
+            first[1:] = v[1:] != v[:-1]
+            v, u, cand = v[first], u[first], cand[first]
+            better = cand > width[v]
+            v, u, cand = v[better], u[better], cand[better]
+            width[v] = cand
+            preds.append(dict(zip(v.tolist(), u.tolist(), strict=True)))
+            changed = v
+            if not len(changed):
+                break
+        out: dict[Any, tuple[float, list[Any]]] = {}
+        for i in np.flatnonzero(np.isfinite(width)):
+            if i == s:
+                continue
+            path = [int(i)]
+            level = len(preds) - 1
+            node = int(i)
+            while node != s:
+                while node not in preds[level]:
+                    level -= 1
+                node = preds[level][node]
+                level -= 1
+                path.append(node)
+            out[self.nodes[i]] = (float(width[i]), [self.nodes[j] for j in reversed(path)])
+        return out
 
 
 # --------------------------------------------------------------------------------------------------
@@ -521,13 +555,13 @@ def build_chains(
     evidence: pd.DataFrame | None = None,
 ) -> list[Chain]:
     """Turn node paths into :class:`Chain` objects with each hop's trust and evidence."""
-    pairs = {(u, v) for p in paths for u, v in zip(p[:-1], p[1:])}
+    pairs = {(u, v) for p in paths for u, v in itertools.pairwise(p)}
     by_pair = _evidence_by_pair(evidence, pairs)
     chains = []
     for p in paths:
         links = []
         strength = 1.0
-        for u, v in zip(p[:-1], p[1:]):
+        for u, v in itertools.pairwise(p):
             data = G[u][v]
             trust = float(data[weight])
             strength *= trust
@@ -743,8 +777,8 @@ def web_of_trust(
 
     The trust graph plays the keyring: ``owner`` is the ultimately trusted key, a usable hop
     ``i → x`` (trust above 0.5 and ≥ ``min_trust``) is ``i``'s signature on ``x``. As in GnuPG, a
-    party is *valid* when it is vouched for by the owner, or by at least ``completes_needed``
-    complete introducers, or by at least ``marginals_needed`` marginal introducers, where an
+    party is *valid* when the owner itself vouches for it, or at least ``completes_needed``
+    complete introducers do, or at least ``marginals_needed`` marginal introducers, where an
     introducer must itself be valid and the owner's trust in it decides its level; validity spreads
     in rounds from the owner, to depth ``max_depth`` (GnuPG's ``max-cert-depth``). A party vouched
     for by some counted introducers but not enough has *marginal* validity (not valid); with none it
@@ -753,11 +787,13 @@ def web_of_trust(
 
     The owner's trust in an introducer ``i`` (GnuPG's *ownertrust*, which the key owner sets by
     hand) is derived from the graph: the owner's own local trust in ``i`` when the owner has
-    evidence about ``i`` (its own opinion wins, even when low), else the strength of the owner's
-    strongest vouching chain to ``i`` (delegated trust that weakens with every hop, as with OpenPGP
-    trust signatures). It is ``complete`` at ≥ ``complete_trust`` (0.75: e.g. two full referrals),
-    ``marginal`` at ≥ ``marginal_trust`` (0.6: e.g. one referral of strength 0.5), else ``none``.
-    With ``exclude_listed`` a listed party never introduces.
+    evidence about ``i`` (its own opinion wins, even when low), else *delegated* trust: the best
+    weakest-link trust over the owner's chains to ``i`` within ``max_depth`` hops (a chain of
+    delegations is only as strong as its weakest one, as with OpenPGP trust signatures; the depth
+    limit bounds how far it reaches). It is ``complete`` at ≥ ``complete_trust`` (0.65: about one
+    fresh full-strength referral or completed partnership), ``marginal`` at ≥ ``marginal_trust``
+    (0.55: e.g. a full-strength referral up to two half-lives old), else ``none``. With
+    ``exclude_listed`` a listed party never introduces.
 
     Returns
     -------
@@ -789,10 +825,11 @@ def web_of_trust(
         "max_depth": max_depth, "min_trust": index.min_trust, "exclude_listed": index.exclude_listed,
     }
     if owner == target:
-        return Validity(str(owner), str(target), True, "ultimate", 0, 0, 0, (), ("the owner is ultimately trusted",), rule)
+        return Validity(str(owner), str(target), True, "ultimate", 0, 0, 0, (),
+                        ("the owner is ultimately trusted",), rule)
 
     listed = {n for n in G if G.nodes[n].get("listed")} if index.exclude_listed else set()
-    chain_trust = index.strongest_from(owner, max_depth)
+    delegated = index.widest_from(owner, max_depth)
 
     def usable(u: Any, v: Any) -> bool:
         t = G[u][v].get(weight)
@@ -803,22 +840,23 @@ def web_of_trust(
             return 1.0, "owner"
         if G.has_edge(owner, i) and G[owner][i].get(weight) is not None:
             return float(G[owner][i][weight]), "direct"
-        if i in chain_trust:
-            return chain_trust[i], "chain"
+        if i in delegated:
+            return delegated[i][0], "chain"
         return None, None
 
     def level_of(i: Any) -> str:
         return "ultimate" if i == owner else _level(owner_trust(i)[0], complete_trust, marginal_trust)
 
-    def tally(x: Any, valid: Mapping[Any, int]) -> tuple[int, int]:
-        completes = marginals = 0
+    def tally(x: Any, valid: Mapping[Any, int]) -> tuple[int, int, int]:
+        ultimate = completes = marginals = 0
         for i in G.predecessors(x):
             if i not in valid or i in listed or not usable(i, x):
                 continue
             lv = level_of(i)
-            completes += lv in ("ultimate", "complete")
+            ultimate += lv == "ultimate"
+            completes += lv == "complete"
             marginals += lv == "marginal"
-        return completes, marginals
+        return ultimate, completes, marginals
 
     valid: dict[Any, int] = {owner: 0}
     for depth in range(1, max_depth + 1):
@@ -826,8 +864,8 @@ def web_of_trust(
         candidates = {x for i in introducers for x in G.successors(i) if x not in valid and usable(i, x)}
         new = {}
         for x in candidates:
-            completes, marginals = tally(x, valid)
-            if completes >= completes_needed or marginals >= marginals_needed:
+            ultimate, completes, marginals = tally(x, valid)
+            if ultimate or completes >= completes_needed or marginals >= marginals_needed:
                 new[x] = depth
         if not new:
             break
@@ -839,22 +877,21 @@ def web_of_trust(
             continue
         trust, source_of_trust = owner_trust(i)
         lv = level_of(i)
-        is_valid = i in valid and valid[i] < max_depth
-        counted = is_valid and lv != "none" and i not in listed
+        is_valid = i in valid
+        counted = is_valid and valid[i] < max_depth and lv != "none" and i not in listed
         chain: tuple[str, ...] = ()
         if source_of_trust == "chain":
-            found = index.search(owner, i, k=1, max_hops=max_depth)
-            chain = tuple(found[0][0]) if found else ()
+            chain = tuple(delegated[i][1])
         elif source_of_trust == "direct":
             chain = (owner, i)
         intro.append(Introducer(
             id=i, name=G.nodes[i].get("name"), vouch=float(G[i][target][weight]), trust=trust,
-            trust_from=source_of_trust, level=lv, valid=is_valid, depth=valid.get(i), listed=G.nodes[i].get("listed", False),
-            counted=counted, chain=chain,
+            trust_from=source_of_trust, level=lv, valid=is_valid, depth=valid.get(i),
+            listed=bool(G.nodes[i].get("listed", False)), counted=counted, chain=chain,
         ))
     order = {"ultimate": 0, "complete": 1, "marginal": 2, "none": 3}
     intro.sort(key=lambda x: (not x.counted, order[x.level], -(x.trust or 0.0), str(x.id)))
-    completes = sum(1 for x in intro if x.counted and x.level in ("ultimate", "complete"))
+    completes = sum(1 for x in intro if x.counted and x.level == "complete")
     marginals = sum(1 for x in intro if x.counted and x.level == "marginal")
 
     need = f"needs {completes_needed} complete or {marginals_needed} marginal valid introducer(s)"
@@ -864,21 +901,29 @@ def web_of_trust(
             reasoning.append(f"{x.id}: the owner itself vouches (trust {x.vouch:.3f}) — ultimate")
             continue
         trust_text = "no chain from the owner" if x.trust is None else (
-            f"owner's trust {x.trust:.3f} ({'own evidence' if x.trust_from == 'direct' else 'strongest chain'})")
+            f"owner's trust {x.trust:.3f} ("
+            + ("own evidence" if x.trust_from == "direct" else "weakest link of " + " > ".join(map(str, x.chain)))
+            + ")")
         why = []
         if not x.valid:
             why.append("not itself valid")
+        elif x.depth is not None and x.depth >= max_depth:
+            why.append(f"valid only at the depth limit {max_depth}")
         if x.listed and index.exclude_listed:
             why.append("listed")
         if x.level == "none":
-            why.append(f"trust below the marginal threshold {marginal_trust}")
+            why.append(f"trust below {marginal_trust:g}")
         state = "counts" if x.counted else "does not count: " + ", ".join(why)
-        reasoning.append(f"{x.id}: {x.level} introducer, {trust_text}, vouch {x.vouch:.3f}; {state}")
+        kind = "introducer below the marginal threshold" if x.level == "none" else f"{x.level} introducer"
+        reasoning.append(f"{x.id}: {kind}, {trust_text}, vouch {x.vouch:.3f}; {state}")
     if target in valid:
         d = valid[target]
         verdict = "full"
-        reasoning.append(
-            f"valid at depth {d}: {completes} complete and {marginals} marginal counted introducer(s); {need}")
+        if any(x.level == "ultimate" for x in intro):
+            reasoning.append("valid at depth 1: the owner itself vouches for it")
+        else:
+            reasoning.append(
+                f"valid at depth {d}: {completes} complete and {marginals} marginal counted introducer(s); {need}")
     elif completes or marginals:
         d = None
         verdict = "marginal"
@@ -956,7 +1001,7 @@ class ReferralBook:
     def _name(self, node: Any) -> Any:
         return self.graph.nodes[node].get("name") if node in self.graph else None
 
-    def _row(self, row: Mapping[str, Any], other: str) -> dict[str, Any]:
+    def _row(self, row: Mapping[Any, Any], other: str) -> dict[str, Any]:
         note = row.get("note")
         recipient = row.get("recipient")
         return {

@@ -283,6 +283,8 @@ def _ties(G: nx.DiGraph, people: pd.DataFrame | None, prior: float) -> _Ties:
     distance.eliminate_zeros()
     magnitude = signed.copy()
     magnitude.data = np.abs(magnitude.data)
+    for matrix in (signed, assoc, distance, magnitude):
+        matrix.sort_indices()
     return _Ties(nodes, index, assoc, distance, signed, magnitude, assoc.T.tocsr(), signed.T.tocsr())
 
 
@@ -407,7 +409,8 @@ def _contributions(ties: _Ties, mask: np.ndarray, rows: np.ndarray, hops: int, d
         weight = 1.0
         for k in range(hops):
             if k:
-                u = ties.assoc_t @ (u * keep[:, None])
+                # Walks continue only through unlisted parties.
+                u = (ties.assoc_t @ u) * keep[:, None]
                 weight *= decay
             acc += weight * (ties.signed_t @ u)[listed_idx]
         out[lo:lo + len(chunk)] = acc.T
@@ -499,7 +502,11 @@ def _without_cycles(path: list[int]) -> list[int]:
 
 
 def _share(ties: _Ties, u: int, v: int) -> float:
-    return float(ties.signed[u, v])
+    """The signed share ``signed[u, v]`` (CSR lookup; rows have sorted indices)."""
+    S = ties.signed
+    lo, hi = int(S.indptr[u]), int(S.indptr[u + 1])
+    k = lo + int(np.searchsorted(S.indices[lo:hi], v))
+    return float(S.data[k]) if k < hi and S.indices[k] == v else 0.0
 
 
 def _path_weight(ties: _Ties, path: list[int], decay: float) -> float:
@@ -825,13 +832,14 @@ def exposure_paths(
     start = ties.index[source]
     score = _scores(ties, mask, hops, decay)
     dist = _reach(ties, mask, hops)
-    P, A = ties.assoc, ties.magnitude
+    P, S = ties.assoc, ties.signed
     found: list[tuple[list[int], float]] = []
-    counter = itertools.count()
-    # Heap of (−|key|, tie-break, path, product of shares so far); key = δ^(len−1)·product.
-    heap: list[tuple[float, int, tuple[int, ...], float]] = [(-1.0, next(counter), (start,), 1.0)]
+    names = [str(v) for v in ties.nodes]
+    # Heap of (−|key|, ids along the path (ties broken by them), path, product of shares so far),
+    # with key = δ^(ties − 1)·product.
+    heap: list[tuple[float, tuple[str, ...], tuple[int, ...], float]] = [(-1.0, (names[start],), (start,), 1.0)]
     while heap:
-        negkey, _, path, prod = heapq.heappop(heap)
+        _, label, path, prod = heapq.heappop(heap)
         last = path[-1]
         if len(path) > 1 and mask[last]:
             found.append((list(path), prod * decay ** (len(path) - 2)))
@@ -843,19 +851,19 @@ def exposure_paths(
             continue
         factor = decay ** used  # the δ of the tie about to be added (none for the first)
         on_path = set(path)
-        lo, hi = A.indptr[last], A.indptr[last + 1]
-        for v in A.indices[lo:hi].tolist():
+        lo, hi = S.indptr[last], S.indptr[last + 1]
+        for v, share in zip(S.indices[lo:hi].tolist(), S.data[lo:hi].tolist(), strict=True):
             if v in on_path:
                 continue
             if mask[v]:
-                w = prod * ties.signed[last, v]
-                heapq.heappush(heap, (-abs(w) * factor, next(counter), (*path, v), float(w)))
+                w = prod * share
+                heapq.heappush(heap, (-abs(w) * factor, (*label, names[v]), (*path, v), float(w)))
         lo, hi = P.indptr[last], P.indptr[last + 1]
         for v, p in zip(P.indices[lo:hi].tolist(), P.data[lo:hi].tolist(), strict=True):
             if v in on_path or mask[v] or used + 1 + dist[v] > hops:
                 continue
             w = prod * p
-            heapq.heappush(heap, (-abs(w) * factor, next(counter), (*path, v), float(w)))
+            heapq.heappush(heap, (-abs(w) * factor, (*label, names[v]), (*path, v), float(w)))
     paths = []
     for nodes_i, strength in found:
         ids = [ties.nodes[v] for v in nodes_i]

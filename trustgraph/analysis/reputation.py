@@ -8,15 +8,24 @@ each from a published method, and two parameters (the damping and a shrinkage pr
    carries *i*'s local trust in *j*, a Beta expectation in (0, 1) (:mod:`trustgraph.evidence`). Its
    re-centred value ``w_ij = 2·trust_ij − 1`` in (−1, 1) is *i*'s signed **opinion** of *j*
    (with *r* positive and *s* negative evidence it equals ``(r − s) / (r + s + 2)``). Only the
-   positive part endorses: ``c_ij = max(w_ij, 0) / Σ_k max(w_ik, 0)``. The trust vector is the
-   personalised PageRank ::
+   positive part ``w⁺_ij = max(w_ij, 0)`` endorses, with the share ::
 
-       t = α · Cᵀ t + (1 − α) · p
+       c_ij = w⁺_ij / max(1, Σ_k w⁺_ik)          ("capped", the default)
+
+   The trust vector is the personalised PageRank ::
+
+       t = α · Cᵀ t + (α · unpassed + 1 − α) · p
 
    with ``p`` the pre-trusted distribution (uniform over the pre-trusted set, or the ``source`` alone
    for a personalised view, or uniform over everyone when nobody is pre-trusted) and ``α`` the damping.
-   A party that endorses nobody hands its trust back to ``p`` (Kamvar et al. §4.4), so trust never
-   leaks to parties the pre-trusted set cannot reach. ``t`` sums to 1.
+   Trust a party does not pass on returns to ``p`` — all of it for a party that endorses nobody, as in
+   Kamvar et al. (§4.4) — so it never leaks to parties the pre-trusted set cannot reach; ``t`` sums
+   to 1. Kamvar et al. normalise by ``Σ_k w⁺_ik`` alone because their local trust is a raw count of
+   satisfactory transactions with no scale; ours is a calibrated expectation, and normalising it
+   would turn a party's single lukewarm opinion (+0.1) into a full endorsement, the entry point of a
+   link farm: a clique that praises itself multiplies whatever trust enters it by up to 1/(1 − α).
+   Capping passes on at most what the opinions say; ``endorsement="normalised"`` restores Kamvar's
+   share.
 
 2. **Reputation, with one-step distrust** (Guha, Kumar, Raghavan & Tomkins, "Propagation of Trust
    and Distrust", WWW 2004). Distrust is *not* propagated — "the enemy of my enemy is my friend" is
@@ -54,7 +63,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import networkx as nx
 import numpy as np
@@ -66,6 +75,7 @@ from ..errors import ConfigurationError, NotFoundError, TrustgraphError
 __all__ = [
     "DEFAULT_DAMPING",
     "DEFAULT_SHRINKAGE",
+    "ENDORSEMENTS",
     "BREAKDOWN_KINDS",
     "ReputationResult",
     "reputation",
@@ -77,6 +87,9 @@ __all__ = [
 DEFAULT_DAMPING = 0.85
 #: One neutral pseudo-rater of average weight (the Beta prior's spirit: one unit of "unknown").
 DEFAULT_SHRINKAGE = 1.0
+
+#: How a party's trust is shared among those it endorses (see the module docs).
+ENDORSEMENTS = ("capped", "normalised")
 
 #: Evidence kind (:func:`trustgraph.evidence.evidence_frame`) → breakdown key.
 BREAKDOWN_KINDS: dict[str, str] = {
@@ -126,7 +139,7 @@ class ReputationResult:
     _in_parts: np.ndarray = field(repr=False)  # (edges, kinds) contributions by evidence kind
     _part_keys: tuple[str, ...] = field(repr=False)
     _declared: np.ndarray = field(repr=False)
-    _counts: dict[Any, dict[str, Any]] = field(repr=False)
+    _counts: pd.DataFrame | None = field(repr=False)  # evidence rows by (dst, kind)
 
     def __len__(self) -> int:
         return len(self._nodes)
@@ -166,7 +179,7 @@ class ReputationResult:
         lo, hi = int(self._indptr[j]), int(self._indptr[j + 1])
         contrib = self._in_contribution[lo:hi]
         src = self._in_src[lo:hi]
-        breakdown = {k: float(v) for k, v in zip(self._part_keys, self._in_parts[lo:hi].sum(axis=0))}
+        breakdown = {k: float(v) for k, v in zip(self._part_keys, self._in_parts[lo:hi].sum(axis=0), strict=True)}
         if breakdown.get("other") == 0.0:
             del breakdown["other"]  # every opinion was explained by its evidence
         breakdown["pretrusted"] = float(self._declared[j])
@@ -195,8 +208,8 @@ class ReputationResult:
             "givers": [who(int(k)) for k in order_pos[:top] if contrib[k] > 0],
             "takers": [who(int(k)) for k in order_neg[:top] if contrib[k] < 0],
         }
-        if self._counts:
-            out["evidence"] = self._counts.get(node, {})
+        if self._counts is not None:
+            out["evidence"] = _evidence_counts(self._counts, node)
         return out
 
     def rows(self, nodes: Iterable[Hashable] | None = None, *, top: int = 3) -> list[dict[str, Any]]:
@@ -211,6 +224,16 @@ class ReputationResult:
             cached = {n: i for i, n in enumerate(self._nodes)}
             object.__setattr__(self, "_index_cache", cached)
         return cached
+
+
+def _evidence_counts(counts: pd.DataFrame, node: Hashable) -> dict[str, dict[str, int]]:
+    """Evidence rows received by ``node`` per breakdown kind: how many, how many positive, negative."""
+    try:
+        sub = counts.loc[cast(Any, node)]
+    except KeyError:
+        return {}
+    return {str(k): {"rows": int(r["rows"]), "positive": int(r["positive"]), "negative": int(r["negative"])}
+            for k, r in sub.iterrows()}
 
 
 def _teleport(
@@ -267,14 +290,17 @@ def _edges(G: nx.DiGraph, index: Mapping[Any, int], weight: str) -> tuple[np.nda
 
 def _propagate(
     n: int, src: np.ndarray, dst: np.ndarray, opinion: np.ndarray, p: np.ndarray, damping: float,
-    tol: float, max_iter: int,
+    tol: float, max_iter: int, endorsement: str = "capped",
 ) -> tuple[np.ndarray, int]:
-    """Personalised PageRank over the positive opinions; dangling trust returns to ``p``."""
+    """Personalised PageRank over the positive opinions; unpassed trust returns to ``p``."""
     endorse = np.clip(opinion, 0.0, None)
     out = np.bincount(src, weights=endorse, minlength=n)
-    share = np.divide(endorse, out[src], out=np.zeros_like(endorse), where=out[src] > 0)
+    # "capped": a party passes on at most what its opinions say (Σ shares = min(Σ w⁺, 1)), so one
+    # lukewarm opinion is not inflated into a full endorsement; "normalised": Kamvar's c_ij.
+    norm = np.maximum(out, 1.0) if endorsement == "capped" else out
+    share = np.divide(endorse, norm[src], out=np.zeros_like(endorse), where=norm[src] > 0)
     # Row j of Cᵀ lists who endorses j: y ← α·Cᵀy + p solves (I − αCᵀ)y = p, and t = y / Σy is the
-    # PageRank whose dangling mass goes back to p (the normalisation absorbs it).
+    # PageRank whose unpassed (dangling) mass goes back to p (the normalisation absorbs it).
     ct = sp.csr_matrix((share, (dst, src)), shape=(n, n))
     y = p.copy()
     for it in range(1, max_iter + 1):
@@ -293,13 +319,15 @@ def propagated_trust(
     source: Hashable | None = None,
     damping: float = DEFAULT_DAMPING,
     weight: str = "trust",
+    endorsement: str = "capped",
     tol: float = 1e-10,
     max_iter: int = 1000,
 ) -> dict[Any, float]:
     """EigenTrust: trust propagated from the pre-trusted set along positive local trust.
 
     Step 1 of :func:`reputation` alone (Kamvar et al. 2003), a personalised PageRank over the
-    positive part of the opinions ``2·trust − 1``; see the module docs.
+    positive part of the opinions ``2·trust − 1``; parameters, defaults and errors as there; see the
+    module docs.
 
     Returns
     -------
@@ -313,18 +341,20 @@ def propagated_trust(
     >>> {k: round(v, 4) for k, v in t.items()}
     {'a': 0.5714, 'b': 0.2857, 'c': 0.1429}
     """
-    _check(damping, DEFAULT_SHRINKAGE)
+    _check(damping, DEFAULT_SHRINKAGE, endorsement)
     nodes = list(G.nodes)
     if not nodes:
         return {}
     index = {v: i for i, v in enumerate(nodes)}
     p, _ = _teleport(G, index, pretrusted, source)
     src, dst, opinion = _edges(G, index, weight)
-    t, _ = _propagate(len(nodes), src, dst, opinion, p, damping, tol, max_iter)
-    return dict(zip(nodes, t.tolist()))
+    t, _ = _propagate(len(nodes), src, dst, opinion, p, damping, tol, max_iter, endorsement)
+    return dict(zip(nodes, t.tolist(), strict=True))
 
 
-def _check(damping: float, shrinkage: float) -> None:
+def _check(damping: float, shrinkage: float, endorsement: str) -> None:
+    if endorsement not in ENDORSEMENTS:
+        raise ConfigurationError(f"endorsement must be one of {', '.join(ENDORSEMENTS)}, got {endorsement!r}")
     if not (0.0 <= damping < 1.0):
         raise ConfigurationError(f"damping must be in [0, 1), got {damping!r}")
     if not (np.isfinite(shrinkage) and shrinkage >= 0.0):
@@ -374,47 +404,44 @@ def _rank(nodes: list[Any], score: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
 def _kind_parts(
     evidence: pd.DataFrame | None, nodes: list[Any], index: Mapping[Any, int], src: np.ndarray, dst: np.ndarray,
     opinion: np.ndarray, kinds: list[str] | None,
-) -> tuple[np.ndarray, tuple[str, ...], dict[Any, dict[str, Any]]]:
-    """Each edge's opinion split by evidence kind (columns of the returned matrix) and counts."""
+) -> tuple[np.ndarray, tuple[str, ...], pd.DataFrame | None]:
+    """Each edge's opinion split by evidence kind (columns of the returned matrix), and evidence counts."""
     m = len(src)
+    keys = (*_KEYS, "other")
     if evidence is None or not len(evidence):
         if kinds is None:
-            return opinion[:, None].copy(), ("other",), {}
-        parts = np.zeros((m, len(_KEYS) + 1))
-        for e, k in enumerate(kinds):
-            key = BREAKDOWN_KINDS.get(k) if k and ";" not in k else None
-            parts[e, _KEYS.index(key) if key else len(_KEYS)] = opinion[e]
-        return parts, (*_KEYS, "other"), {}
+            return opinion[:, None].copy(), ("other",), None
+        # An edge with a single evidence kind is attributed to it; mixed or unknown kinds to "other".
+        column_of = {k: _KEYS.index(v) for k, v in BREAKDOWN_KINDS.items()}
+        column = pd.Series(kinds, dtype=object).map(column_of).fillna(len(_KEYS)).to_numpy(dtype=np.int64)
+        parts = np.zeros((m, len(keys)))
+        parts[np.arange(m), column] = opinion
+        return parts, keys, None
     ev = evidence.loc[evidence["src"].isin(index) & evidence["dst"].isin(index) & (evidence["src"] != evidence["dst"])]
     s = ev["src"].map(index).to_numpy(dtype=np.int64)
     d = ev["dst"].map(index).to_numpy(dtype=np.int64)
-    net = ev["positive"].to_numpy(dtype=float) - ev["negative"].to_numpy(dtype=float)
+    pos = ev["positive"].to_numpy(dtype=float)
+    neg = ev["negative"].to_numpy(dtype=float)
     col = ev["kind"].map({k: _KEYS.index(v) for k, v in BREAKDOWN_KINDS.items()}).fillna(len(_KEYS))
-    col = col.to_numpy(dtype=np.int64)
+    column = col.to_numpy(dtype=np.int64)
     n = len(nodes)
-    edge_of = pd.Series(np.arange(m), index=src * n + dst)
-    e = edge_of.reindex(s * n + d).to_numpy()
-    ok = ~np.isnan(e)
-    e = e[ok].astype(np.int64)
+    found = pd.Series(np.arange(m), index=src * n + dst).reindex(s * n + d).to_numpy()
+    ok = ~np.isnan(found)
+    edge_of = found[ok].astype(np.int64)
     # opinion = (r − s) / (r + s + 2): split the numerator by kind, keep the shared denominator.
-    parts = np.zeros((m, len(_KEYS) + 1))
-    np.add.at(parts, (e, col[ok]), net[ok])
-    pos_sum = np.zeros(m)
-    neg_sum = np.zeros(m)
-    np.add.at(pos_sum, e, ev["positive"].to_numpy(dtype=float)[ok])
-    np.add.at(neg_sum, e, ev["negative"].to_numpy(dtype=float)[ok])
-    parts /= (pos_sum + neg_sum + 2.0)[:, None]
+    parts = np.zeros((m, len(keys)))
+    np.add.at(parts, (edge_of, column[ok]), pos[ok] - neg[ok])
+    total = np.bincount(edge_of, weights=pos[ok] + neg[ok], minlength=m)
+    parts /= (total + 2.0)[:, None]
     # Edges the evidence does not describe (or describes differently) keep their whole opinion as "other".
     residual = opinion - parts.sum(axis=1)
     parts[:, len(_KEYS)] += np.where(np.abs(residual) > 1e-9, residual, 0.0)
-    counts: dict[Any, dict[str, Any]] = {}
-    grouped = ev.assign(_pos=ev["positive"] > 0, _neg=ev["negative"] > 0).groupby(["dst", "kind"], sort=False)
-    agg = grouped.agg(rows=("kind", "size"), positive=("_pos", "sum"), negative=("_neg", "sum"))
-    for (node, kind), row in agg.iterrows():
-        key = BREAKDOWN_KINDS.get(str(kind), str(kind))
-        counts.setdefault(node, {})[key] = {
-            "rows": int(row["rows"]), "positive": int(row["positive"]), "negative": int(row["negative"])}
-    return parts, (*_KEYS, "other"), counts
+    counts = (
+        ev.assign(key=ev["kind"].map(lambda k: BREAKDOWN_KINDS.get(str(k), str(k))), _pos=pos > 0, _neg=neg > 0)
+        .groupby(["dst", "key"], sort=True)
+        .agg(rows=("kind", "size"), positive=("_pos", "sum"), negative=("_neg", "sum"))
+    )
+    return parts, keys, counts
 
 
 def reputation(
@@ -425,6 +452,7 @@ def reputation(
     damping: float = DEFAULT_DAMPING,
     shrinkage: float = DEFAULT_SHRINKAGE,
     weight: str = "trust",
+    endorsement: str = "capped",
     evidence: pd.DataFrame | None = None,
     tol: float = 1e-10,
     max_iter: int = 1000,
@@ -451,6 +479,11 @@ def reputation(
         ``κ`` in units of neutral raters of average weight (default 1); 0 disables shrinkage.
     weight : str
         Edge attribute with the local trust in [0, 1] (default ``"trust"``; missing = 0.5).
+    endorsement : {"capped", "normalised"}
+        How a party's trust is shared among those it endorses: ``"capped"`` (default) passes
+        ``w⁺_ij / max(1, Σ_k w⁺_ik)``, at most what the opinions say; ``"normalised"`` is Kamvar et
+        al.'s ``w⁺_ij / Σ_k w⁺_ik``, which turns a party's single lukewarm opinion into a full
+        endorsement. See the module docs.
     evidence : pandas.DataFrame, optional
         The :func:`trustgraph.evidence.evidence_frame` the graph was projected from: splits each
         explanation by evidence kind and counts the evidence received. Without it, an edge's opinion
@@ -469,7 +502,7 @@ def reputation(
     NotFoundError
         When ``source`` or a pre-trusted node is not in the graph.
     ConfigurationError
-        When ``damping`` or ``shrinkage`` is out of range, both ``source`` and ``pretrusted`` are
+        When ``damping``, ``shrinkage`` or ``endorsement`` is out of range, both ``source`` and ``pretrusted`` are
         given, the pre-trusted weights are negative or all zero, or an edge's trust is outside [0, 1].
     TrustgraphError
         When the power iteration does not converge within ``max_iter`` steps.
@@ -485,7 +518,7 @@ def reputation(
     >>> r.ranks["good"], r.explain("bad")["takers"][0]["id"]
     (2, 'hub')
     """
-    _check(damping, shrinkage)
+    _check(damping, shrinkage, endorsement)
     nodes = list(G.nodes)
     n = len(nodes)
     index = {v: i for i, v in enumerate(nodes)}
@@ -494,10 +527,10 @@ def reputation(
         empty = np.zeros(0, dtype=np.int64)
         return ReputationResult({}, {}, {}, {}, {}, source, damping, shrinkage, 0, [], [], empty,
                                 np.zeros(1, dtype=np.int64), empty, np.zeros(0), np.zeros(0),
-                                np.zeros((0, 1)), ("other",), np.zeros(0), {})
+                                np.zeros((0, 1)), ("other",), np.zeros(0), None)
     p, declared = _teleport(G, index, pretrusted, source)
     src, dst, opinion = _edges(G, index, weight)
-    t, iterations = _propagate(n, src, dst, opinion, p, damping, tol, max_iter)
+    t, iterations = _propagate(n, src, dst, opinion, p, damping, tol, max_iter, endorsement)
     x, scale, declared_part = _scores(n, src, dst, opinion, t, p, declared, damping, shrinkage)
     score = np.clip((1.0 + x) / 2.0, 0.0, 1.0)
     order, ranks, pct = _rank(nodes, score)
@@ -512,10 +545,10 @@ def reputation(
     indptr = np.r_[0, np.cumsum(np.bincount(dst, minlength=n))]
     edge_part = scale * opinion
     return ReputationResult(
-        scores=dict(zip(nodes, score.tolist())),
-        ranks=dict(zip(nodes, ranks.tolist())),
-        percentiles=dict(zip(nodes, pct.tolist())),
-        trust=dict(zip(nodes, t.tolist())),
+        scores=dict(zip(nodes, score.tolist(), strict=True)),
+        ranks=dict(zip(nodes, ranks.tolist(), strict=True)),
+        percentiles=dict(zip(nodes, pct.tolist(), strict=True)),
+        trust=dict(zip(nodes, t.tolist(), strict=True)),
         pretrusted={nodes[i]: float(p[i]) for i in np.flatnonzero(p)} if declared else {},
         source=source,
         damping=damping,
@@ -543,6 +576,7 @@ def reputation_scores(
     damping: float = DEFAULT_DAMPING,
     shrinkage: float = DEFAULT_SHRINKAGE,
     weight: str = "trust",
+    endorsement: str = "capped",
 ) -> dict[Any, float]:
     """Node → reputation score in [0, 1] (higher = more reputable; 0.5 = nothing known).
 
@@ -556,13 +590,13 @@ def reputation_scores(
     >>> s["good"] > 0.5 > s["bad"]
     True
     """
-    _check(damping, shrinkage)
+    _check(damping, shrinkage, endorsement)
     nodes = list(G.nodes)
     if not nodes:
         return {}
     index = {v: i for i, v in enumerate(nodes)}
     p, declared = _teleport(G, index, pretrusted, source)
     src, dst, opinion = _edges(G, index, weight)
-    t, _ = _propagate(len(nodes), src, dst, opinion, p, damping, 1e-10, 1000)
+    t, _ = _propagate(len(nodes), src, dst, opinion, p, damping, 1e-10, 1000, endorsement)
     x, _, _ = _scores(len(nodes), src, dst, opinion, t, p, declared, damping, shrinkage)
-    return dict(zip(nodes, np.clip((1.0 + x) / 2.0, 0.0, 1.0).tolist()))
+    return dict(zip(nodes, np.clip((1.0 + x) / 2.0, 0.0, 1.0).tolist(), strict=True))

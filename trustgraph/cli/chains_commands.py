@@ -21,6 +21,7 @@ from ..analysis.chains import (
     DEFAULT_MIN_TRUST,
     MARGINAL_TRUST,
     MARGINALS_NEEDED,
+    REFERRALS_SCHEMA,
     ChainIndex,
     ReferralBook,
     independent_vouchers,
@@ -252,7 +253,8 @@ def accepted(env: Env, seeds: str, capacities: str, level: str, as_of: Any, half
     try:
         caps = [int(c) for c in _split(capacities, "capacities")]
     except ValueError as err:
-        raise click.BadParameter("expected integers such as 800,200,200,50,12,4,2,1", param_hint="--capacities") from err
+        raise click.BadParameter("expected integers such as 800,200,200,50,12,4,2,1",
+                                 param_hint="--capacities") from err
     if min(caps) < 1:
         raise click.BadParameter("every capacity must be at least 1", param_hint="--capacities")
     G = env.graph(as_of=as_of_str(as_of), half_life_days=half_life_value(half_life))
@@ -321,19 +323,18 @@ def referrals(env: Env, party: str, origin: str | None, max_hops: int, as_of: An
         if fmt not in (None, "ndjson", "json"):
             raise click.BadParameter("batch mode writes JSON lines", param_hint="--format")
         default_origin = resolve(origin)
-        out = click.get_text_stream("stdout")
         for number, ident, line_origin, problem in _batch_ids(sys.stdin):
             if problem is not None:
-                result: dict[str, Any] = {"id": None, "line": number,
+                result: dict[str, Any] = {"schema": REFERRALS_SCHEMA, "id": None, "line": number,
                                           "error": {"code": "invalid_input", "message": problem}}
             else:
                 try:
                     who = resolve(ident)
                     result = book.lookup(who, from_org=resolve(line_origin) if line_origin else default_origin)
                 except TrustgraphError as err:
-                    result = {"id": ident, "line": number, "error": {"code": "not_found", "message": str(err)}}
-            out.write(to_json(result, indent=None) + "\n")
-            out.flush()
+                    result = {"schema": REFERRALS_SCHEMA, "id": ident, "line": number,
+                              "error": {"code": "not_found", "message": str(err)}}
+            click.echo(to_json(result, indent=None))  # echo flushes: results stream as they come
         return
 
     who = resolve(party)

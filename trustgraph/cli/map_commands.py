@@ -1,1 +1,98 @@
-"""(commands added by their analysis module)."""
+"""The ``map`` command: an interactive, self-contained HTML network map (see :mod:`trustgraph.render.map`)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import importlib
+import importlib.util
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..errors import ConfigurationError
+from ..evidence import evidence_frame
+from ..render.map import (
+    DEFAULT_EDGE_KINDS,
+    DEFAULT_HOPS,
+    DEFAULT_MAX_NODES,
+    EDGE_KINDS,
+    available_colors,
+    available_sizes,
+    map_data,
+    render_html,
+)
+from .app import Env, as_of_option, as_of_str, cli, half_life_option, half_life_value, note, pass_env
+
+__all__ = ["map_command"]
+
+_CHAINS = "trustgraph.analysis.chains"
+
+
+def _edge_kinds(ctx: click.Context, param: click.Parameter, value: str) -> list[str]:
+    kinds = [k.strip().lower() for k in value.split(",") if k.strip()]
+    unknown = [k for k in kinds if k not in EDGE_KINDS]
+    if unknown or not kinds:
+        raise click.BadParameter(f"{', '.join(unknown) or 'nothing'}: choose from {', '.join(EDGE_KINDS)}")
+    return kinds
+
+
+@cli.command("map")
+@click.option("--out", "-o", "out", required=True, metavar="FILE.html",
+              type=click.Path(dir_okay=False, writable=True, allow_dash=True, path_type=Path),
+              help="HTML file to write ('-' for stdout).")
+@click.option("--focus", metavar="ID", default=None, help="Map the neighbourhood of this organisation (id or name).")
+@click.option("--hops", type=click.IntRange(min=0), default=None,
+              help=f"Neighbourhood radius in ties [default: {DEFAULT_HOPS} around --focus, 1 around --chain].")
+@click.option("--chain", nargs=2, metavar="FROM TO", default=None,
+              help="Highlight the strongest vouching chain from FROM to TO (and map around it).")
+@click.option("--color", "color", type=click.Choice(available_colors()), default=None,
+              help="Node colour [default: reputation when available, else sector].")
+@click.option("--size", type=click.Choice(available_sizes()), default="degree", show_default=True,
+              help="Node size.")
+@click.option("--edges", "edges", default=",".join(DEFAULT_EDGE_KINDS), show_default=True, callback=_edge_kinds,
+              metavar="KINDS", help=f"Kinds of tie to draw, comma-separated, from {', '.join(EDGE_KINDS)}.")
+@as_of_option
+@half_life_option
+@click.option("--max-nodes", type=click.IntRange(min=1), default=DEFAULT_MAX_NODES, show_default=True,
+              help="Most organisations drawn; beyond it the most relevant are kept (the map says so).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the layout and communities.")
+@pass_env
+def map_command(env: Env, out: Path, focus: str | None, hops: int | None, chain: tuple[str, str] | None,
+                color: str | None, size: str, edges: list[str], as_of: Any, half_life: float, max_nodes: int,
+                seed: int) -> None:
+    """Write an interactive network map to FILE.html: one self-contained page that works offline.
+
+    The page names the query and its parameters, has a legend, search by name, filters by tie kind
+    and date, tooltips with the evidence, a neighbourhood highlight on click and a PNG export.
+    Blacklisted parties are red diamonds; warnings, failed partnerships and incidents are red and
+    dashed. Exit 4 when --focus or --chain names no organisation.
+    """
+    hl = half_life_value(half_life)
+    G = env.graph(as_of=as_of_str(as_of), half_life_days=hl)
+    tables = env.tables()
+    evidence = evidence_frame(tables, as_of=G.graph["as_of"], half_life_days=hl)
+    focus_id = env.resolve_org(G, focus) if focus is not None else None
+    path: list[Any] | None = None
+    ends: tuple[Any, Any] | None = None
+    if chain is not None:
+        ends = (env.resolve_org(G, chain[0]), env.resolve_org(G, chain[1]))
+        if ends[0] == ends[1]:
+            raise click.BadParameter("FROM and TO are the same organisation", param_hint="--chain")
+        if importlib.util.find_spec(_CHAINS) is None:
+            raise ConfigurationError("vouching chains are not available in this installation")
+        found = importlib.import_module(_CHAINS).vouching_chains(G, ends[0], ends[1], k=1)
+        path = list(found[0].path) if found else []
+    made = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    data = map_data(G, tables, evidence=evidence, focus=focus_id, hops=hops, chain=path, chain_ends=ends,
+                    color=color, size=size, edge_kinds=edges, max_nodes=max_nodes, seed=seed, generated_at=made)
+    page = render_html(data)
+    if str(out) == "-":
+        click.get_text_stream("stdout").write(page)
+    else:
+        out.write_text(page, encoding="utf-8")
+    for line in data.notes:
+        note(env, f"note: {line}")
+    where = "stdout" if str(out) == "-" else str(out)
+    note(env, f"wrote {where}: {len(data.nodes):,} organisations, {len(data.edges):,} ties"
+              f" ({'live physics' if data.physics else 'precomputed layout'})")

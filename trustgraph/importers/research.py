@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InvalidDataError, Problem
-from ..ingest import validate
+from ..ingest import object_frame
+from ..model import TABLES
 
 __all__ = ["FORMATS", "read_snap_signed", "read_konect", "ImportResult"]
 
@@ -64,19 +65,24 @@ def _build(src: np.ndarray, dst: np.ndarray, strength: np.ndarray, dates: np.nda
         src, dst, strength, dates = src[~self_loop], dst[~self_loop], strength[~self_loop], dates[~self_loop]
     ids = pd.unique(np.concatenate([parties, np.array(list(names or {}), dtype=str)]))
     ids = np.array(sorted(ids, key=lambda v: (len(v), v)) if all(v.isdigit() for v in ids[:1000]) else sorted(ids))
-    orgs = pd.DataFrame({
+    # Canonical frames are built directly: the readers have checked every value already, ids are
+    # unique by construction and every referral's parties are in ``ids``.
+    orgs = object_frame({
         "id": ids,
         "name": [names.get(i, i) for i in ids] if names else ids,
+        **{c: np.full(len(ids), None, dtype=object) for c in TABLES["organizations"].column_names[2:]},
     })
     width = len(str(len(src)))
-    refs = pd.DataFrame({
-        "id": [f"r{i:0{width}d}" for i in range(1, len(src) + 1)],
-        "source": src,
-        "target": dst,
-        "strength": [repr(float(s)) for s in strength],
-        "date": dates,
+    refs = object_frame({
+        "id": np.char.add("r", np.char.zfill(np.arange(1, len(src) + 1).astype(str), width)).astype(object),
+        "source": src.astype(object),
+        "target": dst.astype(object),
+        "strength": strength.astype(float).astype(object),
+        "date": np.asarray(dates, dtype=object),
+        "recipient": np.full(len(src), None, dtype=object),
+        "note": np.full(len(src), None, dtype=object),
     })
-    result = ImportResult(validate({"organizations": orgs, "referrals": refs}, where=str(path)))
+    result = ImportResult({"organizations": orgs, "referrals": refs})
     result.notes = notes
     return result
 
@@ -94,9 +100,10 @@ def read_snap_signed(path: str | Path, *, date: str = "1970-01-01") -> ImportRes
     body = [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
     if not body:
         raise _bad(path, 1, "", "at least one edge line")
-    sep = "," if "," in body[0] else None
+    sep = "," if "," in body[0] else "\t" if "\t" in body[0] else r"\s+"
     try:
-        frame = pd.read_csv(io.StringIO("\n".join(body)), sep=sep or r"\s+", header=None, dtype=str, engine="c" if sep else "python")
+        frame = pd.read_csv(io.StringIO("\n".join(body)), sep=sep, header=None, dtype=str,
+                            engine="python" if sep == r"\s+" else "c")
     except pd.errors.ParserError as err:
         raise _bad(path, None, str(err).split("\n")[0], "edge lines with the same number of fields") from err
     notes: list[str] = []

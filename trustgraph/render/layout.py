@@ -180,7 +180,7 @@ def _pack(parts: list[np.ndarray], gap: float = 1.5) -> list[np.ndarray]:
     width = max(max(2 * r for r in radii), float(np.sqrt(area * 1.6)))
     out = []
     x = y = row_height = 0.0
-    for c, r in zip(centred, radii):
+    for c, r in zip(centred, radii, strict=True):
         if x > 0 and x + 2 * r > width:
             x, y = 0.0, y + row_height
             row_height = 0.0
@@ -259,7 +259,7 @@ def layout_positions(
         parts.append(refine(pos, s, d, iterations=iterations, seed=seed + comp))
     placed = _pack(parts)
     out = np.empty((n, 2))
-    for idx, pos in zip(members, placed):
+    for idx, pos in zip(members, placed, strict=True):
         out[idx] = pos
     out -= (out.max(axis=0) + out.min(axis=0)) / 2
     out *= float(scale)

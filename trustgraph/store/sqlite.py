@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import StoreUnavailableError, TrustgraphError
+from ..ingest import object_frame
 from ..model import TABLE_ORDER, TABLES, Table
 from .base import SCORE_COLUMNS, sort_frame
 
@@ -85,6 +86,9 @@ class SqliteStore:
             self._db.execute("PRAGMA foreign_keys = ON")
             self._db.execute("PRAGMA journal_mode = WAL" if self.path != ":memory:" else "PRAGMA journal_mode = MEMORY")
             self._db.execute("PRAGMA synchronous = NORMAL")
+            # A large page cache keeps index pages of bulk loads in memory (random-order keys).
+            self._db.execute("PRAGMA cache_size = -262144")
+            self._db.execute("PRAGMA temp_store = MEMORY")
             self._init_schema()
         except sqlite3.DatabaseError as err:
             raise StoreUnavailableError(f"cannot open the store {self.path}: {err}") from err
@@ -193,13 +197,14 @@ class SqliteStore:
             f"SELECT {', '.join(_q(n) for n in names)} FROM {_q(name)} ORDER BY {', '.join(_q(k) for k in table.key)}"
         )
         rows = cur.fetchall()
-        frame = pd.DataFrame.from_records(rows, columns=names) if rows else pd.DataFrame(columns=names)
-        frame = frame.astype(object)
-        for c in table.columns:
-            if c.type == "bool" and len(frame):
-                frame[c.name] = pd.Series([None if v is None or v != v else bool(v) for v in frame[c.name]],
-                                          dtype=object, index=frame.index)
-        frame = frame.where(frame.notna(), None) if len(frame) else frame
+        # Column-wise object arrays keep None as None (pandas would infer str and use NaN).
+        columns = list(zip(*rows)) if rows else [()] * len(names)
+        data: dict[str, object] = {}
+        for c, values in zip(table.columns, columns):
+            if c.type == "bool":
+                values = tuple(None if v is None else bool(v) for v in values)
+            data[c.name] = values
+        frame = object_frame(data)
         return sort_frame(name, frame)
 
     def ids(self, names: Iterable[str] | None = None) -> dict[str, set[str]]:

@@ -1,0 +1,190 @@
+"""``trustgraph reputation``: exact output, formats, options, exit codes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+TINY = {
+    "organizations.csv": "id,name,pretrusted\nh,Hub,true\ng,Good Co,false\nx,Shady Ltd,false\ny,Young Org,false\n",
+    "referrals.csv": "id,source,target,strength,date,recipient,note\n"
+                     "R1,h,g,1.0,2024-01-01,,Reliable\n"
+                     "R2,h,x,-1.0,2024-01-01,,Unpaid invoices\n"
+                     "R3,g,y,1.0,2024-01-01,,\n",
+}
+
+# Hand-computed (damping α = 0.85, shrinkage 1, every referral on the reference date, so no decay):
+# one full-strength referral gives trust 2/3, opinion w = +1/3 (a warning: −1/3). Capped shares: h → g
+# 1/3, g → y 1/3. y = p + α·Cᵀy: y_h = 1, y_g = 0.85/3, y_y = 0.85/3 · y_g; t = y/Σy =
+# (h 0.733347, g 0.207782, y 0.058871, x 0). κ = α/4 = 0.2125; declared trust in h: 0.15.
+#   h: x = 0.15 / 0.3625                                = 0.413793 → score 0.706897
+#   g: x = (α·t_h/3) / (α·t_h + κ) = 0.207782 / 0.835845 = 0.248589 → score 0.624294
+#   x: the mirror image of g                                         → score 0.375706
+#   y: x = (α·t_g/3) / (α·t_g + κ) = 0.058871 / 0.389115 = 0.151295 → score 0.575648
+EXPECTED_TABLE = """\
+reputation, seen from the pre-trusted set (h)
+rank  id  name       score  percentile  givers            takers
+----  --  ---------  -----  ----------  ----------------  ------------
+1     h   Hub        0.707  100.0
+2     g   Good Co    0.624  66.7        Hub (+0.124)
+3     y   Young Org  0.576  33.3        Good Co (+0.076)
+4     x   Shady Ltd  0.376  0.0                           Hub (-0.124)
+"""
+
+
+@pytest.fixture()
+def tiny(tmp_path: Path, run_cli) -> None:
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+    for name, text in TINY.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    code, _, err = run_cli(["load", str(folder)])
+    assert code == 0, err
+
+
+def test_table_exact(tiny, run_cli) -> None:
+    code, out, err = run_cli("reputation --format table")
+    assert (code, err) == (0, "")
+    assert out == EXPECTED_TABLE
+
+
+def test_json_rows(tiny, run_cli) -> None:
+    code, out, err = run_cli("reputation --format json")
+    assert (code, err) == (0, "")
+    rows = json.loads(out)
+    assert [r["id"] for r in rows] == ["h", "g", "y", "x"]
+    assert [r["rank"] for r in rows] == [1, 2, 3, 4]
+    by_id = {r["id"]: r for r in rows}
+    assert by_id["h"]["score"] == pytest.approx(0.706897, abs=1e-6)
+    assert by_id["g"]["score"] == pytest.approx(0.624294, abs=1e-6)
+    assert by_id["y"]["score"] == pytest.approx(0.575648, abs=1e-6)
+    assert by_id["x"]["score"] == pytest.approx(0.375706, abs=1e-6)
+    assert by_id["g"]["percentile"] == pytest.approx(200 / 3, abs=1e-6)
+    assert set(by_id["x"]) == {"id", "name", "score", "rank", "percentile", "trust", "raters", "breakdown",
+                               "givers", "takers"}
+    assert by_id["x"]["breakdown"]["referrals"] == pytest.approx(by_id["x"]["score"] - 0.5, abs=1e-6)
+    assert by_id["x"]["takers"] == [{"id": "h", "name": "Hub", "opinion": pytest.approx(-1 / 3, abs=1e-6),
+                                     "trust": pytest.approx(0.733347, abs=1e-6),
+                                     "contribution": pytest.approx(-0.124294, abs=1e-6)}]
+    assert by_id["h"]["breakdown"]["pretrusted"] == pytest.approx(0.206897, abs=1e-6)
+
+
+def test_ndjson_csv_and_top(tiny, run_cli) -> None:
+    code, out, _ = run_cli("reputation --top 2 --format ndjson")
+    assert code == 0
+    assert [json.loads(line)["id"] for line in out.splitlines()] == ["h", "g"]
+    code, out, _ = run_cli("reputation --format csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [r["id"] for r in rows] == ["h", "g", "y", "x"]
+    assert rows[3]["takers"] == "Hub (-0.124)" and rows[3]["breakdown_referrals"] == "-0.1243"
+
+
+def test_one_organisation_by_id_or_name(tiny, run_cli) -> None:
+    code, out, _ = run_cli("reputation 'young org' --format json")
+    assert code == 0
+    (row,) = json.loads(out)
+    assert (row["id"], row["rank"]) == ("y", 3)
+
+
+def test_explain(tiny, run_cli) -> None:
+    code, out, err = run_cli("reputation x --explain --format table")
+    assert (code, err) == (0, "")
+    assert out == (
+        "x  Shady Ltd\n"
+        "score 0.376  rank 4 of 4  percentile 0.0  (0.5 = nothing known)\n"
+        "seen from the pre-trusted set (h); propagated trust 0 (average 0.25)\n"
+        "rated by 1 organisation(s)\n"
+        "\n"
+        "breakdown (contribution to the score above or below 0.5):\n"
+        "  track record    +0.0000\n"
+        "  referrals       -0.1243   1 row(s): 0 positive, 1 negative\n"
+        "  incidents       +0.0000\n"
+        "  communications  +0.0000\n"
+        "  pre-trusted     +0.0000\n"
+        "\n"
+        "who gives it its reputation:\n"
+        "  (nobody)\n"
+        "\n"
+        "who takes it away:\n"
+        "  h  Hub  opinion -0.33, trust 0.7333, -0.1243\n"
+    )
+    code, out, _ = run_cli("reputation y --explain --format json")
+    doc = json.loads(out)
+    assert doc["id"] == "y" and doc["of"] == 4 and doc["view"] == "the pre-trusted set (h)"
+    assert doc["evidence"] == {"referrals": {"rows": 1, "positive": 1, "negative": 0}}
+    assert [g["id"] for g in doc["givers"]] == ["g"]
+
+
+def test_from_changes_the_view(tiny, run_cli) -> None:
+    _, default, _ = run_cli("reputation --format json")
+    code, out, err = run_cli("reputation --from g --format json")
+    assert (code, err) == (0, "")
+    seen_from_g = {r["id"]: r for r in json.loads(out)}
+    assert seen_from_g["g"]["rank"] == 1
+    assert seen_from_g["h"]["score"] == 0.5 and seen_from_g["x"]["score"] == 0.5  # g knows nothing of them
+    assert seen_from_g != {r["id"]: r for r in json.loads(default)}
+
+
+def test_pretrusted_option(tiny, run_cli) -> None:
+    code, out, _ = run_cli("reputation --pretrusted 'g, Young Org' --format json")
+    assert code == 0
+    rows = {r["id"]: r for r in json.loads(out)}
+    assert {rows["g"]["rank"], rows["y"]["rank"]} == {1, 2}
+    assert rows["h"]["score"] == 0.5
+
+
+def test_damping_and_half_life_options(tiny, run_cli) -> None:
+    _, a, _ = run_cli("reputation g --format json --damping 0.5")
+    _, b, _ = run_cli("reputation g --format json --half-life 0 --shrinkage 0")
+    assert json.loads(a)[0]["score"] != json.loads(b)[0]["score"]
+    assert json.loads(b)[0]["score"] == pytest.approx((1 + 1 / 3) / 2)  # no prior: h's opinion alone
+
+
+def test_errors_and_exit_codes(tiny, run_cli) -> None:
+    code, out, err = run_cli("reputation nobody")
+    assert (code, out) == (4, "") and err == "error: no organisation with id or name 'nobody'\n"
+    assert run_cli("reputation --from nobody")[0] == 4
+    assert run_cli("reputation --pretrusted h,nobody")[0] == 4
+    code, _, err = run_cli("reputation --explain")
+    assert code == 2 and "--explain needs an organisation ID" in err
+    code, _, err = run_cli("reputation --from g --pretrusted h")
+    assert code == 2 and "exclusive" in err
+    assert run_cli("reputation --damping 1")[0] == 2
+    assert run_cli("reputation --top 0")[0] == 2
+
+
+def test_no_pretrusted_note(tmp_path: Path, run_cli) -> None:
+    folder = tmp_path / "flat"
+    folder.mkdir()
+    (folder / "organizations.csv").write_text("id,name\na,A\nb,B\n", encoding="utf-8")
+    (folder / "referrals.csv").write_text(
+        "id,source,target,strength,date,recipient,note\nR1,a,b,0.5,2024-01-01,,\n", encoding="utf-8")
+    assert run_cli(["load", str(folder)])[0] == 0
+    code, out, err = run_cli("reputation --format json")
+    assert code == 0 and "no organisation is pre-trusted" in err
+    assert [r["id"] for r in json.loads(out)] == ["b", "a"]
+    assert run_cli("-q reputation --format json")[2] == ""
+
+
+def test_sample_planted_situations(sample_dir: Path, run_cli) -> None:
+    """On the sample: the listed parties rank last, the ring's shells gain next to nothing, the
+    honest hub that partnered with a listed party stays near the top."""
+    assert run_cli(["load", str(sample_dir)])[0] == 0
+    code, out, err = run_cli("reputation --format json")
+    assert (code, err) == (0, "")
+    rows = {r["id"]: r for r in json.loads(out)}
+    n = len(rows)
+    for listed in ("ORG015", "ORG026", "ORG054"):
+        assert rows[listed]["score"] < 0.5 and rows[listed]["percentile"] < 10
+    for shell in ("ORG013", "ORG014", "ORG063"):
+        assert abs(rows[shell]["score"] - 0.5) < 0.02
+    assert rows["ORG019"]["percentile"] > 90
+    assert sorted(r["rank"] for r in rows.values())[-1] <= n
+    code, out, _ = run_cli("reputation ORG015 --explain --format json")
+    doc = json.loads(out)
+    assert doc["takers"][0]["id"] == "ORG018"  # the party that reported it
+    assert doc["breakdown"]["incidents"] < 0

@@ -1,0 +1,448 @@
+"""Trust timelines: the history of trust between two organisations, event by event.
+
+Every row of the dataset that involves both ``a`` and ``b`` becomes an event — partnerships (start
+and end), referrals either way, communications, incidents either way and what was done after them
+(post-mortem, mediation, staff rotation, reset, termination, legal action) — and so do the
+listings of either party and people who moved between them, as context. After each event the
+local trust both ways is computed with :mod:`trustgraph.evidence` *as of the event's date* (the
+Beta expectation of the decayed evidence up to and including that day), so the numbers are exactly
+what ``trustgraph`` would have said on that day:
+
+* ``trust_ab`` is *a*'s trust in *b*, ``trust_ba`` the reverse; 0.5 means no evidence;
+* ``change_ab`` / ``change_ba`` is the step the events of that day caused: trust on the day minus
+  trust on the day before (so the slow decay between events is not counted as the event's effect;
+  several events on one day share one step).
+
+Incident actions change an incident's weight retroactively from their date (post-mortem × 0.6,
+reset × 0.5, …; :data:`trustgraph.evidence.ACTION_FACTORS`), which is how trust that fell at an
+incident recovers after a post-mortem or a reset.
+
+:func:`trust_series` samples the same trust on a grid of dates for plotting, and
+:func:`timeline_figure` draws the timeline (a Matplotlib figure; the caller saves it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import NotFoundError, TrustgraphError
+from ..evidence import DEFAULT_HALF_LIFE_DAYS, evidence_frame, local_trust, reference_date
+
+__all__ = [
+    "EVENT_KINDS",
+    "pair_tables",
+    "pair_trust",
+    "timeline",
+    "trust_series",
+    "timeline_figure",
+]
+
+#: Event kinds, in the order they are listed on the same day.
+EVENT_KINDS = (
+    "partnership_start",
+    "communication",
+    "referral",
+    "incident",
+    "action",
+    "partnership_end",
+    "listing",
+    "listing_end",
+    "move",
+)
+
+_NEUTRAL = 0.5
+
+
+def _day(value: Any) -> str | None:
+    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
+        return None
+    text = str(value)[:10]
+    return text or None
+
+
+def _text(value: Any) -> str | None:
+    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
+        return None
+    return str(value) or None
+
+
+def _rows(tables: Mapping[str, pd.DataFrame], name: str) -> pd.DataFrame:
+    frame = tables.get(name)
+    return frame if frame is not None else pd.DataFrame()
+
+
+def pair_tables(tables: Mapping[str, pd.DataFrame], a: Hashable, b: Hashable) -> dict[str, pd.DataFrame]:
+    """The rows of ``tables`` that bear on trust between ``a`` and ``b`` (for fast recomputation).
+
+    Partnerships both are members of keep all their members (the partnership weight is split over
+    the other members); referrals, communications and incidents between the two; the actions on
+    those incidents; listings of either; the two organisations. :func:`evidence_frame` on the result
+    gives the same evidence between ``a`` and ``b`` as on the whole dataset.
+    """
+    pair = {a, b}
+    out: dict[str, pd.DataFrame] = {}
+    orgs = _rows(tables, "organizations")
+    if len(orgs):
+        out["organizations"] = orgs.loc[orgs["id"].isin(pair).to_numpy()]
+    members = _rows(tables, "partnership_members")
+    ships = _rows(tables, "partnerships")
+    if len(members) and len(ships):
+        by_ps = members.groupby("partnership")["organization"].agg(set)
+        shared = [ps for ps, orgs_of in by_ps.items() if pair <= orgs_of]
+        out["partnerships"] = ships.loc[ships["id"].isin(shared).to_numpy()]
+        out["partnership_members"] = members.loc[members["partnership"].isin(shared).to_numpy()]
+    for name, x, y in (("referrals", "source", "target"), ("communications", "a", "b"),
+                       ("incidents", "reporter", "subject")):
+        frame = _rows(tables, name)
+        if len(frame):
+            keep = (frame[x].isin(pair) & frame[y].isin(pair) & (frame[x] != frame[y])).to_numpy()
+            out[name] = frame.loc[keep]
+    actions = _rows(tables, "incident_actions")
+    if len(actions) and "incidents" in out:
+        out["incident_actions"] = actions.loc[actions["incident"].isin(out["incidents"]["id"]).to_numpy()]
+    listings = _rows(tables, "blacklist")
+    if len(listings):
+        out["blacklist"] = listings.loc[listings["listed"].isin(pair).to_numpy()]
+    return out
+
+
+def pair_trust(
+    tables: Mapping[str, pd.DataFrame],
+    a: Hashable,
+    b: Hashable,
+    day: str,
+    *,
+    half_life_days: float | None = DEFAULT_HALF_LIFE_DAYS,
+) -> dict[str, float]:
+    """Local trust both ways between ``a`` and ``b`` as of ``day`` (:func:`evidence_frame` rules).
+
+    Returns
+    -------
+    dict
+        ``trust_ab``, ``uncertainty_ab``, ``trust_ba``, ``uncertainty_ba`` (0.5 and 1 with no evidence).
+    """
+    ev = evidence_frame(tables, as_of=day, half_life_days=half_life_days)
+    out = {"trust_ab": _NEUTRAL, "uncertainty_ab": 1.0, "trust_ba": _NEUTRAL, "uncertainty_ba": 1.0}
+    if not len(ev):
+        return out
+    ev = ev.loc[((ev["src"] == a) & (ev["dst"] == b) | (ev["src"] == b) & (ev["dst"] == a)).to_numpy()]
+    for row in local_trust(ev).to_dict("records"):
+        key = "ab" if row["src"] == a else "ba"
+        out[f"trust_{key}"] = float(row["trust"])
+        out[f"uncertainty_{key}"] = float(row["uncertainty"])
+    return out
+
+
+def _name(tables: Mapping[str, pd.DataFrame], org: Hashable) -> str | None:
+    orgs = _rows(tables, "organizations")
+    hit = orgs.loc[(orgs["id"] == org).to_numpy()] if len(orgs) else orgs
+    if not len(hit):
+        raise NotFoundError(f"no organisation {org!r}")
+    return _text(hit.iloc[0].get("name"))
+
+
+def _events(pt: Mapping[str, pd.DataFrame], tables: Mapping[str, pd.DataFrame], a: Hashable, b: Hashable,
+            day: str) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = []
+
+    def way(src: Any, dst: Any) -> str:
+        return "a→b" if (src, dst) == (a, b) else "b→a"
+
+    ships = _rows(pt, "partnerships")
+    for p in ships.to_dict("records") if len(ships) else []:
+        start, end, status = _day(p.get("start")), _day(p.get("end")), _text(p.get("status"))
+        common = {"ref": p["id"], "direction": "both", "partnership": p["id"]}
+        if start and start <= day:
+            events.append({"date": start, "kind": "partnership_start", **common,
+                           "label": f"{p['id']} starts", "text": f"partnership {p['id']} {p.get('name')!s} starts"
+                           f" ({_text(p.get('kind')) or 'partnership'})"})
+        if end and end <= day:
+            events.append({"date": end, "kind": "partnership_end", **common, "status": status,
+                           "label": f"{p['id']} {status}",
+                           "text": f"partnership {p['id']} {p.get('name')!s} ends: {status}"})
+    refs = _rows(pt, "referrals")
+    for r in refs.to_dict("records") if len(refs) else []:
+        when = _day(r["date"])
+        if when and when <= day:
+            s = float(r["strength"])
+            what = "referral" if s >= 0 else "warning"
+            note = _text(r.get("note"))
+            events.append({"date": when, "kind": "referral", "ref": r["id"], "direction": way(r["source"], r["target"]),
+                           "strength": s, "label": f"{what} {s:+.2f}",
+                           "text": f"{r['source']} {what} for {r['target']} ({s:+.2f})" + (f": {note}" if note else "")})
+    comms = _rows(pt, "communications")
+    for c in comms.to_dict("records") if len(comms) else []:
+        when = _day(c["date"])
+        if when and when <= day:
+            channel = _text(c.get("channel")) or "contact"
+            events.append({"date": when, "kind": "communication", "ref": c["id"], "direction": "both",
+                           "channel": channel, "label": channel, "text": f"{channel} between {c['a']} and {c['b']}"})
+    incidents = _rows(pt, "incidents")
+    inc_by_id: dict[str, dict[str, Any]] = {}
+    for i in incidents.to_dict("records") if len(incidents) else []:
+        inc_by_id[str(i["id"])] = i
+        when = _day(i["date"])
+        if when and when <= day:
+            kind = str(i["kind"]).replace("_", " ")
+            desc = _text(i.get("description"))
+            events.append({"date": when, "kind": "incident", "ref": i["id"], "direction": way(i["reporter"], i["subject"]),
+                           "severity": int(i["severity"]), "incident_kind": i["kind"],
+                           "label": f"{i['id']} {kind} (severity {int(i['severity'])})",
+                           "text": f"incident {i['id']}: {i['reporter']} lost trust in {i['subject']}, {kind}, "
+                                   f"severity {int(i['severity'])}" + (f": {desc}" if desc else "")})
+    actions = _rows(pt, "incident_actions")
+    for x in actions.to_dict("records") if len(actions) else []:
+        when = _day(x["date"])
+        inc = inc_by_id.get(str(x["incident"]))
+        if when and when <= day and inc is not None:
+            kind = str(x["kind"]).replace("_", " ")
+            note = _text(x.get("note"))
+            events.append({"date": when, "kind": "action", "ref": x["id"], "incident": x["incident"],
+                           "action": x["kind"], "direction": way(inc["reporter"], inc["subject"]),
+                           "label": f"{x['id']} {kind}",
+                           "text": f"{kind} after {x['incident']}" + (f": {note}" if note else "")})
+    listings = _rows(pt, "blacklist")
+    for row in listings.to_dict("records") if len(listings) else []:
+        when, until = _day(row["date"]), _day(row.get("until"))
+        common = {"ref": row["id"], "direction": "context", "listed": row["listed"], "lister": row["lister"]}
+        if when and when <= day:
+            events.append({"date": when, "kind": "listing", **common, "label": f"{row['listed']} listed",
+                           "text": f"{row['listed']} listed by {row['lister']}: {row.get('reason')}"})
+        if until and until <= day:
+            events.append({"date": until, "kind": "listing_end", **common, "label": f"{row['listed']} listing ends",
+                           "text": f"listing {row['id']} of {row['listed']} expires"})
+    people = _rows(tables, "people")
+    if len(people) and "previous" in people.columns:
+        org_of = dict(zip(people["id"].astype(str), people["organization"].astype(str)))
+        for p in people.to_dict("records"):
+            prev = _text(p.get("previous"))
+            if not prev or prev not in org_of:
+                continue
+            old, new = org_of[prev], str(p["organization"])
+            when = _day(p.get("from"))
+            if {old, new} == {a, b} and when and when <= day:
+                events.append({"date": when, "kind": "move", "ref": p["id"], "direction": "context",
+                               "label": f"{p['name']} moves", "text": f"{p['name']} moved from {old} to {new}"})
+    order = {k: i for i, k in enumerate(EVENT_KINDS)}
+    events.sort(key=lambda e: (e["date"], order[e["kind"]], str(e["ref"])))
+    return events
+
+
+def timeline(
+    tables: Mapping[str, pd.DataFrame],
+    a: Hashable,
+    b: Hashable,
+    *,
+    as_of: str | None = None,
+    half_life_days: float | None = DEFAULT_HALF_LIFE_DAYS,
+) -> dict[str, Any]:
+    """The history of trust between ``a`` and ``b``, with the computed trust after each event.
+
+    Parameters
+    ----------
+    tables : mapping
+        Canonical frames.
+    a, b : organisation ids
+        The pair; ``trust_ab`` is ``a``'s trust in ``b``.
+    as_of : str, optional
+        ISO date to stop at (default: the newest event in the data).
+    half_life_days : float or None
+        Evidence half-life (:mod:`trustgraph.evidence`); ``None`` disables decay.
+
+    Returns
+    -------
+    dict
+        ``a``, ``a_name``, ``b``, ``b_name``, ``as_of``, ``half_life_days``; ``events``: one dict per
+        event, oldest first, with ``date``, ``kind`` (:data:`EVENT_KINDS`), ``ref`` (the row id),
+        ``direction`` (``a→b``, ``b→a``, ``both`` or ``context``), ``label`` (short) and ``text``,
+        kind-specific fields (``strength``, ``severity``, ``action``, ``status``, ...), and
+        ``trust_ab``, ``trust_ba``, ``uncertainty_ab``, ``uncertainty_ba`` after the day's events,
+        ``trust_ab_before``/``trust_ba_before`` (the day before) and ``change_ab``/``change_ba``;
+        ``now``: the trust both ways on ``as_of``; ``summary``: the lowest trust ``a`` had in ``b``
+        (``low_ab``, ``low_date``), the highest after it (``recovered_ab``), and counts by kind.
+
+    Raises
+    ------
+    NotFoundError
+        If ``a`` or ``b`` is not an organisation.
+    TrustgraphError
+        If ``a`` and ``b`` are the same.
+    """
+    if a == b:
+        raise TrustgraphError("a timeline needs two different organisations")
+    a_name, b_name = _name(tables, a), _name(tables, b)
+    day = reference_date(tables, as_of).strftime("%Y-%m-%d")
+    pt = pair_tables(tables, a, b)
+    events = _events(pt, tables, a, b, day)
+    cache: dict[str, dict[str, float]] = {}
+
+    def at(d: str) -> dict[str, float]:
+        if d not in cache:
+            cache[d] = pair_trust(pt, a, b, d, half_life_days=half_life_days)
+        return cache[d]
+
+    for e in events:
+        after = at(e["date"])
+        before = at((pd.Timestamp(e["date"]) - pd.Timedelta(days=1)).strftime("%Y-%m-%d"))
+        e.update(after)
+        e["trust_ab_before"] = before["trust_ab"]
+        e["trust_ba_before"] = before["trust_ba"]
+        e["change_ab"] = after["trust_ab"] - before["trust_ab"]
+        e["change_ba"] = after["trust_ba"] - before["trust_ba"]
+    summary: dict[str, Any] = {"events": len(events),
+                               "by_kind": {k: sum(1 for e in events if e["kind"] == k) for k in EVENT_KINDS
+                                           if any(e["kind"] == k for e in events)}}
+    if events:
+        low = min(events, key=lambda e: (e["trust_ab"], e["date"]))
+        later = [e for e in events if e["date"] >= low["date"]]
+        high = max(later, key=lambda e: (e["trust_ab"], e["date"]))
+        summary.update({"low_ab": low["trust_ab"], "low_date": low["date"], "low_event": low["ref"],
+                        "recovered_ab": high["trust_ab"], "recovered_date": high["date"]})
+    return {
+        "a": a, "a_name": a_name, "b": b, "b_name": b_name, "as_of": day, "half_life_days": half_life_days,
+        "events": events, "now": at(day), "summary": summary,
+    }
+
+
+def trust_series(
+    tables: Mapping[str, pd.DataFrame],
+    a: Hashable,
+    b: Hashable,
+    dates: Sequence[str],
+    *,
+    half_life_days: float | None = DEFAULT_HALF_LIFE_DAYS,
+) -> list[dict[str, Any]]:
+    """Local trust both ways on each of ``dates`` (ISO strings), for plotting.
+
+    Returns
+    -------
+    list of dict
+        ``date``, ``trust_ab``, ``trust_ba``, ``uncertainty_ab``, ``uncertainty_ba``, by date.
+    """
+    pt = pair_tables(tables, a, b)
+    return [{"date": d, **pair_trust(pt, a, b, d, half_life_days=half_life_days)} for d in sorted(set(dates))]
+
+
+def plot_dates(doc: Mapping[str, Any], *, step_days: int = 30) -> list[str]:
+    """A grid of dates for plotting a :func:`timeline`: every ``step_days`` from a little before the
+    first event to ``as_of``, plus each event day and the day before it (so steps show as steps)."""
+    events = doc["events"]
+    end = pd.Timestamp(doc["as_of"])
+    start = pd.Timestamp(events[0]["date"]) - pd.Timedelta(days=step_days * 2) if events else end - pd.Timedelta(days=365)
+    grid = {d.strftime("%Y-%m-%d") for d in pd.date_range(start, end, freq=f"{step_days}D")}
+    grid.add(end.strftime("%Y-%m-%d"))
+    for e in events:
+        d = pd.Timestamp(e["date"])
+        grid.add(d.strftime("%Y-%m-%d"))
+        grid.add((d - pd.Timedelta(days=1)).strftime("%Y-%m-%d"))
+    return sorted(grid)
+
+
+_STYLE = {
+    "incident": ("v", "#c0392b"),
+    "action": ("^", "#1e8449"),
+    "referral": ("o", "#1f618d"),
+    "warning": ("X", "#c0392b"),
+    "listing": ("s", "#6c3483"),
+    "listing_end": ("s", "#a569bd"),
+    "move": ("D", "#7f8c8d"),
+}
+
+
+def timeline_figure(
+    doc: Mapping[str, Any],
+    series: Sequence[Mapping[str, Any]],
+    *,
+    width: float = 12.0,
+    height: float = 6.5,
+) -> Any:
+    """Draw a :func:`timeline` as a Matplotlib figure (returned, not saved or shown).
+
+    The thick line is ``a``'s trust in ``b`` (the thin dashed one the reverse), sampled on ``series``
+    (:func:`trust_series` over :func:`plot_dates`); partnerships are bars under the curve;
+    incidents, their follow-up actions, referrals, listings and moves are marked on the curve and
+    labelled; communications are ticks along the bottom; the dotted line is the neutral 0.5 of no
+    evidence.
+    """
+    from matplotlib.figure import Figure
+    import matplotlib.dates as mdates
+
+    fig = Figure(figsize=(width, height), dpi=110, layout="constrained")
+    ax = fig.add_subplot()
+    dates = pd.to_datetime([s["date"] for s in series])
+    ab = np.array([s["trust_ab"] for s in series])
+    ba = np.array([s["trust_ba"] for s in series])
+    a, b = doc["a"], doc["b"]
+    a_label = f"{a} {doc.get('a_name') or ''}".strip()
+    b_label = f"{b} {doc.get('b_name') or ''}".strip()
+    ax.plot(dates, ab, color="#154360", lw=2.6, label=f"trust of {a} in {b}", zorder=3)
+    ax.plot(dates, ba, color="#5d6d7e", lw=1.2, ls="--", label=f"trust of {b} in {a}", zorder=2)
+    ax.axhline(_NEUTRAL, color="#7f8c8d", lw=0.8, ls=":", zorder=1)
+
+    events = list(doc["events"])
+    lo = float(min(ab.min(initial=_NEUTRAL), ba.min(initial=_NEUTRAL)))
+    hi = float(max(ab.max(initial=_NEUTRAL), ba.max(initial=_NEUTRAL)))
+    span = max(hi - lo, 0.1)
+    ships = [e for e in events if e["kind"] in ("partnership_start", "partnership_end")]
+    ps_ids = list(dict.fromkeys(e["ref"] for e in ships))
+    bar_h = span * 0.06
+    bottom = lo - span * 0.12 - bar_h * (len(ps_ids) + 1)
+    top = hi + span * 0.55
+    ax.set_ylim(max(0.0, bottom - bar_h), min(1.0, top) if top <= 1.0 else top)
+    ax.text(dates[0], _NEUTRAL, " 0.5 = no evidence", va="bottom", ha="left", fontsize=8, color="#7f8c8d")
+
+    # Partnerships as bars below the curve.
+    end_date = pd.Timestamp(doc["as_of"])
+    for k, ps in enumerate(ps_ids):
+        start = next((e for e in ships if e["ref"] == ps and e["kind"] == "partnership_start"), None)
+        stop = next((e for e in ships if e["ref"] == ps and e["kind"] == "partnership_end"), None)
+        x0 = pd.Timestamp(start["date"]) if start else dates[0]
+        x1 = pd.Timestamp(stop["date"]) if stop else end_date
+        status = stop.get("status") if stop else "active"
+        colour = {"completed": "#85c1e9", "terminated": "#f1948a", "suspended": "#f8c471"}.get(status or "", "#82e0aa")
+        y = bottom + bar_h * (k + 0.5)
+        ax.barh(y, (x1 - x0).days, left=x0, height=bar_h * 0.8, color=colour, edgecolor="#566573", lw=0.5, zorder=2)
+        ax.text(x0, y, f" {ps} ({status})", va="center", ha="left", fontsize=7.5, color="#1b2631", zorder=4)
+
+    # Communications as ticks.
+    comms = [pd.Timestamp(e["date"]) for e in events if e["kind"] == "communication"]
+    if comms:
+        tick_y = bottom + bar_h * (len(ps_ids) + 0.6)
+        ax.plot(comms, [tick_y] * len(comms), ls="none", marker="|", ms=9, color="#566573",
+                label="communication", zorder=3)
+
+    # Marked events, labelled in staggered rows above the curve.
+    marked = [e for e in events if e["kind"] in ("incident", "action", "referral", "listing", "listing_end", "move")]
+    seen: set[str] = set()
+    rows = 4
+    for k, e in enumerate(marked):
+        style = "warning" if e["kind"] == "referral" and e.get("strength", 0) < 0 else e["kind"]
+        marker, colour = _STYLE[style]
+        x = pd.Timestamp(e["date"])
+        y = float(e["trust_ab"])
+        label_kind = {"incident": "incident", "action": "incident action", "referral": "referral",
+                      "warning": "warning", "listing": "listing", "listing_end": "listing ends",
+                      "move": "person moves"}[style]
+        ax.plot([x], [y], ls="none", marker=marker, ms=9, color=colour, markeredgecolor="white", zorder=5,
+                label=label_kind if label_kind not in seen else None)
+        seen.add(label_kind)
+        ly = hi + span * (0.1 + 0.1 * (k % rows))
+        text = e["label"]
+        if e["kind"] in ("incident", "action"):
+            text += f"\ntrust {e['trust_ab_before']:.2f} → {e['trust_ab']:.2f}"
+        ax.annotate(text, xy=(x, y), xytext=(x, ly), fontsize=7.5, ha="center", va="bottom", color=colour,
+                    arrowprops={"arrowstyle": "-", "color": colour, "lw": 0.6, "alpha": 0.7}, zorder=4)
+
+    ax.set_title(f"Trust between {a_label} and {b_label}", fontsize=12)
+    ax.set_ylabel("local trust (Beta expectation)")
+    hl = doc.get("half_life_days")
+    ax.set_xlabel(f"as of each date; evidence half-life {hl:g} days" if hl else "as of each date; no decay")
+    ax.xaxis.set_major_locator(mdates.YearLocator())
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+    ax.grid(axis="y", color="#eaecee", lw=0.6)
+    ax.legend(loc="lower right", fontsize=7.5, ncol=2, framealpha=0.9)
+    return fig

@@ -1,0 +1,1098 @@
+"""Interactive network maps: the trust graph as a self-contained, offline HTML page.
+
+Two steps, kept apart so that each can be tested on its own:
+
+* :func:`map_data` — *pure*: the trust graph (:func:`trustgraph.graph.project`), the tables it was
+  projected from and the map parameters in; a :class:`MapData` out: which organisations and ties are
+  drawn, how (colour, size, line style), where (positions), what their tooltips say (plain text),
+  the legend, and notes such as "showing 1,500 of 5,000 organisations". The graph and the tables are
+  never modified.
+* :func:`render_html` — the page: trustgraph's own template (``template.html``) with vis-network
+  (the copy Pyvis ships) inlined, the map data embedded as JSON in a ``<script type="application/json">``
+  block, and a Content-Security-Policy that lets only the page's own two scripts run. Pyvis holds the
+  vis-network options; its ``from_nx`` (which mutates the input graph and is quadratic) and its
+  templates (which load Bootstrap from a CDN and render titles as raw HTML) are not used.
+
+What is drawn
+-------------
+Nodes are organisations. Edges are *ties of one kind*: between the same two organisations there can be
+a partnership edge, a referral edge and an incident edge, each styled and filtered on its own; a pair's
+positive and negative evidence of one kind (a vouch and a warning) are separate edges, so a warning
+is never hidden inside a vouch:
+
+==============  ===========================  ==========================================
+kind            direction                    from
+==============  ===========================  ==========================================
+partnership     none (shared membership)     ``partnerships`` + ``partnership_members``
+referral        referrer → referred          ``referrals`` (negative strength = warning)
+incident        reporter → party at fault    ``incidents`` (+ ``incident_actions``)
+listing         lister → listed party        active ``blacklist`` rows
+communication   none                         ``communications`` (off by default)
+chain           voucher → vouched            the chain passed with ``chain=``
+==============  ===========================  ==========================================
+
+Selection and the node cap
+--------------------------
+Without ``focus`` or ``chain`` every organisation is a candidate; with them, the organisations within
+``hops`` ties (of the drawn kinds, either direction) of the focus and of every chain member. When more
+than ``max_nodes`` remain, the most relevant are kept, in this order: the focus and the chain, parties
+under an active listing, then the nearest (fewest hops from the focus or chain) and, among equals, the
+best connected (most drawn ties), then by id. The map says how many were left out.
+
+Scale
+-----
+Maps of at most :data:`PHYSICS_MAX_NODES` nodes run vis-network's physics (starting from the
+precomputed layout, so they settle quickly); larger maps are drawn at once with physics off, from
+positions computed by :func:`trustgraph.render.layout.layout_positions`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import importlib
+import importlib.util
+import json
+import math
+import re
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from ..errors import ConfigurationError, NotFoundError, TrustgraphError
+from ..evidence import evidence_frame
+from .layout import layout_positions
+
+__all__ = [
+    "EDGE_KINDS",
+    "DEFAULT_EDGE_KINDS",
+    "COLOR_MEASURES",
+    "SIZE_MEASURES",
+    "DEFAULT_MAX_NODES",
+    "DEFAULT_HOPS",
+    "PHYSICS_MAX_NODES",
+    "LISTED_MARK",
+    "EDGE_STYLES",
+    "MapData",
+    "available_colors",
+    "available_sizes",
+    "map_data",
+    "render_html",
+    "write_html",
+    "embed_json",
+    "vis_network_js",
+]
+
+#: Every kind of tie a map can draw, in legend order.
+EDGE_KINDS: tuple[str, ...] = ("partnership", "referral", "incident", "listing", "communication")
+#: Kinds drawn unless asked otherwise (contacts are many and weak evidence; they would bury the rest).
+DEFAULT_EDGE_KINDS: tuple[str, ...] = ("partnership", "referral", "incident", "listing")
+#: ``color=`` choices; ``reputation`` and ``risk`` need their analysis modules (see :func:`available_colors`).
+COLOR_MEASURES: tuple[str, ...] = ("reputation", "risk", "sector", "region", "community")
+#: ``size=`` choices; ``reputation`` needs its analysis module (see :func:`available_sizes`).
+SIZE_MEASURES: tuple[str, ...] = ("reputation", "degree")
+#: Largest map drawn by default: vis-network stays fluid and the page under ~10 MB.
+DEFAULT_MAX_NODES = 1500
+#: Neighbourhood radius around ``focus`` when ``hops`` is not given (around a chain alone: 1).
+DEFAULT_HOPS = 2
+#: Maps up to this many nodes get live physics; larger ones precomputed positions and physics off.
+PHYSICS_MAX_NODES = 300
+#: Prefixed to the label of a party under an active listing (besides its shape and red border).
+LISTED_MARK = "\u26a0"
+
+_MODULES = {"reputation": "trustgraph.analysis.reputation", "risk": "trustgraph.analysis.contagion"}
+_VIS_JS = ("lib", "vis-9.1.2", "vis-network.min.js")
+_LABEL_CHARS = 28
+_MAX_ROWS = 12
+
+#: Line style of each (kind, sign): ``+`` positive evidence, ``-`` negative.
+EDGE_STYLES: dict[tuple[str, str], dict[str, Any]] = {
+    ("partnership", "+"): {"label": "partnership (active or completed)", "color": "#5b7fa8", "width": 2,
+                           "dashes": False, "arrow": False},
+    ("partnership", "-"): {"label": "partnership terminated or suspended", "color": "#d62728", "width": 2,
+                           "dashes": [10, 6], "arrow": False},
+    ("referral", "+"): {"label": "referral (vouch)", "color": "#2e9e44", "width": 2, "dashes": False,
+                        "arrow": True},
+    ("referral", "-"): {"label": "referral warning (negative)", "color": "#d62728", "width": 2.5,
+                        "dashes": [8, 5], "arrow": True},
+    ("incident", "-"): {"label": "incident (reporter \u2192 party at fault)", "color": "#b2182b", "width": 3,
+                        "dashes": [3, 4], "arrow": True},
+    ("listing", "-"): {"label": "blacklist listing (lister \u2192 listed)", "color": "#3d0008", "width": 3.5,
+                       "dashes": [14, 5, 3, 5], "arrow": True},
+    ("communication", "+"): {"label": "communication (contacts)", "color": "#b8b8b8", "width": 1,
+                             "dashes": False, "arrow": False},
+    ("chain", "+"): {"label": "strongest vouching chain", "color": "#f0a400", "width": 7, "dashes": False,
+                     "arrow": True},
+}
+#: Curvature per kind on small maps, so that ties of several kinds between one pair do not overlap.
+_CURVES = {"partnership": 0.0, "referral": 0.18, "incident": -0.18, "listing": 0.32, "communication": -0.32,
+           "chain": 0.0}
+
+_PALETTE = ("#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#9c755f", "#ff9da7",
+            "#86bcb6", "#8cd17d", "#d4a6c8", "#499894")
+_OTHER = "#c9c9c9"
+_UNKNOWN = "#e8e8e8"
+_LISTED_BORDER = "#c00018"
+_CHAIN_BORDER = "#f0a400"
+_FOCUS_BORDER = "#111111"
+# Reputation: a diverging scale around the neutral 0.5 ("nothing known"), colour-blind safe (BrBG).
+_REPUTATION_BINS = (
+    (0.0, 0.40, "#a6611a", "poor (< 0.40)"),
+    (0.40, 0.48, "#dfc27d", "below neutral (0.40\u20130.48)"),
+    (0.48, 0.52, "#e0e0e0", "neutral / little known (0.48\u20130.52)"),
+    (0.52, 0.60, "#80cdc1", "good (0.52\u20130.60)"),
+    (0.60, 1.0000001, "#018571", "strong (\u2265 0.60)"),
+)
+# Combined risk: the mirror image (low risk blue, high red; RdBu), neutral 0.5 grey.
+_RISK_BINS = (
+    (0.0, 0.40, "#2166ac", "low (< 0.40)"),
+    (0.40, 0.48, "#92c5de", "below neutral (0.40\u20130.48)"),
+    (0.48, 0.52, "#e0e0e0", "neutral / little known (0.48\u20130.52)"),
+    (0.52, 0.60, "#f4a582", "elevated (0.52\u20130.60)"),
+    (0.60, 1.0000001, "#b2182b", "high (\u2265 0.60)"),
+)
+
+
+# --------------------------------------------------------------------------------------------------
+# Result
+
+
+@dataclass(frozen=True)
+class MapData:
+    """Everything a map page shows, as plain data (JSON-ready).
+
+    Attributes
+    ----------
+    title : str
+        Page title, naming the query.
+    query : str
+        What was asked, in words ("neighbourhood of X, 2 hops", "whole network", ...).
+    parameters : dict
+        Parameter name → value as shown in the header (colour, size, edges, as of, ...).
+    generated_at : str or None
+        When the map was made (ISO 8601), as given by the caller.
+    nodes, edges : list of dict
+        vis-network items. Nodes: ``id``, ``label``, ``name``, ``x``, ``y``, ``size``, ``shape``,
+        ``color``, ``borderWidth``, ``category`` (legend entry), ``listed``, ``role`` (``focus``,
+        ``chain`` or ``None``), ``info`` (tooltip lines, plain text; the first is the heading).
+        Edges: ``id``, ``from``, ``to``, ``kind``, ``sign`` (``+``/``-``), ``arrows``, ``color``,
+        ``width``, ``dashes``, ``count`` (evidence rows), ``intervals`` (``[start, end]`` ISO dates,
+        for the date filter), ``info``.
+    legend : dict
+        ``color`` (``title``, ``items`` of ``label``/``color``), ``size`` (``title``, ``text``),
+        ``edges`` (one entry per drawn kind and sign: ``kind``, ``sign``, ``label``, ``color``,
+        ``width``, ``dashes``, ``arrow``, ``count``), ``markers`` (listed, focus, chain).
+    notes : list of str
+        What the reader must know (nodes left out, no chain found, a measure unavailable).
+    physics : bool
+        Whether the page runs live physics.
+    options : dict
+        vis-network options.
+    total_nodes : int
+        Organisations that were candidates before the ``max_nodes`` cap.
+    omitted : int
+        Candidates left out by the cap.
+    date_range : list of str
+        ``[first, last]`` date of the drawn ties (``[]`` when none is dated).
+    """
+
+    title: str
+    query: str
+    parameters: dict[str, str]
+    generated_at: str | None
+    nodes: list[dict[str, Any]]
+    edges: list[dict[str, Any]]
+    legend: dict[str, Any]
+    notes: list[str]
+    physics: bool
+    options: dict[str, Any]
+    total_nodes: int
+    omitted: int
+    date_range: list[str] = field(default_factory=list)
+
+    def payload(self) -> dict[str, Any]:
+        """The dict embedded in the page."""
+        return asdict(self)
+
+
+# --------------------------------------------------------------------------------------------------
+# Available measures
+
+
+def _module_available(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def available_colors() -> tuple[str, ...]:
+    """The ``color=`` measures this installation can compute (score modules may be absent)."""
+    return tuple(m for m in COLOR_MEASURES if m not in _MODULES or _module_available(_MODULES[m]))
+
+
+def available_sizes() -> tuple[str, ...]:
+    """The ``size=`` measures this installation can compute."""
+    return tuple(m for m in SIZE_MEASURES if m not in _MODULES or _module_available(_MODULES[m]))
+
+
+def _reputation(G: nx.DiGraph, evidence: pd.DataFrame | None) -> tuple[dict[Any, float], Mapping[Any, list[str]]]:
+    """Reputation scores and, per node, explanation lines (module absent → ConfigurationError)."""
+    if not _module_available(_MODULES["reputation"]):
+        raise ConfigurationError("reputation scores are not available in this installation")
+    module = importlib.import_module(_MODULES["reputation"])
+    result = module.reputation(G, evidence=evidence)
+    n = len(result)
+    names = {"track_record": "track record", "referrals": "referrals", "incidents": "incidents",
+             "communications": "communications", "pretrusted": "pre-trusted", "other": "other"}
+
+    def explain(node: Any) -> list[str]:
+        e = result.explain(node, top=3)
+        out = [f"reputation {e['score']:.3f} (rank {e['rank']} of {n}; better than {e['percentile']:.0f}%)"]
+        parts = [f"{names.get(k, k)} {v:+.3f}" for k, v in e["breakdown"].items() if abs(v) >= 0.0005]
+        if parts:
+            out.append("  from: " + ", ".join(parts))
+        if e["givers"]:
+            out.append("  raised most by: " + ", ".join(
+                f"{g['name'] or g['id']} ({g['contribution']:+.3f})" for g in e["givers"]))
+        if e["takers"]:
+            out.append("  lowered most by: " + ", ".join(
+                f"{g['name'] or g['id']} ({g['contribution']:+.3f})" for g in e["takers"]))
+        return out
+
+    return dict(result.scores), _Explained(explain)
+
+
+class _Explained(dict[Any, list[str]]):
+    """Explanation lines computed on first use (only drawn nodes are ever asked for)."""
+
+    def __init__(self, explain: Any) -> None:
+        super().__init__()
+        self._explain = explain
+
+    def __missing__(self, node: Any) -> list[str]:
+        value: list[str] = self._explain(node)
+        self[node] = value
+        return value
+
+
+def _risk(
+    G: nx.DiGraph,
+    tables: Mapping[str, pd.DataFrame],
+    reputation: Mapping[Any, float] | None,
+    explain_nodes: Iterable[Any],
+) -> tuple[dict[Any, float], Mapping[Any, list[str]]]:
+    """Combined risk (own record and exposure to listed parties) from :mod:`trustgraph.analysis.contagion`.
+
+    ``risk = 1 − reputation · (1 − max(exposure, 0))`` (the module's ``combined_risk``); reputation
+    counts as 0.5 (nothing known) when the reputation module is absent.
+    """
+    if not _module_available(_MODULES["risk"]):
+        raise ConfigurationError("contagion risk scores are not available in this installation")
+    module = importlib.import_module(_MODULES["risk"])
+    people = module.shared_people(tables, as_of=G.graph.get("as_of"), half_life_days=G.graph.get("half_life_days"))
+    exposure = module.contagion_scores(G, people=people)
+    risk = module.combined_risk(exposure, reputation)
+    names = {n: _text(d.get("name")) or str(n) for n, d in G.nodes(data=True)}
+    wanted = {n for n in explain_nodes if exposure.get(n, 0.0) > 0 and not G.nodes[n].get("listed")}
+    via: dict[Any, list[str]] = {}
+    if wanted:
+        # Explanations are computed for the most exposed parties (bounded: paths cost per row).
+        rows = module.contagion(G, people=people, limit=min(len(exposure), 400), max_exposures=3)
+        for row in rows:
+            if row["id"] in wanted:
+                via[row["id"]] = [
+                    f"  exposed to {names.get(x['id'], x['id'])} ({x['contribution']:+.3f})"
+                    + (" via " + " \u2192 ".join(names.get(p, str(p)) for p in x["path"]) if x.get("path") else "")
+                    for x in row["exposures"]
+                ]
+
+    def explain(node: Any) -> list[str]:
+        e = float(exposure.get(node, 0.0))
+        r = float((reputation or {}).get(node, 0.5))
+        if G.nodes[node].get("listed"):
+            return [f"risk {risk[node]:.3f} (listed)"]
+        return [f"risk {risk[node]:.3f} = 1 \u2212 reputation {r:.3f} \u00d7 (1 \u2212 exposure {max(e, 0.0):.3f});"
+                f" exposure to listed parties {e:+.3f}", *via.get(node, [])]
+
+    return {k: float(v) for k, v in risk.items()}, _Explained(explain)
+
+
+# --------------------------------------------------------------------------------------------------
+# Small helpers
+
+
+def _text(value: Any) -> str:
+    """A cell as text: ``""`` for None/NaN, dates cut to the day."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    if value is pd.NaT:
+        return ""
+    return str(value)
+
+
+def _day(value: Any) -> str:
+    return _text(value)[:10]
+
+
+def _label(name: str) -> str:
+    return name if len(name) <= _LABEL_CHARS else name[: _LABEL_CHARS - 1].rstrip() + "\u2026"
+
+
+def _fmt_int(n: int) -> str:
+    return f"{n:,}"
+
+
+def _capped(rows: list[str], limit: int = _MAX_ROWS) -> list[str]:
+    if len(rows) <= limit:
+        return rows
+    return rows[:limit] + [f"\u2026 and {len(rows) - limit} more"]
+
+
+def _index(frame: pd.DataFrame | None, key: str = "id") -> dict[str, dict[str, Any]]:
+    if frame is None or not len(frame):
+        return {}
+    return {str(r[key]): {str(k): v for k, v in r.items()} for r in frame.to_dict("records")}
+
+
+# --------------------------------------------------------------------------------------------------
+# Ties
+
+
+@dataclass
+class _Tie:
+    kind: str
+    sign: str
+    a: Any
+    b: Any
+    rows: list[str] = field(default_factory=list)
+    intervals: list[tuple[str, str]] = field(default_factory=list)
+    count: int = 0
+    refs: set[str] = field(default_factory=set)
+
+
+def _evidence_ties(
+    ev: pd.DataFrame, tables: Mapping[str, pd.DataFrame], kinds: set[str], as_of: str
+) -> dict[tuple[str, str, Any, Any], _Tie]:
+    """Group evidence rows into ties: one per (kind, sign, pair); undirected kinds use the sorted pair."""
+    ties: dict[tuple[str, str, Any, Any], _Tie] = {}
+    want = [k for k in ("partnership", "referral", "incident", "communication") if k in kinds]
+    if not want or not len(ev):
+        return ties
+    ev = ev.loc[ev["kind"].isin(want).to_numpy()]
+    ships = _index(tables.get("partnerships"))
+    incidents = _index(tables.get("incidents"))
+    actions: dict[str, list[dict[str, Any]]] = {}
+    acts = tables.get("incident_actions")
+    if acts is not None and len(acts):
+        for r in acts.sort_values(["date", "id"]).to_dict("records"):
+            actions.setdefault(str(r["incident"]), []).append({str(k): v for k, v in r.items()})
+    src, dst = ev["src"].to_numpy(), ev["dst"].to_numpy()
+    kind_col, ref_col = ev["kind"].to_numpy(), ev["ref"].to_numpy()
+    date_col, value_col, detail_col = ev["date"].to_numpy(), ev["value"].to_numpy(dtype=float), ev["detail"].to_numpy()
+    order = np.lexsort((ref_col.astype(str), date_col.astype(str)))
+    for i in order:
+        kind = str(kind_col[i])
+        sign = "-" if value_col[i] < 0 else "+"
+        u, v = src[i], dst[i]
+        if kind in ("partnership", "communication") and str(v) < str(u):
+            u, v = v, u
+        key = (kind, sign, u, v)
+        tie = ties.get(key)
+        if tie is None:
+            tie = ties[key] = _Tie(kind, sign, u, v)
+        ref = str(ref_col[i])
+        if ref in tie.refs:  # undirected kinds come in both directions
+            continue
+        tie.refs.add(ref)
+        tie.count += 1
+        day = _day(date_col[i])
+        if kind == "referral":
+            note = _text(detail_col[i])
+            tie.rows.append(f"{day}  strength {value_col[i]:+.2f}" + (f"  \u201c{note}\u201d" if note else ""))
+            tie.intervals.append((day, day))
+        elif kind == "partnership":
+            ship = ships.get(ref, {})
+            start, end = _day(ship.get("start")), _day(ship.get("end"))
+            status = _text(detail_col[i]) or _text(ship.get("status"))
+            what = ", ".join(x for x in (_text(ship.get("kind")), status) if x)
+            tie.rows.append(f"{_text(ship.get('name')) or ref} ({what}) {start or '?'} \u2013 {end or 'ongoing'}")
+            tie.intervals.append((start or day, end if end and end <= as_of else as_of))
+        elif kind == "incident":
+            inc = incidents.get(ref, {})
+            sev = _text(inc.get("severity"))
+            desc = _text(detail_col[i])
+            head = f"{day}  {_text(inc.get('kind')).replace('_', ' ') or 'incident'}"
+            head += f", severity {sev}" if sev else ""
+            tie.rows.append(head + (f": {desc}" if desc else ""))
+            for act in actions.get(ref, []):
+                if _day(act.get("date")) <= as_of:
+                    note = _text(act.get("note"))
+                    tie.rows.append(f"    then {_text(act.get('kind')).replace('_', ' ')} on {_day(act.get('date'))}"
+                                    + (f": {note}" if note else ""))
+            tie.intervals.append((day, day))
+        else:  # communication
+            tie.rows.append(f"{day}  {_text(detail_col[i]) or 'contact'}")
+            tie.intervals.append((day, day))
+    return ties
+
+
+def _listing_ties(tables: Mapping[str, pd.DataFrame], as_of: str) -> dict[tuple[str, str, Any, Any], _Tie]:
+    from ..graph import active_listings
+
+    ties: dict[tuple[str, str, Any, Any], _Tie] = {}
+    frame = tables.get("blacklist")
+    if frame is None or not len(frame):
+        return ties
+    for r in active_listings(tables, as_of).sort_values(["date", "id"]).to_dict("records"):
+        key = ("listing", "-", r["lister"], r["listed"])
+        tie = ties.get(key)
+        if tie is None:
+            tie = ties[key] = _Tie("listing", "-", r["lister"], r["listed"])
+        until = _day(r.get("until"))
+        source = _text(r.get("source"))
+        tie.rows.append(f"listed on {_day(r['date'])} until {until or 'further notice'}: {_text(r.get('reason'))}"
+                        + (f" [{source}]" if source else ""))
+        tie.intervals.append((_day(r["date"]), until if until and until <= as_of else as_of))
+        tie.count += 1
+    return ties
+
+
+# --------------------------------------------------------------------------------------------------
+# Selection
+
+
+def _neighbourhood(adjacency: Mapping[Any, set[Any]], seeds: Iterable[Any], hops: int) -> dict[Any, int]:
+    """Hop distance from the nearest seed, for every node within ``hops``."""
+    dist = {s: 0 for s in seeds}
+    frontier = list(dist)
+    for h in range(1, hops + 1):
+        nxt = []
+        for u in frontier:
+            for v in adjacency.get(u, ()):
+                if v not in dist:
+                    dist[v] = h
+                    nxt.append(v)
+        frontier = nxt
+    return dist
+
+
+# --------------------------------------------------------------------------------------------------
+# Colours and sizes
+
+
+def _categorical(values: Mapping[Any, Any], title: str) -> tuple[dict[Any, tuple[str, str]], dict[str, Any]]:
+    """Node → (colour, legend label) for a categorical attribute; the 12 commonest get colours."""
+    counts: dict[str, int] = {}
+    for v in values.values():
+        label = _text(v)
+        if label:
+            counts[label] = counts.get(label, 0) + 1
+    ranked = sorted(counts, key=lambda k: (-counts[k], k))
+    colors = {k: _PALETTE[i] for i, k in enumerate(ranked[: len(_PALETTE)])}
+    out: dict[Any, tuple[str, str]] = {}
+    for node, v in values.items():
+        label = _text(v)
+        if not label:
+            out[node] = (_UNKNOWN, "unknown")
+        elif label in colors:
+            out[node] = (colors[label], label)
+        else:
+            out[node] = (_OTHER, "other")
+    items = [{"label": k, "color": colors[k], "count": counts[k]} for k in ranked[: len(_PALETTE)]]
+    rest = sum(counts[k] for k in ranked[len(_PALETTE):])
+    if rest:
+        items.append({"label": "other", "color": _OTHER, "count": rest})
+    unknown = sum(1 for v in values.values() if not _text(v))
+    if unknown:
+        items.append({"label": "unknown", "color": _UNKNOWN, "count": unknown})
+    return out, {"title": title, "items": items}
+
+
+def _reputation_colors(scores: Mapping[Any, float], nodes: Iterable[Any]) -> tuple[dict[Any, tuple[str, str]],
+                                                                                 dict[str, Any]]:
+    out: dict[Any, tuple[str, str]] = {}
+    counts = [0] * len(_REPUTATION_BINS)
+    for node in nodes:
+        s = scores.get(node)
+        if s is None or not math.isfinite(float(s)):
+            out[node] = (_UNKNOWN, "no score")
+            continue
+        for i, (lo, hi, color, label) in enumerate(_REPUTATION_BINS):
+            if lo <= float(s) < hi or (i == len(_REPUTATION_BINS) - 1 and float(s) >= lo):
+                out[node] = (color, label)
+                counts[i] += 1
+                break
+    items = [{"label": label, "color": color, "count": counts[i]}
+             for i, (_, _, color, label) in enumerate(_REPUTATION_BINS)]
+    return out, {"title": "Reputation (EigenTrust; 0.5 = nothing known)", "items": items}
+
+
+def _risk_colors(scores: Mapping[Any, float], nodes: Iterable[Any]) -> tuple[dict[Any, tuple[str, str]],
+                                                                           dict[str, Any]]:
+    out: dict[Any, tuple[str, str]] = {}
+    counts = [0] * len(_RISK_BINS)
+    for node in nodes:
+        s = scores.get(node)
+        if s is None or not math.isfinite(float(s)):
+            out[node] = (_UNKNOWN, "no score")
+            continue
+        for i, (lo, hi, color, label) in enumerate(_RISK_BINS):
+            if lo <= float(s) < hi or (i == len(_RISK_BINS) - 1 and float(s) >= lo):
+                out[node] = (color, label)
+                counts[i] += 1
+                break
+    items = [{"label": label, "color": color, "count": counts[i]} for i, (_, _, color, label) in enumerate(_RISK_BINS)]
+    return out, {"title": "Risk (own record and exposure to listed parties; 0.5 = nothing known)", "items": items}
+
+
+def _communities(nodes: Sequence[Any], ties: Iterable[_Tie], seed: int) -> dict[Any, int]:
+    """Louvain communities (Blondel et al. 2008) of the drawn positive ties, numbered by size."""
+    H = nx.Graph()
+    H.add_nodes_from(nodes)
+    for t in ties:
+        if t.sign == "+" and t.a != t.b:
+            w = H.get_edge_data(t.a, t.b, {}).get("weight", 0.0)
+            H.add_edge(t.a, t.b, weight=w + t.count)
+    found = nx.community.louvain_communities(H, weight="weight", seed=seed)
+    found = sorted(found, key=lambda c: (-len(c), min(str(n) for n in c)))
+    return {n: i for i, c in enumerate(found) for n in c}
+
+
+# --------------------------------------------------------------------------------------------------
+# vis-network options (held by Pyvis)
+
+
+def _options(physics: bool, directed: bool = True) -> dict[str, Any]:
+    from pyvis.network import Network
+
+    net = Network(directed=directed)
+    net.toggle_physics(physics)
+    if physics:
+        # ForceAtlas2 (Jacomy et al. 2014) separates clusters better than Barnes–Hut on dense maps.
+        net.force_atlas_2based(gravity=-60, central_gravity=0.012, spring_length=90, spring_strength=0.06,
+                               damping=0.5, overlap=0.6)
+    net.options.interaction.hideEdgesOnDrag = not physics
+    options: dict[str, Any] = json.loads(net.options.to_json())
+    options.setdefault("physics", {})["enabled"] = physics
+    # Positions are precomputed: no stabilisation run (the map is usable at once), physics refines.
+    options["physics"]["stabilization"] = {"enabled": False}
+    options["layout"] = {"improvedLayout": False, "randomSeed": 0}
+    options["interaction"].update({
+        "hover": True, "tooltipDelay": 120, "hideEdgesOnZoom": not physics, "navigationButtons": False,
+        "keyboard": False, "multiselect": False, "selectConnectedEdges": True,
+    })
+    options["edges"] = {
+        "smooth": {"enabled": True, "type": "curvedCW", "roundness": 0.15} if physics else False,
+        "color": {"inherit": False},
+        "arrows": {"to": {"enabled": False, "scaleFactor": 0.6}},
+        "selectionWidth": 1.5,
+        "hoverWidth": 1.2,
+    }
+    options["nodes"] = {
+        "shape": "dot",
+        "font": {"size": 13, "face": "DejaVu Sans, Liberation Sans, Arial, sans-serif", "color": "#1d1d1f",
+                 "strokeWidth": 3, "strokeColor": "#ffffff"},
+        "scaling": {"label": {"enabled": False}},
+    }
+    return options
+
+
+# --------------------------------------------------------------------------------------------------
+# The map
+
+
+def map_data(
+    G: nx.DiGraph,
+    tables: Mapping[str, pd.DataFrame],
+    *,
+    evidence: pd.DataFrame | None = None,
+    focus: Hashable | None = None,
+    hops: int | None = None,
+    chain: Sequence[Hashable] | None = None,
+    chain_ends: tuple[Hashable, Hashable] | None = None,
+    color: str | None = None,
+    size: str = "degree",
+    edge_kinds: Iterable[str] = DEFAULT_EDGE_KINDS,
+    max_nodes: int = DEFAULT_MAX_NODES,
+    scores: Mapping[str, Mapping[Any, float]] | None = None,
+    seed: int = 0,
+    generated_at: str | None = None,
+    physics_max_nodes: int = PHYSICS_MAX_NODES,
+) -> MapData:
+    """What a map of ``G`` shows: nodes, ties, styles, positions, tooltips, legend and notes.
+
+    Parameters
+    ----------
+    G : networkx.DiGraph
+        The trust graph (:func:`trustgraph.graph.project`); read only.
+    tables : mapping
+        The canonical frames ``G`` was projected from (ties, dates and notes come from them); read only.
+    evidence : pandas.DataFrame, optional
+        The :func:`~trustgraph.evidence.evidence_frame` of ``tables`` for ``G``'s ``as_of`` and
+        ``half_life_days`` (computed when not given).
+    focus : node, optional
+        Draw the neighbourhood of this organisation.
+    hops : int, optional
+        Neighbourhood radius (default :data:`DEFAULT_HOPS` around ``focus``, 1 around a chain alone).
+    chain : sequence of nodes, optional
+        A vouching chain (``source, …, target``; e.g. the first of
+        :func:`trustgraph.analysis.chains.vouching_chains`) to highlight; its hops are drawn as
+        chain edges labelled with their trust. An empty sequence means "no chain was found".
+    chain_ends : (node, node), optional
+        The two parties a chain was asked for (used for the title and, when ``chain`` is empty, as
+        the centre of the map).
+    color : str, optional
+        One of :data:`COLOR_MEASURES` (default: ``reputation`` when available, else ``sector``).
+    size : str
+        One of :data:`SIZE_MEASURES`: ``degree`` (distinct partners in ``G``) or ``reputation``.
+    edge_kinds : iterable of str
+        Kinds of tie to draw (from :data:`EDGE_KINDS`).
+    max_nodes : int
+        Most organisations drawn; the most relevant are kept (see the module docs).
+    scores : mapping, optional
+        Precomputed ``{"reputation": {node: score}, "risk": {node: score}}``; missing measures are
+        computed with their analysis module.
+    seed : int
+        Seeds the layout and the community detection.
+    generated_at : str, optional
+        Timestamp shown on the page (the caller's clock: this function reads none).
+    physics_max_nodes : int
+        Largest map that gets live physics.
+
+    Returns
+    -------
+    MapData
+
+    Raises
+    ------
+    NotFoundError
+        When ``focus`` or a chain member is not in ``G``.
+    ConfigurationError
+        For an unknown colour, size or edge kind, a measure whose module is not installed, or
+        ``max_nodes``/``hops`` below their minimum (1 and 0).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> orgs = pd.DataFrame({"id": ["a", "b"], "name": ["A <b>", "B"], "sector": ["ngo", "private"]})
+    >>> refs = pd.DataFrame({"id": ["r1"], "source": ["a"], "target": ["b"], "strength": [0.8],
+    ...                      "date": ["2024-01-01"], "recipient": [None], "note": ["on time"]})
+    >>> tables = {"organizations": orgs, "referrals": refs}
+    >>> from trustgraph.graph import project
+    >>> m = map_data(project(tables), tables, color="sector")
+    >>> [n["label"] for n in m.nodes], [(e["from"], e["to"], e["kind"]) for e in m.edges]
+    (['A <b>', 'B'], [('a', 'b', 'referral')])
+    """
+    kinds = list(dict.fromkeys(edge_kinds))
+    unknown = [k for k in kinds if k not in EDGE_KINDS]
+    if unknown:
+        raise ConfigurationError(f"unknown edge kind(s) {', '.join(unknown)}; choose from {', '.join(EDGE_KINDS)}")
+    color = color or ("reputation" if "reputation" in available_colors() else "sector")
+    if color not in COLOR_MEASURES:
+        raise ConfigurationError(f"unknown colour {color!r}; choose from {', '.join(COLOR_MEASURES)}")
+    if size not in SIZE_MEASURES:
+        raise ConfigurationError(f"unknown size {size!r}; choose from {', '.join(SIZE_MEASURES)}")
+    if max_nodes < 1:
+        raise ConfigurationError(f"max_nodes must be at least 1, got {max_nodes}")
+    if hops is not None and hops < 0:
+        raise ConfigurationError(f"hops must be at least 0, got {hops}")
+    if focus is not None and focus not in G:
+        raise NotFoundError(f"no organisation {focus!r}")
+    chain_nodes = list(chain or [])
+    for n in [*chain_nodes, *(chain_ends or ())]:
+        if n not in G:
+            raise NotFoundError(f"no organisation {n!r}")
+
+    as_of = str(G.graph.get("as_of") or "9999-12-31")[:10]
+    half_life = G.graph.get("half_life_days")
+    if evidence is None:
+        evidence = evidence_frame(tables, as_of=as_of if G.graph.get("as_of") else None, half_life_days=half_life)
+    names = {n: (_text(d.get("name")) or str(n)) for n, d in G.nodes(data=True)}
+    notes: list[str] = []
+
+    # 1. Every tie of the chosen kinds, then the candidate organisations.
+    ties = _evidence_ties(evidence, tables, set(kinds), as_of)
+    if "listing" in kinds:
+        ties.update(_listing_ties(tables, as_of))
+    ties = {k: t for k, t in ties.items() if t.a in G and t.b in G}
+    adjacency: dict[Any, set[Any]] = {}
+    tie_count: dict[Any, int] = {}
+    for t in ties.values():
+        adjacency.setdefault(t.a, set()).add(t.b)
+        adjacency.setdefault(t.b, set()).add(t.a)
+        tie_count[t.a] = tie_count.get(t.a, 0) + 1
+        tie_count[t.b] = tie_count.get(t.b, 0) + 1
+
+    seeds: list[Any] = []
+    if focus is not None:
+        seeds.append(focus)
+    seeds += [n for n in chain_nodes if n not in seeds]
+    if not chain_nodes and chain_ends:
+        seeds += [n for n in chain_ends if n not in seeds]
+    if seeds:
+        radius = hops if hops is not None else (DEFAULT_HOPS if focus is not None else 1)
+        distance = _neighbourhood(adjacency, seeds, radius)
+    else:
+        distance = {n: 0 for n in G.nodes}
+    candidates = list(distance)
+    total = len(candidates)
+    seed_set = set(seeds)
+
+    def relevance(n: Any) -> tuple[int, int, int, str]:
+        tier = 0 if n in seed_set else (1 if G.nodes[n].get("listed") else 2)
+        return (tier, distance[n], -tie_count.get(n, 0), str(n))
+
+    omitted = 0
+    if total > max_nodes:
+        candidates = sorted(candidates, key=relevance)[:max(max_nodes, len(seed_set))]
+        omitted = total - len(candidates)
+        notes.append(
+            f"Showing {_fmt_int(len(candidates))} of {_fmt_int(total)} organisations (--max-nodes "
+            f"{_fmt_int(max_nodes)}): kept the focus and chain, listed parties, then the nearest and best "
+            f"connected; {_fmt_int(omitted)} left out."
+        )
+    kept = set(candidates)
+    drawn = [t for t in ties.values() if t.a in kept and t.b in kept]
+    drawn_adjacency: dict[Any, set[Any]] = {}
+    drawn_ties: dict[Any, int] = {}
+    for t in drawn:
+        drawn_adjacency.setdefault(t.a, set()).add(t.b)
+        drawn_adjacency.setdefault(t.b, set()).add(t.a)
+        drawn_ties[t.a] = drawn_ties.get(t.a, 0) + 1
+        drawn_ties[t.b] = drawn_ties.get(t.b, 0) + 1
+
+    # 2. Measures: what colour or size needs, and what the tooltips can explain.
+    score_maps: dict[str, Mapping[Any, float]] = dict(scores or {})
+    explain: dict[str, Mapping[Any, list[str]]] = {}
+    offered = available_colors()
+    for measure in ("reputation", "risk"):
+        wanted = measure in (color, size)
+        if measure in score_maps or not (wanted or measure in offered):
+            continue
+        try:
+            if measure == "reputation":
+                score_maps[measure], explain[measure] = _reputation(G, evidence)
+            else:
+                score_maps[measure], explain[measure] = _risk(G, tables, score_maps.get("reputation"), candidates)
+        except TrustgraphError as err:
+            if wanted:
+                raise
+            notes.append(f"{measure} not shown in tooltips: {err}")
+    ordered = sorted(candidates, key=lambda n: (1 if n in seed_set else 0, 1 if G.nodes[n].get("listed") else 0,
+                                                 str(n)))
+    if color in ("sector", "region"):
+        node_colors, color_legend = _categorical({n: G.nodes[n].get(color) for n in ordered}, color.capitalize())
+    elif color == "community":
+        comm = _communities(ordered, drawn, seed)
+        labels = {n: f"community {comm[n] + 1}" for n in ordered}
+        node_colors, color_legend = _categorical(labels, "Community (Louvain, drawn positive ties)")
+    elif color == "reputation":
+        node_colors, color_legend = _reputation_colors(score_maps["reputation"], ordered)
+    else:
+        node_colors, color_legend = _risk_colors(score_maps["risk"], ordered)
+
+    if size == "degree":
+        degree = {n: len(set(G.successors(n)) | set(G.predecessors(n))) for n in ordered}
+        top = max(degree.values(), default=0) or 1
+        sizes = {n: 8.0 + 18.0 * math.sqrt(degree[n] / top) for n in ordered}
+        size_legend = {"title": "Size: partners", "text": f"area grows with the number of organisations a party "
+                       f"has evidence with (1 to {top})"}
+    else:
+        rep = score_maps["reputation"]
+        sizes = {n: 6.0 + 24.0 * float(rep.get(n, 0.5)) for n in ordered}
+        size_legend = {"title": "Size: reputation", "text": "larger = more reputable (0 to 1)"}
+
+    # 3. Positions.
+    physics = len(ordered) <= physics_max_nodes
+    pos = layout_positions(ordered, [(t.a, t.b) for t in drawn], seed=seed, scale=110.0 if physics else 90.0)
+
+    # 4. Nodes.
+    chain_set = set(chain_nodes)
+    nodes_out: list[dict[str, Any]] = []
+    for n in ordered:
+        d = G.nodes[n]
+        name = names[n]
+        fill, category = node_colors[n]
+        listed = bool(d.get("listed"))
+        role = "focus" if n == focus else ("chain" if n in chain_set or (chain_ends and n in chain_ends) else None)
+        border, width = "#5f6368", 1.0
+        if role == "chain":
+            border, width = _CHAIN_BORDER, 5.0
+        if role == "focus":
+            border, width = _FOCUS_BORDER, 5.0
+        if listed:
+            border, width = _LISTED_BORDER, 6.0
+        info = [name, " \u00b7 ".join(x for x in (
+            f"id {n}", _text(d.get("sector")), _text(d.get("country")), _text(d.get("region"))) if x)]
+        extra = []
+        if d.get("culture"):
+            extra.append(f"trust culture: {d['culture']}")
+        if d.get("risk_appetite"):
+            extra.append(f"risk appetite: {d['risk_appetite']}")
+        if extra:
+            info.append(" \u00b7 ".join(extra))
+        if d.get("pretrusted"):
+            info.append("pre-trusted (a seed of reputation)")
+        if listed:
+            for li in d.get("listings") or []:
+                lister = li.get("lister")
+                until = _day(li.get("until"))
+                source = _text(li.get("source"))
+                info.append(f"BLACKLISTED by {names.get(lister, _text(lister))} on {_day(li.get('date'))}"
+                            f" until {until or 'further notice'}: {_text(li.get('reason'))}"
+                            + (f" [{source}]" if source else ""))
+        for measure in ("reputation", "risk"):
+            if measure in score_maps and n in score_maps[measure]:
+                lines = explain.get(measure)
+                if lines is not None:
+                    info.extend(lines[n])
+                else:
+                    info.append(f"{measure} {float(score_maps[measure][n]):.3f}")
+        info.append(f"drawn: {drawn_ties.get(n, 0)} ties with {len(drawn_adjacency.get(n, ()))} organisations"
+                    f" \u00b7 in the trust graph: {len(set(G.successors(n)) | set(G.predecessors(n)))} organisations")
+        label = _label(name)
+        nodes_out.append({
+            "id": n,
+            "label": f"{LISTED_MARK} {label}" if listed else label,
+            "name": name,
+            "x": round(pos[n][0], 1),
+            "y": round(pos[n][1], 1),
+            "size": round(sizes[n], 1),
+            "shape": "diamond" if listed else "dot",
+            "color": {"background": fill, "border": border,
+                      "highlight": {"background": fill, "border": "#111111"},
+                      "hover": {"background": fill, "border": "#111111"}},
+            "borderWidth": width,
+            "borderWidthSelected": width + 2,
+            "font": {"size": 16, "bold": True} if (listed or role) else {},
+            "category": category,
+            "listed": listed,
+            "role": role,
+            "info": info,
+        })
+
+    # 5. Edges.
+    edges_out: list[dict[str, Any]] = []
+    drawn.sort(key=lambda t: (EDGE_KINDS.index(t.kind), t.sign, str(t.a), str(t.b)))
+    legend_counts: dict[tuple[str, str], int] = {}
+    dates: list[str] = []
+    for t in drawn:
+        style = EDGE_STYLES[(t.kind, t.sign)]
+        legend_counts[(t.kind, t.sign)] = legend_counts.get((t.kind, t.sign), 0) + 1
+        a_name, b_name = names[t.a], names[t.b]
+        if t.kind in ("partnership", "communication"):
+            heading = f"{t.kind} \u00b7 {a_name} \u2014 {b_name}"
+        else:
+            heading = f"{style['label']} \u00b7 {a_name} \u2192 {b_name}"
+        if t.kind == "communication":
+            first, last = t.intervals[0][0], t.intervals[-1][1]
+            rows = [f"{t.count} contacts, {first} \u2013 {last}"] + list(reversed(t.rows))[:5]
+        else:
+            rows = _capped(t.rows)
+        trust_rows = []
+        pairs = [(t.a, t.b), (t.b, t.a)] if t.kind in ("partnership", "communication") else [(t.a, t.b)]
+        for u, v in pairs:
+            e = G.get_edge_data(u, v)
+            if e:
+                trust_rows.append(f"trust of {names[u]} in {names[v]}: {float(e['trust']):.2f} "
+                                  f"(uncertainty {float(e['uncertainty']):.2f}; {int(e['evidence'])} pieces of "
+                                  f"evidence of all kinds, newest {_day(e.get('last'))})")
+        intervals = sorted({(a, b) for a, b in t.intervals if a})
+        for a, b in intervals:
+            dates.extend((a, b))
+        item: dict[str, Any] = {
+            "id": f"e{len(edges_out)}",
+            "from": t.a,
+            "to": t.b,
+            "kind": t.kind,
+            "sign": t.sign,
+            "arrows": "to" if style["arrow"] else "",
+            "color": {"color": style["color"], "highlight": style["color"], "hover": style["color"],
+                      "opacity": 0.9},
+            "width": style["width"],
+            "dashes": style["dashes"],
+            "count": t.count,
+            "intervals": [list(iv) for iv in intervals],
+            "info": [heading, *rows, *trust_rows],
+        }
+        if physics:
+            roundness = _CURVES[t.kind] + (0.08 if t.sign == "-" else 0.0)
+            item["smooth"] = ({"enabled": False} if roundness == 0 else
+                              {"enabled": True, "type": "curvedCW" if roundness > 0 else "curvedCCW",
+                               "roundness": abs(roundness)})
+        edges_out.append(item)
+
+    chain_edges = 0
+    if len(chain_nodes) >= 2:
+        strength = 1.0
+        hop_rows = []
+        for u, v in zip(chain_nodes[:-1], chain_nodes[1:], strict=True):
+            e = G.get_edge_data(u, v) or {}
+            trust = float(e.get("trust", float("nan")))
+            strength *= trust
+            hop_rows.append(f"{names[u]} \u2192 {names[v]}: trust {trust:.2f}")
+        for u, v in zip(chain_nodes[:-1], chain_nodes[1:], strict=True):
+            e = G.get_edge_data(u, v) or {}
+            style = EDGE_STYLES[("chain", "+")]
+            edges_out.append({
+                "id": f"e{len(edges_out)}", "from": u, "to": v, "kind": "chain", "sign": "+", "arrows": "to",
+                "color": {"color": style["color"], "highlight": style["color"], "hover": style["color"],
+                          "opacity": 0.85},
+                "width": style["width"], "dashes": False, "count": 1, "intervals": [],
+                "label": f"{float(e.get('trust', float('nan'))):.2f}",
+                "font": {"size": 14, "color": "#7a5200", "strokeWidth": 4, "strokeColor": "#ffffff", "align": "top"},
+                "info": [f"strongest vouching chain, hop {names[u]} \u2192 {names[v]}",
+                         f"trust {float(e.get('trust', float('nan'))):.2f}",
+                         f"chain strength {strength:.3f} (product of {len(hop_rows)} hops):", *hop_rows],
+                **({"smooth": {"enabled": False}} if physics else {}),
+            })
+            chain_edges += 1
+        legend_counts[("chain", "+")] = chain_edges
+    elif chain is not None and chain_ends:
+        notes.append(f"No vouching chain found from {names[chain_ends[0]]} to {names[chain_ends[1]]}.")
+
+    # 6. Header, legend, options.
+    if chain_ends:
+        query = f"strongest vouching chain {names[chain_ends[0]]} \u2192 {names[chain_ends[1]]}"
+        if len(chain_nodes) >= 2:
+            query += f" (strength {strength:.3f}, {len(chain_nodes) - 1} hops)"
+        if focus is not None:
+            query += f", around {names[focus]}"
+    elif focus is not None:
+        radius = hops if hops is not None else DEFAULT_HOPS
+        query = f"neighbourhood of {names[focus]} ({radius} hop{'s' if radius != 1 else ''})"
+    else:
+        query = "whole network"
+    parameters = {
+        "colour": color,
+        "size": size,
+        "edges": ", ".join(kinds),
+        "as of": _day(G.graph.get("as_of")) or "newest event",
+        "half-life": "none" if not half_life else f"{float(half_life):g} days",
+        "max nodes": _fmt_int(max_nodes),
+        "organisations": _fmt_int(len(nodes_out)),
+        "ties": _fmt_int(len(edges_out)),
+    }
+    edge_legend = [
+        {"kind": k, "sign": s, "label": EDGE_STYLES[(k, s)]["label"], "color": EDGE_STYLES[(k, s)]["color"],
+         "width": EDGE_STYLES[(k, s)]["width"], "dashes": EDGE_STYLES[(k, s)]["dashes"],
+         "arrow": EDGE_STYLES[(k, s)]["arrow"], "count": legend_counts[(k, s)]}
+        for (k, s) in EDGE_STYLES if (k, s) in legend_counts
+    ]
+    markers = [{"label": f"{LISTED_MARK} blacklisted (active listing): red diamond", "kind": "listed",
+                "color": _LISTED_BORDER, "count": sum(1 for n in nodes_out if n["listed"])}]
+    if focus is not None:
+        markers.append({"label": "focus: black ring", "kind": "focus", "color": _FOCUS_BORDER, "count": 1})
+    if chain_nodes or chain_ends:
+        markers.append({"label": "chain member: gold ring", "kind": "chain", "color": _CHAIN_BORDER,
+                        "count": sum(1 for n in nodes_out if n["role"] == "chain")})
+    legend = {"color": color_legend, "size": size_legend, "edges": edge_legend, "markers": markers}
+    dates = sorted(d for d in dates if d)
+    return MapData(
+        title=f"trustgraph map \u2014 {query}",
+        query=query,
+        parameters=parameters,
+        generated_at=generated_at,
+        nodes=nodes_out,
+        edges=edges_out,
+        legend=legend,
+        notes=notes,
+        physics=physics,
+        options=_options(physics),
+        total_nodes=total,
+        omitted=omitted,
+        date_range=[dates[0], dates[-1]] if dates else [],
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# The page
+
+
+def embed_json(value: Any) -> str:
+    """JSON safe inside an HTML ``<script>`` element: ``<``, ``>``, ``&`` and U+2028/9 escaped.
+
+    >>> embed_json({"name": "</script><b>&"})
+    '{"name": "\\\\u003c/script\\\\u003e\\\\u003cb\\\\u003e\\\\u0026"}'
+    """
+    text = json.dumps(value, ensure_ascii=False, allow_nan=False, default=str)
+    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+@lru_cache(maxsize=1)
+def vis_network_js() -> str:
+    """The vis-network build Pyvis ships (inlined into every map; no network access needed)."""
+    path = resources.files("pyvis").joinpath(*_VIS_JS)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise TrustgraphError(f"cannot read vis-network from the pyvis package ({path}): {err}") from err
+    # Inline scripts end at the first "</script"; the build has none, but never trust that blindly.
+    return re.sub(r"</(script)", r"<\\/\1", text, flags=re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _template() -> str:
+    return resources.files("trustgraph.render").joinpath("template.html").read_text(encoding="utf-8")
+
+
+def _sha256(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+_SLOT = re.compile(r"/\*TG:([A-Z_]+)\*/")
+_APP = re.compile(r'<script id="tg-app">(.*?)</script>', re.DOTALL)
+
+
+def render_html(data: MapData) -> str:
+    """The map as one self-contained HTML page (UTF-8 text; nothing loaded from the network).
+
+    Data from the graph reaches the page only as escaped JSON (:func:`embed_json`) read with
+    ``JSON.parse`` and shown with ``textContent`` and canvas text; the header text is also
+    HTML-escaped for the static ``<title>``. A Content-Security-Policy allows exactly the page's
+    two inline scripts (by hash), no other script, and no network connection.
+
+    Parameters
+    ----------
+    data : MapData
+        From :func:`map_data`.
+
+    Returns
+    -------
+    str
+    """
+    template = _template()
+    app = _APP.search(template)
+    if app is None:
+        raise TrustgraphError("the map template has no tg-app script")
+    vis = vis_network_js()
+    csp = ("default-src 'none'; script-src " + _sha256(vis) + " " + _sha256(app.group(1))
+           + "; style-src 'unsafe-inline'; img-src data: blob:; font-src data:; connect-src 'none'; "
+           "base-uri 'none'; form-action 'none'")
+    slots = {
+        "TITLE": html.escape(data.title),
+        "CSP": html.escape(csp),
+        "DATA": embed_json(data.payload()),
+        "VIS": vis,
+    }
+    # One pass: text put into a slot is never scanned for further slots.
+    return _SLOT.sub(lambda m: slots[m.group(1)], template)
+
+
+def write_html(data: MapData, path: str | Path) -> Path:
+    """Write :func:`render_html` to ``path`` as UTF-8 and return the path."""
+    out = Path(path)
+    out.write_text(render_html(data), encoding="utf-8")
+    return out

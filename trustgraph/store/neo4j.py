@@ -1,0 +1,749 @@
+"""The Neo4j team store: the tables of :mod:`trustgraph.model` as a property graph.
+
+Graph model (also in ``docs/neo4j.md``)
+---------------------------------------
+Every table becomes either a node label or a relationship type; a reference column of a node table
+becomes a relationship, so that analysts can traverse it in Cypher:
+
+=====================  =================================================================================
+table                  in the graph
+=====================  =================================================================================
+organizations          ``(:Organization {id, name, sector, country, region, culture, risk_appetite,
+                       pretrusted, tags})`` — ``tags`` is a list of strings
+people                 ``(:Person {id, name, role, from, until})``,
+                       ``(:Person)-[:WORKS_AT]->(:Organization)``,
+                       ``(:Person)-[:PREVIOUS_POSITION]->(:Person)`` (the ``previous`` column)
+partnerships           ``(:Partnership {id, name, kind, start, end, status})``
+partnership_members    ``(:Organization)-[:MEMBER_OF {role}]->(:Partnership)``
+referrals              ``(:Organization)-[:REFERS {id, strength, date, recipient, note}]->(:Organization)``
+relationship_holders   ``(:Person)-[:HOLDS {since}]->(:Partnership)``
+personal_ties          ``(:Person)-[:KNOWS {kind, since}]->(:Person)`` (stored a → b; read undirected)
+incidents              ``(:Incident {id, kind, severity, date, description})``,
+                       ``(:Organization)-[:REPORTED]->(:Incident)-[:BLAMES]->(:Organization)``,
+                       ``(:Incident)-[:DURING]->(:Partnership)``
+incident_actions       ``(:IncidentAction {id, kind, date, note})``,
+                       ``(:Incident)-[:FOLLOWED_BY]->(:IncidentAction)``
+blacklist              ``(:Organization)-[:LISTS {id, date, until, reason, source}]->(:Organization)``
+communications         ``(:Organization)-[:COMMUNICATED {id, date, channel}]->(:Organization)``
+scores                 properties ``reputation, reputation_rank, risk, risk_rank, computed_at`` on
+                       ``:Organization`` nodes
+=====================  =================================================================================
+
+Dates stay ISO 8601 strings (as in the canonical frames), missing values are absent properties.
+Every node label has a uniqueness constraint on ``id``, and so has every relationship type that
+carries an ``id`` (``REFERS``, ``LISTS``, ``COMMUNICATED``); they are created idempotently before
+the first write.
+
+Writes are ``UNWIND $rows`` batches of MERGE statements, so loading the same rows again changes
+nothing, and an update moves a relationship whose endpoint changed. A load of up to
+``transaction_rows`` rows runs in one transaction (all or nothing, like SQLite). A larger load (the
+841k-referral Epinions network) commits batch by batch, because one transaction holding all of it
+would need the server's heap several times over; if such a load fails half-way, the batches already
+committed stay, and running the same load again completes it with no duplicates (every statement is
+an idempotent MERGE by key).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import neo4j
+import neo4j.exceptions as nx_err
+import pandas as pd
+from neo4j import GraphDatabase, ManagedTransaction
+
+from .. import __version__
+from ..errors import ConfigurationError, StoreUnavailableError, TrustgraphError
+from ..model import TABLE_ORDER, TABLES
+from .base import SCORE_COLUMNS, sort_frame
+
+__all__ = [
+    "Neo4jStore",
+    "Link",
+    "NodeMapping",
+    "RelationshipMapping",
+    "GRAPH_MODEL",
+    "NODE_LABELS",
+    "RELATIONSHIP_TYPES",
+    "DEFAULT_BATCH_ROWS",
+    "DEFAULT_TRANSACTION_ROWS",
+]
+
+#: Rows sent per ``UNWIND $rows`` statement.
+DEFAULT_BATCH_ROWS = 10_000
+#: Loads of up to this many rows run in one transaction; larger ones commit batch by batch.
+DEFAULT_TRANSACTION_ROWS = 100_000
+
+
+# -- the graph model: a fixed allow-list of labels, types and properties ----------------------------
+
+
+@dataclass(frozen=True)
+class Link:
+    """A reference column of a node table, stored as a relationship."""
+
+    column: str
+    type: str
+    label: str  # the label of the node referred to
+    outgoing: bool = True  # (n)-[:TYPE]->(other), else (other)-[:TYPE]->(n)
+
+
+@dataclass(frozen=True)
+class NodeMapping:
+    """A table stored as nodes with ``label`` (key ``id``)."""
+
+    table: str
+    label: str
+    links: tuple[Link, ...] = ()
+
+    @property
+    def properties(self) -> list[str]:
+        linked = {link.column for link in self.links}
+        return [c for c in TABLES[self.table].column_names if c not in linked]
+
+
+@dataclass(frozen=True)
+class RelationshipMapping:
+    """A table stored as relationships ``(start)-[:type]->(end)``, keyed by ``id`` or by the endpoints."""
+
+    table: str
+    type: str
+    start: str
+    start_label: str
+    end: str
+    end_label: str
+
+    @property
+    def by_id(self) -> bool:
+        return TABLES[self.table].key == ("id",)
+
+    @property
+    def properties(self) -> list[str]:
+        return [c for c in TABLES[self.table].column_names if c not in (self.start, self.end)]
+
+
+Mapping_ = NodeMapping | RelationshipMapping
+
+#: How each table of :data:`trustgraph.model.TABLES` is stored.
+GRAPH_MODEL: dict[str, Mapping_] = {
+    m.table: m
+    for m in (
+        NodeMapping("organizations", "Organization"),
+        NodeMapping(
+            "people", "Person",
+            (Link("organization", "WORKS_AT", "Organization"), Link("previous", "PREVIOUS_POSITION", "Person")),
+        ),
+        NodeMapping("partnerships", "Partnership"),
+        RelationshipMapping("partnership_members", "MEMBER_OF", "organization", "Organization",
+                            "partnership", "Partnership"),
+        RelationshipMapping("referrals", "REFERS", "source", "Organization", "target", "Organization"),
+        RelationshipMapping("relationship_holders", "HOLDS", "person", "Person", "partnership", "Partnership"),
+        RelationshipMapping("personal_ties", "KNOWS", "a", "Person", "b", "Person"),
+        NodeMapping(
+            "incidents", "Incident",
+            (
+                Link("reporter", "REPORTED", "Organization", outgoing=False),
+                Link("subject", "BLAMES", "Organization"),
+                Link("partnership", "DURING", "Partnership"),
+            ),
+        ),
+        NodeMapping("incident_actions", "IncidentAction", (Link("incident", "FOLLOWED_BY", "Incident", outgoing=False),)),
+        RelationshipMapping("blacklist", "LISTS", "lister", "Organization", "listed", "Organization"),
+        RelationshipMapping("communications", "COMMUNICATED", "a", "Organization", "b", "Organization"),
+    )
+}
+
+NODE_LABELS: frozenset[str] = frozenset(m.label for m in GRAPH_MODEL.values() if isinstance(m, NodeMapping))
+RELATIONSHIP_TYPES: frozenset[str] = frozenset(
+    [m.type for m in GRAPH_MODEL.values() if isinstance(m, RelationshipMapping)]
+    + [link.type for m in GRAPH_MODEL.values() if isinstance(m, NodeMapping) for link in m.links]
+)
+
+_SCORE_PROPS = [c for c in SCORE_COLUMNS if c != "id"]
+_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _q(name: str) -> str:
+    """A backtick-quoted identifier from the fixed model (``from`` and ``end`` are Cypher keywords)."""
+    if not _NAME_RE.match(name):
+        raise ValueError(f"not an identifier of the graph model: {name!r}")
+    return f"`{name}`"
+
+
+def _label(name: str) -> str:
+    if name not in NODE_LABELS:
+        raise ValueError(f"{name!r} is not a trustgraph node label")
+    return _q(name)
+
+
+def _type(name: str) -> str:
+    if name not in RELATIONSHIP_TYPES:
+        raise ValueError(f"{name!r} is not a trustgraph relationship type")
+    return _q(name)
+
+
+def _arrow(rel: str, link: Link, var: str = "") -> str:
+    """``-[var:TYPE]->`` or ``<-[var:TYPE]-`` as seen from the node that holds the link column."""
+    inner = f"[{var}:{_type(rel)}]"
+    return f"-{inner}->" if link.outgoing else f"<-{inner}-"
+
+
+# -- Cypher, generated once from the allow-list above (values are always $parameters) ---------------
+
+
+@dataclass(frozen=True)
+class _Statements:
+    upsert: str
+    links: dict[str, str]  # link column -> statement
+    read: str
+    count: str
+    ids: str | None
+
+
+def _node_statements(m: NodeMapping) -> _Statements:
+    label = _label(m.label)
+    upsert = f"UNWIND $rows AS row MERGE (n:{label} {{id: row.id}}) SET n += row.props"
+    links: dict[str, str] = {}
+    for link in m.links:
+        other = _label(link.label)
+        links[link.column] = (
+            "UNWIND $rows AS row "
+            f"MATCH (n:{label} {{id: row.id}}) "
+            f"OPTIONAL MATCH (t:{other} {{id: row.target}}) "
+            # drop a link that points elsewhere (an update), then merge the current one
+            f"CALL {{ WITH n, t MATCH (n){_arrow(link.type, link, 'old')}(x:{other}) "
+            "WHERE t IS NULL OR x <> t DELETE old } "
+            f"FOREACH (_ IN CASE WHEN t IS NULL THEN [] ELSE [1] END | MERGE (n){_arrow(link.type, link)}(t)) "
+            "RETURN count(CASE WHEN row.target IS NOT NULL AND t IS NULL THEN 1 END) AS missing"
+        )
+    linked = {link.column: link for link in m.links}
+    cols = []
+    for name in TABLES[m.table].column_names:
+        if name in linked:
+            link = linked[name]
+            cols.append(f"head([(n){_arrow(link.type, link)}(x:{_label(link.label)}) | x.id]) AS {_q(name)}")
+        else:
+            cols.append(f"n.{_q(name)} AS {_q(name)}")
+    read = f"MATCH (n:{label}) RETURN " + ", ".join(cols)
+    return _Statements(upsert, links, read, f"MATCH (n:{label}) RETURN count(n) AS n",
+                       f"MATCH (n:{label}) RETURN n.id AS id")
+
+
+def _relationship_statements(m: RelationshipMapping) -> _Statements:
+    rel, start, end = _type(m.type), _label(m.start_label), _label(m.end_label)
+    if m.by_id:
+        upsert = (
+            "UNWIND $rows AS row "
+            # an update may move the relationship to other endpoints: drop the old one first
+            f"CALL {{ WITH row MATCH (x:{start})-[old:{rel} {{id: row.key}}]->(y:{end}) "
+            "WHERE x.id <> row.start OR y.id <> row.end DELETE old } "
+            f"MATCH (a:{start} {{id: row.start}}) MATCH (b:{end} {{id: row.end}}) "
+            f"MERGE (a)-[r:{rel} {{id: row.key}}]->(b) SET r += row.props "
+            "RETURN count(*) AS written"
+        )
+    else:
+        upsert = (
+            "UNWIND $rows AS row "
+            f"MATCH (a:{start} {{id: row.start}}) MATCH (b:{end} {{id: row.end}}) "
+            f"MERGE (a)-[r:{rel}]->(b) SET r += row.props "
+            "RETURN count(*) AS written"
+        )
+    cols = []
+    for name in TABLES[m.table].column_names:
+        if name == m.start:
+            cols.append(f"a.id AS {_q(name)}")
+        elif name == m.end:
+            cols.append(f"b.id AS {_q(name)}")
+        else:
+            cols.append(f"r.{_q(name)} AS {_q(name)}")
+    read = f"MATCH (a:{start})-[r:{rel}]->(b:{end}) RETURN " + ", ".join(cols)
+    # The count store answers a count by type alone in constant time; only trustgraph writes these types.
+    count = f"MATCH ()-[r:{rel}]->() RETURN count(r) AS n"
+    ids = f"MATCH ()-[r:{rel}]->() RETURN r.id AS id" if m.by_id else None
+    return _Statements(upsert, {}, read, count, ids)
+
+
+_STATEMENTS: dict[str, _Statements] = {
+    name: _node_statements(m) if isinstance(m, NodeMapping) else _relationship_statements(m)
+    for name, m in GRAPH_MODEL.items()
+}
+
+_CONSTRAINTS: tuple[str, ...] = tuple(
+    [
+        f"CREATE CONSTRAINT {_q('trustgraph_' + m.label.lower() + '_id')} IF NOT EXISTS "
+        f"FOR (n:{_label(m.label)}) REQUIRE n.id IS UNIQUE"
+        for m in GRAPH_MODEL.values()
+        if isinstance(m, NodeMapping)
+    ]
+    + [
+        f"CREATE CONSTRAINT {_q('trustgraph_' + m.type.lower() + '_id')} IF NOT EXISTS "
+        f"FOR ()-[r:{_type(m.type)}]-() REQUIRE r.id IS UNIQUE"
+        for m in GRAPH_MODEL.values()
+        if isinstance(m, RelationshipMapping) and m.by_id
+    ]
+)
+
+_MISSING_IDS: dict[str, str] = {
+    label: f"UNWIND $ids AS id OPTIONAL MATCH (n:{_label(label)} {{id: id}}) WITH id, n WHERE n IS NULL "
+    "RETURN count(id) AS n, collect(id)[..5] AS examples"
+    for label in sorted(NODE_LABELS)
+}
+
+_ORG = _label("Organization")
+_ANY_SCORE = " OR ".join(f"o.{_q(p)} IS NOT NULL" for p in _SCORE_PROPS)
+_CLEAR_SCORES = f"MATCH (o:{_ORG}) WHERE {_ANY_SCORE} REMOVE " + ", ".join(f"o.{_q(p)}" for p in _SCORE_PROPS)
+_SET_SCORES = f"UNWIND $rows AS row MATCH (o:{_ORG} {{id: row.id}}) SET o += row.props RETURN count(*) AS written"
+_READ_SCORES = (
+    f"MATCH (o:{_ORG}) WHERE {_ANY_SCORE} RETURN o.id AS id, "
+    + ", ".join(f"o.{_q(p)} AS {_q(p)}" for p in _SCORE_PROPS)
+    + " ORDER BY o.id"
+)
+
+
+# -- values ---------------------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """A Python value from a frame cell: numpy scalars unwrapped, NaN/NaT as None."""
+    if value is None:
+        return None
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, float) and value != value:
+        return None
+    if value is pd.NaT:
+        return None
+    return value
+
+
+def _to_graph(value: Any, column_type: str) -> Any:
+    """The property value for a canonical value, coerced like SQLite's column affinity would."""
+    value = _plain(value)
+    if value is None:
+        return None
+    if column_type == "int":
+        return int(value)
+    if column_type == "float":
+        return float(value)
+    if column_type == "bool":
+        return bool(value)
+    if column_type == "tags":
+        tags = [t for t in str(value).split(";") if t]
+        return tags or None
+    return str(value)
+
+
+def _from_graph(value: Any, column_type: str) -> Any:
+    if column_type == "tags" and isinstance(value, list):
+        return ";".join(str(v) for v in value) or None
+    return value
+
+
+def _safe_uri(uri: str) -> str:
+    """The URI without any ``user:password@`` part."""
+    try:
+        parts = urlsplit(uri)
+    except ValueError:
+        return "<unparsable URI>"
+    if parts.username or parts.password:
+        host = parts.hostname or ""
+        if parts.port:
+            host += f":{parts.port}"
+        parts = parts._replace(netloc=host)
+    return urlunsplit(parts)
+
+
+# -- the store ------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Unit:
+    """One ``UNWIND $rows`` statement over a slice of one table."""
+
+    table: str
+    statement: str
+    rows: list[dict[str, Any]]
+    check: str  # "none" | "written" | "missing"
+    refs: tuple[tuple[str, str, list[Any]], ...] = ()  # (column, label, ids) to name missing references
+
+
+class Neo4jStore:
+    """A :class:`~trustgraph.store.base.Store` in a Neo4j 5 database (see the module docs for the graph).
+
+    Parameters
+    ----------
+    uri : str
+        Bolt URI, e.g. ``bolt://localhost:7687``, ``neo4j+s://xxxx.databases.neo4j.io``.
+    username, password : str
+        Credentials. The password is kept by the driver only; it never appears in a message or repr.
+    database : str
+        The database every session uses (default ``neo4j``).
+    batch_rows : int
+        Rows per ``UNWIND $rows`` statement.
+    transaction_rows : int
+        Loads of at most this many rows run in one transaction; larger loads commit per batch (see
+        the module docs).
+    driver_config : mapping, optional
+        Extra keyword arguments for :func:`neo4j.GraphDatabase.driver` (timeouts, retry time).
+
+    Raises
+    ------
+    StoreUnavailableError
+        When the server cannot be reached, refuses the credentials, or has no such database.
+    ConfigurationError
+        When the URI is not a Neo4j URI.
+    """
+
+    kind = "neo4j"
+
+    def __init__(
+        self,
+        uri: str,
+        *,
+        username: str = "neo4j",
+        password: str = "",
+        database: str = "neo4j",
+        batch_rows: int = DEFAULT_BATCH_ROWS,
+        transaction_rows: int = DEFAULT_TRANSACTION_ROWS,
+        driver_config: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.uri = _safe_uri(uri)
+        self.username = username
+        self.database = database
+        self.batch_rows = max(1, int(batch_rows))
+        self.transaction_rows = int(transaction_rows)
+        self._schema_ready = False
+        config: dict[str, Any] = {
+            "user_agent": f"trustgraph/{__version__}",
+            "notifications_min_severity": neo4j.NotificationMinimumSeverity.OFF,
+            "connection_timeout": 15.0,
+        }
+        config.update(driver_config or {})
+        try:
+            self._driver = GraphDatabase.driver(uri, auth=(username, password), **config)
+        except (ValueError, nx_err.ConfigurationError) as err:
+            raise ConfigurationError(f"{self.uri!r} is not a usable Neo4j URI: {err}") from err
+        try:
+            with self._errors("connect to"):
+                # verify_connectivity fails fast (no retries) when the server is down or refuses the login;
+                # the read then proves that the database exists.
+                self._driver.verify_connectivity()
+                self._read(lambda tx: tx.run("RETURN 1 AS ok").consume())
+        except BaseException:
+            self._driver.close()
+            raise
+
+    # -- plumbing --------------------------------------------------------------------------------
+
+    @property
+    def where(self) -> str:
+        return f"Neo4j at {self.uri}"
+
+    @contextmanager
+    def _errors(self, doing: str) -> Iterator[None]:
+        """Translate driver errors into trustgraph errors (the cause chained, no credentials shown)."""
+        try:
+            yield
+        except nx_err.AuthError as err:
+            raise StoreUnavailableError(
+                f"{self.where} refused the credentials for user {self.username!r} "
+                "(check NEO4J_USERNAME / NEO4J_PASSWORD)"
+            ) from err
+        except (nx_err.ServiceUnavailable, nx_err.SessionExpired) as err:
+            if doing == "connect to":
+                msg = f"cannot reach {self.where} (is the server running? check NEO4J_URI)"
+            else:
+                msg = (
+                    f"lost the connection to {self.where} while trying to {doing}; the transaction in "
+                    "progress was not committed. Rerun the command when the server is back (loads are "
+                    "idempotent)"
+                )
+            raise StoreUnavailableError(msg) from err
+        except nx_err.Neo4jError as err:
+            code = err.code or ""
+            if code == "Neo.ClientError.Database.DatabaseNotFound":
+                raise StoreUnavailableError(
+                    f"{self.where} has no database {self.database!r} (check NEO4J_DATABASE)"
+                ) from err
+            if code.startswith("Neo.ClientError.Security."):
+                raise StoreUnavailableError(
+                    f"{self.where} refused user {self.username!r}: {err.message}"
+                ) from err
+            if isinstance(err, nx_err.DatabaseUnavailable) or code.startswith("Neo.TransientError.General.Database"):
+                raise StoreUnavailableError(f"database {self.database!r} of {self.where} is unavailable") from err
+            raise TrustgraphError(f"{self.where} refused to {doing}, nothing was written: {err.message}") from err
+        except nx_err.DriverError as err:
+            raise StoreUnavailableError(f"cannot {doing} {self.where}: {err}") from err
+
+    def _read(self, work: Callable[[ManagedTransaction], Any]) -> Any:
+        with self._driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS,
+                                  fetch_size=10_000) as session:
+            return session.execute_read(work)
+
+    def _write(self, work: Callable[[ManagedTransaction], Any]) -> Any:
+        with self._driver.session(database=self.database) as session:
+            return session.execute_write(work)
+
+    def _ensure_schema(self) -> None:
+        if self._schema_ready:
+            return
+
+        def create(tx: ManagedTransaction) -> None:
+            for statement in _CONSTRAINTS:
+                tx.run(statement).consume()
+
+        with self._errors("create the constraints of"):
+            self._write(create)
+        self._schema_ready = True
+
+    # -- writes ----------------------------------------------------------------------------------
+
+    def _units(self, frames: Mapping[str, pd.DataFrame]) -> Iterator[_Unit]:
+        """The statements of a load in dependency order: nodes, then their links, then relationships."""
+        size = self.batch_rows
+        nodes = [(n, m) for n, m in GRAPH_MODEL.items() if n in frames and isinstance(m, NodeMapping)]
+        for name, m in nodes:
+            frame, types = frames[name], {c.name: c.type for c in TABLES[name].columns}
+            for lo in range(0, len(frame), size):
+                part = frame.iloc[lo : lo + size]
+                ids = [_plain(v) for v in part["id"].to_numpy(dtype=object)]
+                cols = {p: part[p].to_numpy(dtype=object) for p in m.properties if p != "id"}
+                rows = [
+                    {"id": ids[i], "props": {p: _to_graph(cols[p][i], types[p]) for p in cols}}
+                    for i in range(len(part))
+                ]
+                yield _Unit(name, _STATEMENTS[name].upsert, rows, "none")
+        for name, m in nodes:
+            frame = frames[name]
+            for link in m.links:  # type: ignore[union-attr]
+                for lo in range(0, len(frame), size):
+                    part = frame.iloc[lo : lo + size]
+                    ids = [_plain(v) for v in part["id"].to_numpy(dtype=object)]
+                    targets = [_to_graph(v, "str") for v in part[link.column].to_numpy(dtype=object)]
+                    rows = [{"id": i, "target": t} for i, t in zip(ids, targets)]
+                    yield _Unit(name, _STATEMENTS[name].links[link.column], rows, "missing",
+                                ((link.column, link.label, targets),))
+        for name, m in GRAPH_MODEL.items():
+            if name not in frames or not isinstance(m, RelationshipMapping):
+                continue
+            frame, types = frames[name], {c.name: c.type for c in TABLES[name].columns}
+            for lo in range(0, len(frame), size):
+                part = frame.iloc[lo : lo + size]
+                starts = [_to_graph(v, "str") for v in part[m.start].to_numpy(dtype=object)]
+                ends = [_to_graph(v, "str") for v in part[m.end].to_numpy(dtype=object)]
+                cols = {p: part[p].to_numpy(dtype=object) for p in m.properties if not (m.by_id and p == "id")}
+                keys = [_plain(v) for v in part["id"].to_numpy(dtype=object)] if m.by_id else [None] * len(part)
+                rows = [
+                    {"key": keys[i], "start": starts[i], "end": ends[i],
+                     "props": {p: _to_graph(cols[p][i], types[p]) for p in cols}}
+                    for i in range(len(part))
+                ]
+                yield _Unit(name, _STATEMENTS[name].upsert, rows, "written",
+                            ((m.start, m.start_label, starts), (m.end, m.end_label, ends)))
+
+    def _run_unit(self, tx: ManagedTransaction, unit: _Unit) -> None:
+        record = tx.run(unit.statement, rows=unit.rows).single()
+        if unit.check == "none" or record is None:
+            return
+        short = int(record["missing"]) if unit.check == "missing" else len(unit.rows) - int(record["written"])
+        if short <= 0:
+            return
+        details = []
+        for column, label, ids in unit.refs:
+            wanted = sorted({i for i in ids if i is not None})
+            found = tx.run(_MISSING_IDS[label], ids=wanted).single()
+            if found is not None and found["n"]:
+                details.append(f"{column} {', '.join(map(repr, found['examples']))}"
+                               + (f" and {found['n'] - len(found['examples'])} more" if found["n"] > 5 else ""))
+        raise TrustgraphError(
+            f"{self.where} refused the write, nothing was written: {short} row(s) of {unit.table} refer to "
+            f"ids that are not in the store ({'; '.join(details) or 'unknown ids'})"
+        )
+
+    @staticmethod
+    def _check_required(frames: Mapping[str, pd.DataFrame]) -> None:
+        """Refuse rows without a key or a required value (SQLite's NOT NULL)."""
+        for name, frame in frames.items():
+            table = TABLES[name]
+            missing = [c for c in table.column_names if c not in frame.columns]
+            if missing:
+                raise TrustgraphError(f"cannot load {name}: the frame lacks column(s) {', '.join(missing)}")
+            for col in table.columns:
+                if not (col.required or col.name in table.key):
+                    continue
+                empty = pd.isna(frame[col.name].to_numpy(dtype=object))
+                if empty.any():
+                    raise TrustgraphError(
+                        f"Neo4j refused the write, nothing was written: {name}.{col.name} is required but "
+                        f"{int(empty.sum())} row(s) have no value"
+                    )
+
+    def load(
+        self,
+        tables: Mapping[str, pd.DataFrame],
+        *,
+        progress: Callable[[int], object] | None = None,
+    ) -> dict[str, int]:
+        """Upsert canonical frames; see :meth:`Store.load` and the module docs on transactions.
+
+        Raises
+        ------
+        TrustgraphError
+            When a row lacks a required value or refers to an id that is not in the store (nothing
+            of the transaction is written).
+        StoreUnavailableError
+            When the connection is lost (rerunning the same load completes it without duplicates).
+        """
+        frames = {n: tables[n] for n in TABLE_ORDER if n in tables}
+        self._check_required(frames)
+        total = sum(len(f) for f in frames.values())
+        written = {n: len(f) for n, f in frames.items()}
+        if not total:
+            return written
+        self._ensure_schema()
+        tick = progress or (lambda n: None)
+        with self._errors("write to"):
+            if total <= self.transaction_rows:
+
+                def everything(tx: ManagedTransaction) -> None:
+                    for unit in self._units(frames):
+                        self._run_unit(tx, unit)
+
+                self._write(everything)
+                tick(total)
+            else:
+                for unit in self._units(frames):
+                    self._write(lambda tx, u=unit: self._run_unit(tx, u))  # type: ignore[misc]
+                    if unit.check != "missing":  # link passes revisit rows already counted
+                        tick(len(unit.rows))
+        return written
+
+    def write_scores(self, scores: pd.DataFrame) -> int:
+        """Replace the stored scores (properties of ``:Organization`` nodes); see :meth:`Store.write_scores`.
+
+        Raises
+        ------
+        TrustgraphError
+            When a score names an id that is not an organisation (nothing is written).
+        """
+        frame = scores[list(SCORE_COLUMNS)]
+        types = {"reputation": "float", "risk": "float", "reputation_rank": "int", "risk_rank": "int",
+                 "computed_at": "str"}
+        cols = {c: frame[c].to_numpy(dtype=object) for c in SCORE_COLUMNS}
+        rows = [
+            {"id": _to_graph(cols["id"][i], "str"),
+             "props": {p: _to_graph(cols[p][i], types[p]) for p in _SCORE_PROPS}}
+            for i in range(len(frame))
+        ]
+        self._ensure_schema()
+
+        def replace(tx: ManagedTransaction) -> None:
+            tx.run(_CLEAR_SCORES).consume()
+            for lo in range(0, len(rows), self.batch_rows):
+                batch = rows[lo : lo + self.batch_rows]
+                record = tx.run(_SET_SCORES, rows=batch).single()
+                done = int(record["written"]) if record is not None else 0
+                if done < len(batch):
+                    found = tx.run(_MISSING_IDS["Organization"], ids=[r["id"] for r in batch]).single()
+                    examples = ", ".join(map(repr, found["examples"])) if found is not None else ""
+                    raise TrustgraphError(
+                        f"{self.where} refused the scores, nothing was written: {len(batch) - done} score(s) "
+                        f"name ids that are not organisations ({examples})"
+                    )
+
+        with self._errors("write scores to"):
+            self._write(replace)
+        return len(rows)
+
+    # -- reads -----------------------------------------------------------------------------------
+
+    def table(self, name: str) -> pd.DataFrame:
+        """One table as a canonical frame sorted by key; see :meth:`Store.table`."""
+        table = TABLES[name]
+        statement = _STATEMENTS[name].read
+        with self._errors("read from"):
+            rows = self._read(lambda tx: tx.run(statement).values())
+        names = table.column_names
+        types = [c.type for c in table.columns]
+        if rows:
+            data = {n: [_from_graph(r[j], types[j]) for r in rows] for j, n in enumerate(names)}
+            frame = pd.DataFrame({n: pd.Series(v, dtype=object) for n, v in data.items()})
+        else:
+            frame = pd.DataFrame({n: pd.Series([], dtype=object) for n in names})
+        return sort_frame(name, frame)
+
+    def ids(self, names: Iterable[str] | None = None) -> dict[str, set[str]]:
+        """Ids per table; see :meth:`Store.ids`."""
+        wanted = list(names) if names is not None else [n for n in TABLE_ORDER if TABLES[n].key == ("id",)]
+        out: dict[str, set[str]] = {}
+        with self._errors("read from"):
+            for name in wanted:
+                statement = _STATEMENTS[name].ids
+                if statement is None:
+                    raise KeyError(f"{name} has no id column")
+                out[name] = set(self._read(lambda tx, s=statement: tx.run(s).value()))  # type: ignore[misc]
+        return out
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table; see :meth:`Store.counts`."""
+
+        def count(tx: ManagedTransaction) -> dict[str, int]:
+            return {n: int(tx.run(_STATEMENTS[n].count).single(strict=True)["n"]) for n in TABLE_ORDER}
+
+        with self._errors("read from"):
+            return dict(self._read(count))
+
+    def scores(self) -> pd.DataFrame:
+        """The stored scores; see :meth:`Store.scores`."""
+        with self._errors("read from"):
+            rows = self._read(lambda tx: tx.run(_READ_SCORES).values())
+        return pd.DataFrame.from_records([tuple(r) for r in rows], columns=list(SCORE_COLUMNS))
+
+    def run_read(self, statement: str, parameters: Mapping[str, Any] | None = None) -> tuple[list[str], list[list[Any]]]:
+        """Run one Cypher statement in a read transaction; return its column names and rows.
+
+        The server refuses a statement that writes. Used by the named queries (``trustgraph query``).
+
+        Raises
+        ------
+        TrustgraphError
+            When the server rejects the statement (syntax, a write, a type error).
+        """
+
+        def work(tx: ManagedTransaction) -> tuple[list[str], list[list[Any]]]:
+            result = tx.run(statement, dict(parameters or {}))
+            keys = list(result.keys())
+            return keys, result.values()
+
+        with self._errors("run a query on"):
+            keys, rows = self._read(work)
+        return keys, rows
+
+    def clear(self) -> None:
+        """Delete every node and relationship of the database (tests and benchmarks), in batches."""
+
+        def wipe(tx: ManagedTransaction) -> int:
+            record = tx.run("MATCH (n) WITH n LIMIT 20000 DETACH DELETE n RETURN count(*) AS n").single()
+            return int(record["n"]) if record is not None else 0
+
+        with self._errors("clear"):
+            while self._write(wipe):
+                pass
+
+    def close(self) -> None:
+        """Close the driver and its connections."""
+        self._driver.close()
+
+    def __enter__(self) -> Neo4jStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:  # never the password
+        return f"Neo4jStore({self.uri!r}, username={self.username!r}, database={self.database!r})"
