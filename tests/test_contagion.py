@@ -236,7 +236,7 @@ def test_errors() -> None:
         what_if(G, ["nope"], listed=["L"])
     for bad in ({"hops": 0}, {"decay": 0.0}, {"decay": 1.5}, {"prior": -1.0}):
         with pytest.raises(ConfigurationError):
-            contagion_scores(G, listed=["L"], **bad)  # type: ignore[arg-type]
+            contagion_scores(G, listed=["L"], **bad)
     assert contagion_scores(nx.DiGraph()) == {} and contagion(nx.DiGraph()) == []
 
 
@@ -322,7 +322,7 @@ def test_sample_exposure_paths_carry_the_evidence(sample_graph) -> None:
 @pytest.mark.realdata
 def test_protocol_b_on_leak_free_otc(otc_path: Path) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-    from otc_protocol import leak_free_otc, roc_auc  # type: ignore[import-not-found]
+    from otc_protocol import leak_free_otc, roc_auc
 
     from trustgraph.analysis.reputation import reputation_scores
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -83,7 +84,7 @@ def test_contagion_json_rows(tiny, run_cli) -> None:
     assert b["exposures"] == [{"id": "L", "name": "Org L", "listings": [
         {"lister": "X", "date": "2024-01-01", "until": None, "reason": "Fraud"}],
         "contribution": 0.5, "path": ["b", "L"], "path_strength": 0.5}]
-    code, out, _ = run_cli("contagion --limit 2 --decay 0.25 --prior 0 --format ndjson")
+    code, out, _ = run_cli("contagion --top 2 --decay 0.25 --prior 0 --format ndjson")
     assert [json.loads(line)["id"] for line in out.splitlines()] == ["L", "b"]
     code, out, _ = run_cli("contagion --format csv")
     assert out.splitlines()[0] == "rank,id,name,score,risk,reputation,listed,exposed_to,strongest"
@@ -102,7 +103,7 @@ def test_what_if_reports_before_after_and_change(tiny, run_cli) -> None:
     assert doc["paths"][0]["listed"]["hypothetical"] is True and doc["paths"][0]["path"] == ["a", "b"]
 
 
-def _snapshot(db: Path) -> tuple[str, dict[str, list[dict[str, object]]]]:
+def _snapshot(db: Path) -> tuple[str, dict[str, list[dict[Any, Any]]]]:
     digest = hashlib.sha256(db.read_bytes()).hexdigest()
     store = SqliteStore(db)
     try:

@@ -121,12 +121,17 @@ _PEOPLE_COLUMNS = ("src", "dst", "kind", "ref", "date", "value", "weight", "posi
 # Shared people
 
 
-def _day(value: Any) -> str | None:
-    """An ISO date string from a cell, ``None`` for an empty one."""
-    if value is None or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
+def _text(value: Any) -> str | None:
+    """A cell as text, ``None`` when empty (None, NaN, NaT or "")."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
-    text = str(value)[:10]
-    return text or None
+    return str(value) or None
+
+
+def _day(value: Any) -> str | None:
+    """A date cell as ``YYYY-MM-DD``, ``None`` when empty."""
+    text = _text(value)
+    return None if text is None else text[:10]
 
 
 def shared_people(
@@ -174,7 +179,7 @@ def shared_people(
         ends = {pid: _day(v) for pid, v in zip(people["id"].astype(str), people["until"].tolist(), strict=True)}
         if "previous" in people.columns:
             for pid, prev in zip(people["id"].astype(str), people["previous"], strict=True):
-                prev_id = _day(prev) and str(prev)
+                prev_id = _text(prev)
                 if not prev_id or prev_id not in org or org[prev_id] == org[pid]:
                     continue
                 when = starts.get(pid) or ends.get(prev_id)
@@ -195,7 +200,7 @@ def shared_people(
                 when = _day(since)
                 if not (in_post(a) and in_post(b)) or org[a] == org[b] or (when is not None and when > day):
                     continue
-                label = _day(kind) and str(kind) or "tie"
+                label = _text(kind) or "tie"
                 rows.append({"a": org[a], "b": org[b], "ref": f"{a}-{b}", "date": when or day,
                              "value": PEOPLE_WEIGHTS["personal_tie"],
                              "detail": f"{label}: {name[a]} ({org[a]}) and {name[b]} ({org[b]})"})
@@ -558,7 +563,7 @@ def _evidence_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [
         {
             "kind": k, "ref": r, "date": str(d)[:10], "value": float(val),
-            "decayed": float(p) - float(q), "detail": None if det is None or det != det else str(det),
+            "decayed": float(p) - float(q), "detail": _text(det),
         }
         for k, r, d, val, p, q, det in zip(frame["kind"], frame["ref"], frame["date"], frame["value"],
                                          frame["positive"], frame["negative"], frame["detail"], strict=True)
@@ -726,8 +731,9 @@ def combined_risk(exposure: Mapping[Any, float], reputation: Mapping[Any, float]
 
     Examples
     --------
-    >>> combined_risk({"a": 0.0, "b": 0.5, "c": -0.2}, {"a": 0.9, "b": 0.9, "c": 0.9})
-    {'a': 0.09999999999999998, 'b': 0.55, 'c': 0.09999999999999998}
+    >>> risk = combined_risk({"a": 0.0, "b": 0.5, "c": -0.2}, {"a": 0.9, "b": 0.9, "c": 0.9})
+    >>> {k: round(v, 3) for k, v in risk.items()}
+    {'a': 0.1, 'b': 0.55, 'c': 0.1}
     """
     rep = reputation or {}
     out: dict[Any, float] = {}

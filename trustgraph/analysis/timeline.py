@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import NotFoundError, TrustgraphError
-from ..evidence import DEFAULT_HALF_LIFE_DAYS, evidence_frame, local_trust, reference_date
+from ..evidence import DEFAULT_HALF_LIFE_DAYS, beta_trust, evidence_frame, local_trust, reference_date
 
 __all__ = [
     "EVENT_KINDS",
@@ -38,6 +38,7 @@ __all__ = [
     "pair_trust",
     "timeline",
     "trust_series",
+    "plot_dates",
     "timeline_figure",
 ]
 
@@ -137,6 +138,72 @@ def pair_trust(
     return out
 
 
+class _PairTrust:
+    """:func:`pair_trust` on many dates, fast and with the same result.
+
+    Evidence rows change only on the dates of the pair's rows (a partnership starting or ending, a
+    referral, a communication, an incident, an action); between two such dates only their ages
+    change. So :func:`evidence_frame` is computed once per such date, without decay, and each date in
+    between is aged by hand with the same rule — including that a running partnership is dated on
+    the reference date itself (age 0). ``tests/test_timeline.py`` checks the equality.
+    """
+
+    def __init__(self, pt: Mapping[str, pd.DataFrame], a: Hashable, b: Hashable,
+                 half_life_days: float | None) -> None:
+        self.pt, self.a, self.b = pt, a, b
+        self.half_life = half_life_days if half_life_days and np.isfinite(half_life_days) else None
+        days: set[str] = set()
+        for name, cols in (("partnerships", ("start", "end")), ("referrals", ("date",)),
+                           ("communications", ("date",)), ("incidents", ("date",)), ("incident_actions", ("date",))):
+            frame = pt.get(name)
+            if frame is None or not len(frame):
+                continue
+            for col in cols:
+                days.update(d for d in (_day(v) for v in frame[col].tolist()) if d)
+        self.breaks = sorted(days)
+        ships = pt.get("partnerships")
+        self.ends = {} if ships is None or not len(ships) else {
+            str(i): _day(e) for i, e in zip(ships["id"].tolist(), ships["end"].tolist())}
+        self.frames: dict[str, pd.DataFrame] = {}
+
+    def _frame(self, day: str) -> pd.DataFrame:
+        if day not in self.frames:
+            ev = evidence_frame(self.pt, as_of=day, half_life_days=None)
+            if len(ev):
+                ev = ev.loc[((ev["src"] == self.a) & (ev["dst"] == self.b)
+                             | (ev["src"] == self.b) & (ev["dst"] == self.a)).to_numpy()]
+                end = ev["ref"].astype(str).map(self.ends)
+                # Dated on the reference date: partnerships still running on it.
+                moving = (ev["kind"] == "partnership") & ~(end.notna() & (end.astype(str) <= day))
+                ev = ev.assign(_age_from=pd.to_datetime(ev["date"].astype(str).str.slice(0, 10)),
+                               _moving=moving.to_numpy())
+            self.frames[day] = ev
+        return self.frames[day]
+
+    def at(self, day: str) -> dict[str, float]:
+        out = {"trust_ab": _NEUTRAL, "uncertainty_ab": 1.0, "trust_ba": _NEUTRAL, "uncertainty_ba": 1.0}
+        k = int(np.searchsorted(np.array(self.breaks, dtype=object), day, side="right")) if self.breaks else 0
+        if k == 0:
+            return out
+        ev = self._frame(self.breaks[k - 1])
+        if not len(ev):
+            return out
+        if self.half_life is None:
+            weight = np.ones(len(ev))
+        else:
+            age = (pd.Timestamp(day) - ev["_age_from"]).dt.days.to_numpy(dtype=float)
+            age = np.where(ev["_moving"].to_numpy(), 0.0, np.clip(age, 0.0, None))
+            weight = np.power(0.5, age / self.half_life)
+        pos = ev["positive"].to_numpy(dtype=float) * weight
+        neg = ev["negative"].to_numpy(dtype=float) * weight
+        forward = (ev["src"] == self.a).to_numpy()
+        for key, mask in (("ab", forward), ("ba", ~forward)):
+            if mask.any():
+                trust, unc = beta_trust(float(pos[mask].sum()), float(neg[mask].sum()))
+                out[f"trust_{key}"], out[f"uncertainty_{key}"] = trust, unc
+        return out
+
+
 def _name(tables: Mapping[str, pd.DataFrame], org: Hashable) -> str | None:
     orgs = _rows(tables, "organizations")
     hit = orgs.loc[(orgs["id"] == org).to_numpy()] if len(orgs) else orgs
@@ -199,7 +266,7 @@ def _events(pt: Mapping[str, pd.DataFrame], tables: Mapping[str, pd.DataFrame], 
         when = _day(x["date"])
         inc = inc_by_id.get(str(x["incident"]))
         if when and when <= day and inc is not None:
-            kind = str(x["kind"]).replace("_", " ")
+            kind = "post-mortem" if x["kind"] == "post_mortem" else str(x["kind"]).replace("_", " ")
             note = _text(x.get("note"))
             events.append({"date": when, "kind": "action", "ref": x["id"], "incident": x["incident"],
                            "action": x["kind"], "direction": way(inc["reporter"], inc["subject"]),
@@ -278,12 +345,7 @@ def timeline(
     day = reference_date(tables, as_of).strftime("%Y-%m-%d")
     pt = pair_tables(tables, a, b)
     events = _events(pt, tables, a, b, day)
-    cache: dict[str, dict[str, float]] = {}
-
-    def at(d: str) -> dict[str, float]:
-        if d not in cache:
-            cache[d] = pair_trust(pt, a, b, d, half_life_days=half_life_days)
-        return cache[d]
+    at = _PairTrust(pt, a, b, half_life_days).at
 
     for e in events:
         after = at(e["date"])
@@ -323,8 +385,8 @@ def trust_series(
     list of dict
         ``date``, ``trust_ab``, ``trust_ba``, ``uncertainty_ab``, ``uncertainty_ba``, by date.
     """
-    pt = pair_tables(tables, a, b)
-    return [{"date": d, **pair_trust(pt, a, b, d, half_life_days=half_life_days)} for d in sorted(set(dates))]
+    fast = _PairTrust(pair_tables(tables, a, b), a, b, half_life_days)
+    return [{"date": d, **fast.at(d)} for d in sorted(set(dates))]
 
 
 def plot_dates(doc: Mapping[str, Any], *, step_days: int = 30) -> list[str]:
@@ -393,7 +455,13 @@ def timeline_figure(
     bottom = lo - span * 0.12 - bar_h * (len(ps_ids) + 1)
     top = hi + span * 0.55
     ax.set_ylim(max(0.0, bottom - bar_h), min(1.0, top) if top <= 1.0 else top)
-    ax.text(dates[0], _NEUTRAL, " 0.5 = no evidence", va="bottom", ha="left", fontsize=8, color="#7f8c8d")
+    ax.text(dates[-1], _NEUTRAL, "0.5 = no evidence ", va="bottom", ha="right", fontsize=8, color="#7f8c8d")
+
+    # Each incident's repair period, from the incident to its last follow-up action.
+    for inc in (e for e in events if e["kind"] == "incident"):
+        acts = [pd.Timestamp(e["date"]) for e in events if e["kind"] == "action" and e.get("incident") == inc["ref"]]
+        if acts:
+            ax.axvspan(pd.Timestamp(inc["date"]), max(acts), color="#f5b7b1", alpha=0.25, lw=0, zorder=0)
 
     # Partnerships as bars below the curve.
     end_date = pd.Timestamp(doc["as_of"])
@@ -444,5 +512,5 @@ def timeline_figure(
     ax.xaxis.set_major_locator(mdates.YearLocator())
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
     ax.grid(axis="y", color="#eaecee", lw=0.6)
-    ax.legend(loc="lower right", fontsize=7.5, ncol=2, framealpha=0.9)
+    ax.legend(loc="upper left", fontsize=7.5, ncol=2, framealpha=0.9)
     return fig

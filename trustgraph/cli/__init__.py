@@ -6,9 +6,11 @@ One module per concern registers its commands on :data:`trustgraph.cli.app.cli`.
 from __future__ import annotations
 
 from . import (  # noqa: F401  (imported to register commands)
+    analyze_commands,
     chains_commands,
     contagion_commands,
     data_commands,
+    demo_commands,
     map_commands,
     reputation_commands,
 )

@@ -86,13 +86,15 @@ def _strongest(row: dict[str, Any]) -> str:
 @_method_options
 @click.option("--pretrusted", default=None, metavar="A,B",
               help="Pre-trusted parties for the reputation half of `risk` [default: those marked pretrusted].")
-@click.option("--limit", type=click.IntRange(min=0), default=None, help="Show only the N highest-ranked parties.")
+@click.option("--top", type=click.IntRange(min=1), default=None,
+              help="Only the N highest-ranked parties (explanations are computed for the rows shown: use it on "
+                   "large networks).")
 @as_of_option
 @half_life_option
 @format_option
 @pass_env
 def contagion_command(env: Env, hops: int, decay: float, prior: float, what_if_ids: str | None,
-                      pretrusted: str | None, limit: int | None, as_of: Any, half_life: float,
+                      pretrusted: str | None, top: int | None, as_of: Any, half_life: float,
                       fmt: str | None) -> None:
     """Exposure of every party to blacklisted parties, highest first.
 
@@ -111,8 +113,8 @@ def contagion_command(env: Env, hops: int, decay: float, prior: float, what_if_i
     extra = _hypothetical(env, G, what_if_ids)
     if extra:
         rows = what_if(G, extra, hops=hops, decay=decay, prior=prior, people=people)
-        if limit is not None:
-            rows = rows[:limit]
+        if top is not None:
+            rows = rows[:top]
         emit(rows, fmt, columns=["id", "name", "before", "after", "change", "rank_before", "rank_after"],
              title=f"what if {', '.join(extra)} were listed ({len(rows)} parties affected)")
         return
@@ -122,7 +124,7 @@ def contagion_command(env: Env, hops: int, decay: float, prior: float, what_if_i
     if pretrusted:
         seeds = [env.resolve_org(G, p.strip()) for p in pretrusted.split(",") if p.strip()]
     reputation = reputation_scores(G, pretrusted=seeds)
-    rows = contagion(G, hops=hops, decay=decay, prior=prior, people=people, reputation=reputation, limit=limit)
+    rows = contagion(G, hops=hops, decay=decay, prior=prior, people=people, reputation=reputation, limit=top)
     if not listed_parties(G):
         note(env, f"note: no listing in force as of {G.graph['as_of']}")
     for row in rows:

@@ -757,10 +757,11 @@ def map_data(
     if total > max_nodes:
         candidates = sorted(candidates, key=relevance)[:max(max_nodes, len(seed_set))]
         omitted = total - len(candidates)
+        kept_what = ["the focus" if focus is not None else "", "the chain" if chain_nodes or chain_ends else "",
+                     "listed parties", "then the nearest and best connected" if seeds else "then the best connected"]
         notes.append(
-            f"Showing {_fmt_int(len(candidates))} of {_fmt_int(total)} organisations (--max-nodes "
-            f"{_fmt_int(max_nodes)}): kept the focus and chain, listed parties, then the nearest and best "
-            f"connected; {_fmt_int(omitted)} left out."
+            f"Showing {_fmt_int(len(candidates))} of {_fmt_int(total)} organisations (max nodes "
+            f"{_fmt_int(max_nodes)}): kept {', '.join(k for k in kept_what if k)}; {_fmt_int(omitted)} left out."
         )
     kept = set(candidates)
     drawn = [t for t in ties.values() if t.a in kept and t.b in kept]

@@ -1,0 +1,67 @@
+"""``trustgraph demo``: load the bundled sample and walk through the main questions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..errors import ConfigurationError, TrustgraphError
+from .app import Env, cli, pass_env
+
+__all__ = ["demo", "sample_path"]
+
+
+def sample_path() -> Path:
+    """The bundled sample dataset: ``data/sample`` in the working directory or beside the package."""
+    for candidate in (Path("data/sample"), Path(__file__).resolve().parents[2] / "data" / "sample"):
+        if (candidate / "organizations.csv").exists():
+            return candidate
+    raise ConfigurationError("the sample dataset (data/sample) was not found; run the demo from the repository")
+
+
+#: The tour: (heading, command name, arguments).
+TOUR: list[tuple[str, str, list[str]]] = [
+    ("What is in the store?", "stats", []),
+    ("Who are the most reputable organisations?", "reputation", ["--top", "5"]),
+    ("Who can vouch for ORG045 to us (ORG001)?", "chain", ["ORG001", "ORG045"]),
+    ("Is ORG045 valid by the web-of-trust rule, seen from ORG001?", "vouchers", ["ORG045", "--for", "ORG001"]),
+    ("Who is most exposed to blacklisted parties?", "contagion", ["--top", "5"]),
+    ("How is ORG021 exposed to listed parties?", "exposure", ["ORG021"]),
+    ("Should ORG001 partner with ORG066, by each trust culture?", "assess", ["ORG066", "--for", "ORG001", "--all-profiles"]),
+    ("Which partnerships hang on one person?", "continuity", ["--top", "5"]),
+    ("Draw the network", "map", ["--out", "trustgraph-map.html"]),
+]
+
+
+@cli.command()
+@click.option("--data", "data", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Dataset folder to load [default: the bundled data/sample].")
+@click.pass_context
+@pass_env
+def demo(env: Env, ctx: click.Context, data: Path | None) -> None:
+    """Load the sample dataset into the store and run a short tour of the main commands.
+
+    Uses the selected store (default ./trustgraph.db); writes the map to trustgraph-map.html.
+    """
+    folder = data or sample_path()
+    click.secho(f"# Loading {folder} into {env.settings.describe()}", bold=True)
+    ctx.invoke(cli.commands["load"], path=folder, fmt="table")
+    for heading, name, args in TOUR:
+        command = cli.commands.get(name)
+        if command is None:
+            continue
+        click.echo()
+        click.secho(f"# {heading}", bold=True)
+        click.secho(f"$ trustgraph {name} {' '.join(args)}".rstrip(), dim=True)
+        argv = list(args)
+        if "--format" in [p.opts[0] for p in command.params if isinstance(p, click.Option)] or any(
+            "--format" in p.opts for p in command.params if isinstance(p, click.Option)
+        ):
+            argv += ["--format", "table"]
+        try:
+            command.main(args=argv, prog_name=f"trustgraph {name}", standalone_mode=False, obj=env)
+        except TrustgraphError as err:
+            click.echo(f"({err})")
+    click.echo()
+    click.echo("Open trustgraph-map.html in a browser; `trustgraph --help` lists every command.")
