@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         print("propagation alone, on arrays already extracted from the graph:")
         nodes = list(G)
         index = {v: i for i, v in enumerate(nodes)}
-        src, dst, opinion = st.run("edge arrays from the DiGraph", lambda: _edges(G, index, "trust"))
+        src, dst, opinion, _ = st.run("edge arrays from the DiGraph", lambda: _edges(G, index, "trust"))
         p, _ = _teleport(G, index, None, None)
         n = len(nodes)
         t_ours, iters = st.run("EigenTrust power iteration (SciPy CSR, capped)",

@@ -276,10 +276,9 @@ def test_scores_are_bounded_and_decompose_exactly(case: tuple[nx.DiGraph, list[i
 
 
 @pytest.fixture(scope="module")
-def sample_graph() -> tuple[nx.DiGraph, pd.DataFrame]:
-    tables = load_dataset(Path(__file__).resolve().parents[1] / "data" / "sample")
-    G = project(tables)
-    return G, shared_people(tables, as_of=G.graph["as_of"], half_life_days=G.graph["half_life_days"])
+def sample_graph(sample_tables: dict[str, pd.DataFrame]) -> tuple[nx.DiGraph, pd.DataFrame]:
+    G = project(sample_tables)
+    return G, shared_people(sample_tables, as_of=G.graph["as_of"], half_life_days=G.graph["half_life_days"])
 
 
 def test_sample_ring_and_front_rank_first_and_the_honest_hub_is_not_condemned(sample_graph) -> None:
@@ -297,12 +296,11 @@ def test_sample_ring_and_front_rank_first_and_the_honest_hub_is_not_condemned(sa
     assert exposed["score"] > 0 and exposed["exposures"][0]["path"] == ["ORG021", "ORG025", "ORG026"]
 
 
-def test_sample_exposure_paths_carry_the_evidence(sample_graph) -> None:
+def test_sample_exposure_paths_carry_the_evidence(sample_graph, sample_tables) -> None:
     from trustgraph.evidence import evidence_frame
 
     G, people = sample_graph
-    tables = load_dataset(Path(__file__).resolve().parents[1] / "data" / "sample")
-    ev = evidence_frame(tables, as_of=G.graph["as_of"], half_life_days=G.graph["half_life_days"])
+    ev = evidence_frame(sample_tables, as_of=G.graph["as_of"], half_life_days=G.graph["half_life_days"])
     doc = exposure_paths(G, "ORG021", people=people, evidence=ev)
     first = doc["paths"][0]
     assert first["path"] == ["ORG021", "ORG025", "ORG026"] and first["hops"] == 2

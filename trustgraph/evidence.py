@@ -214,8 +214,7 @@ def _partnership_evidence(
     # As of a date before its end, a partnership was still running.
     status = np.where(ended | end.isna().to_numpy(), s["status"].to_numpy(), "active")
     status = np.where((status == "completed") & ~ended, "active", status)
-    when = pd.Series(np.where(ended, end, pd.NaT), index=s.index).astype("datetime64[ns]")
-    when = when.fillna(ref)
+    when = end.where(ended, ref)
     value = np.array([WEIGHTS.get(f"partnership_{st}", 0.0) for st in status])
     info = pd.DataFrame({
         "partnership": s["id"].to_numpy(), "status": status, "value": value,

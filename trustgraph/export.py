@@ -1,7 +1,8 @@
 """Write a store's tables back as a dataset folder: exactly what ``load`` reads.
 
 Values are written in their canonical text form: booleans ``true``/``false``, floats with Python's
-shortest round-tripping ``repr`` (``1`` rather than ``1.0``), missing values as empty cells. Loading the export into an empty store
+shortest round-tripping ``repr`` (``1`` rather than
+``1.0``), missing values as empty cells. Loading the export into an empty store
 reproduces every table (the round trip is property-tested).
 """
 
@@ -34,7 +35,9 @@ def canonical_text(value: object) -> str:
     return str(value)
 
 
-def export_dataset(tables: Mapping[str, pd.DataFrame], folder: str | Path, *, include_empty: bool = False) -> dict[str, int]:
+def export_dataset(
+    tables: Mapping[str, pd.DataFrame], folder: str | Path, *, include_empty: bool = False
+) -> dict[str, int]:
     """Write canonical frames as ``<table>.csv`` files in ``folder`` (created if needed).
 
     Parameters

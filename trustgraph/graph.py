@@ -32,7 +32,8 @@ import networkx as nx
 import pandas as pd
 
 from .evidence import DEFAULT_HALF_LIFE_DAYS, evidence_frame, local_trust, reference_date
-from .store.base import Store, tables as store_tables
+from .store.base import Store
+from .store.base import tables as store_tables
 
 __all__ = ["project", "project_store", "active_listings", "NODE_ATTRIBUTES"]
 

@@ -131,13 +131,14 @@ def _parse_csv(text: str, table: Table, problems: _Collector) -> pd.DataFrame | 
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
         match = re.search(r"line (\d+)", str(err))
-        line = int(match.group(1)) if match else None
+        at = int(match.group(1)) if match else None
         detail = str(err).strip().split("\n")[0]
-        problems.add(Problem(table.file, line, None, detail, "comma-separated rows with as many fields as the header"))
+        problems.add(Problem(table.file, at, None, detail, "comma-separated rows with as many fields as the header"))
         return None
     frame.columns = [str(c).strip() for c in frame.columns]
     frame = frame.fillna("")
-    frame.insert(0, "__line__", np.array(lines[: len(frame)] if len(lines) >= len(frame) else np.arange(2, len(frame) + 2)))
+    numbers = lines[: len(frame)] if len(lines) >= len(frame) else np.arange(2, len(frame) + 2)
+    frame.insert(0, "__line__", np.array(numbers))
     return frame
 
 
@@ -229,12 +230,11 @@ def _check_column(table: Table, frame: pd.DataFrame, name: str, problems: _Colle
         bad = (~empty) & (~shaped | parsed.isna().to_numpy())
         problems.add_rows(table, frame, bad, name, col.expected)
     elif col.type == "bool":
-        low = raw.str.lower()
-        bad = (~empty) & ~low.isin(_TRUE | _FALSE).to_numpy()
-        problems.add_rows(table, frame, bad, name, col.expected)
-        out = pd.Series(np.where(low.isin(_TRUE), True, False).astype(object), index=raw.index, dtype=object)
-        out[empty | bad] = None
-        return out
+        lowered = raw.str.lower()
+        wrong = (~empty) & ~lowered.isin(_TRUE | _FALSE).to_numpy()
+        problems.add_rows(table, frame, wrong, name, col.expected)
+        flags = [None if e or w else v in _TRUE for e, w, v in zip(empty, wrong, lowered)]
+        return pd.Series(flags, index=raw.index, dtype="object")
     elif col.type == "enum":
         bad = (~empty) & ~raw.isin(col.choices).to_numpy()
         problems.add_rows(table, frame, bad, name, col.expected)

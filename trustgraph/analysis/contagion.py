@@ -430,7 +430,7 @@ def _strongest_paths(
     Hop-limited max-product dynamic programming (Bellman–Ford over ``hops`` levels), vectorised
     over the CSR arrays; intermediate parties are unlisted and joined by net-positive ties.
     """
-    wanted = set(int(t) for t in targets)
+    wanted = np.array(sorted({int(t) for t in targets} - {start}), dtype=np.int64)
     P = ties.assoc
     A = ties.magnitude
     levels: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (nodes, value, pred index into prev level)
@@ -448,11 +448,14 @@ def _strongest_paths(
             owner = np.repeat(np.arange(len(frontier)), counts)
             edge = _gather(starts_a, counts)
             tgt = A.indices[edge]
-            hit = mask[tgt]
+            hit = np.isin(tgt, wanted)
             if hit.any():
                 w = value[owner[hit]] * A.data[edge[hit]] * decay ** k
-                for t, ww, o in zip(tgt[hit].tolist(), w.tolist(), owner[hit].tolist(), strict=True):
-                    if t in wanted and t != start and (t not in best or ww > best[t][0]):
+                t_hit, o_hit = tgt[hit], owner[hit]
+                order = np.lexsort((-w, t_hit))
+                first = order[np.r_[True, t_hit[order][1:] != t_hit[order][:-1]]]
+                for t, ww, o in zip(t_hit[first].tolist(), w[first].tolist(), o_hit[first].tolist(), strict=True):
+                    if t not in best or ww > best[t][0]:
                         best[t] = (ww, k, o)
         if k == hops - 1:
             break
@@ -844,13 +847,11 @@ def exposure_paths(
     # Heap of (−|key|, ids along the path (ties broken by them), path, product of shares so far),
     # with key = δ^(ties − 1)·product.
     heap: list[tuple[float, tuple[str, ...], tuple[int, ...], float]] = [(-1.0, (names[start],), (start,), 1.0)]
-    while heap:
+    while heap and (limit is None or len(found) < limit):
         _, label, path, prod = heapq.heappop(heap)
         last = path[-1]
         if len(path) > 1 and mask[last]:
             found.append((list(path), prod * decay ** (len(path) - 2)))
-            if limit is not None and len(found) >= limit:
-                break
             continue
         used = len(path) - 1
         if used >= hops:

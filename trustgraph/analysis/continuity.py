@@ -478,7 +478,8 @@ def departure(
     Returns
     -------
     dict
-        ``as_of``, ``person`` (``id``, ``name``, ``organization``, ``role``), ``holds`` (one entry per
+        ``as_of``, ``person`` (``id``, ``name``, ``organization``, ``role``), ``resolved_from`` (the
+        reference given, when it was a name or an earlier position of the person), ``holds`` (one entry per
         partnership: ``partnership``, ``name``, ``partners``, ``other_holders``, ``breaks``,
         ``takeover``: colleagues with ``id``, ``name``, ``role``, ``hops``, ``path``), ``orphans``
         (the number of partnerships that would be left with no holder on the person's side),
@@ -525,6 +526,7 @@ def departure(
     return {
         "as_of": pos.day,
         "person": pos.describe(who),
+        "resolved_from": person if person != who else None,
         "holds": holds,
         "orphans": sum(1 for h in holds if h["breaks"]),
         "personal_ties": outside,

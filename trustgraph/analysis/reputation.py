@@ -18,8 +18,8 @@ each from a published method, and two parameters (the damping and a shrinkage pr
 
    with ``p`` the pre-trusted distribution (uniform over the pre-trusted set, or the ``source`` alone
    for a personalised view, or uniform over everyone when nobody is pre-trusted) and ``α`` the damping.
-   Trust a party does not pass on returns to ``p`` — all of it for a party that endorses nobody, as in
-   Kamvar et al. (§4.4) — so it never leaks to parties the pre-trusted set cannot reach; ``t`` sums
+   Trust a party does not pass on returns to ``p`` — all of it for a party that endorses nobody, as
+   Kamvar et al. do for inactive peers — so it never leaks to parties the pre-trusted set cannot reach; ``t`` sums
    to 1. Kamvar et al. normalise by ``Σ_k w⁺_ik`` alone because their local trust is a raw count of
    satisfactory transactions with no scale; ours is a calibrated expectation, and normalising it
    would turn a party's single lukewarm opinion (+0.1) into a full endorsement, the entry point of a
@@ -41,10 +41,11 @@ each from a published method, and two parameters (the damping and a shrinkage pr
    ``α·t`` over the *N* parties), the analogue of the Beta prior's pseudo-counts: one opinion from a
    barely trusted rater moves a score little, many from well-trusted raters move it fully.
 
-A party nobody trusted has rated scores exactly 0.5 ("nothing known"); 1 would be unanimous,
-fully confident praise from the pre-trusted set, 0 the opposite. A clique whose members only vouch
-for each other receives no trust from outside, so its members keep 0.5 whatever they say about each
-other, and their opinions move nobody else's score (collusion resistance, Kamvar et al. §5).
+A party that no trusted party has rated scores exactly 0.5 ("nothing known"); 1 would be
+unanimous, fully confident praise from the pre-trusted set, 0 the opposite. A clique whose members
+only vouch for each other receives no trust from outside, so its members keep 0.5 whatever they say
+about each other, and their opinions move nobody else's score (the role Kamvar et al. give the
+pre-trusted peers against malicious collectives).
 With no pre-trusted set (uniform ``p``) that resistance is lost, as in plain PageRank.
 
 Explanations are exact: ``score_j = 0.5 + Σ`` of the contributions of each rater (and of the
@@ -270,22 +271,30 @@ def _teleport(
     return p / p.sum(), True
 
 
-def _edges(G: nx.DiGraph, index: Mapping[Any, int], weight: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Edge arrays (src, dst, opinion) without self-loops; opinion = 2·trust − 1."""
-    m = G.number_of_edges()
-    src = np.empty(m, dtype=np.int64)
-    dst = np.empty(m, dtype=np.int64)
-    trust = np.empty(m)
-    k = 0
-    for u, v, t in G.edges(data=weight, default=0.5):
-        src[k] = index[u]
-        dst[k] = index[v]
-        trust[k] = t
-        k += 1
-    if not np.all(np.isfinite(trust)) or trust.min(initial=0.5) < 0 or trust.max(initial=0.5) > 1:
+def _edges(
+    G: nx.DiGraph, index: Mapping[Any, int], weight: str, *, with_kinds: bool = False,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """Edge arrays (src, dst, opinion = 2·trust − 1) without self-loops, and each edge's ``kinds``."""
+    src: list[int] = []
+    dst: list[int] = []
+    trust: list[float] = []
+    kinds: list[str] = []
+    # One pass over the adjacency (the public G.adjacency()), appending to lists: far cheaper in
+    # Python than element-wise writes into NumPy arrays.
+    for u, nbrs in G.adjacency():
+        iu = index[u]
+        for v, data in nbrs.items():
+            if v == u:
+                continue  # vouching for oneself counts for nothing
+            src.append(iu)
+            dst.append(index[v])
+            trust.append(data.get(weight, 0.5))
+            if with_kinds:
+                kinds.append(str(data.get("kinds") or ""))
+    t = np.asarray(trust, dtype=float)
+    if not np.all(np.isfinite(t)) or t.min(initial=0.5) < 0 or t.max(initial=0.5) > 1:
         raise ConfigurationError(f"edge attribute {weight!r} must be a trust value in [0, 1]")
-    keep = src != dst
-    return src[keep], dst[keep], 2.0 * trust[keep] - 1.0
+    return np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64), 2.0 * t - 1.0, kinds
 
 
 def _propagate(
@@ -339,7 +348,7 @@ def propagated_trust(
     >>> G = nx.DiGraph([("a", "b", {"trust": 0.75}), ("b", "c", {"trust": 0.75})])
     >>> t = propagated_trust(G, pretrusted=["a"], damping=0.5)
     >>> {k: round(v, 4) for k, v in t.items()}
-    {'a': 0.5714, 'b': 0.2857, 'c': 0.1429}
+    {'a': 0.7619, 'b': 0.1905, 'c': 0.0476}
     """
     _check(damping, DEFAULT_SHRINKAGE, endorsement)
     nodes = list(G.nodes)
@@ -347,7 +356,7 @@ def propagated_trust(
         return {}
     index = {v: i for i, v in enumerate(nodes)}
     p, _ = _teleport(G, index, pretrusted, source)
-    src, dst, opinion = _edges(G, index, weight)
+    src, dst, opinion, _ = _edges(G, index, weight)
     t, _ = _propagate(len(nodes), src, dst, opinion, p, damping, tol, max_iter, endorsement)
     return dict(zip(nodes, t.tolist(), strict=True))
 
@@ -383,9 +392,10 @@ def _rank(nodes: list[Any], score: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
     """Order (best first, ties by id), competition ranks, mid-rank percentiles."""
     n = len(nodes)
     keys = np.array([str(v) for v in nodes])
+    # Scores equal up to floating-point noise of the power iteration are ties.
+    score = np.round(score, 12)
     order = np.lexsort((keys, -score))
     s = score[order]
-    rank_sorted = np.empty(n, dtype=np.int64)
     new_group = np.r_[True, s[1:] != s[:-1]] if n else np.array([], dtype=bool)
     starts = np.flatnonzero(new_group)
     sizes = np.diff(np.r_[starts, n])
@@ -514,7 +524,7 @@ def reputation(
     >>> G.add_edge("hub", "bad", trust=0.25)
     >>> r = reputation(G, pretrusted=["hub"], damping=0.5)
     >>> {k: round(v, 3) for k, v in r.scores.items()}
-    {'hub': 0.875, 'good': 0.667, 'bad': 0.333}
+    {'hub': 0.875, 'good': 0.676, 'bad': 0.324}
     >>> r.ranks["good"], r.explain("bad")["takers"][0]["id"]
     (2, 'hub')
     """
@@ -529,16 +539,13 @@ def reputation(
                                 np.zeros(1, dtype=np.int64), empty, np.zeros(0), np.zeros(0),
                                 np.zeros((0, 1)), ("other",), np.zeros(0), None)
     p, declared = _teleport(G, index, pretrusted, source)
-    src, dst, opinion = _edges(G, index, weight)
+    src, dst, opinion, edge_kinds = _edges(G, index, weight, with_kinds=evidence is None)
     t, iterations = _propagate(n, src, dst, opinion, p, damping, tol, max_iter, endorsement)
     x, scale, declared_part = _scores(n, src, dst, opinion, t, p, declared, damping, shrinkage)
     score = np.clip((1.0 + x) / 2.0, 0.0, 1.0)
     order, ranks, pct = _rank(nodes, score)
 
-    kinds = None
-    if evidence is None:
-        kinds = [str(k or "") for u, v, k in G.edges(data="kinds") if u != v]
-        kinds = kinds if any(kinds) else None
+    kinds = edge_kinds if any(edge_kinds) else None
     parts, keys, counts = _kind_parts(evidence, nodes, index, src, dst, opinion, kinds)
     # Store in-edges grouped by target for O(degree) explanations.
     by_dst = np.argsort(dst, kind="stable")
@@ -596,7 +603,7 @@ def reputation_scores(
         return {}
     index = {v: i for i, v in enumerate(nodes)}
     p, declared = _teleport(G, index, pretrusted, source)
-    src, dst, opinion = _edges(G, index, weight)
+    src, dst, opinion, _ = _edges(G, index, weight)
     t, _ = _propagate(len(nodes), src, dst, opinion, p, damping, 1e-10, 1000, endorsement)
     x, _, _ = _scores(len(nodes), src, dst, opinion, t, p, declared, damping, shrinkage)
     return dict(zip(nodes, np.clip((1.0 + x) / 2.0, 0.0, 1.0).tolist(), strict=True))

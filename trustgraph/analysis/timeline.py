@@ -42,16 +42,16 @@ __all__ = [
     "timeline_figure",
 ]
 
-#: Event kinds, in the order they are listed on the same day.
+#: Event kinds, in the order they are listed on the same day (the weightiest first).
 EVENT_KINDS = (
-    "partnership_start",
-    "communication",
-    "referral",
     "incident",
     "action",
-    "partnership_end",
     "listing",
     "listing_end",
+    "partnership_end",
+    "partnership_start",
+    "referral",
+    "communication",
     "move",
 )
 

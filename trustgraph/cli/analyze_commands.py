@@ -58,7 +58,7 @@ def analyze(env: Env, write: bool, top: int | None, as_of: Any, half_life: float
     reputation = reputation_scores(G)
     exposure = contagion_scores(G)
     risk = combined_risk(exposure, reputation)
-    computed_at = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+    computed_at = _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()
     frame = score_frame(reputation, risk, computed_at)
     if write:
         n = env.store.write_scores(frame)

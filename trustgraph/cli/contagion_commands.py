@@ -26,7 +26,10 @@ from ..analysis.contagion import (
 from .app import Env, as_of_option, as_of_str, cli, half_life_option, half_life_value, note, pass_env
 from .output import emit, emit_document, flatten, format_option
 
-__all__ = ["contagion_command", "exposure_command"]
+__all__ = ["contagion_command", "exposure_command", "WHAT_IF_MIN_CHANGE"]
+
+#: ``contagion --what-if`` lists the parties whose score changes by more than this.
+WHAT_IF_MIN_CHANGE = 5e-5
 
 
 def _method_options(func: Any) -> Any:
@@ -106,17 +109,20 @@ def contagion_command(env: Env, hops: int, decay: float, prior: float, what_if_i
     reputation: 1 - reputation * (1 - max(score, 0)). Each row names the listed parties it is
     exposed to and the strongest path to each.
 
-    With --what-if A,B: the parties whose score would change if A and B were listed, with the score
-    before, after and the change.
+    With --what-if A,B: the parties whose score would change (by more than 0.00005) if A and B were
+    listed, with the score before, after and the change. Nothing is written to the store.
     """
     G, people, _ = _graph_and_people(env, as_of, half_life)
     extra = _hypothetical(env, G, what_if_ids)
     if extra:
-        rows = what_if(G, extra, hops=hops, decay=decay, prior=prior, people=people)
-        if top is not None:
+        # Changes that print as 0.0000 are not an effect an analyst can act on.
+        rows = what_if(G, extra, hops=hops, decay=decay, prior=prior, people=people, tol=WHAT_IF_MIN_CHANGE)
+        title = f"what if {', '.join(extra)} were listed ({len(rows)} parties affected"
+        if top is not None and top < len(rows):
             rows = rows[:top]
+            title += f", {top} largest changes shown"
         emit(rows, fmt, columns=["id", "name", "before", "after", "change", "rank_before", "rank_after"],
-             title=f"what if {', '.join(extra)} were listed ({len(rows)} parties affected)")
+             title=title + ")")
         return
     from ..analysis.reputation import reputation_scores
 

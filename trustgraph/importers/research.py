@@ -44,13 +44,13 @@ def _open_text(path: Path) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as err:
         line = data[: err.start].count(b"\n") + 1
-        raise InvalidDataError(
-            f"{path}: not UTF-8 text", [Problem(path.name, line, None, repr(data[err.start:err.start + 4]), "UTF-8 text")]
-        ) from err
+        bad = repr(data[err.start : err.start + 4])
+        raise InvalidDataError(f"{path}: not UTF-8 text", [Problem(path.name, line, None, bad, "UTF-8 text")]) from err
 
 
 def _bad(path: Path, line: int | None, value: str, expected: str) -> InvalidDataError:
-    return InvalidDataError(f"{path}: 1 problem found; nothing was written", [Problem(path.name, line, None, value, expected)])
+    problem = Problem(path.name, line, None, value, expected)
+    return InvalidDataError(f"{path}: 1 problem found; nothing was written", [problem])
 
 
 def _build(src: np.ndarray, dst: np.ndarray, strength: np.ndarray, dates: np.ndarray,

@@ -7,7 +7,7 @@ data, so every analysis gives identical results on either. Writes are all-or-not
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Protocol, runtime_checkable
 
 import pandas as pd
@@ -27,7 +27,9 @@ class Store(Protocol):
     #: ``"sqlite"`` or ``"neo4j"``.
     kind: str
 
-    def load(self, tables: Mapping[str, pd.DataFrame], *, progress: object | None = None) -> dict[str, int]:
+    def load(
+        self, tables: Mapping[str, pd.DataFrame], *, progress: Callable[[int], object] | None = None
+    ) -> dict[str, int]:
         """Upsert canonical frames (by each table's key) in one transaction; return rows per table."""
         ...
 

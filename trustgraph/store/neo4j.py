@@ -45,6 +45,7 @@ an idempotent MERGE by key).
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -165,6 +166,11 @@ RELATIONSHIP_TYPES: frozenset[str] = frozenset(
 )
 
 _SCORE_PROPS = [c for c in SCORE_COLUMNS if c != "id"]
+
+# The driver logs retries and connection trouble as warnings; without a handler Python would print them
+# on stderr (the "last resort" handler) around trustgraph's own one-line error. Applications that
+# configure logging still receive them through the root logger.
+logging.getLogger("neo4j").addHandler(logging.NullHandler())
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -199,27 +205,38 @@ def _arrow(rel: str, link: Link, var: str = "") -> str:
 @dataclass(frozen=True)
 class _Statements:
     upsert: str
+    moved: str | None  # relationships keyed by id: delete those whose endpoints changed
     links: dict[str, str]  # link column -> statement
     read: str
     count: str
     ids: str | None
 
 
+def _sets(var: str, names: list[str], first: int) -> str:
+    """``SET var.p = row[i], ...``: rows travel as lists (much cheaper to send than maps); null removes."""
+    return ", ".join(f"{var}.{_q(p)} = row[{first + i}]" for i, p in enumerate(names))
+
+
 def _node_statements(m: NodeMapping) -> _Statements:
+    # rows: [id, *properties other than id]
     label = _label(m.label)
-    upsert = f"UNWIND $rows AS row MERGE (n:{label} {{id: row.id}}) SET n += row.props"
+    props = [p for p in m.properties if p != "id"]
+    upsert = f"UNWIND $rows AS row MERGE (n:{label} {{id: row[0]}})"
+    if props:
+        upsert += " SET " + _sets("n", props, 1)
     links: dict[str, str] = {}
     for link in m.links:
+        # rows: [id, target id or null]
         other = _label(link.label)
         links[link.column] = (
             "UNWIND $rows AS row "
-            f"MATCH (n:{label} {{id: row.id}}) "
-            f"OPTIONAL MATCH (t:{other} {{id: row.target}}) "
+            f"MATCH (n:{label} {{id: row[0]}}) "
+            f"OPTIONAL MATCH (t:{other} {{id: row[1]}}) "
             # drop a link that points elsewhere (an update), then merge the current one
             f"CALL {{ WITH n, t MATCH (n){_arrow(link.type, link, 'old')}(x:{other}) "
             "WHERE t IS NULL OR x <> t DELETE old } "
             f"FOREACH (_ IN CASE WHEN t IS NULL THEN [] ELSE [1] END | MERGE (n){_arrow(link.type, link)}(t)) "
-            "RETURN count(CASE WHEN row.target IS NOT NULL AND t IS NULL THEN 1 END) AS missing"
+            "RETURN count(CASE WHEN row[1] IS NOT NULL AND t IS NULL THEN 1 END) AS missing"
         )
     linked = {link.column: link for link in m.links}
     cols = []
@@ -230,29 +247,28 @@ def _node_statements(m: NodeMapping) -> _Statements:
         else:
             cols.append(f"n.{_q(name)} AS {_q(name)}")
     read = f"MATCH (n:{label}) RETURN " + ", ".join(cols)
-    return _Statements(upsert, links, read, f"MATCH (n:{label}) RETURN count(n) AS n",
+    return _Statements(upsert, None, links, read, f"MATCH (n:{label}) RETURN count(n) AS n",
                        f"MATCH (n:{label}) RETURN n.id AS id")
 
 
 def _relationship_statements(m: RelationshipMapping) -> _Statements:
+    # rows: [key or null, start id, end id, *properties other than id]
     rel, start, end = _type(m.type), _label(m.start_label), _label(m.end_label)
+    props = [p for p in m.properties if not (m.by_id and p == "id")]
+    match = f"UNWIND $rows AS row MATCH (a:{start} {{id: row[1]}}) MATCH (b:{end} {{id: row[2]}}) "
     if m.by_id:
-        upsert = (
-            "UNWIND $rows AS row "
-            # an update may move the relationship to other endpoints: drop the old one first
-            f"CALL {{ WITH row MATCH (x:{start})-[old:{rel} {{id: row.key}}]->(y:{end}) "
-            "WHERE x.id <> row.start OR y.id <> row.end DELETE old } "
-            f"MATCH (a:{start} {{id: row.start}}) MATCH (b:{end} {{id: row.end}}) "
-            f"MERGE (a)-[r:{rel} {{id: row.key}}]->(b) SET r += row.props "
-            "RETURN count(*) AS written"
+        upsert = match + f"MERGE (a)-[r:{rel} {{id: row[0]}}]->(b)"
+        # an update may move a relationship to other endpoints: drop the old one first
+        moved: str | None = (
+            f"UNWIND $rows AS row MATCH (x:{start})-[old:{rel} {{id: row[0]}}]->(y:{end}) "
+            "WHERE x.id <> row[1] OR y.id <> row[2] DELETE old"
         )
     else:
-        upsert = (
-            "UNWIND $rows AS row "
-            f"MATCH (a:{start} {{id: row.start}}) MATCH (b:{end} {{id: row.end}}) "
-            f"MERGE (a)-[r:{rel}]->(b) SET r += row.props "
-            "RETURN count(*) AS written"
-        )
+        upsert = match + f"MERGE (a)-[r:{rel}]->(b)"
+        moved = None
+    if props:
+        upsert += " SET " + _sets("r", props, 3)
+    upsert += " RETURN count(*) AS written"
     cols = []
     for name in TABLES[m.table].column_names:
         if name == m.start:
@@ -265,7 +281,7 @@ def _relationship_statements(m: RelationshipMapping) -> _Statements:
     # The count store answers a count by type alone in constant time; only trustgraph writes these types.
     count = f"MATCH ()-[r:{rel}]->() RETURN count(r) AS n"
     ids = f"MATCH ()-[r:{rel}]->() RETURN r.id AS id" if m.by_id else None
-    return _Statements(upsert, {}, read, count, ids)
+    return _Statements(upsert, moved, {}, read, count, ids)
 
 
 _STATEMENTS: dict[str, _Statements] = {
@@ -297,7 +313,10 @@ _MISSING_IDS: dict[str, str] = {
 _ORG = _label("Organization")
 _ANY_SCORE = " OR ".join(f"o.{_q(p)} IS NOT NULL" for p in _SCORE_PROPS)
 _CLEAR_SCORES = f"MATCH (o:{_ORG}) WHERE {_ANY_SCORE} REMOVE " + ", ".join(f"o.{_q(p)}" for p in _SCORE_PROPS)
-_SET_SCORES = f"UNWIND $rows AS row MATCH (o:{_ORG} {{id: row.id}}) SET o += row.props RETURN count(*) AS written"
+_SET_SCORES = (
+    f"UNWIND $rows AS row MATCH (o:{_ORG} {{id: row[0]}}) SET " + _sets("o", _SCORE_PROPS, 1)
+    + " RETURN count(*) AS written"
+)
 _READ_SCORES = (
     f"MATCH (o:{_ORG}) WHERE {_ANY_SCORE} RETURN o.id AS id, "
     + ", ".join(f"o.{_q(p)} AS {_q(p)}" for p in _SCORE_PROPS)
@@ -485,9 +504,9 @@ class Neo4jStore:
                                   fetch_size=10_000) as session:
             return session.execute_read(work)
 
-    def _write(self, work: Callable[[ManagedTransaction], Any]) -> Any:
+    def _write(self, work: Callable[..., Any], *args: Any) -> Any:
         with self._driver.session(database=self.database) as session:
-            return session.execute_write(work)
+            return session.execute_write(work, *args)
 
     def _ensure_schema(self) -> None:
         if self._schema_ready:
@@ -503,52 +522,60 @@ class Neo4jStore:
 
     # -- writes ----------------------------------------------------------------------------------
 
-    def _units(self, frames: Mapping[str, pd.DataFrame]) -> Iterator[_Unit]:
-        """The statements of a load in dependency order: nodes, then their links, then relationships."""
+    def _units(self, frames: Mapping[str, pd.DataFrame], existing: Mapping[str, int]) -> Iterator[_Unit]:
+        """The statements of a load in dependency order: nodes, then their links, then relationships.
+
+        ``existing`` holds the row counts before the load: a table with none cannot hold a relationship
+        that an update must move, so its check is skipped.
+        """
         size = self.batch_rows
         nodes = [(n, m) for n, m in GRAPH_MODEL.items() if n in frames and isinstance(m, NodeMapping)]
         for name, m in nodes:
             frame, types = frames[name], {c.name: c.type for c in TABLES[name].columns}
+            props = [p for p in m.properties if p != "id"]
             for lo in range(0, len(frame), size):
                 part = frame.iloc[lo : lo + size]
-                ids = [_plain(v) for v in part["id"].to_numpy(dtype=object)]
-                cols = {p: part[p].to_numpy(dtype=object) for p in m.properties if p != "id"}
-                rows = [
-                    {"id": ids[i], "props": {p: _to_graph(cols[p][i], types[p]) for p in cols}}
-                    for i in range(len(part))
-                ]
+                cols = [part["id"].to_numpy(dtype=object)] + [part[p].to_numpy(dtype=object) for p in props]
+                kinds = ["str"] + [types[p] for p in props]
+                rows = [[_to_graph(v, k) for v, k in zip(values, kinds)] for values in zip(*cols)]
                 yield _Unit(name, _STATEMENTS[name].upsert, rows, "none")
         for name, m in nodes:
             frame = frames[name]
             for link in m.links:  # type: ignore[union-attr]
                 for lo in range(0, len(frame), size):
                     part = frame.iloc[lo : lo + size]
-                    ids = [_plain(v) for v in part["id"].to_numpy(dtype=object)]
+                    ids = [_to_graph(v, "str") for v in part["id"].to_numpy(dtype=object)]
                     targets = [_to_graph(v, "str") for v in part[link.column].to_numpy(dtype=object)]
-                    rows = [{"id": i, "target": t} for i, t in zip(ids, targets)]
+                    rows = [[i, t] for i, t in zip(ids, targets)]
                     yield _Unit(name, _STATEMENTS[name].links[link.column], rows, "missing",
                                 ((link.column, link.label, targets),))
         for name, m in GRAPH_MODEL.items():
             if name not in frames or not isinstance(m, RelationshipMapping):
                 continue
             frame, types = frames[name], {c.name: c.type for c in TABLES[name].columns}
+            props = [p for p in m.properties if not (m.by_id and p == "id")]
+            moved = _STATEMENTS[name].moved if existing.get(name) else None
             for lo in range(0, len(frame), size):
                 part = frame.iloc[lo : lo + size]
-                starts = [_to_graph(v, "str") for v in part[m.start].to_numpy(dtype=object)]
-                ends = [_to_graph(v, "str") for v in part[m.end].to_numpy(dtype=object)]
-                cols = {p: part[p].to_numpy(dtype=object) for p in m.properties if not (m.by_id and p == "id")}
-                keys = [_plain(v) for v in part["id"].to_numpy(dtype=object)] if m.by_id else [None] * len(part)
-                rows = [
-                    {"key": keys[i], "start": starts[i], "end": ends[i],
-                     "props": {p: _to_graph(cols[p][i], types[p]) for p in cols}}
-                    for i in range(len(part))
-                ]
+                n = len(part)
+                keys = part["id"].to_numpy(dtype=object) if m.by_id else [None] * n
+                cols = [keys, part[m.start].to_numpy(dtype=object), part[m.end].to_numpy(dtype=object)]
+                cols += [part[p].to_numpy(dtype=object) for p in props]
+                kinds = ["str", "str", "str"] + [types[p] for p in props]
+                rows = [[_to_graph(v, k) for v, k in zip(values, kinds)] for values in zip(*cols)]
+                if moved:
+                    yield _Unit(name, moved, [r[:3] for r in rows], "none")
                 yield _Unit(name, _STATEMENTS[name].upsert, rows, "written",
-                            ((m.start, m.start_label, starts), (m.end, m.end_label, ends)))
+                            ((m.start, m.start_label, [r[1] for r in rows]),
+                             (m.end, m.end_label, [r[2] for r in rows])))
 
     def _run_unit(self, tx: ManagedTransaction, unit: _Unit) -> None:
-        record = tx.run(unit.statement, rows=unit.rows).single()
-        if unit.check == "none" or record is None:
+        result = tx.run(unit.statement, rows=unit.rows)
+        if unit.check == "none":
+            result.consume()
+            return
+        record = result.single()
+        if record is None:
             return
         short = int(record["missing"]) if unit.check == "missing" else len(unit.rows) - int(record["written"])
         if short <= 0:
@@ -606,20 +633,21 @@ class Neo4jStore:
         if not total:
             return written
         self._ensure_schema()
+        existing = self.counts()
         tick = progress or (lambda n: None)
         with self._errors("write to"):
             if total <= self.transaction_rows:
 
                 def everything(tx: ManagedTransaction) -> None:
-                    for unit in self._units(frames):
+                    for unit in self._units(frames, existing):
                         self._run_unit(tx, unit)
 
                 self._write(everything)
                 tick(total)
             else:
-                for unit in self._units(frames):
+                for unit in self._units(frames, existing):
                     self._write(lambda tx, u=unit: self._run_unit(tx, u))  # type: ignore[misc]
-                    if unit.check != "missing":  # link passes revisit rows already counted
+                    if unit.statement == _STATEMENTS[unit.table].upsert:  # count each row once
                         tick(len(unit.rows))
         return written
 
@@ -636,8 +664,7 @@ class Neo4jStore:
                  "computed_at": "str"}
         cols = {c: frame[c].to_numpy(dtype=object) for c in SCORE_COLUMNS}
         rows = [
-            {"id": _to_graph(cols["id"][i], "str"),
-             "props": {p: _to_graph(cols[p][i], types[p]) for p in _SCORE_PROPS}}
+            [_to_graph(cols["id"][i], "str")] + [_to_graph(cols[p][i], types[p]) for p in _SCORE_PROPS]
             for i in range(len(frame))
         ]
         self._ensure_schema()
@@ -649,7 +676,7 @@ class Neo4jStore:
                 record = tx.run(_SET_SCORES, rows=batch).single()
                 done = int(record["written"]) if record is not None else 0
                 if done < len(batch):
-                    found = tx.run(_MISSING_IDS["Organization"], ids=[r["id"] for r in batch]).single()
+                    found = tx.run(_MISSING_IDS["Organization"], ids=[r[0] for r in batch]).single()
                     examples = ", ".join(map(repr, found["examples"])) if found is not None else ""
                     raise TrustgraphError(
                         f"{self.where} refused the scores, nothing was written: {len(batch) - done} score(s) "
@@ -727,13 +754,16 @@ class Neo4jStore:
     def clear(self) -> None:
         """Delete every node and relationship of the database (tests and benchmarks), in batches."""
 
-        def wipe(tx: ManagedTransaction) -> int:
-            record = tx.run("MATCH (n) WITH n LIMIT 20000 DETACH DELETE n RETURN count(*) AS n").single()
+        def wipe(tx: ManagedTransaction, statement: str) -> int:
+            record = tx.run(statement).single()
             return int(record["n"]) if record is not None else 0
 
         with self._errors("clear"):
-            while self._write(wipe):
-                pass
+            # relationships first, so that no transaction has to delete a hub's thousands of them at once
+            for statement in ("MATCH ()-[r]->() WITH r LIMIT 50000 DELETE r RETURN count(*) AS n",
+                              "MATCH (n) WITH n LIMIT 50000 DETACH DELETE n RETURN count(*) AS n"):
+                while self._write(wipe, statement):
+                    pass
 
     def close(self) -> None:
         """Close the driver and its connections."""

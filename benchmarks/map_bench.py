@@ -1,0 +1,225 @@
+"""Network maps: generation time and page-ready time in headless Chromium, 500 / 2,000 / 5,000 nodes.
+
+Input: a seeded synthetic partnership network (``synthetic_tables``): ``n`` organisations in eight
+sectors and regions, about 2.5 referrals per organisation on a preferential-attachment graph (one in
+ten a warning), ``n/4`` partnerships of 2–5 members (one in eight terminated), ``n/20`` incidents,
+``n/100`` blacklist listings and ``n`` communications — projected with :func:`trustgraph.graph.project`.
+
+Measured, per size, in one process:
+
+* **project**: tables → trust graph (set-up for every map, shown apart);
+* **generate**: :func:`trustgraph.render.map_data` (selection, ties, tooltips, reputation and risk
+  scores, layout) + :func:`trustgraph.render.render_html` + writing the file — what ``trustgraph
+  map`` does after loading the graph; the layout alone is shown too;
+* **ready**: the page's own ``readyMs`` in headless Chromium — ``performance.now()`` (milliseconds since
+  navigation started) at vis-network's first ``afterDrawing``, i.e. parsing the HTML and the JSON,
+  building the data sets and drawing everything, ready for interaction. A fresh tab each time.
+
+Peer, on the same graph in the same run: Pyvis as it is normally used — ``Network.from_nx`` on a copy
+of the graph (it mutates its input) + ``generate_html`` (``cdn_resources="in_line"``); and the time
+until that page's first drawing (its default template stabilises the physics first; its Bootstrap
+link fails offline, which does not block drawing). Pyvis's page gets at most ``--peer-timeout``
+seconds.
+
+Targets (issue 7): a 5,000-node map generated ≤ 10 s and drawn ≤ 3 s.
+
+Run: ``.venv/bin/python benchmarks/map_bench.py [--sizes 500,2000,5000] [--no-peer] [--keep DIR]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from trustgraph.graph import project
+from trustgraph.render import layout_positions, map_data, render_html
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from headless_chromium import Chromium  # noqa: E402
+
+SECTORS = ("ngo", "government", "private", "academic", "multilateral", "foundation", "social_enterprise", "media")
+REGIONS = ("Western Europe", "North America", "East Asia", "South Asia", "Middle East", "West Africa",
+           "Latin America", "East Africa")
+
+# Record vis-network's first drawing in any page (used for the Pyvis peer, whose template has no hook).
+_FIRST_DRAW_HOOK = """
+(function () {
+  function watch() {
+    var n = window.network;
+    if (n && n.once) { n.once("afterDrawing", function () { window.__firstDrawMs = performance.now(); }); return; }
+    requestAnimationFrame(watch);
+  }
+  watch();
+})();
+"""
+
+
+def synthetic_tables(n: int, seed: int = 20250701) -> dict[str, pd.DataFrame]:
+    """A seeded partnership network of ``n`` organisations (see the module docs)."""
+    rng = np.random.default_rng(seed)
+    ids = np.array([f"ORG{i:05d}" for i in range(n)])
+
+    def dates(k: int, lo: int = 2015, hi: int = 2025) -> list[str]:
+        days = rng.integers(0, (hi - lo) * 365, size=k)
+        return [str(np.datetime64(f"{lo}-01-01") + int(d)) for d in days]
+
+    orgs = pd.DataFrame({
+        "id": ids, "name": [f"Organisation {i} {SECTORS[i % 8].replace('_', ' ').title()}" for i in range(n)],
+        "sector": rng.choice(SECTORS, n), "country": None, "region": rng.choice(REGIONS, n), "culture": None,
+        "risk_appetite": None, "pretrusted": np.arange(n) < max(3, n // 100), "tags": None,
+    })
+    ba = nx.barabasi_albert_graph(n, 2, seed=seed)
+    pairs = np.array(list(ba.edges))
+    extra = rng.integers(0, n, size=(n // 2, 2))
+    pairs = np.vstack([pairs, extra[extra[:, 0] != extra[:, 1]]])
+    flip = rng.random(len(pairs)) < 0.5
+    src, dst = np.where(flip, pairs[:, 0], pairs[:, 1]), np.where(flip, pairs[:, 1], pairs[:, 0])
+    strength = np.where(rng.random(len(pairs)) < 0.1, -rng.uniform(0.3, 1.0, len(pairs)), rng.uniform(0.3, 1.0,
+                                                                                                      len(pairs)))
+    refs = pd.DataFrame({
+        "id": [f"R{i:06d}" for i in range(len(pairs))], "source": ids[src], "target": ids[dst],
+        "strength": np.round(strength, 2), "date": dates(len(pairs)), "recipient": None,
+        "note": [f"Referral note {i}" for i in range(len(pairs))],
+    })
+    k = max(1, n // 4)
+    start = dates(k, 2015, 2022)
+    status = rng.choice(["completed", "active", "terminated", "suspended"], k, p=[0.55, 0.3, 0.1, 0.05])
+    ships = pd.DataFrame({
+        "id": [f"PS{i:05d}" for i in range(k)], "name": [f"Partnership {i}" for i in range(k)], "kind": "grant",
+        "start": start, "end": [None if s == "active" else str(np.datetime64(d) + 700) for s, d in zip(status, start,
+                                                                                                     strict=True)],
+        "status": status,
+    })
+    member_rows = []
+    for i in range(k):
+        hub = int(src[rng.integers(len(src))])
+        size = int(rng.integers(2, 6))
+        others = rng.choice(n, size=size - 1, replace=False)
+        for org in {hub, *map(int, others)}:
+            member_rows.append({"partnership": f"PS{i:05d}", "organization": ids[org], "role": "member"})
+    members = pd.DataFrame(member_rows)
+    m = max(1, n // 20)
+    ends = rng.integers(0, len(pairs), size=m)
+    incidents = pd.DataFrame({
+        "id": [f"I{i:05d}" for i in range(m)], "reporter": ids[src[ends]], "subject": ids[dst[ends]],
+        "kind": "missed_commitment", "severity": rng.integers(1, 6, size=m), "date": dates(m, 2019, 2025),
+        "partnership": None, "description": [f"Incident {i}" for i in range(m)],
+    })
+    listed = rng.choice(np.arange(max(3, n // 100), n), size=max(1, n // 100), replace=False)
+    blacklist = pd.DataFrame({
+        "id": [f"B{i:04d}" for i in range(len(listed))], "lister": ids[rng.integers(0, 3, size=len(listed))],
+        "listed": ids[listed], "date": dates(len(listed), 2019, 2025), "until": None, "reason": "Synthetic listing",
+        "source": None,
+    })
+    c = n
+    comm_pairs = pairs[rng.integers(0, len(pairs), size=c)]
+    comms = pd.DataFrame({
+        "id": [f"C{i:06d}" for i in range(c)], "a": ids[comm_pairs[:, 0]], "b": ids[comm_pairs[:, 1]],
+        "date": dates(c), "channel": "meeting",
+    })
+    return {"organizations": orgs, "referrals": refs, "partnerships": ships, "partnership_members": members,
+            "incidents": incidents, "incident_actions": pd.DataFrame(columns=["id", "incident", "kind", "date", "note"]),
+            "blacklist": blacklist, "communications": comms}
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def page_ready_ms(browser: Chromium, path: Path, expression: str, timeout: float) -> float | None:
+    """Milliseconds from navigation start to the value of ``expression`` (None on timeout)."""
+    page = browser.new_page(offline=True)
+    try:
+        page.send("Page.addScriptToEvaluateOnNewDocument", source=_FIRST_DRAW_HOOK)
+        page.goto(path.as_uri())
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = page.evaluate(expression)
+            if value:
+                return float(value)
+            time.sleep(0.02)
+        return None
+    finally:
+        browser.send("Target.closeTarget", targetId=page.target)
+
+
+def run(sizes: list[int], peer: bool, keep: Path | None, peer_timeout: float) -> None:
+    out = keep or Path(tempfile.mkdtemp(prefix="tg-map-bench-"))
+    out.mkdir(parents=True, exist_ok=True)
+    rows: list[dict[str, Any]] = []
+    with Chromium(timeout=max(120.0, peer_timeout + 30)) as browser:
+        print(f"browser: {browser.version.get('product')}; files in {out}")
+        for n in sizes:
+            tables = synthetic_tables(n)
+            t0 = time.perf_counter()
+            G = project(tables)
+            t_project = time.perf_counter() - t0
+
+            t0 = time.perf_counter()
+            m = map_data(G, tables, max_nodes=n, generated_at="benchmark")
+            t_data = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            page = render_html(m)
+            path = out / f"trustgraph-{n}.html"
+            path.write_text(page, encoding="utf-8")
+            t_generate = t_data + time.perf_counter() - t0
+            t0 = time.perf_counter()
+            layout_positions([v["id"] for v in m.nodes], [(e["from"], e["to"]) for e in m.edges if e["kind"] != "chain"])
+            t_layout = time.perf_counter() - t0
+            ready = page_ready_ms(browser, path, "window.trustgraphMap && trustgraphMap.readyMs", 120.0)
+            row: dict[str, Any] = {
+                "n": n, "edges": len(m.edges), "graph_edges": G.number_of_edges(), "physics": m.physics,
+                "project_s": t_project, "generate_s": t_generate, "layout_s": t_layout,
+                "html_mib": len(page.encode("utf-8")) / 2**20, "ready_ms": ready, "rss_mib": peak_rss_mib(),
+            }
+            if peer:
+                t0 = time.perf_counter()
+                from pyvis.network import Network
+
+                net = Network(directed=True, cdn_resources="in_line")
+                net.from_nx(copy.deepcopy(G))
+                peer_html = net.generate_html()
+                peer_path = out / f"pyvis-{n}.html"
+                peer_path.write_text(peer_html, encoding="utf-8")
+                row["pyvis_generate_s"] = time.perf_counter() - t0
+                row["pyvis_ready_ms"] = page_ready_ms(browser, peer_path, "window.__firstDrawMs", peer_timeout)
+            rows.append(row)
+            print(_line(row), flush=True)
+    print()
+    print("targets (5,000 nodes): generate <= 10 s, ready <= 3,000 ms")
+
+
+def _line(r: dict[str, Any]) -> str:
+    ready = "n/a" if r["ready_ms"] is None else f"{r['ready_ms']:,.0f} ms"
+    text = (f"{r['n']:>6,} nodes {r['edges']:>7,} ties ({'physics' if r['physics'] else 'static'})  "
+            f"project {r['project_s']:6.2f} s  generate {r['generate_s']:6.2f} s (layout {r['layout_s']:.2f} s)  "
+            f"html {r['html_mib']:5.1f} MiB  ready {ready:>9}  peak RSS {r['rss_mib']:,.0f} MiB")
+    if "pyvis_generate_s" in r:
+        peer = r["pyvis_ready_ms"]
+        text += (f"  | pyvis ({r['graph_edges']:,} edges): generate {r['pyvis_generate_s']:6.2f} s, first draw "
+                 + ("> timeout" if peer is None else f"{peer:,.0f} ms"))
+    return text
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--sizes", default="500,2000,5000", help="comma-separated node counts")
+    parser.add_argument("--no-peer", action="store_true", help="skip the Pyvis peer")
+    parser.add_argument("--peer-timeout", type=float, default=60.0, help="seconds to wait for Pyvis's page")
+    parser.add_argument("--keep", type=Path, default=None, help="write the pages to this folder")
+    args = parser.parse_args(argv)
+    run([int(s) for s in args.sizes.split(",")], not args.no_peer, args.keep, args.peer_timeout)
+
+
+if __name__ == "__main__":
+    main()

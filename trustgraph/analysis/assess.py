@@ -1,0 +1,927 @@
+"""Entry assessment: should ``assessor`` enter a partnership with ``candidate``, by trust culture?
+
+"Trust can mean and be determined by different things for different partners." Leaders in some
+regions trust first and verify later; others want the partner's reputation and a personal
+referral first; others want others to vouch for the partner's credibility; others look for a
+personal connection (Brett & Mitchell's 33-country study, cited in the seed article). trustgraph
+turns each into an *entry profile* (``trustgraph/profiles.toml``, documented there and in
+docs/lifecycle.md):
+
+``verify-later``
+    Proceed unless red flags — with monitoring, unless the assessor's own record with the candidate
+    already reaches ``proceed_trust``.
+``reputation-first``
+    Reputation (:func:`trustgraph.analysis.reputation.reputation`) at least ``min_reputation``
+    (below ``decline_reputation``: decline) **and** a referral path: a vouching chain
+    (:func:`trustgraph.analysis.chains.vouching_chains`) from the assessor through a known partner
+    of the assessor, ending in a positive referral of the candidate.
+``vouched``
+    Enough independent vouchers by the web-of-trust rule: node-disjoint chains
+    (:func:`trustgraph.analysis.chains.independent_vouchers`), each *complete* or *marginal* by its
+    weakest hop, against GnuPG's one-complete-or-three-marginal rule; GnuPG's own validity on the
+    graph (:func:`trustgraph.analysis.chains.web_of_trust`) also suffices.
+``relationship-first``
+    A short person-to-person path (:func:`trustgraph.analysis.continuity.person_path`) from the
+    assessor's people to the candidate's.
+
+Every profile first runs the same red-flag screen — active and expired listings, incidents blamed
+on the candidate (open or repaired), warnings, the assessor's own distrust, exposure to listed
+parties (:mod:`trustgraph.analysis.contagion`) and listed parties nearby — whose flags lead to the
+outcome the profile's ``flags`` table gives. The decision is the most cautious outcome of all
+checks (:data:`OUTCOMES` is ordered). Every check, passed or not, is returned as a reason with the
+evidence behind it.
+
+Which profile: the one named, or the assessor's ``culture``; which thresholds: the assessor's
+``risk_appetite`` (``medium`` when missing) selects the profile's low / medium / high values.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import pandas as pd
+
+from ..errors import ConfigurationError, NotFoundError, TrustgraphError
+from ..evidence import DEFAULT_HALF_LIFE_DAYS, evidence_frame
+from ..model import TRUST_PROFILES
+from .chains import NEUTRAL_TRUST, ChainIndex, independent_vouchers, vouching_chains, web_of_trust
+from .contagion import contagion_scores, exposure_paths, shared_people
+from .continuity import person_path, staff_graph
+from .reputation import reputation
+
+__all__ = [
+    "OUTCOMES",
+    "FLAGS",
+    "RISK_APPETITES",
+    "DEFAULT_RISK_APPETITE",
+    "PROFILE_KEYS",
+    "Profile",
+    "ProfileBook",
+    "default_profiles_path",
+    "load_profiles",
+    "assess",
+    "assess_all",
+    "most_cautious",
+    "INCIDENT_STATUS",
+    "incident_history",
+]
+
+#: Decisions, least cautious first; a decision is the most cautious outcome of its checks.
+OUTCOMES = ("proceed", "proceed-with-monitoring", "needs-vouching", "decline")
+#: Red flags of the screen every profile runs (see ``profiles.toml``).
+FLAGS = (
+    "listed",
+    "past_listing",
+    "open_incident",
+    "repaired_incident",
+    "warning",
+    "own_distrust",
+    "exposure",
+    "listed_nearby",
+)
+RISK_APPETITES = ("low", "medium", "high")
+DEFAULT_RISK_APPETITE = "medium"
+
+_RESTORING = ("post_mortem", "mediation", "staff_rotation", "reset")
+#: Incident states (:func:`incident_history`).
+INCIDENT_STATUS = ("open", "escalated", "repaired")
+
+# key -> (type, lowest, highest): the numeric keys every profile has, then each rule's own.
+_COMMON_KEYS: dict[str, tuple[str, float, float]] = {
+    "max_exposure": ("float", 0.0, 1.0), "nearby_hops": ("int", 1, 5), "nearby_min_strength": ("float", 0.0, 1.0),
+}
+_RULE_KEYS: dict[str, dict[str, tuple[str, float, float]]] = {
+    "verify-later": {"proceed_trust": ("float", 0.0, 1.0)},
+    "reputation-first": {
+        "min_reputation": ("float", 0.0, 1.0), "decline_reputation": ("float", 0.0, 1.0),
+        "max_referral_hops": ("int", 1, 10), "min_chain_strength": ("float", 0.0, 1.0),
+    },
+    "vouched": {
+        "complete_trust": ("float", 0.0, 1.0), "marginal_trust": ("float", 0.0, 1.0),
+        "completes_needed": ("int", 1, 100), "marginals_needed": ("int", 1, 100), "max_hops": ("int", 1, 10),
+    },
+    "relationship-first": {"max_person_hops": ("int", 1, 20), "max_introduction_hops": ("int", 1, 20)},
+}
+#: The numeric keys of each rule (common ones included), for documentation and validation.
+PROFILE_KEYS: dict[str, tuple[str, ...]] = {rule: (*keys, *_COMMON_KEYS) for rule, keys in _RULE_KEYS.items()}
+
+
+def most_cautious(outcomes: Iterable[str]) -> str:
+    """The most cautious of ``outcomes`` (``proceed`` for none)."""
+    return max(outcomes, key=OUTCOMES.index, default=OUTCOMES[0])
+
+
+# --------------------------------------------------------------------------------------------------
+# Profiles
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One entry profile, resolved for one risk appetite."""
+
+    name: str
+    rule: str
+    description: str
+    risk_appetite: str
+    thresholds: dict[str, float | int]
+    flags: dict[str, str]
+    source: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "rule": self.rule, "description": self.description,
+                "risk_appetite": self.risk_appetite, "thresholds": dict(self.thresholds),
+                "flags": dict(self.flags), "source": self.source}
+
+
+@dataclass(frozen=True)
+class ProfileBook:
+    """The profile definitions (defaults, then any override file), validated.
+
+    ``definitions`` maps a profile name to its merged table; ``sources`` lists the files read;
+    ``origin`` maps a profile name to the last file that defined or changed it.
+    """
+
+    definitions: dict[str, dict[str, Any]]
+    sources: tuple[str, ...]
+    origin: dict[str, str] = field(default_factory=dict)
+
+    def names(self) -> list[str]:
+        """Profile names: the four built-in ones first, then any added, in file order."""
+        return [n for n in TRUST_PROFILES if n in self.definitions] + [
+            n for n in self.definitions if n not in TRUST_PROFILES]
+
+    def resolve(self, name: str, risk_appetite: str | None = None) -> Profile:
+        """The profile ``name`` with the thresholds of ``risk_appetite`` (default medium).
+
+        Raises
+        ------
+        ConfigurationError
+            When there is no such profile or risk appetite.
+        """
+        if name not in self.definitions:
+            raise ConfigurationError(
+                f"unknown profile {name!r} (profiles: {', '.join(self.names())}; files: {', '.join(self.sources)})")
+        appetite = risk_appetite or DEFAULT_RISK_APPETITE
+        if appetite not in RISK_APPETITES:
+            raise ConfigurationError(f"unknown risk appetite {appetite!r} (one of {', '.join(RISK_APPETITES)})")
+        d = self.definitions[name]
+        over = d.get("risk_appetite", {}).get(appetite, {})
+        rule = d["rule"]
+        keys = PROFILE_KEYS[rule]
+        thresholds = {k: over.get(k, d[k]) for k in keys}
+        flags = {f: over.get("flags", {}).get(f, d["flags"][f]) for f in FLAGS}
+        return Profile(name=name, rule=rule, description=d.get("description", ""), risk_appetite=appetite,
+                       thresholds=thresholds, flags=flags, source=self.origin.get(name, self.sources[0]))
+
+
+def default_profiles_path() -> Path:
+    """The profiles file shipped with trustgraph (``trustgraph/profiles.toml``)."""
+    return Path(str(resources.files("trustgraph").joinpath("profiles.toml")))
+
+
+def _fail(file: str, key: str, message: str) -> ConfigurationError:
+    return ConfigurationError(f"{file}: {key}: {message}")
+
+
+def _check_value(file: str, key: str, value: Any, spec: tuple[str, float, float]) -> None:
+    kind, lo, hi = spec
+    if kind == "int":
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        what = f"an integer in [{lo:g}, {hi:g}]"
+    else:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        what = f"a number in [{lo:g}, {hi:g}]"
+    if not ok or not lo <= value <= hi:
+        raise _fail(file, key, f"expected {what}, got {value!r}")
+
+
+def _check_flags(file: str, where: str, flags: Any) -> None:
+    if not isinstance(flags, dict):
+        raise _fail(file, where, f"expected a table of flag = outcome, got {flags!r}")
+    for flag, outcome in flags.items():
+        if flag not in FLAGS:
+            raise _fail(file, f"{where}.{flag}", f"unknown flag (one of {', '.join(FLAGS)})")
+        if outcome not in OUTCOMES:
+            raise _fail(file, f"{where}.{flag}", f"expected one of {', '.join(OUTCOMES)}, got {outcome!r}")
+
+
+def _numeric_specs(rule: str | None) -> dict[str, tuple[str, float, float]]:
+    if rule is None:  # rule unknown yet (an override of a built-in profile): any rule's keys
+        specs: dict[str, tuple[str, float, float]] = dict(_COMMON_KEYS)
+        for keys in _RULE_KEYS.values():
+            specs.update(keys)
+        return specs
+    return {**_RULE_KEYS[rule], **_COMMON_KEYS}
+
+
+def _check_file(file: str, data: dict[str, Any], base: Mapping[str, dict[str, Any]]) -> None:
+    """Types, ranges and unknown keys of one profiles file (before merging)."""
+    for key in data:
+        if key not in ("schema", "profiles"):
+            raise _fail(file, key, "unknown key (expected `schema` and `[profiles.NAME]` tables)")
+    if "schema" in data and data["schema"] != 1:
+        raise _fail(file, "schema", f"expected 1, got {data['schema']!r}")
+    profiles = data.get("profiles", {})
+    if not isinstance(profiles, dict):
+        raise _fail(file, "profiles", "expected tables [profiles.NAME]")
+    for name, table in profiles.items():
+        where = f"profiles.{name}"
+        if not isinstance(table, dict):
+            raise _fail(file, where, f"expected a table, got {table!r}")
+        rule = table.get("rule", base.get(name, {}).get("rule"))
+        if rule is None:
+            raise _fail(file, f"{where}.rule", f"a new profile needs a rule (one of {', '.join(TRUST_PROFILES)})")
+        if rule not in TRUST_PROFILES:
+            raise _fail(file, f"{where}.rule", f"expected one of {', '.join(TRUST_PROFILES)}, got {rule!r}")
+        specs = _numeric_specs(rule)
+        for key, value in table.items():
+            if key == "rule":
+                continue
+            if key == "description":
+                if not isinstance(value, str):
+                    raise _fail(file, f"{where}.description", f"expected text, got {value!r}")
+            elif key == "flags":
+                _check_flags(file, f"{where}.flags", value)
+            elif key == "risk_appetite":
+                if not isinstance(value, dict):
+                    raise _fail(file, f"{where}.risk_appetite", "expected tables low / medium / high")
+                for appetite, over in value.items():
+                    at = f"{where}.risk_appetite.{appetite}"
+                    if appetite not in RISK_APPETITES:
+                        raise _fail(file, at, f"unknown risk appetite (one of {', '.join(RISK_APPETITES)})")
+                    if not isinstance(over, dict):
+                        raise _fail(file, at, f"expected a table, got {over!r}")
+                    for k, v in over.items():
+                        if k == "flags":
+                            _check_flags(file, f"{at}.flags", v)
+                        elif k in specs:
+                            _check_value(file, f"{at}.{k}", v, specs[k])
+                        else:
+                            raise _fail(file, f"{at}.{k}", f"unknown key for rule {rule!r} "
+                                                           f"(known: {', '.join(sorted(specs))}, flags)")
+            elif key in specs:
+                _check_value(file, f"{where}.{key}", value, specs[key])
+            else:
+                raise _fail(file, f"{where}.{key}", f"unknown key for rule {rule!r} "
+                                                    f"(known: rule, description, {', '.join(sorted(specs))}, flags, "
+                                                    f"risk_appetite)")
+
+
+def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def _check_complete(book: ProfileBook) -> None:
+    """Every profile has every key its rule needs, and consistent thresholds at every appetite."""
+    for name, d in book.definitions.items():
+        file = book.origin.get(name, book.sources[-1])
+        for key in PROFILE_KEYS[d["rule"]]:
+            if key not in d:
+                raise _fail(file, f"profiles.{name}.{key}", f"missing (rule {d['rule']!r} needs it)")
+        for flag in FLAGS:
+            if flag not in d.get("flags", {}):
+                raise _fail(file, f"profiles.{name}.flags.{flag}", "missing")
+        for appetite in RISK_APPETITES:
+            t = book.resolve(name, appetite).thresholds
+            where = f"profiles.{name}" + ("" if appetite == "medium" else f".risk_appetite.{appetite}")
+            for low, high in (("decline_reputation", "min_reputation"), ("marginal_trust", "complete_trust"),
+                              ("max_person_hops", "max_introduction_hops")):
+                if low in t and high in t and t[low] > t[high]:
+                    raise _fail(file, where, f"{low} ({t[low]}) must not exceed {high} ({t[high]})")
+            if "marginal_trust" in t and t["marginal_trust"] < NEUTRAL_TRUST:
+                raise _fail(file, f"{where}.marginal_trust", f"must be at least the neutral {NEUTRAL_TRUST}")
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError as err:
+        raise ConfigurationError(f"{path}: profiles file not found") from err
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigurationError(f"{path}: not valid TOML: {err}") from err
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigurationError(f"{path}: cannot read the profiles file: {err}") from err
+
+
+def load_profiles(path: str | Path | None = None) -> ProfileBook:
+    """The built-in profiles, with ``path`` (a TOML file in the same format) read over them.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        An override file: its tables replace only the keys they name; a new profile needs ``rule``.
+
+    Returns
+    -------
+    ProfileBook
+
+    Raises
+    ------
+    ConfigurationError
+        When a file is missing, not TOML, or has an unknown key, a value of the wrong type or out of
+        range, a missing key, or inconsistent thresholds; the message names the file and the key.
+    """
+    default = default_profiles_path()
+    data = _read(default)
+    _check_file(str(default), data, {})
+    definitions: dict[str, dict[str, Any]] = {k: dict(v) for k, v in data.get("profiles", {}).items()}
+    origin = {name: str(default) for name in definitions}
+    sources = [str(default)]
+    if path is not None:
+        user = Path(path)
+        extra = _read(user)
+        _check_file(str(user), extra, definitions)
+        for name, table in extra.get("profiles", {}).items():
+            definitions[name] = _merge(definitions.get(name, {}), table)
+            origin[name] = str(user)
+        sources.append(str(user))
+    book = ProfileBook(definitions, tuple(sources), origin)
+    _check_complete(book)
+    return book
+
+
+# --------------------------------------------------------------------------------------------------
+# Facts about the candidate, shared by every profile
+
+
+def _day(value: Any) -> str | None:
+    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
+        return None
+    text = str(value)[:10]
+    return text or None
+
+
+def _text(value: Any) -> str | None:
+    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
+        return None
+    return str(value) or None
+
+
+def _records(tables: Mapping[str, pd.DataFrame], name: str) -> list[dict[str, Any]]:
+    frame = tables.get(name)
+    return [] if frame is None or not len(frame) else frame.to_dict("records")
+
+
+def _chain_doc(chain: Any, *, grade: str | None = None) -> dict[str, Any]:
+    d = chain.as_dict()
+    out = {k: d[k] for k in ("path", "names", "strength", "hops", "weakest_link", "listed")}
+    out["links"] = [{k: link[k] for k in ("from", "to", "trust", "evidence")} for link in d["links"]]
+    if grade is not None:
+        out["grade"] = grade
+    return out
+
+
+def _path_text(G: nx.DiGraph, path: Iterable[Any]) -> str:
+    return " > ".join(str(n) for n in path)
+
+
+def incident_history(
+    tables: Mapping[str, pd.DataFrame],
+    organization: Hashable,
+    *,
+    as_of: str | None = None,
+    role: str = "subject",
+    names: Mapping[Any, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """Incidents involving ``organization`` up to ``as_of``, each with its actions and its state.
+
+    The state (:data:`INCIDENT_STATUS`) is ``repaired`` when the latest follow-up action restores
+    trust (post-mortem, mediation, staff rotation, reset), ``escalated`` when it deepens the breach
+    (termination, legal action — also after a failed mediation), ``open`` with no follow-up at all.
+
+    Parameters
+    ----------
+    tables : mapping
+        Canonical frames (``incidents``, ``incident_actions``).
+    organization : node
+    as_of : str, optional
+        ISO date; later incidents and actions are ignored (default: the newest event).
+    role : {"subject", "reporter", "any"}
+        Incidents where the organisation was blamed, lost trust, or either.
+    names : mapping, optional
+        Organisation id → name, to label the other party.
+
+    Returns
+    -------
+    list of dict
+        Oldest first: ``id``, ``reporter``, ``reporter_name``, ``subject``, ``subject_name``, ``kind``,
+        ``severity``, ``date``, ``partnership``, ``description``, ``actions`` (``id``, ``kind``,
+        ``date``, ``note``), ``status``.
+    """
+    from ..evidence import reference_date
+
+    if role not in ("subject", "reporter", "any"):
+        raise ValueError(f"role must be subject, reporter or any, got {role!r}")
+    day = reference_date(tables, as_of).strftime("%Y-%m-%d")
+    names = names or {}
+    actions: dict[str, list[dict[str, Any]]] = {}
+    for a in _records(tables, "incident_actions"):
+        when = _day(a["date"])
+        if when is not None and when <= day:
+            actions.setdefault(str(a["incident"]), []).append(
+                {"id": a["id"], "kind": a["kind"], "date": when, "note": _text(a.get("note"))})
+    out = []
+    for i in _records(tables, "incidents"):
+        when = _day(i["date"])
+        mine = (i["subject"] == organization if role == "subject" else i["reporter"] == organization
+                if role == "reporter" else organization in (i["subject"], i["reporter"]))
+        if not mine or when is None or when > day:
+            continue
+        acts = sorted(actions.get(str(i["id"]), []), key=lambda a: (a["date"], a["id"]))
+        status = "open" if not acts else "repaired" if acts[-1]["kind"] in _RESTORING else "escalated"
+        out.append({"id": i["id"], "reporter": i["reporter"], "reporter_name": names.get(i["reporter"]),
+                    "subject": i["subject"], "subject_name": names.get(i["subject"]),
+                    "kind": i["kind"], "severity": int(i["severity"]), "date": when,
+                    "partnership": _text(i.get("partnership")), "description": _text(i.get("description")),
+                    "actions": acts, "status": status})
+    return sorted(out, key=lambda x: (x["date"], x["id"]))
+
+
+class _Facts:
+    """What every profile looks at, computed on first use and shared (``--all-profiles``)."""
+
+    def __init__(self, tables: Mapping[str, pd.DataFrame], G: nx.DiGraph, evidence: pd.DataFrame,
+                 candidate: Hashable, assessor: Hashable, half_life_days: float | None) -> None:
+        self.tables, self.G, self.evidence = tables, G, evidence
+        self.candidate, self.assessor = candidate, assessor
+        self.day = str(G.graph.get("as_of"))
+        self.half_life_days = half_life_days
+        self._cache: dict[Any, Any] = {}
+
+    def _memo(self, key: Any, make: Any) -> Any:
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
+
+    def name(self, node: Hashable) -> Any:
+        return self.G.nodes[node].get("name") if node in self.G else None
+
+    # -- screen ---------------------------------------------------------------------------------------
+
+    def listings(self) -> list[dict[str, Any]]:
+        return [dict(x, lister_name=self.name(x.get("lister"))) for x in self.G.nodes[self.candidate].get("listings", [])]
+
+    def past_listings(self) -> list[dict[str, Any]]:
+        out = []
+        for row in _records(self.tables, "blacklist"):
+            until = _day(row.get("until"))
+            if row["listed"] == self.candidate and until is not None and until <= self.day:
+                out.append({"id": row["id"], "lister": row["lister"], "lister_name": self.name(row["lister"]),
+                            "date": _day(row["date"]), "until": until, "reason": _text(row.get("reason")),
+                            "source": _text(row.get("source"))})
+        return out
+
+    def incidents(self) -> list[dict[str, Any]]:
+        return list(self._memo("incidents", lambda: incident_history(
+            self.tables, self.candidate, as_of=self.day, role="subject", names=dict(self.G.nodes(data="name")))))
+
+    def warnings(self) -> list[dict[str, Any]]:
+        out = []
+        for r in _records(self.tables, "referrals"):
+            when = _day(r["date"])
+            if r["target"] == self.candidate and float(r["strength"]) < 0 and when is not None and when <= self.day:
+                out.append({"id": r["id"], "source": r["source"], "source_name": self.name(r["source"]),
+                            "strength": float(r["strength"]), "date": when, "note": _text(r.get("note"))})
+        return sorted(out, key=lambda x: (x["date"], x["id"]))
+
+    def own_trust(self) -> dict[str, Any] | None:
+        if not self.G.has_edge(self.assessor, self.candidate):
+            return None
+        e = self.G[self.assessor][self.candidate]
+        return {k: e.get(k) for k in ("trust", "uncertainty", "positive", "negative", "kinds", "last")}
+
+    def people(self) -> pd.DataFrame:
+        return self._memo("people", lambda: shared_people(self.tables, as_of=self.day,
+                                                          half_life_days=self.half_life_days))
+
+    def exposure(self) -> float:
+        return float(self._memo("exposure", lambda: contagion_scores(self.G, people=self.people()))[self.candidate])
+
+    def exposure_paths(self, hops: int) -> list[dict[str, Any]]:
+        def make() -> list[dict[str, Any]]:
+            doc = exposure_paths(self.G, self.candidate, hops=hops, people=self.people(), limit=50)
+            return [{"listed": p["listed"]["id"], "listed_name": p["listed"].get("name"), "hops": p["hops"],
+                     "strength": p["strength"], "path": p["path"],
+                     "ties": [{k: t.get(k) for k in ("from", "to", "kinds", "sign", "share")} for t in p["ties"]]}
+                    for p in doc["paths"]]
+        return list(self._memo(("paths", hops), make))
+
+    # -- requirements ---------------------------------------------------------------------------------
+
+    def reputation(self) -> dict[str, Any]:
+        def make() -> dict[str, Any]:
+            r = reputation(self.G, evidence=self.evidence)
+            doc = r.explain(self.candidate, top=3)
+            doc["of"] = len(r)
+            doc["view"] = "pre-trusted set" if r.pretrusted else "everyone equally (no pre-trusted set)"
+            return doc
+        return dict(self._memo("reputation", make))
+
+    def known_partners(self) -> dict[str, list[str]]:
+        """Organisations sharing a partnership (not terminated, started by the day) with the assessor."""
+        def make() -> dict[str, list[str]]:
+            ok = {}
+            for p in _records(self.tables, "partnerships"):
+                start = _day(p.get("start"))
+                if p.get("status") != "terminated" and (start is None or start <= self.day):
+                    ok[str(p["id"])] = True
+            members: dict[str, set[str]] = {}
+            for m in _records(self.tables, "partnership_members"):
+                members.setdefault(str(m["partnership"]), set()).add(str(m["organization"]))
+            out: dict[str, list[str]] = {}
+            for ps, orgs in members.items():
+                if ps in ok and self.assessor in orgs:
+                    for o in orgs - {self.assessor}:
+                        out.setdefault(o, []).append(ps)
+            return {k: sorted(v) for k, v in out.items()}
+        return dict(self._memo("known", make))
+
+    def referred(self, voucher: Hashable) -> list[dict[str, Any]]:
+        """Positive referrals of the candidate by ``voucher``, by the day."""
+        out = []
+        for r in _records(self.tables, "referrals"):
+            when = _day(r["date"])
+            if (r["source"] == voucher and r["target"] == self.candidate and float(r["strength"]) > 0
+                    and when is not None and when <= self.day):
+                out.append({"id": r["id"], "strength": float(r["strength"]), "date": when, "note": _text(r.get("note"))})
+        return out
+
+    def chains(self, max_hops: int) -> list[Any]:
+        return list(self._memo(("chains", max_hops), lambda: vouching_chains(
+            self.G, self.assessor, self.candidate, k=25, max_hops=max_hops, evidence=self.evidence)))
+
+    def vouchers(self, min_trust: float, max_hops: int) -> list[Any]:
+        return list(self._memo(("vouchers", min_trust, max_hops), lambda: independent_vouchers(
+            self.G, self.assessor, self.candidate, max_hops=max_hops, evidence=self.evidence,
+            index=ChainIndex(self.G, min_trust=min_trust))))
+
+    def person_path(self) -> dict[str, Any] | None:
+        def make() -> dict[str, Any] | None:
+            P = staff_graph(self.tables, as_of=self.day)
+            return person_path(P, self.assessor, self.candidate)
+        return self._memo("person_path", make)  # type: ignore[no-any-return]
+
+    def staff_counts(self) -> tuple[int, int]:
+        def make() -> tuple[int, int]:
+            P = staff_graph(self.tables, as_of=self.day)
+            orgs = [o for _, o in P.nodes(data="organization")]
+            return orgs.count(self.assessor), orgs.count(self.candidate)
+        return self._memo("staff", make)  # type: ignore[no-any-return]
+
+
+# --------------------------------------------------------------------------------------------------
+# Checks
+
+
+def _reason(check: str, outcome: str, text: str, evidence: dict[str, Any]) -> dict[str, Any]:
+    return {"check": check, "outcome": outcome, "reason": text, "evidence": evidence}
+
+
+def _screen(f: _Facts, p: Profile) -> list[dict[str, Any]]:
+    t, flags = p.thresholds, p.flags
+    out: list[dict[str, Any]] = []
+
+    def flag(name: str, text: str, evidence: dict[str, Any]) -> None:
+        out.append(_reason(f"flag:{name}", flags[name], text, evidence))
+
+    listings = f.listings()
+    if listings:
+        who = "; ".join(f"by {x['lister']} on {x['date']}: {x.get('reason')}" for x in listings)
+        flag("listed", f"listed (active): {who}", {"listings": listings})
+    past = f.past_listings()
+    if past:
+        who = "; ".join(f"by {x['lister']} {x['date']}–{x['until']}: {x['reason']}" for x in past)
+        flag("past_listing", f"was listed, expired: {who}", {"listings": past})
+    for inc in f.incidents():
+        acts = ", ".join(f"{a['kind']} {a['date']}" for a in inc["actions"]) or "no follow-up"
+        what = (f"incident {inc['id']} ({inc['kind']}, severity {inc['severity']}, {inc['date']}) reported by "
+                f"{inc['reporter']}")
+        if inc["status"] == "open":
+            flag("open_incident", f"{what} has no follow-up: no post-mortem, mediation, staff rotation or reset",
+                 {"incidents": [inc]})
+        elif inc["status"] == "escalated":
+            flag("open_incident", f"{what} was escalated without repair ({acts})", {"incidents": [inc]})
+        else:
+            flag("repaired_incident", f"{what} was followed by {acts}", {"incidents": [inc]})
+    for w in f.warnings():
+        flag("warning", f"warning {w['id']} by {w['source']} ({w['strength']:+.2f}, {w['date']})"
+                        + (f": {w['note']}" if w["note"] else ""), {"warnings": [w]})
+    own = f.own_trust()
+    if own is not None and own["trust"] < NEUTRAL_TRUST:
+        flag("own_distrust", f"{f.assessor}'s own trust in {f.candidate} is {own['trust']:.3f}, below the neutral 0.5",
+             {"own_trust": own})
+    exposure = f.exposure()
+    paths = f.exposure_paths(max(int(t["nearby_hops"]), 3))
+    if exposure >= float(t["max_exposure"]):
+        top = [x for x in paths if x["strength"] > 0][:3]
+        flag("exposure", f"exposure to listed parties {exposure:.3f} ≥ {t['max_exposure']}"
+                         + (f", strongest via {_path_text(f.G, top[0]['path'])}" if top else ""),
+             {"exposure": exposure, "threshold": t["max_exposure"], "paths": top})
+    floor = max(float(t["nearby_min_strength"]), 1e-12)
+    nearby = [x for x in paths if x["hops"] <= int(t["nearby_hops"]) and x["strength"] >= floor]
+    if nearby:
+        listed = sorted({x["listed"] for x in nearby})
+        flag("listed_nearby", f"listed part{'y' if len(listed) == 1 else 'ies'} {', '.join(listed)} within "
+                              f"{t['nearby_hops']} ties: {_path_text(f.G, nearby[0]['path'])} "
+                              f"(strength {nearby[0]['strength']:.3f} ≥ {t['nearby_min_strength']})",
+             {"paths": nearby[:5], "hops": t["nearby_hops"], "min_strength": t["nearby_min_strength"]})
+    if not out:
+        out.append(_reason("screen", "proceed",
+                           f"no red flags: not listed, never listed, no incidents blamed on it, no warnings; "
+                           f"exposure {exposure:.3f} < {t['max_exposure']}; no listed party within "
+                           f"{t['nearby_hops']} ties (path strength ≥ {t['nearby_min_strength']})",
+                           {"listings": [], "incidents": [], "warnings": [], "exposure": exposure,
+                            "threshold": t["max_exposure"], "own_trust": own}))
+    return out
+
+
+def _verify_later(f: _Facts, p: Profile) -> list[dict[str, Any]]:
+    limit = float(p.thresholds["proceed_trust"])
+    own = f.own_trust()
+    evidence = {"own_trust": own, "threshold": limit}
+    if own is not None and own["trust"] >= limit:
+        return [_reason("first_hand", "proceed", f"{f.assessor}'s own record with {f.candidate}: trust "
+                        f"{own['trust']:.3f} ≥ {limit}; nothing left to verify", evidence)]
+    seen = "no first-hand record yet" if own is None else f"own trust {own['trust']:.3f} < {limit}"
+    return [_reason("first_hand", "proceed-with-monitoring",
+                    f"{seen}: trust first, verify during the partnership (monitor delivery and communication)",
+                    evidence)]
+
+
+def _reputation_first(f: _Facts, p: Profile) -> list[dict[str, Any]]:
+    t = p.thresholds
+    rep = f.reputation()
+    lo, hi = float(t["decline_reputation"]), float(t["min_reputation"])
+    score = float(rep["score"])
+    rep_evidence = {"score": score, "rank": rep["rank"], "of": rep["of"], "percentile": rep["percentile"],
+                    "view": rep["view"], "breakdown": rep["breakdown"], "givers": rep["givers"],
+                    "takers": rep["takers"], "min_reputation": hi, "decline_reputation": lo}
+    where = f"reputation {score:.3f} (rank {rep['rank']} of {rep['of']})"
+    if score >= hi:
+        out = [_reason("reputation", "proceed", f"{where} ≥ {hi}", rep_evidence)]
+    elif score < lo:
+        out = [_reason("reputation", "decline", f"{where} < {lo}", rep_evidence)]
+    else:
+        out = [_reason("reputation", "needs-vouching", f"{where} below {hi} (decline below {lo})", rep_evidence)]
+
+    known = f.known_partners()
+    max_hops, min_strength = int(t["max_referral_hops"]), float(t["min_chain_strength"])
+    chains = f.chains(max_hops)
+    found = None
+    for c in chains:
+        if c.strength < min_strength:
+            break  # strongest first: the rest are weaker
+        first = c.path[1]
+        if c.hops > 1 and first not in known:
+            continue
+        refs = f.referred(c.voucher)
+        if refs:
+            found = (c, refs)
+            break
+    path_evidence: dict[str, Any] = {"max_referral_hops": max_hops, "min_chain_strength": min_strength,
+                                     "known_partners": len(known)}
+    if found is not None:
+        c, refs = found
+        via = ("the assessor's own referral" if c.hops == 1 else
+               f"known partner {c.path[1]} (partnerships {', '.join(known[c.path[1]])})")
+        path_evidence.update({"chain": _chain_doc(c), "referrals": refs})
+        out.append(_reason("referral_path", "proceed",
+                           f"referral path {_path_text(f.G, c.path)} through {via}, strength {c.strength:.3f} ≥ "
+                           f"{min_strength}; {c.voucher} referred it ({', '.join(r['id'] for r in refs)})",
+                           path_evidence))
+    else:
+        path_evidence["best_chains"] = [_chain_doc(c) for c in chains[:3]]
+        if not chains:
+            why = f"no vouching chain within {max_hops} hops"
+        else:
+            best = chains[0]
+            why = (f"no chain through a known partner ending in a referral with strength ≥ {min_strength} "
+                   f"(strongest chain {_path_text(f.G, best.path)}, {best.strength:.3f})")
+        out.append(_reason("referral_path", "needs-vouching", f"{why}: ask a known partner for a referral",
+                           path_evidence))
+    return out
+
+
+def _vouched(f: _Facts, p: Profile) -> list[dict[str, Any]]:
+    t = p.thresholds
+    complete, marginal = float(t["complete_trust"]), float(t["marginal_trust"])
+    c_need, m_need, max_hops = int(t["completes_needed"]), int(t["marginals_needed"]), int(t["max_hops"])
+    chains = f.vouchers(marginal, max_hops)
+    graded = [(c, "complete" if c.weakest.trust >= complete else "marginal") for c in chains]
+    completes = sum(1 for _, g in graded if g == "complete")
+    marginals = sum(1 for _, g in graded if g == "marginal")
+    strict = web_of_trust(f.G, f.assessor, f.candidate, complete_trust=complete, marginal_trust=marginal,
+                          completes_needed=c_need, marginals_needed=m_need, max_depth=max_hops)
+    rule = {"complete_trust": complete, "marginal_trust": marginal, "completes_needed": c_need,
+            "marginals_needed": m_need, "max_hops": max_hops}
+    evidence = {
+        "vouchers": [_chain_doc(c, grade=g) for c, g in graded], "completes": completes, "marginals": marginals,
+        "rule": rule,
+        "web_of_trust": {"valid": strict.valid, "validity": strict.validity, "completes": strict.completes,
+                         "marginals": strict.marginals, "reasoning": list(strict.reasoning)},
+    }
+    listing = "; ".join(f"{_path_text(f.G, c.path)} ({g}, weakest hop {c.weakest.trust:.3f})" for c, g in graded)
+    counted = (f"{len(graded)} independent voucher{'s' if len(graded) != 1 else ''}: {completes} complete, "
+               f"{marginals} marginal" + (f" — {listing}" if listing else ""))
+    need = f"needs {c_need} complete or {m_need} marginal"
+    if completes >= c_need or marginals >= m_need:
+        return [_reason("vouchers", "proceed", f"{counted}; meets the rule ({need})", evidence)]
+    if strict.valid:
+        return [_reason("vouchers", "proceed", f"{counted}; but valid by GnuPG's rule on the graph: "
+                                               f"{strict.reasoning[-1]}", evidence)]
+    return [_reason("vouchers", "needs-vouching", f"{counted}; below the rule ({need}): more independent "
+                                                  f"vouchers needed", evidence)]
+
+
+def _relationship_first(f: _Facts, p: Profile) -> list[dict[str, Any]]:
+    t = p.thresholds
+    near, far = int(t["max_person_hops"]), int(t["max_introduction_hops"])
+    path = f.person_path()
+    mine, theirs = f.staff_counts()
+    evidence: dict[str, Any] = {"path": path, "max_person_hops": near, "max_introduction_hops": far,
+                                "people": {"assessor": mine, "candidate": theirs}}
+    if path is None:
+        why = ("no people in post recorded for " + " and ".join(
+            o for o, n in ((str(f.assessor), mine), (str(f.candidate), theirs)) if n == 0)) if not (mine and theirs) \
+            else "no person-to-person path"
+        return [_reason("person_path", "decline", f"{why}: no relationship to build on", evidence)]
+    steps = " > ".join(f"{x['name']} ({x['organization']})" for x in path["people"])
+    hops = path["hops"]
+    if hops <= near:
+        return [_reason("person_path", "proceed", f"person-to-person path of {hops} hop{'s' if hops != 1 else ''} "
+                                                  f"≤ {near}: {steps}", evidence)]
+    if hops <= far:
+        return [_reason("person_path", "needs-vouching", f"shortest person-to-person path is {hops} hops (> {near}, "
+                                                         f"≤ {far}): ask for an introduction along {steps}", evidence)]
+    return [_reason("person_path", "decline", f"shortest person-to-person path is {hops} hops (> {far}): {steps}",
+                    evidence)]
+
+
+_RULES = {
+    "verify-later": _verify_later,
+    "reputation-first": _reputation_first,
+    "vouched": _vouched,
+    "relationship-first": _relationship_first,
+}
+
+
+def _decide(f: _Facts, p: Profile, chosen_by: str) -> dict[str, Any]:
+    reasons = _screen(f, p) + _RULES[p.rule](f, p)
+    decision = most_cautious(r["outcome"] for r in reasons)
+    drivers = [r["reason"] for r in reasons if r["outcome"] == decision]
+    return {
+        "id": f.candidate,
+        "name": f.name(f.candidate),
+        "for": f.assessor,
+        "for_name": f.name(f.assessor),
+        "as_of": f.day,
+        "profile": p.name,
+        "rule": p.rule,
+        "chosen_by": chosen_by,
+        "culture": f.G.nodes[f.assessor].get("culture"),
+        "risk_appetite": p.risk_appetite,
+        "description": p.description,
+        "decision": decision,
+        "summary": f"{decision}: " + "; ".join(drivers),
+        "reasons": reasons,
+        "thresholds": dict(p.thresholds),
+        "flags": dict(p.flags),
+        "profiles_file": p.source,
+    }
+
+
+def _prepare(
+    tables: Mapping[str, pd.DataFrame],
+    candidate: Hashable,
+    assessor: Hashable,
+    as_of: str | None,
+    half_life_days: float | None,
+    graph: nx.DiGraph | None,
+    evidence: pd.DataFrame | None,
+) -> _Facts:
+    from ..graph import project
+
+    if evidence is None:
+        evidence = evidence_frame(tables, as_of=graph.graph.get("as_of") if graph is not None else as_of,
+                                  half_life_days=half_life_days)
+    G = graph if graph is not None else project(tables, as_of=as_of, half_life_days=half_life_days, evidence=evidence)
+    for node, role in ((candidate, "candidate"), (assessor, "assessor")):
+        if node not in G:
+            raise NotFoundError(f"no organisation {node!r} ({role})")
+    if candidate == assessor:
+        raise TrustgraphError("an organisation cannot assess itself")
+    return _Facts(tables, G, evidence, candidate, assessor, half_life_days)
+
+
+def _appetite(G: nx.DiGraph, assessor: Hashable, risk_appetite: str | None) -> str:
+    return risk_appetite or G.nodes[assessor].get("risk_appetite") or DEFAULT_RISK_APPETITE
+
+
+def assess(
+    tables: Mapping[str, pd.DataFrame],
+    candidate: Hashable,
+    assessor: Hashable,
+    *,
+    profile: str | None = None,
+    profiles: ProfileBook | None = None,
+    risk_appetite: str | None = None,
+    as_of: str | None = None,
+    half_life_days: float | None = DEFAULT_HALF_LIFE_DAYS,
+    graph: nx.DiGraph | None = None,
+    evidence: pd.DataFrame | None = None,
+) -> dict[str, Any]:
+    """Should ``assessor`` enter a partnership with ``candidate``? One profile's decision.
+
+    Parameters
+    ----------
+    tables : mapping
+        Canonical frames (people, incidents, referrals, listings are read from them).
+    candidate, assessor : organisation ids
+    profile : str, optional
+        Profile name; default: the assessor's ``culture``.
+    profiles : ProfileBook, optional
+        Profile definitions (default: :func:`load_profiles` with no override).
+    risk_appetite : str, optional
+        ``low``, ``medium`` or ``high``; default: the assessor's, else medium.
+    as_of : str, optional
+        ISO reference date (default: the newest event).
+    half_life_days : float or None
+        Evidence half-life (:mod:`trustgraph.evidence`).
+    graph, evidence : optional
+        The trust graph and evidence frame for the same ``as_of`` and half-life (computed if absent).
+
+    Returns
+    -------
+    dict
+        ``id``/``name`` (the candidate), ``for``/``for_name``, ``as_of``, ``profile``, ``rule``,
+        ``chosen_by`` (``option`` or ``culture``), ``culture``, ``risk_appetite``, ``description``,
+        ``decision`` (one of :data:`OUTCOMES`), ``summary``, ``reasons`` (every check: ``check``,
+        ``outcome``, ``reason``, ``evidence``), ``thresholds``, ``flags`` (the flag policy) and
+        ``profiles_file``.
+
+    Raises
+    ------
+    NotFoundError
+        When either organisation is not in the data.
+    ConfigurationError
+        When the profile does not exist, or none is given and the assessor has no culture.
+    TrustgraphError
+        When ``candidate`` is ``assessor``.
+    """
+    book = profiles or load_profiles()
+    f = _prepare(tables, candidate, assessor, as_of, half_life_days, graph, evidence)
+    chosen_by = "option"
+    if profile is None:
+        profile = f.G.nodes[assessor].get("culture")
+        chosen_by = "culture"
+        if not profile:
+            raise ConfigurationError(
+                f"{assessor} has no trust culture in the data: choose a profile with --profile "
+                f"({', '.join(book.names())}) or compare them all with --all-profiles")
+    p = book.resolve(str(profile), _appetite(f.G, assessor, risk_appetite))
+    return _decide(f, p, chosen_by)
+
+
+def assess_all(
+    tables: Mapping[str, pd.DataFrame],
+    candidate: Hashable,
+    assessor: Hashable,
+    *,
+    profiles: ProfileBook | None = None,
+    risk_appetite: str | None = None,
+    as_of: str | None = None,
+    half_life_days: float | None = DEFAULT_HALF_LIFE_DAYS,
+    graph: nx.DiGraph | None = None,
+    evidence: pd.DataFrame | None = None,
+) -> dict[str, Any]:
+    """Every profile's decision on ``candidate`` for ``assessor``: how the answer differs by culture.
+
+    Parameters are those of :func:`assess` (every profile uses the same risk appetite).
+
+    Returns
+    -------
+    dict
+        ``id``, ``name``, ``for``, ``for_name``, ``as_of``, ``culture`` (the assessor's),
+        ``risk_appetite``, ``decisions`` (one :func:`assess` result per profile, built-in ones first)
+        and ``differs`` (whether the profiles disagree).
+    """
+    book = profiles or load_profiles()
+    f = _prepare(tables, candidate, assessor, as_of, half_life_days, graph, evidence)
+    appetite = _appetite(f.G, assessor, risk_appetite)
+    culture = f.G.nodes[assessor].get("culture")
+    decisions = [_decide(f, book.resolve(name, appetite), "all-profiles") for name in book.names()]
+    return {
+        "id": candidate, "name": f.name(candidate), "for": assessor, "for_name": f.name(assessor), "as_of": f.day,
+        "culture": culture, "risk_appetite": appetite, "decisions": decisions,
+        "differs": len({d["decision"] for d in decisions}) > 1,
+    }
