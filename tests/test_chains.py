@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import math
 import random
+from collections.abc import Sequence
 
 import networkx as nx
 import pandas as pd
@@ -111,7 +112,7 @@ def test_as_dict_is_json_ready() -> None:
 
 # -- evidence: decay and incident actions, seen through chains -----------------------------------
 
-def _tables(referrals: list[tuple], incidents: list[tuple] = (), actions: list[tuple] = ()) -> dict:
+def _tables(referrals: Sequence[tuple], incidents: Sequence[tuple] = (), actions: Sequence[tuple] = ()) -> dict:
     orgs = sorted({r[1] for r in referrals} | {r[2] for r in referrals})
     t = {
         "organizations": pd.DataFrame({"id": orgs, "name": orgs}),
@@ -287,7 +288,7 @@ def test_delegated_trust_is_the_weakest_link_and_own_opinion_wins() -> None:
     G = graph([("me", "a", 0.9), ("a", "b", 0.6), ("b", "t", 0.9), ("me", "c", 0.9), ("c", "d", 0.95),
                ("d", "t", 0.9)])
     v = web_of_trust(G, "me", "t", completes_needed=2)
-    levels = {i.id: (i.level, round(i.trust, 4)) for i in v.introducers}
+    levels = {i.id: (i.level, round(i.trust or 0.0, 4)) for i in v.introducers}
     assert levels == {"b": ("marginal", 0.6), "d": ("complete", 0.9)}
     # me's own (poor) opinion of d overrides the strong delegation through c.
     G.add_edge("me", "d", trust=0.4)

@@ -18,8 +18,8 @@ evidence kinds: communication, incident, partnership, referral) and ``last`` (ne
 
 Graph attributes
 ----------------
-``as_of`` (ISO date evidence was aged against), ``half_life_days``, ``people`` (see
-:func:`people_graph`, only when asked for).
+``as_of`` (ISO date evidence was aged against) and ``half_life_days``. People (shared staff,
+personal ties, relationship holders) are read from the tables by the analyses that need them.
 
 The input tables are never modified; the projection holds no reference to them.
 """

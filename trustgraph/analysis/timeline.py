@@ -240,7 +240,8 @@ def _events(pt: Mapping[str, pd.DataFrame], tables: Mapping[str, pd.DataFrame], 
             note = _text(r.get("note"))
             events.append({"date": when, "kind": "referral", "ref": r["id"], "direction": way(r["source"], r["target"]),
                            "strength": s, "label": f"{what} {s:+.2f}",
-                           "text": f"{r['source']} {what} for {r['target']} ({s:+.2f})" + (f": {note}" if note else "")})
+                           "text": f"{r['source']} {'referred' if s >= 0 else 'warned about'} {r['target']} ({s:+.2f})"
+                                   + (f": {note}" if note else "")})
     comms = _rows(pt, "communications")
     for c in comms.to_dict("records") if len(comms) else []:
         when = _day(c["date"])
@@ -330,7 +331,9 @@ def timeline(
         ``trust_ab``, ``trust_ba``, ``uncertainty_ab``, ``uncertainty_ba`` after the day's events,
         ``trust_ab_before``/``trust_ba_before`` (the day before) and ``change_ab``/``change_ba``;
         ``now``: the trust both ways on ``as_of``; ``summary``: the lowest trust ``a`` had in ``b``
-        (``low_ab``, ``low_date``), the highest after it (``recovered_ab``), and counts by kind.
+        (``low_ab``, ``low_date``, ``low_event``), the highest after it (``recovered_ab``,
+        ``recovered_date``), the largest one-day fall (``largest_fall``, ``largest_fall_event``), and
+        counts by kind.
 
     Raises
     ------
@@ -359,11 +362,15 @@ def timeline(
                                "by_kind": {k: sum(1 for e in events if e["kind"] == k) for k in EVENT_KINDS
                                            if any(e["kind"] == k for e in events)}}
     if events:
-        low = min(events, key=lambda e: (e["trust_ab"], e["date"]))
+        # The lowest point (the latest on a tie: a fall back to an earlier level), the best after it,
+        # and the largest single-day fall.
+        low = min(reversed(events), key=lambda e: e["trust_ab"])
         later = [e for e in events if e["date"] >= low["date"]]
-        high = max(later, key=lambda e: (e["trust_ab"], e["date"]))
+        high = max(reversed(later), key=lambda e: e["trust_ab"])
+        fall = min(events, key=lambda e: e["change_ab"])
         summary.update({"low_ab": low["trust_ab"], "low_date": low["date"], "low_event": low["ref"],
-                        "recovered_ab": high["trust_ab"], "recovered_date": high["date"]})
+                        "recovered_ab": high["trust_ab"], "recovered_date": high["date"],
+                        "largest_fall": fall["change_ab"], "largest_fall_event": fall["ref"]})
     return {
         "a": a, "a_name": a_name, "b": b, "b_name": b_name, "as_of": day, "half_life_days": half_life_days,
         "events": events, "now": at(day), "summary": summary,
