@@ -42,7 +42,7 @@ def parse(text: str) -> list[tuple[str, str]]:
 
 
 def run(command: str) -> tuple[int, str]:
-    """Run one ``trustgraph ...`` command in-process; return (exit code, stdout with rstripped lines)."""
+    """Run one ``trustgraph ...`` command in-process; return (exit code, what the terminal shows)."""
     from trustgraph.cli import main
 
     argv = shlex.split(command)
@@ -55,8 +55,11 @@ def run(command: str) -> tuple[int, str]:
             main(argv[1:])
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else 0
-    text = "\n".join(line.rstrip() for line in out.getvalue().rstrip("\n").splitlines())
-    return code, text
+    # What a reader sees in a terminal: stdout, then stderr, then the exit code when it is not 0.
+    shown = out.getvalue().rstrip("\n").splitlines() + err.getvalue().rstrip("\n").splitlines()
+    if code:
+        shown.append(f"[exit {code}]")
+    return code, "\n".join(line.rstrip() for line in shown)
 
 
 def run_all(text: str) -> list[tuple[str, str, int, str]]:

@@ -69,7 +69,9 @@ def test_hand_computed_fall_and_partial_recovery(small: dict[str, pd.DataFrame])
     assert steps["A1"] == pytest.approx(3 / 4.6 - 0.6)
     assert steps["A2"] == pytest.approx(3 / 4.3 - 3 / 4.6)
     assert doc["summary"]["low_ab"] == pytest.approx(0.6) and doc["summary"]["low_event"] == "I1"
-    assert doc["now"]["trust_ab"] == pytest.approx(3 / 4.3) < 0.75  # partly, not fully, recovered
+    assert doc["now"]["trust_ab"] == pytest.approx(3 / 4.3)
+    assert doc["now"]["trust_ab"] < 0.75  # partly, not fully, recovered
+    assert (doc["summary"]["largest_fall"], doc["summary"]["largest_fall_event"]) == (pytest.approx(-0.15), "I1")
     assert [e["direction"] for e in doc["events"]] == ["both", "both", "a→b", "a→b", "a→b", "a→b"]
     assert doc["events"][4]["text"] == "post-mortem after I1: Joint review"
 

@@ -437,8 +437,8 @@ def timeline_figure(
     labelled; communications are ticks along the bottom; the dotted line is the neutral 0.5 of no
     evidence.
     """
-    from matplotlib.figure import Figure
     import matplotlib.dates as mdates
+    from matplotlib.figure import Figure
 
     fig = Figure(figsize=(width, height), dpi=110, layout="constrained")
     ax = fig.add_subplot()
