@@ -52,9 +52,9 @@ def test_record_appends_one_validated_event(sample_dir: Path, run_cli) -> None:
     refs = SqliteStore("trustgraph.db").table("referrals").set_index("id")
     assert refs.loc["R9999", "strength"] == 0.7 and refs.loc["R9999", "note"] == "solid partner"
     code, _, err = run_cli("record referral --source ORG001 --target NOPE --strength 0.7")
-    assert code == 3 and "[target]: got 'NOPE'" in err
+    assert code == 3 and "record referral [--target]: got 'NOPE'" in err
     code, _, err = run_cli("record incident --reporter ORG001 --subject ORG002 --kind fraud --severity 7")
-    assert code == 3 and "[severity]: got '7'; expected an integer in [1, 5]" in err
+    assert code == 3 and "[--severity]: got '7'; expected an integer in [1, 5]" in err
     code, _, err = run_cli("record action --incident I001 --kind apology")
     assert code == 2 and "apology" in err
     assert SqliteStore("trustgraph.db").counts()["referrals"] == 201

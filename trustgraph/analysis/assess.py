@@ -42,7 +42,7 @@ from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import networkx as nx
 import pandas as pd
@@ -369,7 +369,7 @@ def _text(value: Any) -> str | None:
 
 def _records(tables: Mapping[str, pd.DataFrame], name: str) -> list[dict[str, Any]]:
     frame = tables.get(name)
-    return [] if frame is None or not len(frame) else frame.to_dict("records")
+    return [] if frame is None or not len(frame) else cast(list[dict[str, Any]], frame.to_dict("records"))
 
 
 def _chain_doc(chain: Any, *, grade: str | None = None) -> dict[str, Any]:
@@ -469,7 +469,8 @@ class _Facts:
     # -- screen ---------------------------------------------------------------------------------------
 
     def listings(self) -> list[dict[str, Any]]:
-        return [dict(x, lister_name=self.name(x.get("lister"))) for x in self.G.nodes[self.candidate].get("listings", [])]
+        listings = self.G.nodes[self.candidate].get("listings", [])
+        return [dict(x, lister_name=self.name(x.get("lister"))) for x in listings]
 
     def past_listings(self) -> list[dict[str, Any]]:
         out = []
@@ -553,7 +554,8 @@ class _Facts:
             when = _day(r["date"])
             if (r["source"] == voucher and r["target"] == self.candidate and float(r["strength"]) > 0
                     and when is not None and when <= self.day):
-                out.append({"id": r["id"], "strength": float(r["strength"]), "date": when, "note": _text(r.get("note"))})
+                out.append({"id": r["id"], "strength": float(r["strength"]), "date": when,
+                            "note": _text(r.get("note"))})
         return out
 
     def chains(self, max_hops: int) -> list[Any]:
@@ -569,14 +571,14 @@ class _Facts:
         def make() -> dict[str, Any] | None:
             P = staff_graph(self.tables, as_of=self.day)
             return person_path(P, self.assessor, self.candidate)
-        return self._memo("person_path", make)  # type: ignore[no-any-return]
+        return cast("dict[str, Any] | None", self._memo("person_path", make))
 
     def staff_counts(self) -> tuple[int, int]:
         def make() -> tuple[int, int]:
             P = staff_graph(self.tables, as_of=self.day)
             orgs = [o for _, o in P.nodes(data="organization")]
             return orgs.count(self.assessor), orgs.count(self.candidate)
-        return self._memo("staff", make)  # type: ignore[no-any-return]
+        return cast(tuple[int, int], self._memo("staff", make))
 
 
 # --------------------------------------------------------------------------------------------------

@@ -44,7 +44,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import networkx as nx
 import pandas as pd
@@ -88,7 +88,7 @@ def _records(tables: Mapping[str, pd.DataFrame], name: str) -> list[dict[str, An
     frame = tables.get(name)
     if frame is None or not len(frame):
         return []
-    return frame.to_dict("records")
+    return cast(list[dict[str, Any]], frame.to_dict("records"))
 
 
 def _ref_day(tables: Mapping[str, pd.DataFrame], as_of: str | None) -> str:
@@ -265,15 +265,15 @@ def partnership_sides(
             ended[(ps, org)].append(_ended_holding(pos, person))
     out = []
     for ps_id in sorted(running):
-        ps = running[ps_id]
-        orgs = [m["organization"] for m in ps["members"]]
+        ship = running[ps_id]
+        orgs = [m["organization"] for m in ship["members"]]
         for org in sorted(set(orgs)):
             if organization is not None and org != organization:
                 continue
             holders = sorted(held.get((ps_id, org), set()))
             n = len(holders)
             out.append({
-                "partnership": ps_id, "partnership_name": ps["name"], "kind": ps["kind"], "start": ps["start"],
+                "partnership": ps_id, "partnership_name": ship["name"], "kind": ship["kind"], "start": ship["start"],
                 "organization": org, "partners": sorted(o for o in set(orgs) if o != org),
                 "holders": [{k: v for k, v in pos.describe(p).items() if k != "organization"} for p in holders],
                 "ended": sorted(ended.get((ps_id, org), []), key=lambda e: (e["until"] or "", e["id"])),
@@ -460,9 +460,10 @@ def departure(
     For every running partnership the person holds, the side is *broken* (orphaned) when nobody
     else in post at their organisation holds it. For a broken side, the candidates to take over are
     the person's colleagues in post, each with their own shortest path in the staff graph — through
-    neither the leaver nor another colleague — to someone in post at a partner organisation (at most ``max_hops`` hops): nearest
-    first; a colleague with no such path is listed last with ``hops`` null. A path of one hop is
-    a direct tie (a personal tie, or co-holding another partnership with the partner).
+    neither the leaver nor another colleague — to someone in post at a partner organisation (at most
+    ``max_hops`` hops): nearest first; a colleague with no such path is listed last with ``hops``
+    null. A path of one hop is a direct tie (a personal tie, or co-holding another partnership with
+    the partner).
 
     Parameters
     ----------

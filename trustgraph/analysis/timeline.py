@@ -250,14 +250,15 @@ def _events(pt: Mapping[str, pd.DataFrame], tables: Mapping[str, pd.DataFrame], 
             events.append({"date": when, "kind": "communication", "ref": c["id"], "direction": "both",
                            "channel": channel, "label": channel, "text": f"{channel} between {c['a']} and {c['b']}"})
     incidents = _rows(pt, "incidents")
-    inc_by_id: dict[str, dict[str, Any]] = {}
+    inc_by_id: dict[str, Any] = {}
     for i in incidents.to_dict("records") if len(incidents) else []:
         inc_by_id[str(i["id"])] = i
         when = _day(i["date"])
         if when and when <= day:
             kind = str(i["kind"]).replace("_", " ")
             desc = _text(i.get("description"))
-            events.append({"date": when, "kind": "incident", "ref": i["id"], "direction": way(i["reporter"], i["subject"]),
+            events.append({"date": when, "kind": "incident", "ref": i["id"],
+                           "direction": way(i["reporter"], i["subject"]),
                            "severity": int(i["severity"]), "incident_kind": i["kind"],
                            "label": f"{i['id']} {kind} (severity {int(i['severity'])})",
                            "text": f"incident {i['id']}: {i['reporter']} lost trust in {i['subject']}, {kind}, "
@@ -401,7 +402,10 @@ def plot_dates(doc: Mapping[str, Any], *, step_days: int = 30) -> list[str]:
     first event to ``as_of``, plus each event day and the day before it (so steps show as steps)."""
     events = doc["events"]
     end = pd.Timestamp(doc["as_of"])
-    start = pd.Timestamp(events[0]["date"]) - pd.Timedelta(days=step_days * 2) if events else end - pd.Timedelta(days=365)
+    if events:
+        start = pd.Timestamp(events[0]["date"]) - pd.Timedelta(days=step_days * 2)
+    else:
+        start = end - pd.Timedelta(days=365)
     grid = {d.strftime("%Y-%m-%d") for d in pd.date_range(start, end, freq=f"{step_days}D")}
     grid.add(end.strftime("%Y-%m-%d"))
     for e in events:
@@ -442,7 +446,11 @@ def timeline_figure(
 
     fig = Figure(figsize=(width, height), dpi=110, layout="constrained")
     ax = fig.add_subplot()
-    dates = pd.to_datetime([s["date"] for s in series])
+    def num(day: str) -> float:
+        """A date as Matplotlib's day number (what a date axis plots)."""
+        return float(mdates.date2num(pd.Timestamp(day).to_pydatetime()))
+
+    dates = np.array([num(s["date"]) for s in series])
     ab = np.array([s["trust_ab"] for s in series])
     ba = np.array([s["trust_ba"] for s in series])
     a, b = doc["a"], doc["b"]
@@ -466,25 +474,25 @@ def timeline_figure(
 
     # Each incident's repair period, from the incident to its last follow-up action.
     for inc in (e for e in events if e["kind"] == "incident"):
-        acts = [pd.Timestamp(e["date"]) for e in events if e["kind"] == "action" and e.get("incident") == inc["ref"]]
+        acts = [num(e["date"]) for e in events if e["kind"] == "action" and e.get("incident") == inc["ref"]]
         if acts:
-            ax.axvspan(pd.Timestamp(inc["date"]), max(acts), color="#f5b7b1", alpha=0.25, lw=0, zorder=0)
+            ax.axvspan(num(inc["date"]), max(acts), color="#f5b7b1", alpha=0.25, lw=0, zorder=0)
 
     # Partnerships as bars below the curve.
-    end_date = pd.Timestamp(doc["as_of"])
+    end_date = num(doc["as_of"])
     for k, ps in enumerate(ps_ids):
         start = next((e for e in ships if e["ref"] == ps and e["kind"] == "partnership_start"), None)
         stop = next((e for e in ships if e["ref"] == ps and e["kind"] == "partnership_end"), None)
-        x0 = pd.Timestamp(start["date"]) if start else dates[0]
-        x1 = pd.Timestamp(stop["date"]) if stop else end_date
+        x0 = num(start["date"]) if start else float(dates[0])
+        x1 = num(stop["date"]) if stop else end_date
         status = stop.get("status") if stop else "active"
         colour = {"completed": "#85c1e9", "terminated": "#f1948a", "suspended": "#f8c471"}.get(status or "", "#82e0aa")
         y = bottom + bar_h * (k + 0.5)
-        ax.barh(y, (x1 - x0).days, left=x0, height=bar_h * 0.8, color=colour, edgecolor="#566573", lw=0.5, zorder=2)
+        ax.barh(y, x1 - x0, left=x0, height=bar_h * 0.8, color=colour, edgecolor="#566573", lw=0.5, zorder=2)
         ax.text(x0, y, f" {ps} ({status})", va="center", ha="left", fontsize=7.5, color="#1b2631", zorder=4)
 
     # Communications as ticks.
-    comms = [pd.Timestamp(e["date"]) for e in events if e["kind"] == "communication"]
+    comms = [num(e["date"]) for e in events if e["kind"] == "communication"]
     if comms:
         tick_y = bottom + bar_h * (len(ps_ids) + 0.6)
         ax.plot(comms, [tick_y] * len(comms), ls="none", marker="|", ms=9, color="#566573",
@@ -497,7 +505,7 @@ def timeline_figure(
     for k, e in enumerate(marked):
         style = "warning" if e["kind"] == "referral" and e.get("strength", 0) < 0 else e["kind"]
         marker, colour = _STYLE[style]
-        x = pd.Timestamp(e["date"])
+        x = num(e["date"])
         y = float(e["trust_ab"])
         label_kind = {"incident": "incident", "action": "incident action", "referral": "referral",
                       "warning": "warning", "listing": "listing", "listing_end": "listing ends",
@@ -516,6 +524,7 @@ def timeline_figure(
     ax.set_ylabel("local trust (Beta expectation)")
     hl = doc.get("half_life_days")
     ax.set_xlabel(f"as of each date; evidence half-life {hl:g} days" if hl else "as of each date; no decay")
+    ax.xaxis_date()
     ax.xaxis.set_major_locator(mdates.YearLocator())
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
     ax.grid(axis="y", color="#eaecee", lw=0.6)

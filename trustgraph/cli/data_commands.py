@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as _dt
 import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import click
 import pandas as pd
 
+from ..errors import InvalidDataError
 from ..export import export_dataset
 from ..importers import FORMATS, read_konect, read_snap_signed
 from ..ingest import load_dataset, validate
@@ -171,7 +173,15 @@ def _make_record_command(kind: str, table_name: str) -> click.Command:
                 [{"partnership": row["id"], "organization": m.split(":", 1)[0],
                   "role": m.split(":", 1)[1] if ":" in m else ""} for m in members], dtype=str)
         store = env.store
-        tables = validate(raw, known_ids=ids_frame_map(store), where=f"record {kind}")
+        try:
+            tables = validate(raw, known_ids=ids_frame_map(store), where=f"record {kind}")
+        except InvalidDataError as err:
+            # Name the option, not a CSV line: the row came from the command line.
+            err.problems = [
+                replace(p, file=f"record {kind}", line=None, column=p.column and "--" + p.column.replace("_", "-"))
+                for p in err.problems
+            ]
+            raise
         store.load(tables)
         emit([{k: v for k, v in row.items()}], fmt, document={"recorded": kind, **row})
 

@@ -101,7 +101,8 @@ def _evidence_lines(reason: dict[str, Any]) -> list[str]:
 def _assessment_text(doc: dict[str, Any], *, header: bool = True) -> list[str]:
     lines = []
     if header:
-        lines.append(f"{doc['id']} {doc['name'] or ''} — for {doc['for']} {doc['for_name'] or ''}, as of {doc['as_of']}")
+        lines.append(f"{doc['id']} {doc['name'] or ''} — for {doc['for']} {doc['for_name'] or ''}, "
+                     f"as of {doc['as_of']}")
     chosen = {"culture": f"{doc['for']}'s culture", "option": "--profile", "all-profiles": "--all-profiles"}
     lines.append(f"profile {doc['profile']} (from {chosen.get(doc['chosen_by'], doc['chosen_by'])}), "
                  f"risk appetite {doc['risk_appetite']}: {doc['description']}")
@@ -172,8 +173,9 @@ def assess_command(env: Env, candidate: str, assessor: str, profile: str | None,
             lines.append(f"{'profile':<{width}}  {'decision':<23}  because")
             for x in d["decisions"]:
                 own = " (own)" if x["profile"] == d["culture"] else ""
-                drivers = "; ".join(r["reason"] for r in x["reasons"]
-                                    if r["outcome"] == x["decision"] and (r["check"] != "screen" or len(x["reasons"]) == 1))
+                drivers = "; ".join(
+                    r["reason"] for r in x["reasons"]
+                    if r["outcome"] == x["decision"] and (r["check"] != "screen" or len(x["reasons"]) == 1))
                 lines.append(f"{x['profile'] + own:<{width}}  {x['decision']:<23}  {drivers}")
             for x in d["decisions"]:
                 lines.append("")
@@ -237,15 +239,17 @@ def _departure_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
             rows.append({**base, "takeover": None, "takeover_name": None, "hops": None, "path": None})
         for t in h["takeover"]:
             path = t["path"]
-            rows.append({**base, "takeover": t["id"], "takeover_name": t["name"], "hops": t["hops"],
-                         "path": " > ".join(f"{x['id']} ({x['organization']})" for x in path["people"]) if path else None})
+            steps = " > ".join(f"{x['id']} ({x['organization']})" for x in path["people"]) if path else None
+            rows.append({**base, "takeover": t["id"], "takeover_name": t["name"], "hops": t["hops"], "path": steps})
     return rows
 
 
 def _departure_text(doc: dict[str, Any]) -> str:
     p = doc["person"]
     asked = doc.get("resolved_from")
-    lines = [f"({asked} is an earlier position; {p['name']} now holds {p['id']})"] if asked and asked != p["name"] else []
+    lines = []
+    if asked and asked != p["name"]:
+        lines.append(f"({asked} is an earlier position; {p['name']} now holds {p['id']})")
     lines += [f"if {p['id']} {p['name']} ({p['role'] or 'no role'}, {p['organization']}) leaves, as of {doc['as_of']}:",
              f"{doc['orphans']} of {len(doc['holds'])} partnership(s) held would be orphaned"]
     for h in doc["holds"]:
@@ -265,7 +269,8 @@ def _departure_text(doc: dict[str, Any]) -> str:
                 continue
             steps = []
             for link, person in zip(t["path"]["links"], t["path"]["people"][1:]):
-                kinds = ", ".join(x["kind"] + (f" {x['ref']}" if x["kind"] == "co-holder" else "") for x in link["ties"])
+                kinds = ", ".join(x["kind"] + (f" {x['ref']}" if x["kind"] == "co-holder" else "")
+                                  for x in link["ties"])
                 steps.append(f"-[{kinds}]- {person['id']} {person['name']} ({person['organization']})")
             lines.append(f"  {t['id']} {t['name']} ({t['role'] or 'no role'}): {t['hops']} hop(s) " + " ".join(steps))
     if doc["personal_ties"]:
@@ -382,7 +387,8 @@ def _health_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = [{"section": "reputation", "id": doc["id"], "name": doc["name"], "date": doc["as_of"],
                                    "score": rep["score"], "rank": rep["rank"], "detail": f"of {rep['of']}"}]
     rows += [{"section": "trend", "id": doc["id"], "name": doc["name"], "date": t["date"], "score": t["score"],
-              "rank": t["rank"], "detail": None if t["change"] is None else f"{t['change']:+.4f}"} for t in doc["trend"]]
+              "rank": t["rank"], "detail": None if t["change"] is None else f"{t['change']:+.4f}"}
+             for t in doc["trend"]]
     rows += [{"section": "warning", "id": w["id"], "name": w["source_name"], "date": w["date"], "score": w["strength"],
               "detail": f"by {w['source']}: {w['note'] or ''}"} for w in doc["warnings"]]
     for section in ("blamed", "unrepaired"):
