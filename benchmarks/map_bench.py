@@ -215,7 +215,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--sizes", default="500,2000,5000", help="comma-separated node counts")
     parser.add_argument("--no-peer", action="store_true", help="skip the Pyvis peer")
-    parser.add_argument("--peer-timeout", type=float, default=60.0, help="seconds to wait for Pyvis's page")
+    parser.add_argument("--peer-timeout", type=float, default=45.0, help="seconds to wait for Pyvis's page")
     parser.add_argument("--keep", type=Path, default=None, help="write the pages to this folder")
     args = parser.parse_args(argv)
     run([int(s) for s in args.sizes.split(",")], not args.no_peer, args.keep, args.peer_timeout)

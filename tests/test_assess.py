@@ -11,6 +11,8 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import trustgraph.cli.lifecycle_commands  # noqa: F401  (registers the commands until cli/__init__ imports it)
 from trustgraph.analysis.assess import (
@@ -25,6 +27,7 @@ from trustgraph.analysis.assess import (
 )
 from trustgraph.errors import ConfigurationError, NotFoundError, TrustgraphError
 from trustgraph.ingest import load_dataset
+from trustgraph.model import TABLES, TRUST_PROFILES
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -538,3 +541,61 @@ def test_cli_errors(sample, run_cli, tmp_path: Path) -> None:
     assert code == 6 and f"{bad}: profiles.vouched.max_hops: expected an integer in [1, 10], got 0" in err
     code, _, err = run_cli("assess ORG066")
     assert code == 2
+
+
+# --- the documentation shows real output ----------------------------------------------------------------
+
+
+def doc_examples() -> list[tuple[str, str]]:
+    """(command, expected output) for every ``$ trustgraph ...`` block of docs/lifecycle.md."""
+    text = (ROOT / "docs" / "lifecycle.md").read_text(encoding="utf-8")
+    out = []
+    for block in text.split("```")[1::2]:
+        lines = block.split("\n")
+        body = lines[1:] if lines and not lines[0].startswith("$") else lines
+        if body and body[0].startswith("$ trustgraph "):
+            out.append((body[0][len("$ trustgraph "):], "\n".join(body[1:]).rstrip("\n") + "\n"))
+    return out
+
+
+def test_docs_show_real_output(sample, run_cli, tmp_path: Path) -> None:
+    examples = doc_examples()
+    assert len(examples) >= 7
+    (tmp_path / "mine.toml").write_text("[profiles.vouched]\nmax_hops = 0\n", encoding="utf-8")
+    for command, expected in examples:
+        command = command.replace("docs/timeline-sample.png", str(tmp_path / "plot.png"))
+        code, out, err = run_cli(command)
+        got = out if code == 0 else err
+        assert got == expected, command
+
+
+# --- invariants on random small networks -------------------------------------------------------------------
+
+
+def _frame(name: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
+    cols = TABLES[name].column_names
+    return pd.DataFrame([{c: r.get(c) for c in cols} for r in rows], columns=cols)
+
+
+NODES = ["A", "C", "V1", "V2", "V3", "V4"]
+strength = st.floats(-1.0, 1.0).map(lambda x: round(x, 2))
+edges = st.lists(st.tuples(st.sampled_from(NODES), st.sampled_from(NODES), strength), max_size=14).map(
+    lambda es: [(s, t, v) for s, t, v in es if s != t])
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(edges=edges, profile=st.sampled_from(TRUST_PROFILES), appetite=st.sampled_from(["low", "medium", "high"]))
+def test_decision_is_the_most_cautious_check_and_a_warning_never_helps(edges: list[tuple[str, str, float]],
+                                                                       profile: str, appetite: str) -> None:
+    orgs_frame = _frame("organizations", [{"id": n, "name": n} for n in [*NODES, "W"]])
+    rows = [{"id": f"R{i}", "source": s, "target": t, "strength": v, "date": "2024-01-01"}
+            for i, (s, t, v) in enumerate(edges)]
+    before = {"organizations": orgs_frame, "referrals": _frame("referrals", rows)}
+    doc = assess(before, "C", "A", profile=profile, risk_appetite=appetite, half_life_days=None)
+    assert doc["decision"] in OUTCOMES
+    assert doc["decision"] == most_cautious(r["outcome"] for r in doc["reasons"])
+    warned = rows + [{"id": "RW", "source": "W", "target": "C", "strength": -1.0, "date": "2024-01-01"}]
+    after = {"organizations": orgs_frame, "referrals": _frame("referrals", warned)}
+    doc2 = assess(after, "C", "A", profile=profile, risk_appetite=appetite, half_life_days=None)
+    assert OUTCOMES.index(doc2["decision"]) >= OUTCOMES.index(doc["decision"])
+    assert "flag:warning" in {r["check"] for r in doc2["reasons"]}

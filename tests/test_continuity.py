@@ -156,7 +156,8 @@ def test_departure_that_orphans_a_partnership(small: dict[str, pd.DataFrame]) ->
 def test_continuity_ranks_key_people(small: dict[str, pd.DataFrame]) -> None:
     doc = continuity(small)
     assert doc["summary"] == {"running_partnerships": 4, "sides": 8, "orphaned_sides": 1, "single_sides": 6,
-                              "covered_sides": 1, "partnerships_at_risk": 4}
+                              "covered_sides": 1, "partnerships_at_risk": 4,
+                              "holders_recorded": True}
     assert doc["at_risk"][0]["status"] == "orphaned"
     key = {p["id"]: (p["rank"], p["would_orphan"]) for p in doc["key_people"]}
     assert key["b1"] == (1, 2)  # b1 alone holds both P1 and P2 for B
@@ -235,3 +236,10 @@ def test_cli_formats(loaded, run_cli) -> None:
 def test_cli_unknown_person(loaded, run_cli) -> None:
     code, _, err = run_cli("continuity --leaves nobody")
     assert code == 4 and "no person in post" in err
+
+
+def test_no_holders_recorded_means_no_claims(tmp_path: Path) -> None:
+    t = write_dataset(tmp_path / "bare", organizations=ORGS, partnerships=SHIPS, partnership_members=MEMBERS,
+                      referrals=REFS)
+    doc = continuity(t)
+    assert doc["at_risk"] == [] and doc["key_people"] == [] and doc["summary"]["holders_recorded"] is False

@@ -96,13 +96,17 @@ def test_negative_ties_are_red_and_dashed_positive_ones_solid(tiny):
     G, tables = tiny
     m = map_data(G, tables, color="sector")
     for e in m.edges:
+        style = m.styles[e["kind"] + e["sign"]]
         if e["sign"] == "-":
-            assert e["dashes"], e
-            assert e["color"]["color"] in ("#d62728", "#b2182b", "#3d0008")
+            assert style["dashes"], e
+            assert style["color"] in ("#d62728", "#b2182b", "#3d0008")
         else:
-            assert e["dashes"] is False
-    arrows = {e["kind"]: e["arrows"] for e in m.edges}
-    assert arrows == {"partnership": "", "referral": "to", "incident": "to", "listing": "to"}
+            assert style["dashes"] is False
+    arrows = {e["kind"]: m.styles[e["kind"] + e["sign"]]["arrow"] for e in m.edges}
+    assert arrows == {"partnership": False, "referral": True, "incident": True, "listing": True}
+    assert {(x["kind"], x["sign"], x["count"]) for x in m.legend["edges"]} == {
+        ("partnership", "+", 1), ("partnership", "-", 3), ("referral", "+", 1), ("referral", "-", 1),
+        ("incident", "-", 1), ("listing", "-", 1)}
 
 
 def test_listed_party_is_unmistakable(tiny):
@@ -122,15 +126,16 @@ def test_tooltips_carry_the_evidence_as_plain_text(tiny):
     G, tables = tiny
     m = map_data(G, tables, color="sector")
     by = {(e["from"], e["to"], e["kind"]): e for e in m.edges}
-    ref = by[("a", "b", "referral")]["info"]
-    assert ref[0] == "referral (vouch) \u00b7 Alpha Foundation \u2192 Beta Trust"
-    assert ref[1] == f"2023-03-01  strength +0.80  \u201cnote {XSS}\u201d"
-    assert ref[2].startswith("trust of Alpha Foundation in Beta Trust: ")
+    ref = by[("a", "b", "referral")]
+    assert ref["info"] == [f"2023-03-01  strength +0.80  \u201cnote {XSS}\u201d"]
+    e = G["a"]["b"]
+    assert ref["trust"] == [["a", "b", round(e["trust"], 4), round(e["uncertainty"], 4), e["evidence"], e["last"]]]
     inc = by[("c", "d", "incident")]["info"]
-    assert inc[1] == "2022-05-01  quality failure, severity 3: Late delivery"
-    assert inc[2] == "    then post mortem on 2022-06-01: Joint review"
+    assert inc == ["2022-05-01  quality failure, severity 3: Late delivery",
+                   "    then post mortem on 2022-06-01: Joint review"]
     ship = by[("a", "b", "partnership")]
-    assert ship["info"][1] == "Water grant (grant, completed) 2020-01-01 \u2013 2022-12-31"
+    assert ship["info"] == ["Water grant (grant, completed) 2020-01-01 \u2013 2022-12-31"]
+    assert [t[:2] for t in ship["trust"]] == [["a", "b"], ["b", "a"]]  # a partnership is evidence both ways
     assert ship["intervals"] == [["2020-01-01", "2022-12-31"]]
     assert by[("a", "e", "listing")]["intervals"] == [["2023-01-15", G.graph["as_of"]]]
     assert m.date_range == ["2020-01-01", G.graph["as_of"]]
@@ -143,7 +148,7 @@ def test_edge_kinds_select_what_is_drawn(tiny):
     assert [x["kind"] for x in only.legend["edges"]] == ["referral", "referral"]
     comms = map_data(G, tables, color="sector", edge_kinds=["communication"])
     assert edge_set(comms) == {("a", "b", "communication", "+")}  # two contacts, both directions: one tie
-    assert comms.edges[0]["count"] == 2 and comms.edges[0]["info"][1] == "2 contacts, 2023-02-01 \u2013 2023-04-01"
+    assert comms.edges[0]["count"] == 2 and comms.edges[0]["info"][0] == "2 contacts, 2023-02-01 \u2013 2023-04-01"
     with pytest.raises(ConfigurationError):
         map_data(G, tables, edge_kinds=["gossip"])
 

@@ -139,9 +139,10 @@ def test_figure(small: dict[str, pd.DataFrame], tmp_path: Path) -> None:
     fig = timeline_figure(doc, series)
     ax = fig.axes[0]
     assert ax.get_title() == "Trust between A Alpha Fund and B Beta Institute"
-    labels = [t.get_text() for t in ax.texts]
-    assert "I1 quality failure (severity 2)\ntrust 0.75 → 0.60" in labels
-    assert "A1 post-mortem\ntrust 0.60 → 0.65" in labels
+    labels = [" ".join(t.get_text().split()) for t in ax.texts]
+    assert "I1 quality failure (severity 2) trust 0.75 → 0.60" in labels
+    assert "A1 post-mortem trust 0.60 → 0.65" in labels
+    assert "A2 reset trust 0.65 → 0.70" in labels
     fig.savefig(tmp_path / "t.png")
     assert (tmp_path / "t.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 

@@ -113,7 +113,13 @@ PROFILE_KEYS: dict[str, tuple[str, ...]] = {rule: (*keys, *_COMMON_KEYS) for rul
 
 
 def most_cautious(outcomes: Iterable[str]) -> str:
-    """The most cautious of ``outcomes`` (``proceed`` for none)."""
+    """The most cautious of ``outcomes`` (``proceed`` for none).
+
+    Examples
+    --------
+    >>> most_cautious(["proceed", "needs-vouching", "proceed-with-monitoring"])
+    'needs-vouching'
+    """
     return max(outcomes, key=OUTCOMES.index, default=OUTCOMES[0])
 
 

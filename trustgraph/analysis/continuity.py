@@ -397,7 +397,13 @@ def person_path(
     return None
 
 
-def continuity(tables: Mapping[str, pd.DataFrame], *, as_of: str | None = None, top: int = 10) -> dict[str, Any]:
+def continuity(
+    tables: Mapping[str, pd.DataFrame],
+    *,
+    as_of: str | None = None,
+    top: int = 10,
+    organization: Hashable | None = None,
+) -> dict[str, Any]:
     """Partnership sides at continuity risk and the people whose departure would orphan the most.
 
     Parameters
@@ -408,6 +414,8 @@ def continuity(tables: Mapping[str, pd.DataFrame], *, as_of: str | None = None, 
         ISO reference date (default: the newest event).
     top : int
         How many key people to list.
+    organization : node, optional
+        Only this organisation's sides and people.
 
     Returns
     -------
@@ -416,12 +424,16 @@ def continuity(tables: Mapping[str, pd.DataFrame], *, as_of: str | None = None, 
         :func:`partnership_sides`, orphaned first); ``key_people``: positions in post that are the
         only holder of at least one side, most partnerships first (``id``, ``name``,
         ``organization``, ``role``, ``would_orphan``, ``partnerships``), ranked (``rank``, ties
-        share a rank); ``summary``: counts of running partnerships, sides by status, and
-        partnerships with at least one side at risk.
+        share a rank); ``summary``: counts of running partnerships, sides by status, partnerships
+        with at least one side at risk, and ``holders_recorded`` (false when the data has no
+        ``relationship_holders`` at all: then nothing is reported at risk).
     """
-    sides = partnership_sides(tables, as_of=as_of)
+    sides = partnership_sides(tables, as_of=as_of, organization=organization)
     pos = positions(tables, as_of=as_of)
-    at_risk = [s for s in sides if s["status"] != "covered"]
+    # Without any relationship_holders the data says nothing about who holds what: no side is
+    # reported as orphaned on that account.
+    recorded = bool(_records(tables, "relationship_holders"))
+    at_risk = [s for s in sides if s["status"] != "covered"] if recorded else []
     at_risk.sort(key=lambda s: (SIDE_STATUS.index(s["status"]), s["partnership"], s["organization"]))
     sole: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for s in sides:
@@ -444,6 +456,7 @@ def continuity(tables: Mapping[str, pd.DataFrame], *, as_of: str | None = None, 
             "sides": len(sides),
             **{f"{k}_sides": v for k, v in counts.items()},
             "partnerships_at_risk": len({s["partnership"] for s in at_risk}),
+            "holders_recorded": recorded,
         },
     }
 

@@ -501,7 +501,10 @@ def timeline_figure(
     # Marked events, labelled in staggered rows above the curve.
     marked = [e for e in events if e["kind"] in ("incident", "action", "referral", "listing", "listing_end", "move")]
     seen: set[str] = set()
-    rows = 4
+    # Label rows above the curve: an incident's label sits highest, left of its line; its follow-up
+    # actions step down, right of theirs, so no connecting line crosses another label. Other events
+    # alternate between the two lowest rows.
+    nth_action: dict[str, int] = {}
     for k, e in enumerate(marked):
         style = "warning" if e["kind"] == "referral" and e.get("strength", 0) < 0 else e["kind"]
         marker, colour = _STYLE[style]
@@ -513,12 +516,20 @@ def timeline_figure(
         ax.plot([x], [y], ls="none", marker=marker, ms=9, color=colour, markeredgecolor="white", zorder=5,
                 label=label_kind if label_kind not in seen else None)
         seen.add(label_kind)
-        ly = hi + span * (0.1 + 0.1 * (k % rows))
-        text = e["label"]
-        if e["kind"] in ("incident", "action"):
-            text += f"\ntrust {e['trust_ab_before']:.2f} → {e['trust_ab']:.2f}"
-        ax.annotate(text, xy=(x, y), xytext=(x, ly), fontsize=7.5, ha="center", va="bottom", color=colour,
-                    arrowprops={"arrowstyle": "-", "color": colour, "lw": 0.6, "alpha": 0.7}, zorder=4)
+        text, ha = e["label"], "center"
+        if e["kind"] == "incident":
+            row, ha, text = 3, "right", f"{text}\ntrust {e['trust_ab_before']:.2f} → {e['trust_ab']:.2f} "
+        elif e["kind"] == "action":
+            i = nth_action[e["incident"]] = nth_action.get(e["incident"], -1) + 1
+            row, ha, text = max(2 - i, 0), "left", f" {text}\n trust {e['trust_ab_before']:.2f} → {e['trust_ab']:.2f}"
+        else:
+            row = k % 2
+        ly = hi + span * (0.08 + 0.1 * row)
+        # The line leaves the label's bottom corner on the side of its date, so it stays vertical.
+        corner = {"right": (1.0, 0.0), "left": (0.0, 0.0), "center": (0.5, 0.0)}[ha]
+        ax.annotate(text, xy=(x, y), xytext=(x, ly), fontsize=7.5, ha=ha, va="bottom", color=colour, zorder=4,
+                    arrowprops={"arrowstyle": "-", "color": colour, "lw": 0.6, "alpha": 0.7, "relpos": corner,
+                                "shrinkA": 0})
 
     ax.set_title(f"Trust between {a_label} and {b_label}", fontsize=12)
     ax.set_ylabel("local trust (Beta expectation)")

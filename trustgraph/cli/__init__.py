@@ -10,6 +10,7 @@ from . import (  # noqa: F401  (imported to register commands)
     chains_commands,
     contagion_commands,
     data_commands,
+    lifecycle_commands,
     demo_commands,
     map_commands,
     reputation_commands,

@@ -193,6 +193,10 @@ def assess_command(env: Env, candidate: str, assessor: str, profile: str | None,
 # continuity
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _holders(side: dict[str, Any]) -> str:
     return "; ".join(f"{h['id']} {h['name']}" for h in side["holders"])
 
@@ -215,9 +219,12 @@ def _person_row(p: dict[str, Any]) -> dict[str, Any]:
 
 def _continuity_text(doc: dict[str, Any]) -> str:
     s = doc["summary"]
-    lines = [f"continuity as of {doc['as_of']}: {s['running_partnerships']} running partnerships, {s['sides']} sides — "
-             f"{s['orphaned_sides']} orphaned, {s['single_sides']} held by one person, {s['covered_sides']} covered",
+    lines = [f"continuity as of {doc['as_of']}: {_count(s['running_partnerships'], 'running partnership')}, "
+             f"{_count(s['sides'], 'side')} — {s['orphaned_sides']} orphaned, {s['single_sides']} held by one person, "
+             f"{s['covered_sides']} covered",
              "", "partnership sides resting on one person or on nobody:"]
+    if not s["holders_recorded"]:
+        lines[-1:] = ["the data records no relationship holders: nothing to say about continuity"]
     rows = [_side_row(x) for x in doc["at_risk"]]
     cols = ["id", "name", "organization", "status", "holders", "partners", "ended"]
     lines.append(_table(rows, cols) if rows else "(none)")
@@ -284,12 +291,13 @@ def _departure_text(doc: dict[str, Any]) -> str:
 @cli.command("continuity")
 @click.option("--leaves", "person", default=None, metavar="PERSON",
               help="What this person's departure would break, and who could take over (id or name).")
+@click.option("--org", "org", default=None, metavar="ORG", help="Only this organisation's side (id or name).")
 @click.option("--top", type=click.IntRange(min=1), default=10, show_default=True,
               help="Key people listed.")
 @as_of_option
 @format_option
 @pass_env
-def continuity_command(env: Env, person: str | None, top: int, as_of: Any, fmt: str | None) -> None:
+def continuity_command(env: Env, person: str | None, org: str | None, top: int, as_of: Any, fmt: str | None) -> None:
     """Partnerships whose relationship rests on a single person, and what a departure would break.
 
     A side of a running partnership is held by the member's people in post who hold it; one holder
@@ -305,7 +313,8 @@ def continuity_command(env: Env, person: str | None, top: int, as_of: Any, fmt: 
         doc = departure(tables, person, as_of=day)
         emit_document(doc, fmt, text=_departure_text, rows=_departure_rows(doc))
         return
-    doc = continuity(tables, as_of=day, top=top)
+    organization = env.resolve_org(env.graph(as_of=day), org) if org is not None else None
+    doc = continuity(tables, as_of=day, top=top, organization=organization)
     rows = [_side_row(x) for x in doc["at_risk"]] + [_person_row(p) for p in doc["key_people"]]
     emit_document(doc, fmt, text=_continuity_text, rows=rows)
 

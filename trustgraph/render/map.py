@@ -57,7 +57,7 @@ import json
 import math
 import re
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -111,6 +111,7 @@ LISTED_MARK = "\u26a0"
 _MODULES = {"reputation": "trustgraph.analysis.reputation", "risk": "trustgraph.analysis.contagion"}
 _VIS_JS = ("lib", "vis-9.1.2", "vis-network.min.js")
 _LABEL_CHARS = 28
+_EVIDENCE_BREAKDOWN_MAX = 1500
 _MAX_ROWS = 12
 
 #: Line style of each (kind, sign): ``+`` positive evidence, ``-`` negative.
@@ -133,6 +134,7 @@ EDGE_STYLES: dict[tuple[str, str], dict[str, Any]] = {
                      "arrow": True},
 }
 #: Curvature per kind on small maps, so that ties of several kinds between one pair do not overlap.
+_UNDIRECTED = ("partnership", "communication")
 _CURVES = {"partnership": 0.0, "referral": 0.18, "incident": -0.18, "listing": 0.32, "communication": -0.32,
            "chain": 0.0}
 
@@ -181,11 +183,14 @@ class MapData:
         When the map was made (ISO 8601), as given by the caller.
     nodes, edges : list of dict
         vis-network items. Nodes: ``id``, ``label``, ``name``, ``x``, ``y``, ``size``, ``shape``,
-        ``color``, ``borderWidth``, ``category`` (legend entry), ``listed``, ``role`` (``focus``,
-        ``chain`` or ``None``), ``info`` (tooltip lines, plain text; the first is the heading).
-        Edges: ``id``, ``from``, ``to``, ``kind``, ``sign`` (``+``/``-``), ``arrows``, ``color``,
-        ``width``, ``dashes``, ``count`` (evidence rows), ``intervals`` (``[start, end]`` ISO dates,
-        for the date filter), ``info``.
+        ``color`` (``background``, ``border``), ``borderWidth``, ``category`` (legend entry),
+        ``listed``, ``role`` (``focus``, ``chain`` or ``None``), ``info`` (tooltip lines, plain text;
+        the first is the name). Edges: ``id``, ``from``, ``to``, ``kind``, ``sign`` (``+``/``-``; the
+        line style is ``styles[kind + sign]``), ``count`` (evidence rows), ``intervals`` (``[start,
+        end]`` ISO dates, for the date filter), ``info`` (evidence lines, plain text), ``trust``
+        (``[u, v, trust, uncertainty, evidence rows, newest date]`` for each direction of the tie
+        present in the trust graph); chain edges also ``label`` (the hop's trust). The page writes the
+        tooltip heading ("referral (vouch) · A → B") and the trust lines from these.
     legend : dict
         ``color`` (``title``, ``items`` of ``label``/``color``), ``size`` (``title``, ``text``),
         ``edges`` (one entry per drawn kind and sign: ``kind``, ``sign``, ``label``, ``color``,
@@ -202,6 +207,9 @@ class MapData:
         Candidates left out by the cap.
     date_range : list of str
         ``[first, last]`` date of the drawn ties (``[]`` when none is dated).
+    styles : dict
+        ``kind + sign`` (e.g. ``"referral-"``) → ``label``, ``color``, ``width``, ``dashes``, ``arrow``
+        (:data:`EDGE_STYLES`).
     """
 
     title: str
@@ -217,10 +225,11 @@ class MapData:
     total_nodes: int
     omitted: int
     date_range: list[str] = field(default_factory=list)
+    styles: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def payload(self) -> dict[str, Any]:
-        """The dict embedded in the page."""
-        return asdict(self)
+        """The dict embedded in the page (the attributes themselves, not copies)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -405,7 +414,7 @@ def _evidence_ties(
         kind = str(kind_col[i])
         sign = "-" if value_col[i] < 0 else "+"
         u, v = src[i], dst[i]
-        if kind in ("partnership", "communication") and str(v) < str(u):
+        if kind in _UNDIRECTED and str(v) < str(u):
             u, v = v, u
         key = (kind, sign, u, v)
         tie = ties.get(key)
@@ -783,7 +792,11 @@ def map_data(
             continue
         try:
             if measure == "reputation":
-                score_maps[measure], explain[measure] = _reputation(G, evidence)
+                # The breakdown by evidence kind costs a table look-up per party; large maps split
+                # each opinion by its tie's kinds instead (exact when a tie has a single kind).
+                shown = min(len(candidates), max_nodes)
+                score_maps[measure], explain[measure] = _reputation(
+                    G, evidence if shown <= _EVIDENCE_BREAKDOWN_MAX else None)
             else:
                 score_maps[measure], explain[measure] = _risk(G, tables, score_maps.get("reputation"), candidates)
         except TrustgraphError as err:
@@ -871,12 +884,8 @@ def map_data(
             "y": round(pos[n][1], 1),
             "size": round(sizes[n], 1),
             "shape": "diamond" if listed else "dot",
-            "color": {"background": fill, "border": border,
-                      "highlight": {"background": fill, "border": "#111111"},
-                      "hover": {"background": fill, "border": "#111111"}},
+            "color": {"background": fill, "border": border},
             "borderWidth": width,
-            "borderWidthSelected": width + 2,
-            "font": {"size": 16, "bold": True} if (listed or role) else {},
             "category": category,
             "listed": listed,
             "role": role,
@@ -889,26 +898,19 @@ def map_data(
     legend_counts: dict[tuple[str, str], int] = {}
     dates: list[str] = []
     for t in drawn:
-        style = EDGE_STYLES[(t.kind, t.sign)]
         legend_counts[(t.kind, t.sign)] = legend_counts.get((t.kind, t.sign), 0) + 1
-        a_name, b_name = names[t.a], names[t.b]
-        if t.kind in ("partnership", "communication"):
-            heading = f"{t.kind} \u00b7 {a_name} \u2014 {b_name}"
-        else:
-            heading = f"{style['label']} \u00b7 {a_name} \u2192 {b_name}"
         if t.kind == "communication":
             first, last = t.intervals[0][0], t.intervals[-1][1]
             rows = [f"{t.count} contacts, {first} \u2013 {last}"] + list(reversed(t.rows))[:5]
         else:
             rows = _capped(t.rows)
-        trust_rows = []
-        pairs = [(t.a, t.b), (t.b, t.a)] if t.kind in ("partnership", "communication") else [(t.a, t.b)]
+        trust = []
+        pairs = [(t.a, t.b), (t.b, t.a)] if t.kind in _UNDIRECTED else [(t.a, t.b)]
         for u, v in pairs:
             e = G.get_edge_data(u, v)
             if e:
-                trust_rows.append(f"trust of {names[u]} in {names[v]}: {float(e['trust']):.2f} "
-                                  f"(uncertainty {float(e['uncertainty']):.2f}; {int(e['evidence'])} pieces of "
-                                  f"evidence of all kinds, newest {_day(e.get('last'))})")
+                trust.append([u, v, round(float(e["trust"]), 4), round(float(e["uncertainty"]), 4),
+                              int(e["evidence"]), _day(e.get("last"))])
         intervals = sorted({(a, b) for a, b in t.intervals if a})
         for a, b in intervals:
             dates.extend((a, b))
@@ -918,14 +920,10 @@ def map_data(
             "to": t.b,
             "kind": t.kind,
             "sign": t.sign,
-            "arrows": "to" if style["arrow"] else "",
-            "color": {"color": style["color"], "highlight": style["color"], "hover": style["color"],
-                      "opacity": 0.9},
-            "width": style["width"],
-            "dashes": style["dashes"],
             "count": t.count,
             "intervals": [list(iv) for iv in intervals],
-            "info": [heading, *rows, *trust_rows],
+            "info": rows,
+            "trust": trust,
         }
         if physics:
             roundness = _CURVES[t.kind] + (0.08 if t.sign == "-" else 0.0)
@@ -945,18 +943,11 @@ def map_data(
             hop_rows.append(f"{names[u]} \u2192 {names[v]}: trust {trust:.2f}")
         for u, v in zip(chain_nodes[:-1], chain_nodes[1:], strict=True):
             e = G.get_edge_data(u, v) or {}
-            style = EDGE_STYLES[("chain", "+")]
             edges_out.append({
-                "id": f"e{len(edges_out)}", "from": u, "to": v, "kind": "chain", "sign": "+", "arrows": "to",
-                "color": {"color": style["color"], "highlight": style["color"], "hover": style["color"],
-                          "opacity": 0.85},
-                "width": style["width"], "dashes": False, "count": 1, "intervals": [],
-                "label": f"{float(e.get('trust', float('nan'))):.2f}",
-                "font": {"size": 14, "color": "#7a5200", "strokeWidth": 4, "strokeColor": "#ffffff", "align": "top"},
-                "info": [f"strongest vouching chain, hop {names[u]} \u2192 {names[v]}",
-                         f"trust {float(e.get('trust', float('nan'))):.2f}",
-                         f"chain strength {strength:.3f} (product of {len(hop_rows)} hops):", *hop_rows],
-                **({"smooth": {"enabled": False}} if physics else {}),
+                "id": f"e{len(edges_out)}", "from": u, "to": v, "kind": "chain", "sign": "+", "count": 1,
+                "intervals": [], "label": f"{float(e.get('trust', float('nan'))):.2f}",
+                "info": [f"chain strength {strength:.3f} (product of {len(hop_rows)} hops):", *hop_rows],
+                "trust": [], **({"smooth": {"enabled": False}} if physics else {}),
             })
             chain_edges += 1
         legend_counts[("chain", "+")] = chain_edges
@@ -1014,6 +1005,7 @@ def map_data(
         total_nodes=total,
         omitted=omitted,
         date_range=[dates[0], dates[-1]] if dates else [],
+        styles={f"{k}{sg}": dict(v) for (k, sg), v in EDGE_STYLES.items()},
     )
 
 

@@ -1,0 +1,97 @@
+"""``trustgraph query``: list and run the named Cypher queries (Neo4j only)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..errors import ConfigurationError
+from ..queries import NamedQuery, ParameterError, get_query, list_queries, plain_value
+from .app import Env, cli, pass_env
+from .output import emit, format_option
+
+__all__ = ["query"]
+
+
+def _parse_pairs(pairs: tuple[str, ...]) -> dict[str, str]:
+    given: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise click.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint="-p/--param")
+        if key in given:
+            raise click.BadParameter(f"{key} is given twice", param_hint="-p/--param")
+        given[key] = value
+    return given
+
+
+def _listing(queries: list[NamedQuery], fmt: str | None) -> None:
+    rows = [
+        {"id": q.name, "name": q.name, "parameters": ", ".join(p.signature() for p in q.parameters),
+         "description": q.description}
+        for q in queries
+    ]
+    document = [
+        {
+            "id": q.name,
+            "name": q.name,
+            "description": q.description,
+            "parameters": [
+                {"name": p.name, "type": p.type, "required": p.required, "default": p.default,
+                 "description": p.description}
+                for p in q.parameters
+            ],
+            "source": q.source,
+        }
+        for q in queries
+    ]
+    emit(rows, fmt, columns=["id", "parameters", "description"], document=document)
+
+
+@cli.command("query")
+@click.argument("name", required=False)
+@click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE",
+              help="A query parameter (repeat); lists are comma-separated or a JSON array.")
+@click.option("--list", "list_", is_flag=True, help="List the named queries and their parameters.")
+@click.option("--show", is_flag=True, help="Print the query's Cypher instead of running it.")
+@click.option("--queries-dir", "queries_dir", envvar="TRUSTGRAPH_QUERIES", default=None, metavar="DIR",
+              type=click.Path(file_okay=False, path_type=Path),
+              help="More .cypher files (add to or override the packaged ones) [env TRUSTGRAPH_QUERIES].")
+@format_option
+@pass_env
+def query(env: Env, name: str | None, params: tuple[str, ...], list_: bool, show: bool,
+          queries_dir: Path | None, fmt: str | None) -> None:
+    """Run the named Cypher query NAME on Neo4j, in a read transaction.
+
+    `trustgraph query --list` shows every query with its parameters; `trustgraph query NAME -p
+    key=value ...` runs one. Every declared parameter without a default must be given (exit 2
+    otherwise). A query that tries to write is refused by the server. Named queries need the Neo4j
+    store (--neo4j-uri or NEO4J_URI); on the SQLite store they exit 6.
+    """
+    if list_:
+        if name or params:
+            raise click.UsageError("--list takes no query name or parameters")
+        _listing(list_queries(queries_dir), fmt)
+        return
+    if not name:
+        raise click.UsageError("give a query NAME (see `trustgraph query --list`)")
+    named = get_query(name, queries_dir)
+    if show:
+        click.echo(named.text.rstrip("\n"))
+        return
+    try:
+        bound = named.bind(_parse_pairs(params))
+    except ParameterError as err:
+        raise click.UsageError(str(err)) from err
+    if env.settings.backend != "neo4j":
+        raise ConfigurationError(
+            f"named Cypher queries need Neo4j, but the store is {env.settings.describe()}; "
+            "give --neo4j-uri (or set NEO4J_URI) to use a Neo4j server (see docs/neo4j.md)"
+        )
+    store: Any = env.store
+    keys, values = store.run_read(named.text, bound)
+    rows = [{k: plain_value(v) for k, v in zip(keys, row)} for row in values]
+    emit(rows, fmt, columns=keys)

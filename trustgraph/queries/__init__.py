@@ -1,0 +1,311 @@
+"""Named, parameterised Cypher queries: the ``.cypher`` files shipped in this package.
+
+Each file holds one read-only statement and starts with a comment block::
+
+    // Partners of an organisation: every organisation that shares a partnership with it, ...
+    // @param org: string  organisation id
+    // @param status: string = null  only partnerships with this status
+
+The first comment lines are the description; each ``@param NAME: TYPE [= DEFAULT]  TEXT`` line
+declares one parameter. A parameter without a default is required. Types: ``string``, ``int``,
+``float``, ``bool``, ``date`` (ISO ``YYYY-MM-DD``, passed as a string, as dates are stored) and
+``list``/``list[string]``, ``list[int]``, ``list[float]`` (comma-separated on the command line, or a
+JSON array). Defaults are JSON literals (``null``, ``3``, ``"active"``, ``[1, 2]``).
+
+The files are found with :mod:`importlib.resources`, so an installed wheel finds them; more
+directories (``--queries-dir`` or ``TRUSTGRAPH_QUERIES``) add queries or override packaged ones by
+file name. The queries run in read transactions (see :meth:`trustgraph.store.neo4j.Neo4jStore.run_read`),
+so the server refuses one that writes.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigurationError, NotFoundError, TrustgraphError
+
+__all__ = [
+    "Parameter",
+    "NamedQuery",
+    "ParameterError",
+    "PARAMETER_TYPES",
+    "parse_query",
+    "list_queries",
+    "get_query",
+    "query_dirs",
+    "plain_value",
+]
+
+#: Parameter types a query header may declare.
+PARAMETER_TYPES = ("string", "int", "float", "bool", "date", "list[string]", "list[int]", "list[float]")
+_ALIASES = {"str": "string", "integer": "int", "number": "float", "boolean": "bool", "list": "list[string]"}
+_PARAM_RE = re.compile(r"^@param\s+([A-Za-z_][A-Za-z0-9_]*)\s*:\s*([A-Za-z\[\]]+)\s*(?:=\s*(\S+))?\s*(.*)$")
+_USED_RE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+_TRUE, _FALSE = {"true", "yes", "1", "y"}, {"false", "no", "0", "n"}
+
+
+class ParameterError(TrustgraphError):
+    """A query parameter is missing, unknown or not of its declared type (a usage error, exit 2)."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One declared parameter of a named query."""
+
+    name: str
+    type: str
+    description: str = ""
+    required: bool = True
+    default: Any = None
+
+    def convert(self, text: str) -> Any:
+        """The typed value of ``text`` (as given with ``-p name=text``).
+
+        Raises
+        ------
+        ParameterError
+            When ``text`` is not a value of the parameter's type.
+        """
+        try:
+            return _convert(self.type, text)
+        except ValueError as err:
+            raise ParameterError(f"parameter {self.name}: {text!r} is not {_describe(self.type)}") from err
+
+    def signature(self) -> str:
+        """``name: type`` or ``name: type = default``."""
+        text = f"{self.name}: {self.type}"
+        return text if self.required else f"{text} = {json.dumps(self.default)}"
+
+
+def _describe(type_: str) -> str:
+    return {
+        "string": "a string",
+        "int": "an integer",
+        "float": "a number",
+        "bool": "true or false",
+        "date": "an ISO date (YYYY-MM-DD)",
+    }.get(type_, "a comma-separated list or a JSON array of " + type_[5:-1] + " values")
+
+
+def _convert(type_: str, text: str) -> Any:
+    if type_ == "string":
+        return text
+    if type_ == "int":
+        return int(text.strip())
+    if type_ == "float":
+        value = float(text.strip())
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError(text)
+        return value
+    if type_ == "bool":
+        low = text.strip().lower()
+        if low in _TRUE:
+            return True
+        if low in _FALSE:
+            return False
+        raise ValueError(text)
+    if type_ == "date":
+        _dt.date.fromisoformat(text.strip())
+        return text.strip()
+    inner = type_[5:-1]
+    stripped = text.strip()
+    if stripped.startswith("["):
+        items = json.loads(stripped)
+        if not isinstance(items, list):
+            raise ValueError(text)
+        return [_convert(inner, str(item)) for item in items]
+    return [_convert(inner, item.strip()) for item in stripped.split(",") if item.strip()]
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    """One named query: its Cypher text and the header that documents it."""
+
+    name: str
+    description: str
+    parameters: tuple[Parameter, ...]
+    text: str
+    source: str
+
+    def parameter(self, name: str) -> Parameter:
+        for p in self.parameters:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    def bind(self, given: Mapping[str, str]) -> dict[str, Any]:
+        """Typed parameters from ``name -> text`` pairs, defaults filled in.
+
+        Raises
+        ------
+        ParameterError
+            When a required parameter is missing, a name is not declared, or a value has the wrong type.
+        """
+        declared = {p.name: p for p in self.parameters}
+        unknown = sorted(set(given) - set(declared))
+        if unknown:
+            known = ", ".join(declared) or "none"
+            raise ParameterError(
+                f"query {self.name} has no parameter {', '.join(unknown)} (its parameters: {known})"
+            )
+        missing = [p for p in self.parameters if p.required and p.name not in given]
+        if missing:
+            listed = "; ".join(f"{p.signature()} ({p.description})" if p.description else p.signature()
+                               for p in missing)
+            flags = " ".join(f"-p {p.name}=VALUE" for p in missing)
+            raise ParameterError(f"query {self.name} needs {listed}; give {flags}")
+        return {
+            p.name: p.convert(given[p.name]) if p.name in given else p.default for p in self.parameters
+        }
+
+
+def parse_query(name: str, text: str, source: str = "") -> NamedQuery:
+    """Parse a ``.cypher`` file's header.
+
+    Raises
+    ------
+    ConfigurationError
+        When the header is malformed, a type is unknown, or the statement uses a ``$parameter`` the
+        header does not declare (or declares one it does not use).
+    """
+    where = source or name
+    description: list[str] = []
+    params: list[Parameter] = []
+    body_lines: list[str] = []
+    in_header = True
+    for lineno, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if in_header and stripped.startswith("//"):
+            comment = stripped[2:].strip()
+            if comment.startswith("@param"):
+                match = _PARAM_RE.match(comment)
+                if not match:
+                    raise ConfigurationError(
+                        f"{where}:{lineno}: expected '// @param NAME: TYPE [= DEFAULT]  DESCRIPTION'"
+                    )
+                pname, ptype, default, pdoc = match.groups()
+                ptype = _ALIASES.get(ptype, ptype)
+                if ptype not in PARAMETER_TYPES:
+                    raise ConfigurationError(
+                        f"{where}:{lineno}: parameter {pname} has unknown type {ptype!r} "
+                        f"(expected one of {', '.join(PARAMETER_TYPES)})"
+                    )
+                if any(p.name == pname for p in params):
+                    raise ConfigurationError(f"{where}:{lineno}: parameter {pname} is declared twice")
+                value: Any = None
+                if default is not None:
+                    try:
+                        value = json.loads(default)
+                    except json.JSONDecodeError as err:
+                        raise ConfigurationError(
+                            f"{where}:{lineno}: default of {pname} must be a JSON literal, got {default!r}"
+                        ) from err
+                params.append(Parameter(pname, ptype, pdoc.strip(), default is None, value))
+            elif comment:
+                description.append(comment)
+            continue
+        if in_header and not stripped:
+            continue
+        in_header = False
+        body_lines.append(line)
+    body = "\n".join(body_lines).strip()
+    if not body:
+        raise ConfigurationError(f"{where}: no Cypher statement after the header")
+    if not description:
+        raise ConfigurationError(f"{where}: the header has no description (start the file with '// what it does')")
+    code = "\n".join(line.split("//", 1)[0] if "//" in line and "'" not in line else line for line in body_lines)
+    used = set(_USED_RE.findall(code))
+    declared = {p.name for p in params}
+    if used - declared:
+        raise ConfigurationError(f"{where}: the statement uses undeclared ${', $'.join(sorted(used - declared))}")
+    if declared - used:
+        raise ConfigurationError(f"{where}: declared but unused parameter(s) {', '.join(sorted(declared - used))}")
+    return NamedQuery(name, " ".join(description), tuple(params), text, where)
+
+
+def query_dirs(extra: str | Path | Iterable[str | Path] | None = None) -> list[Path]:
+    """Extra query directories: ``extra`` (a path or several), else ``TRUSTGRAPH_QUERIES`` (``os.pathsep``-separated)."""
+    if extra is None:
+        env = os.environ.get("TRUSTGRAPH_QUERIES", "")
+        return [Path(p) for p in env.split(os.pathsep) if p]
+    if isinstance(extra, (str, Path)):
+        return [Path(extra)]
+    return [Path(p) for p in extra]
+
+
+def _texts(dirs: list[Path]) -> dict[str, tuple[str, str]]:
+    """name -> (text, source): packaged files first, then each extra directory (later ones win)."""
+    found: dict[str, tuple[str, str]] = {}
+    for entry in resources.files(__name__).iterdir():
+        if entry.name.endswith(".cypher") and entry.is_file():
+            found[entry.name[: -len(".cypher")]] = (entry.read_text(encoding="utf-8"), f"trustgraph/queries/{entry.name}")
+    for folder in dirs:
+        if not folder.is_dir():
+            raise ConfigurationError(f"query directory {folder} does not exist")
+        for path in sorted(folder.glob("*.cypher")):
+            found[path.stem] = (path.read_text(encoding="utf-8"), str(path))
+    return found
+
+
+def list_queries(extra: str | Path | Iterable[str | Path] | None = None) -> list[NamedQuery]:
+    """Every named query, sorted by name (see :func:`query_dirs` for ``extra``).
+
+    Raises
+    ------
+    ConfigurationError
+        When a query file's name or header is malformed.
+    """
+    out = []
+    for name, (text, source) in sorted(_texts(query_dirs(extra)).items()):
+        if not _NAME_RE.match(name):
+            raise ConfigurationError(f"{source}: query names are lower_case_with_underscores")
+        out.append(parse_query(name, text, source))
+    return out
+
+
+def get_query(name: str, extra: str | Path | Iterable[str | Path] | None = None) -> NamedQuery:
+    """The named query ``name``.
+
+    Raises
+    ------
+    NotFoundError
+        When there is no such query.
+    ConfigurationError
+        When its file is malformed.
+    """
+    texts = _texts(query_dirs(extra))
+    if name not in texts:
+        raise NotFoundError(f"no named query {name!r}; `trustgraph query --list` shows them ({', '.join(sorted(texts))})")
+    text, source = texts[name]
+    return parse_query(name, text, source)
+
+
+def plain_value(value: Any) -> Any:
+    """A JSON-ready value from a driver value: nodes and relationships as property dicts, paths as
+    lists of node ids, temporal values as ISO strings."""
+    from neo4j.graph import Node, Path as GraphPath, Relationship
+
+    if isinstance(value, Node):
+        return {k: plain_value(v) for k, v in value.items()}
+    if isinstance(value, Relationship):
+        return {"type": value.type, **{k: plain_value(v) for k, v in value.items()}}
+    if isinstance(value, GraphPath):
+        return [node.get("id") for node in value.nodes]
+    if isinstance(value, list):
+        return [plain_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain_value(v) for k, v in value.items()}
+    if hasattr(value, "iso_format"):
+        return value.iso_format()
+    return value
