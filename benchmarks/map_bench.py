@@ -56,7 +56,11 @@ _FIRST_DRAW_HOOK = """
 (function () {
   function watch() {
     var n = window.network;
-    if (n && n.once) { n.once("afterDrawing", function () { window.__firstDrawMs = performance.now(); }); return; }
+    if (n && n.once) {
+      n.once("afterDrawing", function () { window.__firstDrawMs = performance.now(); });
+      n.on("stabilizationProgress", function (p) { window.__stabilising = p.iterations + "/" + p.total; });
+      return;
+    }
     requestAnimationFrame(watch);
   }
   watch();
@@ -136,8 +140,8 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def page_ready_ms(browser: Chromium, path: Path, expression: str, timeout: float) -> float | None:
-    """Milliseconds from navigation start to the value of ``expression`` (None on timeout)."""
+def page_ready_ms(browser: Chromium, path: Path, expression: str, timeout: float) -> float | str:
+    """Milliseconds from navigation start to the value of ``expression``, or why it did not come."""
     page = browser.new_page(offline=True)
     try:
         page.send("Page.addScriptToEvaluateOnNewDocument", source=_FIRST_DRAW_HOOK)
@@ -148,14 +152,22 @@ def page_ready_ms(browser: Chromium, path: Path, expression: str, timeout: float
             if value:
                 return float(value)
             time.sleep(0.02)
-        return None
+        progress = page.evaluate("window.__stabilising || ''")
+        return f"not drawn after {timeout:.0f} s" + (f" (stabilising: {progress} iterations)" if progress else "")
     finally:
         browser.send("Target.closeTarget", targetId=page.target)
 
 
 def run(sizes: list[int], peer: bool, keep: Path | None, peer_timeout: float) -> None:
-    out = keep or Path(tempfile.mkdtemp(prefix="tg-map-bench-"))
-    out.mkdir(parents=True, exist_ok=True)
+    if keep is None:
+        with tempfile.TemporaryDirectory(prefix="tg-map-bench-") as tmp:
+            _run(sizes, peer, Path(tmp), peer_timeout)
+    else:
+        keep.mkdir(parents=True, exist_ok=True)
+        _run(sizes, peer, keep, peer_timeout)
+
+
+def _run(sizes: list[int], peer: bool, out: Path, peer_timeout: float) -> None:
     rows: list[dict[str, Any]] = []
     with Chromium(timeout=max(120.0, peer_timeout + 30)) as browser:
         print(f"browser: {browser.version.get('product')}; files in {out}")
@@ -200,14 +212,14 @@ def run(sizes: list[int], peer: bool, keep: Path | None, peer_timeout: float) ->
 
 
 def _line(r: dict[str, Any]) -> str:
-    ready = "n/a" if r["ready_ms"] is None else f"{r['ready_ms']:,.0f} ms"
+    ready = r["ready_ms"] if isinstance(r["ready_ms"], str) else f"{r['ready_ms']:,.0f} ms"
     text = (f"{r['n']:>6,} nodes {r['edges']:>7,} ties ({'physics' if r['physics'] else 'static'})  "
             f"project {r['project_s']:6.2f} s  generate {r['generate_s']:6.2f} s (layout {r['layout_s']:.2f} s)  "
             f"html {r['html_mib']:5.1f} MiB  ready {ready:>9}  peak RSS {r['rss_mib']:,.0f} MiB")
     if "pyvis_generate_s" in r:
         peer = r["pyvis_ready_ms"]
         text += (f"  | pyvis ({r['graph_edges']:,} edges): generate {r['pyvis_generate_s']:6.2f} s, first draw "
-                 + ("> timeout" if peer is None else f"{peer:,.0f} ms"))
+                 + (peer if isinstance(peer, str) else f"{peer:,.0f} ms"))
     return text
 
 

@@ -68,6 +68,8 @@ def map_command(env: Env, out: Path, focus: str | None, hops: int | None, chain:
     Blacklisted parties are red diamonds; warnings, failed partnerships and incidents are red and
     dashed. Exit 4 when --focus or --chain names no organisation.
     """
+    if hops is not None and focus is None and chain is None:
+        raise click.BadParameter("needs --focus or --chain (the whole network has no centre)", param_hint="--hops")
     hl = half_life_value(half_life)
     G = env.graph(as_of=as_of_str(as_of), half_life_days=hl)
     tables = env.tables()
@@ -83,12 +85,12 @@ def map_command(env: Env, out: Path, focus: str | None, hops: int | None, chain:
             raise ConfigurationError("vouching chains are not available in this installation")
         found = importlib.import_module(_CHAINS).vouching_chains(G, ends[0], ends[1], k=1)
         path = list(found[0].path) if found else []
-    made = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    made = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     data = map_data(G, tables, evidence=evidence, focus=focus_id, hops=hops, chain=path, chain_ends=ends,
                     color=color, size=size, edge_kinds=edges, max_nodes=max_nodes, seed=seed, generated_at=made)
     page = render_html(data)
     if str(out) == "-":
-        click.get_text_stream("stdout").write(page)
+        click.echo(page, nl=False)
     else:
         out.write_text(page, encoding="utf-8")
     for line in data.notes:

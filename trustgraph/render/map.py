@@ -589,7 +589,7 @@ def _options(physics: bool, directed: bool = True) -> dict[str, Any]:
     net.toggle_physics(physics)
     if physics:
         # ForceAtlas2 (Jacomy et al. 2014) separates clusters better than Barnes–Hut on dense maps.
-        net.force_atlas_2based(gravity=-60, central_gravity=0.012, spring_length=90, spring_strength=0.06,
+        net.force_atlas_2based(gravity=-60, central_gravity=0.03, spring_length=90, spring_strength=0.06,
                                damping=0.5, overlap=0.6)
     net.options.interaction.hideEdgesOnDrag = not physics
     options: dict[str, Any] = json.loads(net.options.to_json())
@@ -610,9 +610,10 @@ def _options(physics: bool, directed: bool = True) -> dict[str, Any]:
     }
     options["nodes"] = {
         "shape": "dot",
-        "font": {"size": 13, "face": "DejaVu Sans, Liberation Sans, Arial, sans-serif", "color": "#1d1d1f",
+        "font": {"size": 12, "face": "DejaVu Sans, Liberation Sans, Arial, sans-serif", "color": "#1d1d1f",
                  "strokeWidth": 3, "strokeColor": "#ffffff"},
-        "scaling": {"label": {"enabled": False}},
+        # Labels appear once they would be legible (large maps start zoomed out: no clutter, faster draw).
+        "scaling": {"label": {"enabled": False, "drawThreshold": 5 if physics else 9}},
     }
     return options
 
@@ -937,10 +938,9 @@ def map_data(
         strength = 1.0
         hop_rows = []
         for u, v in zip(chain_nodes[:-1], chain_nodes[1:], strict=True):
-            e = G.get_edge_data(u, v) or {}
-            trust = float(e.get("trust", float("nan")))
-            strength *= trust
-            hop_rows.append(f"{names[u]} \u2192 {names[v]}: trust {trust:.2f}")
+            hop = float((G.get_edge_data(u, v) or {}).get("trust", float("nan")))
+            strength *= hop
+            hop_rows.append(f"{names[u]} \u2192 {names[v]}: trust {hop:.2f}")
         for u, v in zip(chain_nodes[:-1], chain_nodes[1:], strict=True):
             e = G.get_edge_data(u, v) or {}
             edges_out.append({
