@@ -235,7 +235,8 @@ def parse_query(name: str, text: str, source: str = "") -> NamedQuery:
 
 
 def query_dirs(extra: str | Path | Iterable[str | Path] | None = None) -> list[Path]:
-    """Extra query directories: ``extra`` (a path or several), else ``TRUSTGRAPH_QUERIES`` (``os.pathsep``-separated)."""
+    """Extra query directories: ``extra`` (one path or several), else ``TRUSTGRAPH_QUERIES``
+    (several separated by ``os.pathsep``)."""
     if extra is None:
         env = os.environ.get("TRUSTGRAPH_QUERIES", "")
         return [Path(p) for p in env.split(os.pathsep) if p]
@@ -249,7 +250,8 @@ def _texts(dirs: list[Path]) -> dict[str, tuple[str, str]]:
     found: dict[str, tuple[str, str]] = {}
     for entry in resources.files(__name__).iterdir():
         if entry.name.endswith(".cypher") and entry.is_file():
-            found[entry.name[: -len(".cypher")]] = (entry.read_text(encoding="utf-8"), f"trustgraph/queries/{entry.name}")
+            name = entry.name[: -len(".cypher")]
+            found[name] = (entry.read_text(encoding="utf-8"), f"trustgraph/queries/{entry.name}")
     for folder in dirs:
         if not folder.is_dir():
             raise ConfigurationError(f"query directory {folder} does not exist")
@@ -286,7 +288,8 @@ def get_query(name: str, extra: str | Path | Iterable[str | Path] | None = None)
     """
     texts = _texts(query_dirs(extra))
     if name not in texts:
-        raise NotFoundError(f"no named query {name!r}; `trustgraph query --list` shows them ({', '.join(sorted(texts))})")
+        known = ", ".join(sorted(texts))
+        raise NotFoundError(f"no named query {name!r}; `trustgraph query --list` shows them ({known})")
     text, source = texts[name]
     return parse_query(name, text, source)
 
@@ -294,7 +297,8 @@ def get_query(name: str, extra: str | Path | Iterable[str | Path] | None = None)
 def plain_value(value: Any) -> Any:
     """A JSON-ready value from a driver value: nodes and relationships as property dicts, paths as
     lists of node ids, temporal values as ISO strings."""
-    from neo4j.graph import Node, Path as GraphPath, Relationship
+    from neo4j.graph import Node, Relationship
+    from neo4j.graph import Path as GraphPath
 
     if isinstance(value, Node):
         return {k: plain_value(v) for k, v in value.items()}

@@ -578,6 +578,121 @@ def _communities(nodes: Sequence[Any], ties: Iterable[_Tie], seed: int) -> dict[
     return {n: i for i, c in enumerate(found) for n in c}
 
 
+def _node_colors(
+    G: nx.DiGraph, nodes: Sequence[Any], color: str, scores: Mapping[str, Mapping[Any, float]],
+    drawn: Iterable[_Tie], seed: int,
+) -> tuple[dict[Any, tuple[str, str]], dict[str, Any]]:
+    """Node → (fill, legend label), and the colour legend."""
+    if color in ("sector", "region"):
+        return _categorical({n: G.nodes[n].get(color) for n in nodes}, color.capitalize())
+    if color == "community":
+        comm = _communities(nodes, drawn, seed)
+        return _categorical({n: f"community {comm[n] + 1}" for n in nodes}, "Community (Louvain, drawn positive ties)")
+    if color == "reputation":
+        return _reputation_colors(scores["reputation"], nodes)
+    return _risk_colors(scores["risk"], nodes)
+
+
+def _node_sizes(
+    G: nx.DiGraph, nodes: Sequence[Any], size: str, scores: Mapping[str, Mapping[Any, float]]
+) -> tuple[dict[Any, float], dict[str, str]]:
+    """Node → radius in pixels, and the size legend."""
+    if size == "degree":
+        degree = {n: len(set(G.successors(n)) | set(G.predecessors(n))) for n in nodes}
+        top = max(degree.values(), default=0) or 1
+        return ({n: 8.0 + 18.0 * math.sqrt(degree[n] / top) for n in nodes},
+                {"title": "Size: partners",
+                 "text": f"area grows with the number of organisations a party has evidence with (1 to {top})"})
+    rep = scores["reputation"]
+    return ({n: 6.0 + 24.0 * float(rep.get(n, 0.5)) for n in nodes},
+            {"title": "Size: reputation", "text": "larger = more reputable (0 to 1)"})
+
+
+def _node_info(
+    G: nx.DiGraph, n: Any, names: Mapping[Any, str], scores: Mapping[str, Mapping[Any, float]],
+    explain: Mapping[str, Mapping[Any, list[str]]], ties: int, partners: int,
+) -> list[str]:
+    """Tooltip lines of one organisation (plain text; the first is its name)."""
+    d = G.nodes[n]
+    info = [names[n], " \u00b7 ".join(x for x in (
+        f"id {n}", _text(d.get("sector")), _text(d.get("country")), _text(d.get("region"))) if x)]
+    extra = []
+    if d.get("culture"):
+        extra.append(f"trust culture: {d['culture']}")
+    if d.get("risk_appetite"):
+        extra.append(f"risk appetite: {d['risk_appetite']}")
+    if extra:
+        info.append(" \u00b7 ".join(extra))
+    if d.get("pretrusted"):
+        info.append("pre-trusted (a seed of reputation)")
+    if d.get("listed"):
+        for li in d.get("listings") or []:
+            lister = li.get("lister")
+            until = _day(li.get("until"))
+            source = _text(li.get("source"))
+            info.append(f"BLACKLISTED by {names.get(lister, _text(lister))} on {_day(li.get('date'))}"
+                        f" until {until or 'further notice'}: {_text(li.get('reason'))}"
+                        + (f" [{source}]" if source else ""))
+    for measure in ("reputation", "risk"):
+        if measure in scores and n in scores[measure]:
+            lines = explain.get(measure)
+            if lines is not None:
+                info.extend(lines[n])
+            else:
+                info.append(f"{measure} {float(scores[measure][n]):.3f}")
+    info.append(f"drawn: {ties} ties with {partners} organisations"
+                f" \u00b7 in the trust graph: {len(set(G.successors(n)) | set(G.predecessors(n)))} organisations")
+    return info
+
+
+def _tie_item(G: nx.DiGraph, t: _Tie, index: int, physics: bool) -> dict[str, Any]:
+    """One vis-network edge for a tie (its style is looked up by kind and sign on the page)."""
+    if t.kind == "communication":
+        first, last = t.intervals[0][0], t.intervals[-1][1]
+        rows = [f"{t.count} contacts, {first} \u2013 {last}"] + list(reversed(t.rows))[:5]
+    else:
+        rows = _capped(t.rows)
+    trust = []
+    for u, v in [(t.a, t.b), (t.b, t.a)] if t.kind in _UNDIRECTED else [(t.a, t.b)]:
+        e = G.get_edge_data(u, v)
+        if e:
+            trust.append([u, v, round(float(e["trust"]), 4), round(float(e["uncertainty"]), 4),
+                          int(e["evidence"]), _day(e.get("last"))])
+    item: dict[str, Any] = {
+        "id": f"e{index}",
+        "from": t.a,
+        "to": t.b,
+        "kind": t.kind,
+        "sign": t.sign,
+        "count": t.count,
+        "intervals": [list(iv) for iv in sorted({(a, b) for a, b in t.intervals if a})],
+        "info": rows,
+        "trust": trust,
+    }
+    if physics:
+        roundness = _CURVES[t.kind] + (0.08 if t.sign == "-" else 0.0)
+        item["smooth"] = ({"enabled": False} if roundness == 0 else
+                          {"enabled": True, "type": "curvedCW" if roundness > 0 else "curvedCCW",
+                           "roundness": abs(roundness)})
+    return item
+
+
+def _chain_items(
+    G: nx.DiGraph, chain: Sequence[Any], names: Mapping[Any, str], start: int, physics: bool
+) -> tuple[list[dict[str, Any]], float]:
+    """The chain's hops as gold edges labelled with their trust, and the chain's strength (their product)."""
+    hops = [(u, v, float((G.get_edge_data(u, v) or {}).get("trust", float("nan"))))
+            for u, v in zip(chain[:-1], chain[1:], strict=True)]
+    strength = math.prod(t for _, _, t in hops)
+    rows = [f"{names[u]} \u2192 {names[v]}: trust {t:.2f}" for u, v, t in hops]
+    items = [{
+        "id": f"e{start + i}", "from": u, "to": v, "kind": "chain", "sign": "+", "count": 1, "intervals": [],
+        "label": f"{t:.2f}", "info": [f"chain strength {strength:.3f} (product of {len(hops)} hops):", *rows],
+        "trust": [], **({"smooth": {"enabled": False}} if physics else {}),
+    } for i, (u, v, t) in enumerate(hops)]
+    return items, strength
+
+
 # --------------------------------------------------------------------------------------------------
 # vis-network options (held by Pyvis)
 
@@ -806,27 +921,8 @@ def map_data(
             notes.append(f"{measure} not shown in tooltips: {err}")
     ordered = sorted(candidates, key=lambda n: (1 if n in seed_set else 0, 1 if G.nodes[n].get("listed") else 0,
                                                  str(n)))
-    if color in ("sector", "region"):
-        node_colors, color_legend = _categorical({n: G.nodes[n].get(color) for n in ordered}, color.capitalize())
-    elif color == "community":
-        comm = _communities(ordered, drawn, seed)
-        labels = {n: f"community {comm[n] + 1}" for n in ordered}
-        node_colors, color_legend = _categorical(labels, "Community (Louvain, drawn positive ties)")
-    elif color == "reputation":
-        node_colors, color_legend = _reputation_colors(score_maps["reputation"], ordered)
-    else:
-        node_colors, color_legend = _risk_colors(score_maps["risk"], ordered)
-
-    if size == "degree":
-        degree = {n: len(set(G.successors(n)) | set(G.predecessors(n))) for n in ordered}
-        top = max(degree.values(), default=0) or 1
-        sizes = {n: 8.0 + 18.0 * math.sqrt(degree[n] / top) for n in ordered}
-        size_legend = {"title": "Size: partners", "text": f"area grows with the number of organisations a party "
-                       f"has evidence with (1 to {top})"}
-    else:
-        rep = score_maps["reputation"]
-        sizes = {n: 6.0 + 24.0 * float(rep.get(n, 0.5)) for n in ordered}
-        size_legend = {"title": "Size: reputation", "text": "larger = more reputable (0 to 1)"}
+    node_colors, color_legend = _node_colors(G, ordered, color, score_maps, drawn, seed)
+    sizes, size_legend = _node_sizes(G, ordered, size, score_maps)
 
     # 3. Positions.
     physics = len(ordered) <= physics_max_nodes
@@ -836,10 +932,9 @@ def map_data(
     chain_set = set(chain_nodes)
     nodes_out: list[dict[str, Any]] = []
     for n in ordered:
-        d = G.nodes[n]
         name = names[n]
         fill, category = node_colors[n]
-        listed = bool(d.get("listed"))
+        listed = bool(G.nodes[n].get("listed"))
         role = "focus" if n == focus else ("chain" if n in chain_set or (chain_ends and n in chain_ends) else None)
         border, width = "#5f6368", 1.0
         if role == "chain":
@@ -848,34 +943,7 @@ def map_data(
             border, width = _FOCUS_BORDER, 5.0
         if listed:
             border, width = _LISTED_BORDER, 6.0
-        info = [name, " \u00b7 ".join(x for x in (
-            f"id {n}", _text(d.get("sector")), _text(d.get("country")), _text(d.get("region"))) if x)]
-        extra = []
-        if d.get("culture"):
-            extra.append(f"trust culture: {d['culture']}")
-        if d.get("risk_appetite"):
-            extra.append(f"risk appetite: {d['risk_appetite']}")
-        if extra:
-            info.append(" \u00b7 ".join(extra))
-        if d.get("pretrusted"):
-            info.append("pre-trusted (a seed of reputation)")
-        if listed:
-            for li in d.get("listings") or []:
-                lister = li.get("lister")
-                until = _day(li.get("until"))
-                source = _text(li.get("source"))
-                info.append(f"BLACKLISTED by {names.get(lister, _text(lister))} on {_day(li.get('date'))}"
-                            f" until {until or 'further notice'}: {_text(li.get('reason'))}"
-                            + (f" [{source}]" if source else ""))
-        for measure in ("reputation", "risk"):
-            if measure in score_maps and n in score_maps[measure]:
-                lines = explain.get(measure)
-                if lines is not None:
-                    info.extend(lines[n])
-                else:
-                    info.append(f"{measure} {float(score_maps[measure][n]):.3f}")
-        info.append(f"drawn: {drawn_ties.get(n, 0)} ties with {len(drawn_adjacency.get(n, ()))} organisations"
-                    f" \u00b7 in the trust graph: {len(set(G.successors(n)) | set(G.predecessors(n)))} organisations")
+        info = _node_info(G, n, names, score_maps, explain, drawn_ties.get(n, 0), len(drawn_adjacency.get(n, ())))
         label = _label(name)
         nodes_out.append({
             "id": n,
@@ -900,64 +968,23 @@ def map_data(
     dates: list[str] = []
     for t in drawn:
         legend_counts[(t.kind, t.sign)] = legend_counts.get((t.kind, t.sign), 0) + 1
-        if t.kind == "communication":
-            first, last = t.intervals[0][0], t.intervals[-1][1]
-            rows = [f"{t.count} contacts, {first} \u2013 {last}"] + list(reversed(t.rows))[:5]
-        else:
-            rows = _capped(t.rows)
-        trust = []
-        pairs = [(t.a, t.b), (t.b, t.a)] if t.kind in _UNDIRECTED else [(t.a, t.b)]
-        for u, v in pairs:
-            e = G.get_edge_data(u, v)
-            if e:
-                trust.append([u, v, round(float(e["trust"]), 4), round(float(e["uncertainty"]), 4),
-                              int(e["evidence"]), _day(e.get("last"))])
-        intervals = sorted({(a, b) for a, b in t.intervals if a})
-        for a, b in intervals:
+        item = _tie_item(G, t, len(edges_out), physics)
+        for a, b in item["intervals"]:
             dates.extend((a, b))
-        item: dict[str, Any] = {
-            "id": f"e{len(edges_out)}",
-            "from": t.a,
-            "to": t.b,
-            "kind": t.kind,
-            "sign": t.sign,
-            "count": t.count,
-            "intervals": [list(iv) for iv in intervals],
-            "info": rows,
-            "trust": trust,
-        }
-        if physics:
-            roundness = _CURVES[t.kind] + (0.08 if t.sign == "-" else 0.0)
-            item["smooth"] = ({"enabled": False} if roundness == 0 else
-                              {"enabled": True, "type": "curvedCW" if roundness > 0 else "curvedCCW",
-                               "roundness": abs(roundness)})
         edges_out.append(item)
 
-    chain_edges = 0
+    strength = None
     if len(chain_nodes) >= 2:
-        strength = 1.0
-        hop_rows = []
-        for u, v in zip(chain_nodes[:-1], chain_nodes[1:], strict=True):
-            hop = float((G.get_edge_data(u, v) or {}).get("trust", float("nan")))
-            strength *= hop
-            hop_rows.append(f"{names[u]} \u2192 {names[v]}: trust {hop:.2f}")
-        for u, v in zip(chain_nodes[:-1], chain_nodes[1:], strict=True):
-            e = G.get_edge_data(u, v) or {}
-            edges_out.append({
-                "id": f"e{len(edges_out)}", "from": u, "to": v, "kind": "chain", "sign": "+", "count": 1,
-                "intervals": [], "label": f"{float(e.get('trust', float('nan'))):.2f}",
-                "info": [f"chain strength {strength:.3f} (product of {len(hop_rows)} hops):", *hop_rows],
-                "trust": [], **({"smooth": {"enabled": False}} if physics else {}),
-            })
-            chain_edges += 1
-        legend_counts[("chain", "+")] = chain_edges
+        chain_items, strength = _chain_items(G, chain_nodes, names, len(edges_out), physics)
+        edges_out += chain_items
+        legend_counts[("chain", "+")] = len(chain_items)
     elif chain is not None and chain_ends:
         notes.append(f"No vouching chain found from {names[chain_ends[0]]} to {names[chain_ends[1]]}.")
 
     # 6. Header, legend, options.
     if chain_ends:
         query = f"strongest vouching chain {names[chain_ends[0]]} \u2192 {names[chain_ends[1]]}"
-        if len(chain_nodes) >= 2:
+        if strength is not None:
             query += f" (strength {strength:.3f}, {len(chain_nodes) - 1} hops)"
         if focus is not None:
             query += f", around {names[focus]}"

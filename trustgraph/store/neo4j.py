@@ -153,7 +153,8 @@ GRAPH_MODEL: dict[str, Mapping_] = {
                 Link("partnership", "DURING", "Partnership"),
             ),
         ),
-        NodeMapping("incident_actions", "IncidentAction", (Link("incident", "FOLLOWED_BY", "Incident", outgoing=False),)),
+        NodeMapping("incident_actions", "IncidentAction",
+                    (Link("incident", "FOLLOWED_BY", "Incident", outgoing=False),)),
         RelationshipMapping("blacklist", "LISTS", "lister", "Organization", "listed", "Organization"),
         RelationshipMapping("communications", "COMMUNICATED", "a", "Organization", "b", "Organization"),
     )
@@ -382,6 +383,11 @@ def _safe_uri(uri: str) -> str:
     return urlunsplit(parts)
 
 
+def _values(tx: ManagedTransaction, statement: str) -> list[Any]:
+    """The first column of every row of a read (results are consumed inside the transaction)."""
+    return list(tx.run(statement).value())
+
+
 # -- the store ------------------------------------------------------------------------------------
 
 
@@ -391,7 +397,7 @@ class _Unit:
 
     table: str
     statement: str
-    rows: list[dict[str, Any]]
+    rows: list[list[Any]]
     check: str  # "none" | "written" | "missing"
     refs: tuple[tuple[str, str, list[Any]], ...] = ()  # (column, label, ids) to name missing references
 
@@ -498,16 +504,21 @@ class Neo4jStore:
                 raise StoreUnavailableError(
                     f"{self.where} refused user {self.username!r}: {err.message}"
                 ) from err
+            if code == "Neo.TransientError.General.MemoryPoolOutOfMemoryError":
+                raise TrustgraphError(
+                    f"{self.where} ran out of transaction memory, nothing of the transaction was written; "
+                    "give the server more heap (dbms.memory.transaction.total.max) or load in smaller parts"
+                ) from err
             if isinstance(err, nx_err.DatabaseUnavailable) or code.startswith("Neo.TransientError.General.Database"):
                 raise StoreUnavailableError(f"database {self.database!r} of {self.where} is unavailable") from err
             raise TrustgraphError(f"{self.where} refused to {doing}, nothing was written: {err.message}") from err
         except nx_err.DriverError as err:
             raise StoreUnavailableError(f"cannot {doing} {self.where}: {err}") from err
 
-    def _read(self, work: Callable[[ManagedTransaction], Any]) -> Any:
+    def _read(self, work: Callable[..., Any], *args: Any) -> Any:
         with self._driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS,
                                   fetch_size=10_000) as session:
-            return session.execute_read(work)
+            return session.execute_read(work, *args)
 
     def _write(self, work: Callable[..., Any], *args: Any) -> Any:
         with self._driver.session(database=self.database) as session:
@@ -527,54 +538,59 @@ class Neo4jStore:
 
     # -- writes ----------------------------------------------------------------------------------
 
+    def _node_units(self, name: str, m: NodeMapping, frame: pd.DataFrame) -> Iterator[_Unit]:
+        types = {c.name: c.type for c in TABLES[name].columns}
+        props = [p for p in m.properties if p != "id"]
+        kinds = ["str"] + [types[p] for p in props]
+        for lo in range(0, len(frame), self.batch_rows):
+            part = frame.iloc[lo : lo + self.batch_rows]
+            cols = [part[c].to_numpy(dtype=object) for c in ["id", *props]]
+            rows = [[_to_graph(v, k) for v, k in zip(values, kinds)] for values in zip(*cols)]
+            yield _Unit(name, _STATEMENTS[name].upsert, rows, "none")
+
+    def _link_units(self, name: str, m: NodeMapping, frame: pd.DataFrame) -> Iterator[_Unit]:
+        for link in m.links:
+            for lo in range(0, len(frame), self.batch_rows):
+                part = frame.iloc[lo : lo + self.batch_rows]
+                ids = [_to_graph(v, "str") for v in part["id"].to_numpy(dtype=object)]
+                targets = [_to_graph(v, "str") for v in part[link.column].to_numpy(dtype=object)]
+                rows = [[i, t] for i, t in zip(ids, targets)]
+                yield _Unit(name, _STATEMENTS[name].links[link.column], rows, "missing",
+                            ((link.column, link.label, targets),))
+
+    def _relationship_units(self, name: str, m: RelationshipMapping, frame: pd.DataFrame,
+                            moved: str | None) -> Iterator[_Unit]:
+        types = {c.name: c.type for c in TABLES[name].columns}
+        props = [p for p in m.properties if not (m.by_id and p == "id")]
+        kinds = ["str", "str", "str"] + [types[p] for p in props]
+        for lo in range(0, len(frame), self.batch_rows):
+            part = frame.iloc[lo : lo + self.batch_rows]
+            keys: Any = part["id"].to_numpy(dtype=object) if m.by_id else [None] * len(part)
+            cols = [keys, part[m.start].to_numpy(dtype=object), part[m.end].to_numpy(dtype=object)]
+            cols += [part[p].to_numpy(dtype=object) for p in props]
+            rows = [[_to_graph(v, k) for v, k in zip(values, kinds)] for values in zip(*cols)]
+            if moved:
+                yield _Unit(name, moved, [r[:3] for r in rows], "none")
+            yield _Unit(name, _STATEMENTS[name].upsert, rows, "written",
+                        ((m.start, m.start_label, [r[1] for r in rows]), (m.end, m.end_label, [r[2] for r in rows])))
+
     def _units(self, frames: Mapping[str, pd.DataFrame], existing: Mapping[str, int]) -> Iterator[_Unit]:
         """The statements of a load in dependency order: nodes, then their links, then relationships.
 
         ``existing`` holds the row counts before the load: a table with none cannot hold a relationship
-        that an update must move, so its check is skipped.
+        that an update must move, so that check is skipped.
         """
-        size = self.batch_rows
         nodes = [(n, m) for n, m in GRAPH_MODEL.items() if n in frames and isinstance(m, NodeMapping)]
-        for name, m in nodes:
-            frame, types = frames[name], {c.name: c.type for c in TABLES[name].columns}
-            props = [p for p in m.properties if p != "id"]
-            for lo in range(0, len(frame), size):
-                part = frame.iloc[lo : lo + size]
-                cols = [part["id"].to_numpy(dtype=object)] + [part[p].to_numpy(dtype=object) for p in props]
-                kinds = ["str"] + [types[p] for p in props]
-                rows = [[_to_graph(v, k) for v, k in zip(values, kinds)] for values in zip(*cols)]
-                yield _Unit(name, _STATEMENTS[name].upsert, rows, "none")
-        for name, m in nodes:
-            frame = frames[name]
-            for link in m.links:  # type: ignore[union-attr]
-                for lo in range(0, len(frame), size):
-                    part = frame.iloc[lo : lo + size]
-                    ids = [_to_graph(v, "str") for v in part["id"].to_numpy(dtype=object)]
-                    targets = [_to_graph(v, "str") for v in part[link.column].to_numpy(dtype=object)]
-                    rows = [[i, t] for i, t in zip(ids, targets)]
-                    yield _Unit(name, _STATEMENTS[name].links[link.column], rows, "missing",
-                                ((link.column, link.label, targets),))
-        for name, m in GRAPH_MODEL.items():
-            if name not in frames or not isinstance(m, RelationshipMapping):
-                continue
-            frame, types = frames[name], {c.name: c.type for c in TABLES[name].columns}
-            props = [p for p in m.properties if not (m.by_id and p == "id")]
-            moved = _STATEMENTS[name].moved if existing.get(name) else None
-            for lo in range(0, len(frame), size):
-                part = frame.iloc[lo : lo + size]
-                n = len(part)
-                keys = part["id"].to_numpy(dtype=object) if m.by_id else [None] * n
-                cols = [keys, part[m.start].to_numpy(dtype=object), part[m.end].to_numpy(dtype=object)]
-                cols += [part[p].to_numpy(dtype=object) for p in props]
-                kinds = ["str", "str", "str"] + [types[p] for p in props]
-                rows = [[_to_graph(v, k) for v, k in zip(values, kinds)] for values in zip(*cols)]
-                if moved:
-                    yield _Unit(name, moved, [r[:3] for r in rows], "none")
-                yield _Unit(name, _STATEMENTS[name].upsert, rows, "written",
-                            ((m.start, m.start_label, [r[1] for r in rows]),
-                             (m.end, m.end_label, [r[2] for r in rows])))
+        for name, node in nodes:
+            yield from self._node_units(name, node, frames[name])
+        for name, node in nodes:
+            yield from self._link_units(name, node, frames[name])
+        for name, rel in GRAPH_MODEL.items():
+            if name in frames and isinstance(rel, RelationshipMapping):
+                moved = _STATEMENTS[name].moved if existing.get(name) else None
+                yield from self._relationship_units(name, rel, frames[name], moved)
 
-    def _run_unit(self, tx: ManagedTransaction, unit: _Unit) -> None:
+    def _run_unit(self, tx: ManagedTransaction, unit: _Unit, atomic: bool) -> None:
         result = tx.run(unit.statement, rows=unit.rows)
         if unit.check == "none":
             result.consume()
@@ -590,10 +606,11 @@ class Neo4jStore:
             wanted = sorted({i for i in ids if i is not None})
             found = tx.run(_MISSING_IDS[label], ids=wanted).single()
             if found is not None and found["n"]:
-                details.append(f"{column} {', '.join(map(repr, found['examples']))}"
-                               + (f" and {found['n'] - len(found['examples'])} more" if found["n"] > 5 else ""))
+                more = f" and {found['n'] - len(found['examples'])} more" if found["n"] > len(found["examples"]) else ""
+                details.append(f"{column} {', '.join(map(repr, found['examples']))}{more}")
+        outcome = "nothing was written" if atomic else "this batch was not written (earlier batches were)"
         raise TrustgraphError(
-            f"{self.where} refused the write, nothing was written: {short} row(s) of {unit.table} refer to "
+            f"{self.where} refused the write, {outcome}: {short} row(s) of {unit.table} refer to "
             f"ids that are not in the store ({'; '.join(details) or 'unknown ids'})"
         )
 
@@ -645,13 +662,13 @@ class Neo4jStore:
 
                 def everything(tx: ManagedTransaction) -> None:
                     for unit in self._units(frames, existing):
-                        self._run_unit(tx, unit)
+                        self._run_unit(tx, unit, True)
 
                 self._write(everything)
                 tick(total)
             else:
                 for unit in self._units(frames, existing):
-                    self._write(lambda tx, u=unit: self._run_unit(tx, u))  # type: ignore[misc]
+                    self._write(self._run_unit, unit, False)
                     if unit.statement == _STATEMENTS[unit.table].upsert:  # count each row once
                         tick(len(unit.rows))
         return written
@@ -718,7 +735,7 @@ class Neo4jStore:
                 statement = _STATEMENTS[name].ids
                 if statement is None:
                     raise KeyError(f"{name} has no id column")
-                out[name] = set(self._read(lambda tx, s=statement: tx.run(s).value()))  # type: ignore[misc]
+                out[name] = set(self._read(_values, statement))
         return out
 
     def counts(self) -> dict[str, int]:
@@ -736,7 +753,9 @@ class Neo4jStore:
             rows = self._read(lambda tx: tx.run(_READ_SCORES).values())
         return pd.DataFrame.from_records([tuple(r) for r in rows], columns=list(SCORE_COLUMNS))
 
-    def run_read(self, statement: str, parameters: Mapping[str, Any] | None = None) -> tuple[list[str], list[list[Any]]]:
+    def run_read(
+        self, statement: str, parameters: Mapping[str, Any] | None = None
+    ) -> tuple[list[str], list[list[Any]]]:
         """Run one Cypher statement in a read transaction; return its column names and rows.
 
         The server refuses a statement that writes. Used by the named queries (``trustgraph query``).

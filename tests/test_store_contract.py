@@ -1,0 +1,430 @@
+"""One contract suite for every store: SQLite (a temporary file) and Neo4j (a real server).
+
+Every test that takes the ``store`` fixture runs once per backend; the tests that compare the two
+backends load the same data into both. The Neo4j server comes from ``tests/neo4j_server.py``
+(``TRUSTGRAPH_TEST_NEO4J_URI`` or a private server started by ``scripts/neo4j-local``); its database
+is emptied before each test.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import networkx as nx
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from neo4j_server import Server, free_port, neo4j_server  # noqa: F401  (fixture)
+
+from trustgraph.errors import TrustgraphError
+from trustgraph.export import export_dataset
+from trustgraph.graph import project
+from trustgraph.ingest import load_dataset, object_frame, validate
+from trustgraph.model import TABLE_ORDER, TABLES
+from trustgraph.store import SCORE_COLUMNS, SqliteStore, Store
+from trustgraph.store.base import ids_frame_map, sort_frame
+from trustgraph.store.base import tables as store_tables
+
+BACKENDS = ["sqlite", pytest.param("neo4j", marks=pytest.mark.neo4j)]
+RunCli = Callable[..., tuple[int, str, str]]
+
+
+def _neo4j_store(server: Server) -> Store:
+    store = server.store()
+    store.clear()  # MATCH (n) DETACH DELETE n, in batches
+    return store
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture()
+def store(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """An empty store of each kind."""
+    if backend == "sqlite":
+        s: Store = SqliteStore(tmp_path / "contract.db")
+    else:
+        s = _neo4j_store(request.getfixturevalue("neo4j_server"))
+    yield s
+    s.close()
+
+
+@pytest.fixture()
+def store_args(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> list[str]:
+    """Global CLI flags selecting an empty store of each kind."""
+    if backend == "sqlite":
+        return ["--store", str(tmp_path / "cli.db")]
+    server: Server = request.getfixturevalue("neo4j_server")
+    _neo4j_store(server).close()
+    return server.cli_args()
+
+
+@pytest.fixture()
+def both(neo4j_server: Server, tmp_path: Path, sample_tables: dict[str, pd.DataFrame]) -> Iterator[tuple[Store, Store]]:  # noqa: F811
+    """SQLite and Neo4j, both loaded with the sample dataset."""
+    sqlite = SqliteStore(tmp_path / "both.db")
+    neo = _neo4j_store(neo4j_server)
+    sqlite.load(sample_tables)
+    neo.load(sample_tables)
+    yield sqlite, neo
+    sqlite.close()
+    neo.close()
+
+
+def _expected(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    return {n: sort_frame(n, tables[n]) for n in tables}
+
+
+def _assert_tables(store: Store, expected: dict[str, pd.DataFrame]) -> None:
+    for name in TABLE_ORDER:
+        want = expected.get(name)
+        got = store.table(name)
+        if want is None:
+            assert len(got) == 0, name
+            continue
+        pd.testing.assert_frame_equal(got, want, check_dtype=True, obj=f"{store.kind} {name}")
+
+
+# -- load, reload, update ---------------------------------------------------------------------------
+
+
+def test_load_returns_rows_and_reads_back_the_canonical_frames(store: Store, sample_tables) -> None:
+    written = store.load(sample_tables)
+    assert written == {n: len(f) for n, f in sample_tables.items()}
+    assert store.counts() == {n: len(sample_tables.get(n, [])) for n in TABLE_ORDER}
+    _assert_tables(store, _expected(sample_tables))
+    ids = store.ids()
+    assert ids["organizations"] == set(sample_tables["organizations"]["id"])
+    assert ids["referrals"] == set(sample_tables["referrals"]["id"])
+    assert set(ids) == {n for n in TABLE_ORDER if TABLES[n].key == ("id",)}
+
+
+def test_reload_changes_nothing(store: Store, sample_tables) -> None:
+    store.load(sample_tables)
+    before = store_tables(store)
+    counts = store.counts()
+    assert store.load(sample_tables) == {n: len(f) for n, f in sample_tables.items()}
+    assert store.counts() == counts
+    for name, frame in store_tables(store).items():
+        pd.testing.assert_frame_equal(frame, before[name], obj=name)
+
+
+def _replace_rows(frame: pd.DataFrame, name: str, rows: pd.DataFrame) -> pd.DataFrame:
+    key = list(TABLES[name].key)
+    keep = ~frame.set_index(key).index.isin(rows.set_index(key).index)
+    return sort_frame(name, pd.concat([frame[keep], rows], ignore_index=True))
+
+
+def test_upsert_updates_rows_in_place(store: Store, sample_tables) -> None:
+    store.load(sample_tables)
+    update = {
+        # a changed name, a value removed, tags changed, a flag flipped
+        "organizations": object_frame({
+            "id": ["ORG001"], "name": ["Brugwerk Foundation (renamed)"], "sector": [None], "country": ["NL"],
+            "region": ["Western Europe"], "culture": ["verify-later"], "risk_appetite": ["high"],
+            "pretrusted": [False], "tags": ["governance;water"],
+        }),
+        # a person moves to another organisation and gains a previous position
+        "people": object_frame({
+            "id": ["P001"], "name": ["Lukas Lindqvist"], "organization": ["ORG002"], "role": ["Adviser"],
+            "from": ["2018-08-14"], "until": [None], "previous": ["P002"],
+        }),
+        # a referral moves to another target; its recipient is set
+        "referrals": object_frame({
+            "id": ["R0001"], "source": ["ORG001"], "target": ["ORG019"], "strength": [-0.25],
+            "date": ["2019-04-02"], "recipient": ["ORG027"], "note": [None],
+        }),
+        # an incident loses its partnership and changes its reporter
+        "incidents": object_frame({
+            "id": ["I001"], "reporter": ["ORG045"], "subject": ["ORG043"], "kind": ["fraud"], "severity": [5],
+            "date": ["2021-03-10"], "partnership": [None], "description": ["rewritten"],
+        }),
+        # relationships keyed by their endpoints change their properties
+        "partnership_members": object_frame({"partnership": ["PS020"], "organization": ["ORG087"], "role": ["lead"]}),
+        "personal_ties": object_frame({"a": ["P120"], "b": ["P008"], "kind": ["friend"], "since": [None]}),
+        "blacklist": object_frame({
+            "id": ["B005"], "lister": ["ORG001"], "listed": ["ORG061"], "date": ["2019-03-01"],
+            "until": [None], "reason": ["changed"], "source": [None],
+        }),
+    }
+    counts = store.counts()
+    store.load(update)
+    assert store.counts() == counts
+    expected = _expected(sample_tables)
+    for name, rows in update.items():
+        expected[name] = _replace_rows(expected[name], name, rows)
+    _assert_tables(store, expected)
+
+
+def test_record_appends_one_validated_row_through_the_cli(run_cli: RunCli, store_args: list[str], sample_dir: Path) -> None:
+    assert run_cli([*store_args, "-q", "load", str(sample_dir)])[0] == 0
+    code, out, err = run_cli([*store_args, "record", "referral", "--id", "RX1", "--source", "ORG001",
+                              "--target", "ORG066", "--strength", "0.55", "--date", "2025-06-01",
+                              "--note", "met at the cooperative", "--format", "json"])
+    assert (code, err) == (0, "")
+    assert json.loads(out)["recorded"] == "referral"
+    code, out, err = run_cli([*store_args, "stats", "--format", "json"])
+    assert code == 0, err
+    assert json.loads(out)["tables"]["referrals"] == 201
+    code, _, err = run_cli([*store_args, "record", "referral", "--source", "ORG001", "--target", "NOPE",
+                            "--strength", "0.5"])
+    assert code == 3 and "NOPE" in err
+
+
+def test_single_row_load_like_record(store: Store, sample_tables) -> None:
+    store.load(sample_tables)
+    raw = {"incident_actions": pd.DataFrame([{"id": "A900", "incident": "I007", "kind": "mediation",
+                                               "date": "2025-06-30", "note": ""}], dtype=str)}
+    rows = validate(raw, known_ids=ids_frame_map(store))
+    assert store.load(rows) == {"incident_actions": 1}
+    got = store.table("incident_actions")
+    row = got[got["id"] == "A900"].to_dict("records")
+    assert row == [{"id": "A900", "incident": "I007", "kind": "mediation", "date": "2025-06-30", "note": None}]
+    assert store.counts()["incident_actions"] == len(sample_tables["incident_actions"]) + 1
+
+
+# -- all or nothing ---------------------------------------------------------------------------------
+
+
+def test_failed_load_leaves_nothing(store: Store, sample_tables) -> None:
+    store.load(sample_tables)
+    counts = store.counts()
+    before = store_tables(store)
+    new_org = {c: [None] for c in TABLES["organizations"].column_names}
+    new_org.update(id=["NEW1"], name=["New party"])
+    bad = {
+        "organizations": object_frame(new_org),
+        # the second referral names an organisation the store does not have
+        "referrals": object_frame({
+            "id": ["RNEW1", "RNEW2"], "source": ["NEW1", "NOPE"], "target": ["ORG001", "ORG001"],
+            "strength": [0.5, 0.5], "date": ["2025-01-01", "2025-01-01"], "recipient": [None, None],
+            "note": [None, None],
+        }),
+    }
+    with pytest.raises(TrustgraphError, match="nothing was written"):
+        store.load(bad)
+    assert store.counts() == counts
+    assert "NEW1" not in store.ids(["organizations"])["organizations"]
+    for name, frame in store_tables(store).items():
+        pd.testing.assert_frame_equal(frame, before[name], obj=name)
+
+
+def test_row_without_its_key_is_refused(store: Store) -> None:
+    orgs = object_frame({c: [None] for c in TABLES["organizations"].column_names})
+    orgs.loc[0, "name"] = "No id"
+    ok = object_frame({c: [None] for c in TABLES["organizations"].column_names})
+    ok.loc[0, "id"], ok.loc[0, "name"] = "ORGX", "Fine"
+    with pytest.raises(TrustgraphError, match="nothing was written"):
+        store.load({"organizations": pd.concat([ok, orgs], ignore_index=True)})
+    assert store.counts()["organizations"] == 0
+
+
+# -- export, projection, analyses -------------------------------------------------------------------
+
+
+def test_export_round_trip(store: Store, sample_tables, tmp_path: Path) -> None:
+    store.load(sample_tables)
+    folder = tmp_path / "export"
+    written = export_dataset(store_tables(store), folder)
+    assert written == {n: len(f) for n, f in sample_tables.items()}
+    again = load_dataset(folder)
+    for name in sample_tables:
+        pd.testing.assert_frame_equal(sort_frame(name, again[name]), sort_frame(name, sample_tables[name]), obj=name)
+
+
+@pytest.mark.neo4j
+def test_both_stores_hold_identical_tables(both: tuple[Store, Store]) -> None:
+    sqlite, neo = both
+    assert sqlite.counts() == neo.counts()
+    assert sqlite.ids() == neo.ids()
+    for name in TABLE_ORDER:
+        pd.testing.assert_frame_equal(neo.table(name), sqlite.table(name), obj=name)
+
+
+@pytest.mark.neo4j
+@pytest.mark.parametrize("as_of", [None, "2021-06-30"])
+def test_projection_is_identical(both: tuple[Store, Store], as_of: str | None) -> None:
+    sqlite, neo = both
+    G = project(store_tables(sqlite), as_of=as_of)
+    H = project(store_tables(neo), as_of=as_of)
+    assert G.graph == H.graph
+    assert dict(G.nodes(data=True)) == dict(H.nodes(data=True))
+    assert sorted(G.edges(data=True)) == sorted(H.edges(data=True))
+    assert nx.utils.graphs_equal(G, H)
+
+
+@pytest.mark.neo4j
+@pytest.mark.parametrize("command", [
+    ["reputation"],
+    ["reputation", "ORG019", "--explain"],
+    ["contagion"],
+    ["exposure", "ORG021"],
+    ["chain", "ORG001", "ORG045"],
+    ["vouchers", "ORG045", "--for", "ORG001"],
+    ["accepted", "--seeds", "ORG001,ORG027"],
+    ["referrals", "ORG019"],
+    ["stats"],
+])
+def test_analyses_give_identical_results(run_cli: RunCli, neo4j_server: Server, tmp_path: Path,  # noqa: F811
+                                         sample_dir: Path, command: list[str]) -> None:
+    sqlite_args = ["--store", str(tmp_path / "a.db")]
+    _neo4j_store(neo4j_server).close()
+    outputs = []
+    for args in (sqlite_args, neo4j_server.cli_args()):
+        assert run_cli([*args, "-q", "load", str(sample_dir)])[0] == 0
+        code, out, err = run_cli([*args, *command, "--format", "json"])
+        assert code == 0, err
+        document = json.loads(out)
+        if isinstance(document, dict):
+            document.pop("store", None)  # names the backend
+        outputs.append(document)
+    assert outputs[0] == outputs[1]
+
+
+# -- scores ----------------------------------------------------------------------------------------
+
+
+def _scores(ids: list[str], stamp: str) -> pd.DataFrame:
+    n = len(ids)
+    return pd.DataFrame({
+        "id": ids,
+        "reputation": [round(0.9 - 0.1 * i, 3) for i in range(n)],
+        "reputation_rank": list(range(1, n + 1)),
+        "risk": [round(0.05 * i, 3) for i in range(n)],
+        "risk_rank": list(range(n, 0, -1)),
+        "computed_at": [stamp] * n,
+    })
+
+
+def test_scores_are_replaced_and_read_back(store: Store, sample_tables) -> None:
+    store.load(sample_tables)
+    assert len(store.scores()) == 0
+    first = _scores(["ORG001", "ORG019", "ORG045"], "2025-06-30T12:00:00")
+    assert store.write_scores(first) == 3
+    pd.testing.assert_frame_equal(store.scores(), first, check_dtype=False)
+    second = _scores(["ORG019", "ORG026"], "2025-07-01T08:00:00")
+    assert store.write_scores(second) == 2
+    got = store.scores()
+    assert list(got.columns) == list(SCORE_COLUMNS)
+    pd.testing.assert_frame_equal(got, second, check_dtype=False)
+    assert got["reputation_rank"].tolist() == [1, 2]
+
+
+@pytest.mark.neo4j
+def test_scores_are_organisation_properties_in_neo4j(both: tuple[Store, Store]) -> None:
+    sqlite, neo = both
+    scores = _scores(["ORG001", "ORG019"], "2025-06-30")
+    sqlite.write_scores(scores)
+    neo.write_scores(scores)
+    pd.testing.assert_frame_equal(neo.scores(), sqlite.scores())
+    keys, rows = neo.run_read(  # type: ignore[attr-defined]
+        "MATCH (o:Organization {id: $id}) RETURN o.reputation AS r, o.reputation_rank AS k, o.computed_at AS t",
+        {"id": "ORG019"},
+    )
+    assert rows == [[0.8, 2, "2025-06-30"]]
+    # the organisation's own properties are untouched
+    assert neo.table("organizations").equals(sqlite.table("organizations"))
+
+
+# -- property: any valid dataset reads back identically and reloads idempotently --------------------
+
+NAMES = st.text(alphabet=st.characters(codec="utf-8", categories=["L", "N", "P", "Zs"], include_characters=",\"'é😀"),
+                min_size=1, max_size=12).map(str.strip).filter(bool)
+
+
+@st.composite
+def small_datasets(draw: st.DrawFn) -> dict[str, pd.DataFrame]:
+    n = draw(st.integers(2, 6))
+    ids = [f"o{i}" for i in range(n)]
+    orgs = pd.DataFrame({
+        "id": ids,
+        "name": [draw(NAMES) for _ in ids],
+        "pretrusted": [draw(st.sampled_from(["", "true", "false"])) for _ in ids],
+        "tags": [draw(st.sampled_from(["", "a", "a;b"])) for _ in ids],
+    })
+    m = draw(st.integers(0, 8))
+    pairs = [draw(st.tuples(st.sampled_from(ids), st.sampled_from(ids)).filter(lambda p: p[0] != p[1]))
+             for _ in range(m)]
+    refs = pd.DataFrame({
+        "id": [f"r{i}" for i in range(m)],
+        "source": [p[0] for p in pairs],
+        "target": [p[1] for p in pairs],
+        "strength": [repr(draw(st.floats(-1, 1, allow_nan=False))) for _ in range(m)],
+        "date": ["2024-01-0" + str(1 + i % 9) for i in range(m)],
+        "recipient": [draw(st.sampled_from(["", *ids])) for _ in range(m)],
+    }, dtype=str)
+    return validate({"organizations": orgs, "referrals": refs})
+
+
+@pytest.mark.neo4j
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=small_datasets())
+def test_any_dataset_reads_back_identically_and_reloads_idempotently(neo4j_server: Server, data) -> None:  # noqa: F811
+    neo = _neo4j_store(neo4j_server)
+    sqlite = SqliteStore(":memory:")
+    try:
+        for s in (sqlite, neo):
+            s.load(data)
+            s.load(data)
+        assert neo.counts() == sqlite.counts() == {n: len(data.get(n, [])) for n in TABLE_ORDER}
+        for name in data:
+            pd.testing.assert_frame_equal(neo.table(name), sqlite.table(name), obj=name)
+            pd.testing.assert_frame_equal(neo.table(name), sort_frame(name, data[name]), obj=name)
+    finally:
+        neo.close()
+        sqlite.close()
+
+
+# -- connection errors: one line, exit 5, no password -----------------------------------------------
+
+SECRET = "s3cret-Pa55word-never-shown"
+
+
+def _one_line_exit_5(code: int, out: str, err: str) -> str:
+    assert code == 5, (code, out, err)
+    assert SECRET not in out and SECRET not in err
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+    return err
+
+
+@pytest.mark.neo4j
+def test_unreachable_server_is_exit_5(run_cli: RunCli) -> None:
+    uri = f"bolt://127.0.0.1:{free_port()}"
+    err = _one_line_exit_5(*run_cli(["--neo4j-uri", uri, "--neo4j-password", SECRET, "stats"]))
+    assert f"cannot reach Neo4j at {uri}" in err
+
+
+@pytest.mark.neo4j
+def test_bad_password_is_exit_5(run_cli: RunCli, neo4j_server: Server) -> None:  # noqa: F811
+    err = _one_line_exit_5(*run_cli(["--neo4j-uri", neo4j_server.uri, "--neo4j-user", neo4j_server.username,
+                                     "--neo4j-password", SECRET, "stats"]))
+    assert f"refused the credentials for user {neo4j_server.username!r}" in err
+
+
+@pytest.mark.neo4j
+def test_missing_database_is_exit_5(run_cli: RunCli, neo4j_server: Server) -> None:  # noqa: F811
+    args = neo4j_server.cli_args()
+    args[args.index("--neo4j-database") + 1] = "nosuchdatabase"
+    code, out, err = run_cli([*args, "stats"])
+    assert code == 5, err
+    assert "has no database 'nosuchdatabase'" in err
+    assert neo4j_server.password not in err
+
+
+@pytest.mark.neo4j
+def test_password_never_in_repr(neo4j_server: Server) -> None:  # noqa: F811
+    from trustgraph.store import StoreSettings
+
+    store = neo4j_server.store()
+    try:
+        assert neo4j_server.password not in repr(store)
+        assert neo4j_server.password not in str(vars(store))
+    finally:
+        store.close()
+    settings_ = StoreSettings.resolve(neo4j_uri=neo4j_server.uri, neo4j_password=SECRET, env={})
+    assert SECRET not in repr(settings_) and SECRET not in settings_.describe()
