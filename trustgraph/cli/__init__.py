@@ -13,6 +13,7 @@ from . import (  # noqa: F401  (imported to register commands)
     lifecycle_commands,
     demo_commands,
     map_commands,
+    query_commands,
     reputation_commands,
 )
 from .app import cli, main

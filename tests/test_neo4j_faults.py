@@ -1,0 +1,123 @@
+"""Faults: the Neo4j server dies in the middle of a large load.
+
+A dedicated server (its own port and state folder, so the other tests are unaffected) is killed with
+SIGKILL while ``trustgraph load`` writes a synthetic dataset of 200,000 referrals. The command must
+exit with the store-unavailable code and one clear line; after the server restarts (and recovers
+from its transaction log), running the same load again must leave every row exactly once.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from neo4j_server import Server, start_private_server, unavailable
+
+from trustgraph.ingest import load_dataset
+from trustgraph.store.base import sort_frame
+
+pytestmark = [pytest.mark.neo4j, pytest.mark.slow]
+
+N_ORGS = 20_000
+N_REFERRALS = 200_000
+
+
+@pytest.fixture()
+def private_server() -> Iterator[Server]:
+    try:
+        server = start_private_server("trustgraph-fault-")
+    except RuntimeError as err:
+        unavailable(str(err))
+    yield server
+    server.stop()
+
+
+def _synthetic_dataset(folder: Path) -> Path:
+    rng = np.random.default_rng(20250630)
+    folder.mkdir()
+    ids = np.array([f"S{i:05d}" for i in range(N_ORGS)])
+    pd.DataFrame({"id": ids, "name": [f"Synthetic party {i}" for i in range(N_ORGS)]}).to_csv(
+        folder / "organizations.csv", index=False)
+    source = rng.integers(0, N_ORGS, N_REFERRALS)
+    target = (source + rng.integers(1, N_ORGS, N_REFERRALS)) % N_ORGS  # never the source itself
+    days = rng.integers(0, 3650, N_REFERRALS)
+    pd.DataFrame({
+        "id": [f"R{i:06d}" for i in range(N_REFERRALS)],
+        "source": ids[source],
+        "target": ids[target],
+        "strength": np.round(rng.uniform(-1, 1, N_REFERRALS), 2),
+        "date": (pd.Timestamp("2015-01-01") + pd.to_timedelta(days, unit="D")).strftime("%Y-%m-%d"),
+    }).to_csv(folder / "referrals.csv", index=False)
+    return folder
+
+
+def _load(server: Server, folder: Path, cwd: Path) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "TRUSTGRAPH_"))}
+    env.update({"NEO4J_URI": server.uri, "NEO4J_USERNAME": server.username, "NEO4J_PASSWORD": server.password})
+    return subprocess.Popen(
+        [sys.executable, "-c", "from trustgraph.cli import main; main()", "-q", "load", str(folder), "--format", "json"],
+        env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def _count_referrals(server: Server) -> int:
+    store = server.store()
+    try:
+        return store.counts()["referrals"]
+    finally:
+        store.close()
+
+
+def test_kill_during_a_large_load_then_rerun_completes_without_duplicates(private_server: Server,
+                                                                        tmp_path: Path) -> None:
+    server = private_server
+    folder = _synthetic_dataset(tmp_path / "big")
+    proc = _load(server, folder, tmp_path)
+
+    # Kill the server once the load has committed some referrals (the load commits batch by batch).
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, f"the load ended before the kill: {proc.communicate()}"
+        try:
+            if _count_referrals(server) > 0:
+                break
+        except Exception:  # noqa: BLE001 - the server is busy; ask again
+            pass
+        time.sleep(0.2)
+    else:
+        proc.kill()
+        pytest.fail("the load never committed a referral batch")
+    server.kill()
+
+    out, err = proc.communicate(timeout=180)
+    assert proc.returncode == 5, (out, err)
+    assert out == ""
+    assert err.startswith(f"error: lost the connection to Neo4j at {server.uri}"), err
+    assert err.count("\n") == 1 and "Traceback" not in err and server.password not in err
+
+    server.start()  # recovers from the transaction log
+    partial = _count_referrals(server)
+    assert 0 < partial < N_REFERRALS, partial  # the kill landed mid-load
+
+    again = _load(server, folder, tmp_path)
+    out, err = again.communicate(timeout=600)
+    assert again.returncode == 0, err
+
+    expected = load_dataset(folder)
+    store = server.store()
+    try:
+        assert store.counts()["organizations"] == N_ORGS
+        assert store.counts()["referrals"] == N_REFERRALS
+        _, dupes = store.run_read(
+            "MATCH ()-[r:REFERS]->() WITH r.id AS id, count(*) AS n WHERE n > 1 RETURN count(id) AS dupes")
+        assert dupes == [[0]]
+        pd.testing.assert_frame_equal(store.table("referrals"), sort_frame("referrals", expected["referrals"]))
+    finally:
+        store.close()
