@@ -47,6 +47,8 @@ from typing import Any, cast
 import networkx as nx
 import pandas as pd
 
+from ..cells import day as _day
+from ..cells import text as _text
 from ..errors import ConfigurationError, NotFoundError, TrustgraphError
 from ..evidence import DEFAULT_HALF_LIFE_DAYS, evidence_frame
 from ..model import TRUST_PROFILES
@@ -358,19 +360,6 @@ def load_profiles(path: str | Path | None = None) -> ProfileBook:
 
 # --------------------------------------------------------------------------------------------------
 # Facts about the candidate, shared by every profile
-
-
-def _day(value: Any) -> str | None:
-    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
-        return None
-    text = str(value)[:10]
-    return text or None
-
-
-def _text(value: Any) -> str | None:
-    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
-        return None
-    return str(value) or None
 
 
 def _records(tables: Mapping[str, pd.DataFrame], name: str) -> list[dict[str, Any]]:

@@ -84,6 +84,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ..cells import day as _day
+from ..cells import text as _text
 from ..errors import ConfigurationError, NotFoundError
 
 __all__ = [
@@ -119,19 +121,6 @@ _PEOPLE_COLUMNS = ("src", "dst", "kind", "ref", "date", "value", "weight", "posi
 
 # --------------------------------------------------------------------------------------------------
 # Shared people
-
-
-def _text(value: Any) -> str | None:
-    """A cell as text, ``None`` when empty (None, NaN, NaT or "")."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    return str(value) or None
-
-
-def _day(value: Any) -> str | None:
-    """A date cell as ``YYYY-MM-DD``, ``None`` when empty."""
-    text = _text(value)
-    return None if text is None else text[:10]
 
 
 def shared_people(

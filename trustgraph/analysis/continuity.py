@@ -49,6 +49,8 @@ from typing import Any, cast
 import networkx as nx
 import pandas as pd
 
+from ..cells import day as _day
+from ..cells import text as _text
 from ..errors import NotFoundError
 
 __all__ = [
@@ -65,23 +67,6 @@ __all__ = [
 
 #: Side states, most at risk first.
 SIDE_STATUS = ("orphaned", "single", "covered")
-
-
-def _day(value: Any) -> str | None:
-    """An ISO date from a cell; ``None`` for empty, NaN or NaT."""
-    if value is None or value is pd.NaT:
-        return None
-    if isinstance(value, float) and value != value:
-        return None
-    text = str(value)[:10]
-    return text or None
-
-
-def _text(value: Any) -> str | None:
-    if value is None or (isinstance(value, float) and value != value) or value is pd.NaT:
-        return None
-    text = str(value)
-    return text or None
 
 
 def _records(tables: Mapping[str, pd.DataFrame], name: str) -> list[dict[str, Any]]:

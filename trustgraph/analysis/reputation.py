@@ -55,9 +55,9 @@ referrals, incidents, communications) because ``w_ij`` is linear in the net evid
 Ranks and percentiles
 ---------------------
 ``rank`` is 1 for the best score; equal scores (to 12 decimals, below the power iteration's noise)
-share the best rank of their group (competition ranking, "1224"). ``percentile`` is the share, in %, of the *other* parties that score lower, ties
-counting half (a mid-rank percentile): 100 = better than everyone, 0 = worse than everyone, 50 =
-the middle; with a single party it is 100.
+share the best rank of their group (competition ranking, "1224"). ``percentile`` is the share, in %,
+of the *other* parties that score lower, ties counting half (a mid-rank percentile): 100 = better
+than everyone, 0 = worse than everyone, 50 = the middle; with a single party it is 100.
 """
 
 from __future__ import annotations

@@ -29,6 +29,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..cells import day as _day
+from ..cells import text as _text
 from ..errors import NotFoundError, TrustgraphError
 from ..evidence import DEFAULT_HALF_LIFE_DAYS, beta_trust, evidence_frame, local_trust, reference_date
 
@@ -56,19 +58,6 @@ EVENT_KINDS = (
 )
 
 _NEUTRAL = 0.5
-
-
-def _day(value: Any) -> str | None:
-    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
-        return None
-    text = str(value)[:10]
-    return text or None
-
-
-def _text(value: Any) -> str | None:
-    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
-        return None
-    return str(value) or None
 
 
 def _rows(tables: Mapping[str, pd.DataFrame], name: str) -> pd.DataFrame:

@@ -28,7 +28,8 @@ TOUR: list[tuple[str, str, list[str]]] = [
     ("Is ORG045 valid by the web-of-trust rule, seen from ORG001?", "vouchers", ["ORG045", "--for", "ORG001"]),
     ("Who is most exposed to blacklisted parties?", "contagion", ["--top", "5"]),
     ("How is ORG021 exposed to listed parties?", "exposure", ["ORG021"]),
-    ("Should ORG001 partner with ORG066, by each trust culture?", "assess", ["ORG066", "--for", "ORG001", "--all-profiles"]),
+    ("Should ORG001 partner with ORG066, by each trust culture?", "assess",
+     ["ORG066", "--for", "ORG001", "--all-profiles"]),
     ("Which partnerships hang on one person?", "continuity", ["--top", "5"]),
     ("Draw the network", "map", ["--out", "trustgraph-map.html"]),
 ]
