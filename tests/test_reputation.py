@@ -10,6 +10,7 @@ import networkx as nx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from neo4j_server import neo4j_server  # noqa: F401  (session fixture: a real Neo4j)
 
 from trustgraph.analysis.reputation import propagated_trust, reputation, reputation_scores
 from trustgraph.errors import ConfigurationError, NotFoundError
@@ -311,21 +312,16 @@ def test_advogato_seeds_rank_high(advogato_tables: dict) -> None:
 
 
 @pytest.mark.neo4j
-def test_identical_on_both_stores(sample_tables: dict, tmp_path: Path) -> None:
+def test_identical_on_both_stores(sample_tables: dict, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     """The analysis reads only the projected graph: SQLite and Neo4j give the same reputation."""
-    import os
-
+    server = request.getfixturevalue("neo4j_server")
     from trustgraph.store import SqliteStore
     from trustgraph.store.base import tables as store_tables
     from trustgraph.store.neo4j import Neo4jStore
 
-    uri = os.environ.get("NEO4J_URI")
-    if not uri:
-        pytest.skip("NEO4J_URI not set (scripts/neo4j-local start; eval \"$(scripts/neo4j-local env)\")")
     lite = SqliteStore(tmp_path / "s.db")
     lite.load(sample_tables)
-    neo = Neo4jStore(uri, username=os.environ.get("NEO4J_USERNAME", "neo4j"),
-                     password=os.environ.get("NEO4J_PASSWORD", ""), database=os.environ.get("NEO4J_DATABASE", "neo4j"))
+    neo = Neo4jStore(server.uri, username=server.username, password=server.password, database=server.database)
     try:
         neo.clear()
         neo.load(sample_tables)
