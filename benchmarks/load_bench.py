@@ -9,7 +9,8 @@ Stages
    its own child process so that its peak RSS is its own. For Neo4j the server's peak RSS (VmHWM)
    is shown too when the server runs on this machine. Target (issue 3): ≥ 20,000 relationships/s
    into Neo4j.
-3. Reload (Neo4j): the same load again; every MERGE finds its row, nothing changes.
+3. Reload (Neo4j): the same load again; every MERGE finds its row, nothing changes. Then every table
+   is read back (what each command does before it projects the graph), on both stores.
 4. Batching: 10,000 referrals written with ``UNWIND $rows`` batches (the store) versus one statement
    per row — in one transaction, and one transaction per row (what a naive loader does).
 
@@ -72,6 +73,7 @@ def _read(path: str) -> tuple[dict[str, Any], float]:
 
 def stage_sqlite(path: str) -> dict[str, Any]:
     from trustgraph.store import SqliteStore
+    from trustgraph.store.base import tables as store_tables
 
     tables, read_s = _read(path)
     with tempfile.TemporaryDirectory() as tmp:
@@ -80,11 +82,15 @@ def stage_sqlite(path: str) -> dict[str, Any]:
         store.load(tables)
         elapsed = time.perf_counter() - t0
         counts = store.counts()
+        t0 = time.perf_counter()
+        store_tables(store)
+        back_s = time.perf_counter() - t0
         store.close()
-    return {"read_s": read_s, "load_s": elapsed, "counts": counts, "peak_mib": _peak_mib()}
+    return {"read_s": read_s, "load_s": elapsed, "back_s": back_s, "counts": counts, "peak_mib": _peak_mib()}
 
 
 def stage_neo4j(path: str, uri: str, reload: bool) -> dict[str, Any]:
+    from trustgraph.store.base import tables as store_tables
     from trustgraph.store.neo4j import Neo4jStore
 
     user, password = _credentials()
@@ -95,6 +101,9 @@ def stage_neo4j(path: str, uri: str, reload: bool) -> dict[str, Any]:
     store.load(tables)
     elapsed = time.perf_counter() - t0
     out: dict[str, Any] = {"read_s": read_s, "load_s": elapsed, "counts": store.counts()}
+    t0 = time.perf_counter()
+    store_tables(store)
+    out["back_s"] = time.perf_counter() - t0
     if reload:
         t0 = time.perf_counter()
         store.load(tables)
@@ -221,6 +230,8 @@ def main(argv: list[str] | None = None) -> None:
             assert neo["counts"] == lite["counts"] == neo["counts_after_reload"], (neo["counts"], lite["counts"])
             line("Neo4j (UNWIND batches)", neo["load_s"], neo["peak_mib"], _server_peak_mib(pid))
             line("Neo4j reload (all MERGE hit)", neo["reload_s"], neo["peak_mib"], _server_peak_mib(pid))
+            print(f"reading every table back (store.table): SQLite {lite['back_s']:.1f} s, "
+                  f"Neo4j {neo['back_s']:.1f} s", flush=True)
 
         batch = _child("batching", args.data, uri, str(args.sample))
         n = batch["rows"]

@@ -18,7 +18,6 @@ import pandas as pd
 import pytest
 from neo4j_server import Server, neo4j_server  # noqa: F401  (fixture)
 
-import trustgraph.cli.query_commands  # noqa: F401  (registers `query` until trustgraph.cli imports it)
 from trustgraph.errors import ConfigurationError
 from trustgraph.queries import PARAMETER_TYPES, ParameterError, get_query, list_queries, parse_query
 

@@ -247,6 +247,16 @@ def test_both_stores_hold_identical_tables(both: tuple[Store, Store]) -> None:
 
 
 @pytest.mark.neo4j
+def test_paged_reads_return_every_row_once(both: tuple[Store, Store], monkeypatch: pytest.MonkeyPatch) -> None:
+    import trustgraph.store.neo4j as neo4j_store
+
+    monkeypatch.setattr(neo4j_store, "READ_PAGE_ROWS", 7)  # many pages, one ending exactly on a boundary
+    sqlite, neo = both
+    for name in TABLE_ORDER:
+        pd.testing.assert_frame_equal(neo.table(name), sqlite.table(name), obj=name)
+
+
+@pytest.mark.neo4j
 @pytest.mark.parametrize("as_of", [None, "2021-06-30"])
 def test_projection_is_identical(both: tuple[Store, Store], as_of: str | None) -> None:
     sqlite, neo = both
@@ -284,6 +294,29 @@ def test_analyses_give_identical_results(run_cli: RunCli, neo4j_server: Server, 
             document.pop("store", None)  # names the backend
         outputs.append(document)
     assert outputs[0] == outputs[1]
+
+
+@pytest.mark.neo4j
+def test_analyze_write_stores_identical_scores(run_cli: RunCli, neo4j_server: Server, tmp_path: Path,  # noqa: F811
+                                               sample_dir: Path) -> None:
+    stores: list[Store] = []
+    outputs = []
+    for args in (["--store", str(tmp_path / "w.db")], neo4j_server.cli_args()):
+        if args[0] != "--store":
+            _neo4j_store(neo4j_server).close()
+        assert run_cli([*args, "-q", "load", str(sample_dir)])[0] == 0
+        code, out, err = run_cli([*args, "analyze", "--write", "--format", "json"])
+        assert code == 0 and err.startswith("wrote 96 scores to "), err
+        outputs.append([{k: v for k, v in row.items() if k != "computed_at"} for row in json.loads(out)])
+    assert outputs[0] == outputs[1]
+    stores = [SqliteStore(tmp_path / "w.db"), neo4j_server.store()]
+    try:
+        lite, neo = (s.scores() for s in stores)
+        assert len(lite) == 96
+        pd.testing.assert_frame_equal(neo.drop(columns="computed_at"), lite.drop(columns="computed_at"))
+    finally:
+        for s in stores:
+            s.close()
 
 
 # -- scores ----------------------------------------------------------------------------------------
@@ -414,6 +447,13 @@ def test_missing_database_is_exit_5(run_cli: RunCli, neo4j_server: Server) -> No
     assert code == 5, err
     assert "has no database 'nosuchdatabase'" in err
     assert neo4j_server.password not in err
+
+
+@pytest.mark.parametrize("uri", ["http://127.0.0.1:7474", f"bolt://neo4j:{SECRET}@127.0.0.1:7687"])
+def test_a_uri_that_is_not_bolt_or_holds_credentials_is_exit_6(run_cli: RunCli, uri: str) -> None:
+    code, out, err = run_cli(["--neo4j-uri", uri, "stats"])
+    assert code == 6 and out == ""
+    assert err.startswith("error: ") and err.count("\n") == 1 and SECRET not in err
 
 
 @pytest.mark.neo4j

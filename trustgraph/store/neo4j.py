@@ -37,10 +37,10 @@ the first write.
 Writes are ``UNWIND $rows`` batches of MERGE statements, so loading the same rows again changes
 nothing, and an update moves a relationship whose endpoint changed. A load of up to
 ``transaction_rows`` rows runs in one transaction (all or nothing, like SQLite). A larger load (the
-841k-referral Epinions network) commits batch by batch, because one transaction holding all of it
-would need the server's heap several times over; if such a load fails half-way, the batches already
-committed stay, and running the same load again completes it with no duplicates (every statement is
-an idempotent MERGE by key).
+841k-referral Epinions network) commits batch by batch: on a server with a 1 GiB heap a single
+transaction of about 350,000 rows already exceeds the transaction memory limit. If such a load fails
+half-way, the batches already committed stay, and running the same load again completes it with no
+duplicates and nothing missing (every statement is an idempotent MERGE by key).
 """
 
 from __future__ import annotations
@@ -208,9 +208,23 @@ class _Statements:
     upsert: str
     moved: str | None  # relationships keyed by id: delete those whose endpoints changed
     links: dict[str, str]  # link column -> statement
-    read: str
+    read: str  # returns one record: rows as a list of lists in the model's column order
+    paged: bool  # read takes $after and $page (tables keyed by id, read in id order)
     count: str
     ids: str | None
+
+
+#: Rows per page when a table is read. Rows come back as one list of lists per page: the driver
+#: decodes that about twice as fast as one record per row, and a page bounds the server's memory.
+READ_PAGE_ROWS = 50_000
+
+
+def _read_statement(match: str, variables: str, columns: list[str], id_expr: str | None) -> str:
+    """A read of a table; keyed by id it is paged in id order (an index range seek, no sort)."""
+    rows = "RETURN collect([" + ", ".join(columns) + "]) AS rows"
+    if id_expr is None:
+        return f"{match} {rows}"
+    return f"{match} WHERE {id_expr} > $after WITH {variables} ORDER BY {id_expr} LIMIT $page {rows}"
 
 
 def _sets(var: str, names: list[str], first: int) -> str:
@@ -249,12 +263,12 @@ def _node_statements(m: NodeMapping) -> _Statements:
     for name in TABLES[m.table].column_names:
         if name in linked:
             link = linked[name]
-            cols.append(f"head([(n){_arrow(link.type, link)}(x:{_label(link.label)}) | x.id]) AS {_q(name)}")
+            cols.append(f"head([(n){_arrow(link.type, link)}(x:{_label(link.label)}) | x.id])")
         else:
-            cols.append(f"n.{_q(name)} AS {_q(name)}")
-    read = f"MATCH (n:{label}) RETURN " + ", ".join(cols)
-    return _Statements(upsert, None, links, read, f"MATCH (n:{label}) RETURN count(n) AS n",
-                       f"MATCH (n:{label}) RETURN n.id AS id")
+            cols.append(f"n.{_q(name)}")
+    read = _read_statement(f"MATCH (n:{label})", "n", cols, "n.id")
+    return _Statements(upsert, None, links, read, True, f"MATCH (n:{label}) RETURN count(n) AS n",
+                       f"MATCH (n:{label}) RETURN collect(n.id) AS ids")
 
 
 def _relationship_statements(m: RelationshipMapping) -> _Statements:
@@ -278,16 +292,16 @@ def _relationship_statements(m: RelationshipMapping) -> _Statements:
     cols = []
     for name in TABLES[m.table].column_names:
         if name == m.start:
-            cols.append(f"a.id AS {_q(name)}")
+            cols.append("a.id")
         elif name == m.end:
-            cols.append(f"b.id AS {_q(name)}")
+            cols.append("b.id")
         else:
-            cols.append(f"r.{_q(name)} AS {_q(name)}")
-    read = f"MATCH (a:{start})-[r:{rel}]->(b:{end}) RETURN " + ", ".join(cols)
+            cols.append(f"r.{_q(name)}")
+    read = _read_statement(f"MATCH (a:{start})-[r:{rel}]->(b:{end})", "a, r, b", cols, "r.id" if m.by_id else None)
     # The count store answers a count by type alone in constant time; only trustgraph writes these types.
     count = f"MATCH ()-[r:{rel}]->() RETURN count(r) AS n"
-    ids = f"MATCH ()-[r:{rel}]->() RETURN r.id AS id" if m.by_id else None
-    return _Statements(upsert, moved, {}, read, count, ids)
+    ids = f"MATCH ()-[r:{rel}]->() RETURN collect(r.id) AS ids" if m.by_id else None
+    return _Statements(upsert, moved, {}, read, m.by_id, count, ids)
 
 
 _STATEMENTS: dict[str, _Statements] = {
@@ -383,9 +397,46 @@ def _safe_uri(uri: str) -> str:
     return urlunsplit(parts)
 
 
-def _values(tx: ManagedTransaction, statement: str) -> list[Any]:
-    """The first column of every row of a read (results are consumed inside the transaction)."""
-    return list(tx.run(statement).value())
+#: Bolt URI schemes (the driver's HTTP preview is not a store trustgraph supports).
+_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
+
+
+def _check_uri(uri: str) -> None:
+    """Refuse a URI that is not Bolt, or that carries credentials (they would end up in messages)."""
+    safe = _safe_uri(uri)
+    try:
+        parts = urlsplit(uri)
+    except ValueError as err:
+        raise ConfigurationError(f"{safe!r} is not a Neo4j URI") from err
+    if parts.scheme not in _SCHEMES:
+        raise ConfigurationError(
+            f"{safe!r} is not a Neo4j URI: expected bolt://host:7687, neo4j://host:7687 or, for Aura, "
+            "neo4j+s://xxxxxxxx.databases.neo4j.io"
+        )
+    if parts.username or parts.password:
+        raise ConfigurationError(
+            f"{safe!r}: give the credentials with NEO4J_USERNAME / NEO4J_PASSWORD (or --neo4j-user / "
+            "--neo4j-password), not inside the URI"
+        )
+
+
+def _first_value(tx: ManagedTransaction, statement: str) -> Any:
+    """The first value of a one-record read (results are consumed inside the transaction)."""
+    return tx.run(statement).single(strict=True)[0]
+
+
+def _read_rows(tx: ManagedTransaction, statements: _Statements, id_column: int) -> list[list[Any]]:
+    """Every row of a table, page by page in id order when the table is keyed by id."""
+    if not statements.paged:
+        return list(tx.run(statements.read).single(strict=True)["rows"])
+    out: list[list[Any]] = []
+    after = ""  # ids are never empty (see Neo4jStore._check_required)
+    while True:
+        rows = tx.run(statements.read, after=after, page=READ_PAGE_ROWS).single(strict=True)["rows"]
+        out.extend(rows)
+        if len(rows) < READ_PAGE_ROWS:
+            return out
+        after = rows[-1][id_column]
 
 
 # -- the store ------------------------------------------------------------------------------------
@@ -454,12 +505,13 @@ class Neo4jStore:
             "connection_timeout": 15.0,
         }
         config.update(driver_config or {})
+        _check_uri(uri)
         try:
             self._driver = GraphDatabase.driver(uri, auth=(username, password), **config)
         except (ValueError, nx_err.ConfigurationError) as err:
             raise ConfigurationError(f"{self.uri!r} is not a usable Neo4j URI: {err}") from err
         try:
-            with self._errors("connect to"):
+            with self._errors("connection"):
                 # verify_connectivity fails fast (no retries) when the server is down or refuses the login;
                 # the read then proves that the database exists.
                 self._driver.verify_connectivity()
@@ -476,7 +528,10 @@ class Neo4jStore:
 
     @contextmanager
     def _errors(self, doing: str) -> Iterator[None]:
-        """Translate driver errors into trustgraph errors (the cause chained, no credentials shown)."""
+        """Translate driver errors into trustgraph errors (the cause chained, no credentials shown).
+
+        ``doing`` names the operation as a noun: ``connection``, ``load``, ``read``, ``query``, ...
+        """
         try:
             yield
         except nx_err.AuthError as err:
@@ -485,13 +540,12 @@ class Neo4jStore:
                 "(check NEO4J_USERNAME / NEO4J_PASSWORD)"
             ) from err
         except (nx_err.ServiceUnavailable, nx_err.SessionExpired) as err:
-            if doing == "connect to":
+            if doing == "connection":
                 msg = f"cannot reach {self.where} (is the server running? check NEO4J_URI)"
             else:
                 msg = (
-                    f"lost the connection to {self.where} while trying to {doing}; the transaction in "
-                    "progress was not committed. Rerun the command when the server is back (loads are "
-                    "idempotent)"
+                    f"lost the connection to {self.where} during the {doing}; the transaction in progress "
+                    "was not committed. Rerun the command when the server is back (loads are idempotent)"
                 )
             raise StoreUnavailableError(msg) from err
         except nx_err.Neo4jError as err:
@@ -501,19 +555,20 @@ class Neo4jStore:
                     f"{self.where} has no database {self.database!r} (check NEO4J_DATABASE)"
                 ) from err
             if code.startswith("Neo.ClientError.Security."):
-                raise StoreUnavailableError(
-                    f"{self.where} refused user {self.username!r}: {err.message}"
-                ) from err
+                raise StoreUnavailableError(f"{self.where} refused user {self.username!r}: {err.message}") from err
             if code == "Neo.TransientError.General.MemoryPoolOutOfMemoryError":
                 raise TrustgraphError(
-                    f"{self.where} ran out of transaction memory, nothing of the transaction was written; "
-                    "give the server more heap (dbms.memory.transaction.total.max) or load in smaller parts"
+                    f"{self.where} ran out of transaction memory during the {doing}, nothing of the transaction "
+                    "was written; give the server more heap (dbms.memory.transaction.total.max) or load in "
+                    "smaller parts"
                 ) from err
             if isinstance(err, nx_err.DatabaseUnavailable) or code.startswith("Neo.TransientError.General.Database"):
                 raise StoreUnavailableError(f"database {self.database!r} of {self.where} is unavailable") from err
-            raise TrustgraphError(f"{self.where} refused to {doing}, nothing was written: {err.message}") from err
+            raise TrustgraphError(
+                f"{self.where} refused the {doing}, nothing of its transaction was written: {err.message}"
+            ) from err
         except nx_err.DriverError as err:
-            raise StoreUnavailableError(f"cannot {doing} {self.where}: {err}") from err
+            raise StoreUnavailableError(f"{self.where} failed during the {doing}: {err}") from err
 
     def _read(self, work: Callable[..., Any], *args: Any) -> Any:
         with self._driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS,
@@ -532,7 +587,7 @@ class Neo4jStore:
             for statement in _CONSTRAINTS:
                 tx.run(statement).consume()
 
-        with self._errors("create the constraints of"):
+        with self._errors("creation of the constraints"):
             self._write(create)
         self._schema_ready = True
 
@@ -625,7 +680,10 @@ class Neo4jStore:
             for col in table.columns:
                 if not (col.required or col.name in table.key):
                     continue
-                empty = pd.isna(frame[col.name].to_numpy(dtype=object))
+                values = frame[col.name].to_numpy(dtype=object)
+                empty = pd.isna(values)
+                if col.name in table.key:
+                    empty |= values == ""
                 if empty.any():
                     raise TrustgraphError(
                         f"Neo4j refused the write, nothing was written: {name}.{col.name} is required but "
@@ -657,7 +715,7 @@ class Neo4jStore:
         self._ensure_schema()
         existing = self.counts()
         tick = progress or (lambda n: None)
-        with self._errors("write to"):
+        with self._errors("load"):
             if total <= self.transaction_rows:
 
                 def everything(tx: ManagedTransaction) -> None:
@@ -705,7 +763,7 @@ class Neo4jStore:
                         f"name ids that are not organisations ({examples})"
                     )
 
-        with self._errors("write scores to"):
+        with self._errors("score update"):
             self._write(replace)
         return len(rows)
 
@@ -714,13 +772,16 @@ class Neo4jStore:
     def table(self, name: str) -> pd.DataFrame:
         """One table as a canonical frame sorted by key; see :meth:`Store.table`."""
         table = TABLES[name]
-        statement = _STATEMENTS[name].read
-        with self._errors("read from"):
-            rows = self._read(lambda tx: tx.run(statement).values())
+        with self._errors("read"):
+            rows = self._read(_read_rows, _STATEMENTS[name], table.column_names.index("id") if "id" in table.key else 0)
         names = table.column_names
         types = [c.type for c in table.columns]
         if rows:
-            data = {n: [_from_graph(r[j], types[j]) for r in rows] for j, n in enumerate(names)}
+            columns = list(zip(*rows))
+            data = {
+                n: [_from_graph(v, "tags") for v in columns[j]] if types[j] == "tags" else list(columns[j])
+                for j, n in enumerate(names)
+            }
             frame = pd.DataFrame({n: pd.Series(v, dtype=object) for n, v in data.items()})
         else:
             frame = pd.DataFrame({n: pd.Series([], dtype=object) for n in names})
@@ -730,12 +791,12 @@ class Neo4jStore:
         """Ids per table; see :meth:`Store.ids`."""
         wanted = list(names) if names is not None else [n for n in TABLE_ORDER if TABLES[n].key == ("id",)]
         out: dict[str, set[str]] = {}
-        with self._errors("read from"):
+        with self._errors("read"):
             for name in wanted:
                 statement = _STATEMENTS[name].ids
                 if statement is None:
                     raise KeyError(f"{name} has no id column")
-                out[name] = set(self._read(_values, statement))
+                out[name] = set(self._read(_first_value, statement))
         return out
 
     def counts(self) -> dict[str, int]:
@@ -744,12 +805,12 @@ class Neo4jStore:
         def count(tx: ManagedTransaction) -> dict[str, int]:
             return {n: int(tx.run(_STATEMENTS[n].count).single(strict=True)["n"]) for n in TABLE_ORDER}
 
-        with self._errors("read from"):
+        with self._errors("read"):
             return dict(self._read(count))
 
     def scores(self) -> pd.DataFrame:
         """The stored scores; see :meth:`Store.scores`."""
-        with self._errors("read from"):
+        with self._errors("read"):
             rows = self._read(lambda tx: tx.run(_READ_SCORES).values())
         return pd.DataFrame.from_records([tuple(r) for r in rows], columns=list(SCORE_COLUMNS))
 
@@ -771,7 +832,7 @@ class Neo4jStore:
             keys = list(result.keys())
             return keys, result.values()
 
-        with self._errors("run a query on"):
+        with self._errors("query"):
             try:
                 keys, rows = self._read(work)
             except nx_err.ClientError as err:
@@ -793,7 +854,7 @@ class Neo4jStore:
             record = tx.run(statement).single()
             return int(record["n"]) if record is not None else 0
 
-        with self._errors("clear"):
+        with self._errors("clean-up"):
             # relationships first, so that no transaction has to delete a hub's thousands of them at once
             for statement in ("MATCH ()-[r]->() WITH r LIMIT 50000 DELETE r RETURN count(*) AS n",
                               "MATCH (n) WITH n LIMIT 50000 DETACH DELETE n RETURN count(*) AS n"):
