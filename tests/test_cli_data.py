@@ -74,3 +74,15 @@ def test_unopenable_store_is_exit_5(run_cli, tmp_path: Path) -> None:
     bad.write_bytes(b"this is not sqlite" * 100)
     code, _, err = run_cli(["--store", str(bad), "stats"])
     assert code == 5 and "cannot open the store" in err and "Traceback" not in err
+
+
+def test_store_of_another_schema_version_is_refused(run_cli, tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    SqliteStore(path).close()
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    code, _, err = run_cli(["--store", str(path), "stats"])
+    assert code == 5
+    assert "schema version 99, this trustgraph needs 1" in err
