@@ -118,3 +118,11 @@ def run_cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[..., tu
         return code, out.getvalue(), err.getvalue()
 
     return run
+
+
+def write_dataset(folder: Path, files: dict[str, str]) -> Path:
+    """Write a dataset folder from ``{table or file name: CSV text}`` (``.csv`` added when missing)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (folder / (name if name.endswith(".csv") else f"{name}.csv")).write_text(text, encoding="utf-8")
+    return folder

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import write_dataset
 
 from trustgraph.model import TABLE_ORDER
 from trustgraph.store import SqliteStore
@@ -23,11 +24,7 @@ TINY = {
 @pytest.fixture()
 def tiny(tmp_path: Path, run_cli) -> None:
     """a → b → L, one full-strength referral each, all on the reference date (no decay)."""
-    folder = tmp_path / "tiny"
-    folder.mkdir()
-    for name, text in TINY.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    code, _, err = run_cli(["load", str(folder)])
+    code, _, err = run_cli(["load", str(write_dataset(tmp_path / "tiny", TINY))])
     assert code == 0, err
 
 

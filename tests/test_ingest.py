@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import write_dataset
 
 from trustgraph.errors import InvalidDataError
 from trustgraph.ingest import MAX_PROBLEMS, load_dataset
@@ -23,10 +24,7 @@ INCIDENTS = "id,reporter,subject,kind,severity,date,partnership,description\n" \
 
 
 def write(folder: Path, **files: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
-        (folder / f"{name}.csv").write_text(text, encoding="utf-8")
-    return folder
+    return write_dataset(folder, files)
 
 
 @pytest.fixture()

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import write_dataset
 
 TINY = {
     "organizations.csv": "id,name,pretrusted\nh,Hub,true\ng,Good Co,false\nx,Shady Ltd,false\ny,Young Org,false\n",
@@ -38,11 +39,7 @@ rank  id  name       score  percentile  givers            takers
 
 @pytest.fixture()
 def tiny(tmp_path: Path, run_cli) -> None:
-    folder = tmp_path / "tiny"
-    folder.mkdir()
-    for name, text in TINY.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    code, _, err = run_cli(["load", str(folder)])
+    code, _, err = run_cli(["load", str(write_dataset(tmp_path / "tiny", TINY))])
     assert code == 0, err
 
 

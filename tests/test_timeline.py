@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import write_dataset
 
 import trustgraph.cli.lifecycle_commands  # noqa: F401  (registers the commands until cli/__init__ imports it)
 from trustgraph.analysis.timeline import (
@@ -46,11 +47,7 @@ FILES = {
 
 @pytest.fixture()
 def small(tmp_path: Path) -> dict[str, pd.DataFrame]:
-    folder = tmp_path / "small"
-    folder.mkdir()
-    for name, text in FILES.items():
-        (folder / f"{name}.csv").write_text(text, encoding="utf-8")
-    return load_dataset(folder)
+    return load_dataset(write_dataset(tmp_path / "small", FILES))
 
 
 def test_hand_computed_fall_and_partial_recovery(small: dict[str, pd.DataFrame]) -> None:
