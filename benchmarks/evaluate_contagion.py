@@ -9,7 +9,8 @@ Printed, all computed in this run on the same splits:
 * **contagion** — :func:`trustgraph.analysis.contagion.contagion_scores` with its defaults
   (3 hops, decay 0.5, prior 1);
 * **combined risk** — :func:`trustgraph.analysis.contagion.combined_risk` of that exposure and
-  :func:`trustgraph.analysis.reputation.reputation_scores` with T pre-trusted;
+  :func:`trustgraph.analysis.reputation.reputation_support` with T pre-trusted (exposure joins the
+  reputation's mean as one more voice against the party);
 * **reputation only** — ``1 − reputation``;
 * anchors: **Anti-TrustRank** (Krishnan & Raj 2006: ``networkx.pagerank`` personalised on the
   listed users, α = 0.85, on the reversed graph of positive ratings) and the same **per out-degree**
@@ -39,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from otc_protocol import DATA_DIR, average_precision, leak_free_otc, roc_auc  # noqa: E402
 
 from trustgraph.analysis.contagion import combined_risk, contagion_scores  # noqa: E402
-from trustgraph.analysis.reputation import reputation_scores  # noqa: E402
+from trustgraph.analysis.reputation import reputation_support  # noqa: E402
 from trustgraph.graph import project  # noqa: E402
 
 SPLITS = 10
@@ -59,7 +60,7 @@ def main() -> None:
     t0 = time.perf_counter()
     tables, trusted, labels = leak_free_otc(DATA_DIR)
     G = project(tables, half_life_days=None)
-    reputation = reputation_scores(G, pretrusted=trusted)
+    reputation, support = reputation_support(G, pretrusted=trusted)
     refs = tables["referrals"]
     positive = refs.loc[refs["strength"].astype(float) > 0]
     endorsements = nx.DiGraph()
@@ -84,7 +85,7 @@ def main() -> None:
     methods: list[tuple[str, Callable[[set[str]], Mapping[str, float]]]] = [
         ("contagion (exposure score)", lambda listed: contagion_scores(G, listed=listed)),
         ("combined risk (reputation + exposure)",
-         lambda listed: combined_risk(contagion_scores(G, listed=listed), reputation)),
+         lambda listed: combined_risk(contagion_scores(G, listed=listed), reputation, support)),
         ("reputation only (1 - reputation)", lambda listed: {u: 1.0 - r for u, r in reputation.items()}),
         ("anchor: Anti-TrustRank", anti_trustrank),
         ("anchor: Anti-TrustRank per out-degree",

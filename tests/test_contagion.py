@@ -139,7 +139,24 @@ def test_a_hub_with_one_listed_partner_scores_below_a_small_party_whose_only_par
     assert s["p1"] == pytest.approx(0.5 * (1 / 2) * (1 / 11))
     assert s["H"] < s["S"]
     risk = combined_risk(s, {"H": 0.8, "S": 0.5})
+    # S knows nothing else (reputation 0.5 on the prior's one voice); exposure ½ speaks with voice
+    # ½ / (1 − ½) = 1: x' = (0 − 1) / (1 + 1).
     assert risk["H"] < risk["S"] == pytest.approx(0.75)
+
+
+def test_combined_risk_weighs_exposure_against_what_is_known() -> None:
+    exposure = {"new": 0.5, "known": 0.5, "clean": 0.0, "distanced": -0.4, "L": 1.0}
+    reputation = dict.fromkeys(exposure, 0.7)
+    support = {"new": 1.0, "known": 20.0, "clean": 1.0, "distanced": 1.0, "L": 50.0}
+    risk = combined_risk(exposure, reputation, support)
+    # x = 0.4; exposure ½ speaks with voice 1. new: (1·0.4 − 1) / 2 = −0.3; known: (20·0.4 − 1) / 21 = 1/3.
+    assert risk["new"] == pytest.approx(0.65)
+    assert risk["known"] == pytest.approx(1 / 3)
+    # As exposure nears 1 the risk nears a listed party's, whatever the record.
+    assert combined_risk({"k": 0.999}, {"k": 0.95}, {"k": 50.0})["k"] > 0.9
+    assert risk["clean"] == risk["distanced"] == pytest.approx(0.3)  # 1 − reputation; distancing is not credit
+    assert risk["L"] == 1.0  # listed
+    assert combined_risk({"a": 0.3}, None) == combined_risk({"a": 0.3}, {"a": 0.5}, {"a": 1.0})
 
 
 def test_a_warning_is_a_distancing_and_being_vouched_for_exposes_nobody(tmp_path: Path) -> None:
@@ -322,11 +339,11 @@ def test_protocol_b_on_leak_free_otc(otc_path: Path) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
     from otc_protocol import leak_free_otc, roc_auc
 
-    from trustgraph.analysis.reputation import reputation_scores
+    from trustgraph.analysis.reputation import reputation_support
 
     tables, trusted, labels = leak_free_otc(otc_path.parents[1])
     G = project(tables, half_life_days=None)
-    reputation = reputation_scores(G, pretrusted=trusted)
+    reputation, support = reputation_support(G, pretrusted=trusted)
     fraud = sorted(u for u, y in labels.items() if y == 1)
     exposure_auc, risk_auc, reputation_auc = [], [], []
     for seed in range(10):
@@ -334,7 +351,7 @@ def test_protocol_b_on_leak_free_otc(otc_path: Path) -> None:
         rest = {u: y for u, y in labels.items() if u not in listed}
         scores = contagion_scores(G, listed=listed)
         exposure_auc.append(roc_auc(rest, scores))
-        risk_auc.append(roc_auc(rest, combined_risk(scores, reputation)))
+        risk_auc.append(roc_auc(rest, combined_risk(scores, reputation, support)))
         reputation_auc.append(roc_auc(rest, {u: 1 - reputation[u] for u in rest}))
     assert np.mean(exposure_auc) > 0.6  # the anchors: Anti-TrustRank 0.43, "vouched for a listed party" 0.59
     assert np.mean(risk_auc) >= np.mean(reputation_auc)

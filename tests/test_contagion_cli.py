@@ -76,8 +76,12 @@ def test_contagion_json_rows(tiny, run_cli) -> None:
     assert [(r["id"], r["rank"], r["score"]) for r in rows] == [
         ("L", 1, 1.0), ("b", 2, 0.5), ("a", 3, 0.125), ("X", 4, 0.0)]
     b = rows[1]
-    assert set(b) >= {"id", "name", "score", "rank", "risk", "reputation", "listed", "exposed_to", "exposures"}
-    assert b["risk"] == pytest.approx(1 - b["reputation"] * 0.5, abs=1e-6)
+    assert set(b) >= {"id", "name", "score", "rank", "risk", "reputation", "support", "listed", "exposed_to",
+                      "exposures"}
+    # Exposure ½ joins b's reputation as one more opinion of −1 with voice ½ / (1 − ½) = 1 (combined_risk).
+    x = 2 * b["reputation"] - 1
+    assert b["risk"] == pytest.approx((1 - (b["support"] * x - 1) / (b["support"] + 1)) / 2, abs=1e-6)
+    assert b["risk"] > 1 - b["reputation"] and rows[0]["risk"] == 1.0
     assert b["exposures"] == [{"id": "L", "name": "Org L", "listings": [
         {"lister": "X", "date": "2024-01-01", "until": None, "reason": "Fraud"}],
         "contribution": 0.5, "path": ["b", "L"], "path_strength": 0.5}]

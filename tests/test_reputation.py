@@ -38,20 +38,23 @@ def four_nodes() -> nx.DiGraph:
 # passed on returns to the pre-trusted a.
 # y = p + α·Cᵀy: y_a = 1, y_b = ½·0.5 = 1/4, y_c = ½(0.25 + 0.5·¼) = 3/16, y_d = 0; Σy = 23/16
 #   → t = (16, 4, 3, 0) / 23.
-# Voices α·t = (8, 2, 1.5, 0) / 23; prior κ = 1·α/N = 1/8; declared trust in a: (1 − α)·1 = 1/2.
-#   a: x = ½ / (½ + ⅛) = 4/5                                   → score 9/10
-#   b: x = (8/23 · ½) / (8/23 + ⅛) = 32/87                     → score 119/174
-#   c: x = (8/23 · ¼ + 2/23 · ½) / (10/23 + ⅛) = 24/103        → score 127/206
-#   d: x = (1.5/23 · −½) / (1.5/23 + ⅛) = −6/35                 → score 29/70
-# c's contributors (score units, x's terms halved): a 8/103, b 4/103; d's: c −3/35.
+# Declared trust in a: N·(1 − α)·p_a = 4·½·1 = 2. Voices min(1, N·t), at least the declared trust:
+#   a max(min(1, 64/23), 2) = 2, b 16/23, c 12/23, d 0. Prior κ = 1.
+#   a: x = 2 / (2 + 1) = 2/3                                          → score 5/6
+#   b: x = (2 · ½) / (2 + 1) = 1/3                                    → score 2/3
+#   c: x = (2 · ¼ + 16/23 · ½) / (2 + 16/23 + 1) = (39/46) / (85/23) = 39/170 → score 209/340
+#   d: x = (12/23 · −½) / (12/23 + 1) = −6/35                         → score 29/70
+# c's contributors (score units, x's terms halved): a 23/340, b 16/340; d's: c −3/35.
 HAND_TRUST = {"a": 16 / 23, "b": 4 / 23, "c": 3 / 23, "d": 0.0}
-HAND_SCORES = {"a": 0.9, "b": 119 / 174, "c": 127 / 206, "d": 29 / 70}
+HAND_SCORES = {"a": 5 / 6, "b": 2 / 3, "c": 209 / 340, "d": 29 / 70}
+HAND_SUPPORT = {"a": 3.0, "b": 3.0, "c": 85 / 23, "d": 35 / 23}
 
 
 def test_hand_computed_four_nodes() -> None:
     r = reputation(four_nodes(), damping=0.5)
     assert r.trust == pytest.approx(HAND_TRUST, abs=1e-9)
     assert r.scores == pytest.approx(HAND_SCORES, abs=1e-9)
+    assert r.support == pytest.approx(HAND_SUPPORT, abs=1e-9)
     assert r.ranks == {"a": 1, "b": 2, "c": 3, "d": 4}
     assert r.percentiles == pytest.approx({"a": 100.0, "b": 200 / 3, "c": 100 / 3, "d": 0.0})
     assert r.pretrusted == {"a": 1.0}
@@ -63,8 +66,10 @@ def test_hand_computed_explanation() -> None:
     r = reputation(four_nodes(), damping=0.5)
     c = r.explain("c")
     assert [g["id"] for g in c["givers"]] == ["a", "b"]
-    assert c["givers"][0]["contribution"] == pytest.approx(8 / 103)
-    assert c["givers"][1]["contribution"] == pytest.approx(4 / 103)
+    assert c["givers"][0]["contribution"] == pytest.approx(23 / 340)
+    assert c["givers"][1]["contribution"] == pytest.approx(16 / 340)
+    assert [g["voice"] for g in c["givers"]] == pytest.approx([2.0, 16 / 23])
+    assert c["support"] == pytest.approx(85 / 23)
     assert c["givers"][0]["opinion"] == pytest.approx(0.25)
     assert c["takers"] == []
     assert c["raters"] == 2
@@ -73,9 +78,9 @@ def test_hand_computed_explanation() -> None:
     assert [(t["id"], t["name"]) for t in d["takers"]] == [("c", "C")]
     assert d["takers"][0]["contribution"] == pytest.approx(-3 / 35)
     a = r.explain("a")
-    assert a["breakdown"]["pretrusted"] == pytest.approx(0.4)
+    assert a["breakdown"]["pretrusted"] == pytest.approx(1 / 3)
     # No evidence frame and no `kinds`: opinions are "other".
-    assert c["breakdown"] == pytest.approx({"other": 12 / 103, "pretrusted": 0.0})
+    assert c["breakdown"] == pytest.approx({"other": 39 / 340, "pretrusted": 0.0})
     # Kamvar's normalisation instead: a → b ⅔, a → c ⅓, b → c 1 gives t = (0.6, 0.2, 0.2, 0).
     kamvar = reputation(four_nodes(), damping=0.5, endorsement="normalised")
     assert kamvar.trust == pytest.approx({"a": 0.6, "b": 0.2, "c": 0.2, "d": 0.0})
@@ -102,10 +107,11 @@ def test_breakdown_by_evidence_kind_is_exact() -> None:
     c = r.explain("c")
     assert sum(c["breakdown"].values()) == pytest.approx(c["score"] - 0.5)
     # a's opinion of b is (1 − 0)/(1 + 2) = ⅓, its only endorsement (capped share ⅓); b endorses nobody:
-    # y = (1, 0.85/3, 0), t = y / Σy; voices α·t; κ = α/3.
+    # y = (1, 0.85/3, 0), t = y / Σy; voices min(1, N·t) with N = 3 (a's is capped at 1, above its
+    # declared 3·0.15); κ = 1.
     total = 1 + 0.85 / 3
-    voice_a, voice_b = 0.85 / total, 0.85 * (0.85 / 3) / total
-    denom = 2 * (voice_a + voice_b + 0.85 / 3)
+    voice_a, voice_b = 1.0, 3 * (0.85 / 3) / total
+    denom = 2 * (voice_a + voice_b + 1.0)
     # a's referral (+0.5) and incident (−1.0) share one Beta denominator r + s + 2 = 3.5;
     # b's warning (−0.5) has r + s + 2 = 2.5.
     assert c["breakdown"]["incidents"] == pytest.approx(voice_a * (-1.0 / 3.5) / denom)
@@ -162,10 +168,41 @@ def test_collusion_clique_gains_nothing_without_outside_trust() -> None:
     leaky.add_edge("r", "x1", trust=0.55)
     capped = reputation(leaky, damping=0.85)
     assert sum(capped.trust[x] for x in clique) == pytest.approx(0.85 * capped.trust["r"] * 0.1 / 0.15)
-    assert max(capped.scores[x] for x in clique) < min(capped.scores[v] for v in ("hub", "p"))
+    # The clique's members speak with their small share of trust (voice N·t_x < 0.11 each), so
+    # their praise of each other lifts them a little and stays below the pre-trusted hub…
+    assert all(capped.explain(x)["voice"] < 0.11 for x in clique)
+    assert max(capped.scores[x] for x in clique) < capped.scores["hub"]
+    # …far below what Kamvar's normalisation would give them: all of r's endorsing share enters,
+    # and the clique outscores the hub.
     full = reputation(leaky, damping=0.85, endorsement="normalised")
     assert sum(full.trust[x] for x in clique) == pytest.approx(0.85 * full.trust["r"] / 0.15)
     assert max(full.scores[x] for x in clique) > full.scores["hub"]
+    assert max(capped.scores[x] for x in clique) < min(full.scores[x] for x in clique) - 0.1
+    # Their four warnings about p (−0.98 each, 0.3 voices together) do pull p down next to its one
+    # credible praise from the hub: a documented limit (docs/reputation.md), not hidden here.
+    assert capped.scores["p"] < before.scores["p"]
+
+
+def test_a_popular_party_speaks_with_one_voice() -> None:
+    """Voices are capped at one: a hub endorsed by many does not outweigh three credible parties."""
+    G = nx.DiGraph()
+    G.add_node("s", pretrusted=True)
+    for v in "ABC":
+        G.add_edge("s", v, trust=0.9)
+        G.add_edge(v, "H", trust=0.9)
+    G.add_edge("s", "H", trust=0.9)
+    for i in range(6):  # six more parties endorse the hub H
+        G.add_edge("s", f"l{i}", trust=0.6)
+        G.add_edge(f"l{i}", "H", trust=0.9)
+    G.add_edge("H", "X", trust=0.2)  # H warns about X (−0.6); A, B and C praise it (+0.6)
+    for v in "ABC":
+        G.add_edge(v, "X", trust=0.8)
+    capped, mass = reputation(G), reputation(G, voice="mass")
+    assert capped.explain("H")["voice"] == 1.0 < mass.explain("H")["voice"]
+    assert capped.explain("A")["voice"] == pytest.approx(mass.explain("A")["voice"])
+    assert capped.explain("A")["voice"] < 1.0  # A is reached less than the average party: partly credible
+    assert capped.scores["X"] > 0.5 > mass.scores["X"]
+    assert [t["id"] for t in capped.explain("X")["takers"]] == ["H"]
 
 
 def test_pretrusted_rank_high() -> None:
@@ -224,6 +261,8 @@ def test_errors() -> None:
         reputation(G, pretrusted=[])
     with pytest.raises(ConfigurationError):
         reputation(G, endorsement="sideways")
+    with pytest.raises(ConfigurationError):
+        reputation_scores(G, voice="loud")
     bad = G.copy()
     bad["a"]["b"]["trust"] = 1.5
     with pytest.raises(ConfigurationError):
@@ -281,22 +320,23 @@ def test_invariants(case: tuple[nx.DiGraph, list[int] | None], damping: float, s
 # --- real data ----------------------------------------------------------------------------------------
 
 @pytest.mark.realdata
-def test_leak_free_otc_auc() -> None:
-    """Protocol R (EVALUATION.md): measured 0.9599 on all 280 labelled users, 0.981 on the 232 rated."""
+def test_leak_free_otc_auc(otc_path: Path) -> None:
+    """Protocol R (EVALUATION.md): measured 0.9705 on all 280 labelled users, 0.986 on the 232 rated."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-    from otc_protocol import DATA_DIR, leak_free_otc, roc_auc
+    from otc_protocol import leak_free_otc, roc_auc
 
-    if not (DATA_DIR / "bitcoin-otc" / "otc_gt.csv").exists():
-        pytest.skip("../shared/data not present")
-    tables, trusted, labels = leak_free_otc(DATA_DIR)
+    tables, trusted, labels = leak_free_otc(otc_path.parents[1])
     assert (len(trusted), len(labels), sum(labels.values())) == (36, 280, 180)
     G = project(tables, half_life_days=None)
     scores = reputation_scores(G, pretrusted=sorted(trusted))
     auc = roc_auc(labels, {u: 1 - scores[u] for u in labels})
-    assert auc >= 0.955  # EigenTrust alone: 0.894; Fairness-Goodness: 0.945 on the same 280
+    assert auc >= 0.965  # target 0.96; EigenTrust alone: 0.894; Fairness-Goodness: 0.945 on the same 280
     received = set(tables["referrals"]["target"])
     rated = {u: y for u, y in labels.items() if u in received}
-    assert roc_auc(rated, {u: 1 - scores[u] for u in rated}) >= 0.975  # FG 0.954 on these 232
+    assert roc_auc(rated, {u: 1 - scores[u] for u in rated}) >= 0.98  # FG 0.954 on these 232
+    # Raw trust mass as the voice (the ablation) is clearly worse: hubs drown everyone else.
+    mass = reputation_scores(G, pretrusted=sorted(trusted), voice="mass")
+    assert roc_auc(labels, {u: 1 - mass[u] for u in labels}) < auc - 0.005
     # The pre-trusted set ranks at the top.
     r = reputation(G, pretrusted=sorted(trusted))
     assert sorted(r.percentiles[u] for u in trusted)[len(trusted) // 2] > 99

@@ -21,19 +21,21 @@ TINY = {
 # Hand-computed (damping α = 0.85, shrinkage 1, every referral on the reference date, so no decay):
 # one full-strength referral gives trust 2/3, opinion w = +1/3 (a warning: −1/3). Capped shares: h → g
 # 1/3, g → y 1/3. y = p + α·Cᵀy: y_h = 1, y_g = 0.85/3, y_y = 0.85/3 · y_g; t = y/Σy =
-# (h 0.733347, g 0.207782, y 0.058871, x 0). κ = α/4 = 0.2125; declared trust in h: 0.15.
-#   h: x = 0.15 / 0.3625                                = 0.413793 → score 0.706897
-#   g: x = (α·t_h/3) / (α·t_h + κ) = 0.207782 / 0.835845 = 0.248589 → score 0.624294
-#   x: the mirror image of g                                         → score 0.375706
-#   y: x = (α·t_g/3) / (α·t_g + κ) = 0.058871 / 0.389115 = 0.151295 → score 0.575648
+# (h 0.733347, g 0.207782, y 0.058871, x 0). Voices min(1, N·t), N = 4: h 1 (its declared trust
+# N·(1 − α) = 0.6 is less), g 0.831128, y 0.235484. κ = 1.
+#   h: x = 0.6 / (0.6 + 1)                             = 0.375    → score 0.6875
+#   g: x = (1 · 1/3) / (1 + 1)                         = 1/6      → score 0.583333
+#   x: the mirror image of g                                       → score 0.416667
+#   y: x = (0.831128/3) / (0.831128 + 1) = 0.277043 / 1.831128 = 0.151296 → score 0.575648
+# Contributions (score units): Hub to g +1/12, Good Co to y +0.075648, Hub to x −1/12.
 EXPECTED_TABLE = """\
 reputation, seen from the pre-trusted set (h)
 rank  id  name       score  percentile  givers            takers
 ----  --  ---------  -----  ----------  ----------------  ------------
-1     h   Hub        0.707  100.0
-2     g   Good Co    0.624  66.7        Hub (+0.124)
+1     h   Hub        0.688  100.0
+2     g   Good Co    0.583  66.7        Hub (+0.083)
 3     y   Young Org  0.576  33.3        Good Co (+0.076)
-4     x   Shady Ltd  0.376  0.0                           Hub (-0.124)
+4     x   Shady Ltd  0.417  0.0                           Hub (-0.083)
 """
 
 
@@ -56,18 +58,20 @@ def test_json_rows(tiny, run_cli) -> None:
     assert [r["id"] for r in rows] == ["h", "g", "y", "x"]
     assert [r["rank"] for r in rows] == [1, 2, 3, 4]
     by_id = {r["id"]: r for r in rows}
-    assert by_id["h"]["score"] == pytest.approx(0.706897, abs=1e-6)
-    assert by_id["g"]["score"] == pytest.approx(0.624294, abs=1e-6)
+    assert by_id["h"]["score"] == pytest.approx(0.6875, abs=1e-6)
+    assert by_id["g"]["score"] == pytest.approx(0.583333, abs=1e-6)
     assert by_id["y"]["score"] == pytest.approx(0.575648, abs=1e-6)
-    assert by_id["x"]["score"] == pytest.approx(0.375706, abs=1e-6)
+    assert by_id["x"]["score"] == pytest.approx(0.416667, abs=1e-6)
     assert by_id["g"]["percentile"] == pytest.approx(200 / 3, abs=1e-6)
-    assert set(by_id["x"]) == {"id", "name", "score", "rank", "percentile", "trust", "raters", "breakdown",
-                               "givers", "takers"}
+    assert set(by_id["x"]) == {"id", "name", "score", "rank", "percentile", "trust", "voice", "support", "raters",
+                               "breakdown", "givers", "takers"}
+    assert by_id["x"]["support"] == pytest.approx(2.0) and by_id["x"]["voice"] == 0.0
+    assert by_id["y"]["support"] == pytest.approx(1.831128, abs=2e-6)
     assert by_id["x"]["breakdown"]["referrals"] == pytest.approx(by_id["x"]["score"] - 0.5, abs=1e-6)
     assert by_id["x"]["takers"] == [{"id": "h", "name": "Hub", "opinion": pytest.approx(-1 / 3, abs=1e-6),
-                                     "trust": pytest.approx(0.733347, abs=1e-6),
-                                     "contribution": pytest.approx(-0.124294, abs=1e-6)}]
-    assert by_id["h"]["breakdown"]["pretrusted"] == pytest.approx(0.206897, abs=1e-6)
+                                     "trust": pytest.approx(0.733347, abs=1e-6), "voice": 1.0,
+                                     "contribution": pytest.approx(-1 / 12, abs=1e-6)}]
+    assert by_id["h"]["breakdown"]["pretrusted"] == pytest.approx(0.1875, abs=1e-6)
 
 
 def test_ndjson_csv_and_top(tiny, run_cli) -> None:
@@ -77,7 +81,7 @@ def test_ndjson_csv_and_top(tiny, run_cli) -> None:
     code, out, _ = run_cli("reputation --format csv")
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [r["id"] for r in rows] == ["h", "g", "y", "x"]
-    assert rows[3]["takers"] == "Hub (-0.124)" and rows[3]["breakdown_referrals"] == "-0.1243"
+    assert rows[3]["takers"] == "Hub (-0.083)" and rows[3]["breakdown_referrals"] == "-0.0833"
 
 
 def test_one_organisation_by_id_or_name(tiny, run_cli) -> None:
@@ -92,13 +96,13 @@ def test_explain(tiny, run_cli) -> None:
     assert (code, err) == (0, "")
     assert out == (
         "x  Shady Ltd\n"
-        "score 0.376  rank 4 of 4  percentile 0.0  (0.5 = nothing known)\n"
-        "seen from the pre-trusted set (h); propagated trust 0 (average 0.25)\n"
-        "rated by 1 organisation(s)\n"
+        "score 0.417  rank 4 of 4  percentile 0.0  (0.5 = nothing known)\n"
+        "seen from the pre-trusted set (h); propagated trust 0 (average 0.25), so its own opinions count with voice 0.00\n"
+        "rated by 1 organisation(s); the score rests on 2.00 voice(s), prior included\n"
         "\n"
         "breakdown (contribution to the score above or below 0.5):\n"
         "  track record    +0.0000\n"
-        "  referrals       -0.1243   1 row(s): 0 positive, 1 negative\n"
+        "  referrals       -0.0833   1 row(s): 0 positive, 1 negative\n"
         "  incidents       +0.0000\n"
         "  communications  +0.0000\n"
         "  pre-trusted     +0.0000\n"
@@ -107,7 +111,7 @@ def test_explain(tiny, run_cli) -> None:
         "  (nobody)\n"
         "\n"
         "who takes it away:\n"
-        "  h  Hub  opinion -0.33, trust 0.7333, -0.1243\n"
+        "  h  Hub  opinion -0.33, voice 1.00, -0.0833\n"
     )
     code, out, _ = run_cli("reputation y --explain --format json")
     doc = json.loads(out)

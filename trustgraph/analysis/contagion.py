@@ -65,10 +65,14 @@ chance: the honest core of the network traded with fraudsters too, then warned a
 
 Combined risk
 -------------
-``risk = 1 − reputation · (1 − max(exposure, 0))`` — a noisy-OR of two ways to be risky: one's own
-record (``1 − reputation``, :func:`trustgraph.analysis.reputation.reputation_scores`, 0.5 when
-nothing is known) and one's ties to listed parties. Distancing (negative exposure) does not lower
-risk below what the party's own record says. Listed parties have risk 1.
+One's own record and one's ties to listed parties, in one mean (:func:`combined_risk`): a party's
+reputation (:func:`trustgraph.analysis.reputation.reputation_support`, 0.5 when nothing is known)
+is a mean of the opinions it receives, resting on *support* full voices; the positive exposure
+joins it as one more opinion, of −1, with voice ``e⁺ / (1 − e⁺)`` (the party's activity with listed
+parties against the rest of it), and ``risk = 1 −`` the resulting score. Exposure therefore weighs
+most on parties little is known about, and the risk tends to a listed party's 1 as ``e⁺ → 1``.
+Distancing (negative exposure) does not lower risk below what the party's own record says. Listed
+parties have risk 1.
 """
 
 from __future__ import annotations
@@ -597,6 +601,7 @@ def contagion(
     prior: float = DEFAULT_PRIOR,
     people: pd.DataFrame | None = None,
     reputation: Mapping[Any, float] | None = None,
+    support: Mapping[Any, float] | None = None,
     limit: int | None = None,
     max_exposures: int = 5,
 ) -> list[dict[str, Any]]:
@@ -615,8 +620,10 @@ def contagion(
     hops, decay, prior, people
         As in :func:`contagion_scores`.
     reputation : mapping, optional
-        Node → reputation in [0, 1] (:func:`trustgraph.analysis.reputation.reputation_scores`);
+        Node → reputation in [0, 1] (:func:`trustgraph.analysis.reputation.reputation_support`);
         when given, each row carries ``reputation`` and the combined ``risk`` (:func:`combined_risk`).
+    support : mapping, optional
+        Node → the voices each reputation rests on (:func:`combined_risk`; default 1 each).
     limit : int, optional
         Return only the ``limit`` highest-ranked rows (explanations are computed for those only).
     max_exposures : int
@@ -629,7 +636,7 @@ def contagion(
         ``exposed_to`` (number of listed parties with a non-zero contribution), ``exposures``
         (``id``, ``name``, ``contribution`` — the parts sum to the score —, ``hypothetical`` when
         so, and ``path``: the strongest contributing path as a list of ids, with its ``strength``),
-        and with ``reputation`` given, ``reputation`` and ``risk``.
+        and with ``reputation`` given, ``reputation``, its ``support`` and ``risk``.
 
     Raises
     ------
@@ -662,7 +669,7 @@ def contagion(
     if limit is not None:
         order = order[: max(int(limit), 0)]
     exposure = dict(zip(ties.nodes, score.tolist(), strict=True))
-    risk = combined_risk(exposure, reputation) if reputation is not None else None
+    risk = combined_risk(exposure, reputation, support) if reputation is not None else None
     hypothetical = chosen - listed_parties(G)
     listed_idx = np.flatnonzero(mask)
     contrib = _contributions(ties, mask, order[~mask[order]], hops, decay)
@@ -679,6 +686,7 @@ def contagion(
         }
         if reputation is not None and risk is not None:
             row["reputation"] = float(reputation.get(node, 0.5))
+            row["support"] = float((support or {}).get(node, 1.0))
             row["risk"] = risk[node]
         exposures: list[dict[str, Any]] = []
         count = 0
@@ -702,19 +710,36 @@ def contagion(
     return out
 
 
-def combined_risk(exposure: Mapping[Any, float], reputation: Mapping[Any, float] | None) -> dict[Any, float]:
-    """Risk from one's own record and one's ties: ``1 − reputation · (1 − max(exposure, 0))``.
+def combined_risk(
+    exposure: Mapping[Any, float],
+    reputation: Mapping[Any, float] | None,
+    support: Mapping[Any, float] | None = None,
+) -> dict[Any, float]:
+    """Risk from one's own record and one's ties: exposure as one more voice against the party.
 
-    A noisy-OR: a party is risky if its own record is poor (``1 − reputation``; reputation 0.5
-    means nothing is known, :mod:`trustgraph.analysis.reputation`) *or* it depends on listed
-    parties. Listed parties (exposure 1) have risk 1; distancing (negative exposure) counts as none.
+    A party's reputation is a mean of the opinions it receives, resting on ``support`` full voices
+    (:func:`trustgraph.analysis.reputation.reputation_support`). Ties to listed parties join that
+    mean as one more opinion, of −1 (no trust), whose voice is the odds of the positive exposure
+    ``e⁺`` — the party's activity with listed parties against the rest of it::
+
+        v = e⁺ / (1 − e⁺),    x = 2·reputation − 1,    x' = (support·x − v) / (support + v),
+        risk = (1 − x') / 2
+
+    So exposure weighs most on parties little is known about, a party with a long, good record is
+    not condemned by one listed partner, and as a party's activity becomes all with listed parties
+    (``e⁺ → 1``) its risk goes to that of a listed party, 1. Without exposure the risk is
+    ``1 − reputation``; distancing (negative exposure) does not lower it. Listed parties (exposure
+    1) have risk 1.
 
     Parameters
     ----------
     exposure : mapping
         Node → exposure in [−1, 1] (:func:`contagion_scores`).
     reputation : mapping or None
-        Node → reputation in [0, 1]; missing nodes (or ``None``) count as 0.5.
+        Node → reputation in [0, 1]; missing nodes (or ``None``) count as 0.5 (nothing known).
+    support : mapping or None
+        Node → the voices the reputation rests on; missing nodes (or ``None``) count as 1, the
+        reputation's prior alone.
 
     Returns
     -------
@@ -723,15 +748,24 @@ def combined_risk(exposure: Mapping[Any, float], reputation: Mapping[Any, float]
 
     Examples
     --------
-    >>> risk = combined_risk({"a": 0.0, "b": 0.5, "c": -0.2}, {"a": 0.9, "b": 0.9, "c": 0.9})
+    >>> risk = combined_risk({"a": 0.0, "b": 0.5, "c": -0.2, "d": 0.5}, {"a": 0.9, "b": 0.9, "c": 0.9, "d": 0.9},
+    ...                      {"a": 1.0, "b": 1.0, "c": 1.0, "d": 10.0})
     >>> {k: round(v, 3) for k, v in risk.items()}
-    {'a': 0.1, 'b': 0.55, 'c': 0.1}
+    {'a': 0.1, 'b': 0.55, 'c': 0.1, 'd': 0.182}
     """
     rep = reputation or {}
+    sup = support or {}
     out: dict[Any, float] = {}
     for node, e in exposure.items():
-        r = float(rep.get(node, 0.5))
-        out[node] = float(min(1.0, max(0.0, 1.0 - r * (1.0 - max(float(e), 0.0)))))
+        e_pos = max(float(e), 0.0)
+        if e_pos >= 1.0:
+            out[node] = 1.0
+            continue
+        x = 2.0 * float(rep.get(node, 0.5)) - 1.0
+        w = max(float(sup.get(node, 1.0)), 0.0)
+        v = e_pos / (1.0 - e_pos)
+        x_new = (w * x - v) / (w + v) if w + v > 0 else 0.0
+        out[node] = float(min(1.0, max(0.0, (1.0 - x_new) / 2.0)))
     return out
 
 

@@ -29,17 +29,24 @@ each from a published method, and two parameters (the damping and a shrinkage pr
 
 2. **Reputation, with one-step distrust** (Guha, Kumar, Raghavan & Tomkins, "Propagation of Trust
    and Distrust", WWW 2004). Distrust is *not* propagated — "the enemy of my enemy is my friend" is
-   wrong too often — but applied once, at the last step: a party's reputation is the trust-weighted
-   mean of the opinions it receives, shrunk toward neutral ::
+   wrong too often — but applied once, at the last step: a party's reputation is the mean of the
+   opinions it receives, each weighted by its rater's **voice**, shrunk toward neutral ::
 
-       x_j = (Σ_i α·t_i·w_ij + d_j) / (Σ_i α·t_i + d_j + κ),      score_j = (1 + x_j) / 2
+       v_i = min(1, N·t_i)                                  (voice of rater i)
+       x_j = (Σ_i v_i·w_ij + d_j) / (Σ_i v_i + d_j + κ),      score_j = (1 + x_j) / 2
 
-   Rater *i* speaks with ``α·t_i``, the share of its trust it passes on (its voice in step 1);
-   ``d_j = (1 − α)·p_j`` is the declared trust of the analyst in a pre-trusted party (or of the
-   source in itself), an opinion of +1 — absent when nobody is pre-trusted; and
-   ``κ = shrinkage · α / N`` is a prior of ``shrinkage`` neutral raters of average weight (the mean of
-   ``α·t`` over the *N* parties), the analogue of the Beta prior's pseudo-counts: one opinion from a
-   barely trusted rater moves a score little, many from well-trusted raters move it fully.
+   A rater's voice is its propagated trust in units of the average share 1/N, **capped at one full
+   voice**: a party that trust reaches at least as well as the average party is fully credible; one
+   that trust barely reaches (a clique hanging off one lukewarm endorsement) speaks in proportion,
+   and one it does not reach at all has no voice. The cap is the point: PageRank mass also measures
+   popularity — a hub holds hundreds of times the average share — and a mean weighted by raw mass
+   is the opinion of a few hubs, with everybody else's rounding error. Credibility is whether a
+   rater's word counts, not how many parties endorse it.
+   ``d_j = min(1, N·p_j)`` is the analyst's declared trust in a pre-trusted party (or the source's
+   in itself), an opinion of +1 with the same units — absent when nobody is pre-trusted — and
+   ``κ = shrinkage`` neutral pseudo-opinions of full voice, the analogue of the Beta prior's
+   pseudo-counts: one opinion from a credible rater moves a score halfway to it, many move it fully,
+   opinions from barely trusted raters move it little.
 
 A party that no trusted party has rated scores exactly 0.5 ("nothing known"); 1 would be
 unanimous, fully confident praise from the pre-trusted set, 0 the opposite. A clique whose members
@@ -77,20 +84,25 @@ __all__ = [
     "DEFAULT_DAMPING",
     "DEFAULT_SHRINKAGE",
     "ENDORSEMENTS",
+    "VOICES",
     "BREAKDOWN_KINDS",
     "ReputationResult",
     "reputation",
     "reputation_scores",
+    "reputation_support",
     "propagated_trust",
 ]
 
 #: Kamvar et al.'s and Brin & Page's choice: a random walk follows 5–6 endorsements on average.
 DEFAULT_DAMPING = 0.85
-#: One neutral pseudo-rater of average weight (the Beta prior's spirit: one unit of "unknown").
+#: One neutral pseudo-opinion of full voice (the Beta prior's spirit: one unit of "unknown").
 DEFAULT_SHRINKAGE = 1.0
 
 #: How a party's trust is shared among those it endorses (see the module docs).
 ENDORSEMENTS = ("capped", "normalised")
+#: How much a rater's opinions count: "capped" (the default, see the module docs) or "mass", the
+#: raw propagated trust in units of the average share, uncapped (an ablation: hubs dominate).
+VOICES = ("capped", "mass")
 
 #: Evidence kind (:func:`trustgraph.evidence.evidence_frame`) → breakdown key.
 BREAKDOWN_KINDS: dict[str, str] = {
@@ -111,6 +123,10 @@ class ReputationResult:
     scores, ranks, percentiles, trust : dict
         Node → score in [0, 1], rank (1 = best), percentile in [0, 100], and propagated
         (EigenTrust) trust, which sums to 1. See the module docs for their definitions.
+    support : dict
+        Node → how many full voices its score rests on: its raters' voices, the declared trust
+        in it and the prior ``κ`` (so at least ``κ``). :func:`trustgraph.analysis.contagion.combined_risk`
+        weighs exposure against it.
     pretrusted : dict
         Node → teleport weight ``p`` (nodes with weight 0 omitted).
     source : node or None
@@ -125,6 +141,7 @@ class ReputationResult:
     ranks: dict[Any, int]
     percentiles: dict[Any, float]
     trust: dict[Any, float]
+    support: dict[Any, float]
     pretrusted: dict[Any, float]
     source: Any
     damping: float
@@ -140,6 +157,7 @@ class ReputationResult:
     _in_parts: np.ndarray = field(repr=False)  # (edges, kinds) contributions by evidence kind
     _part_keys: tuple[str, ...] = field(repr=False)
     _declared: np.ndarray = field(repr=False)
+    _voice: np.ndarray = field(repr=False)  # each party's voice as a rater, in [0, 1]
     _counts: pd.DataFrame | None = field(repr=False)  # evidence rows by (dst, kind)
 
     def __len__(self) -> int:
@@ -164,9 +182,11 @@ class ReputationResult:
         dict
             ``id``, ``name``, ``score``, ``rank``, ``percentile``, ``trust`` (propagated),
             ``breakdown`` (score contribution per evidence kind and ``pretrusted``; they sum to
-            ``score − 0.5``), ``raters`` (how many parties have an opinion of it), ``givers`` and
-            ``takers`` (the ``top`` raters that raise and lower the score most: ``id``, ``name``,
-            ``opinion`` in (−1, 1), ``trust``, ``contribution``), and ``evidence`` (counts of the
+            ``score − 0.5``), ``support`` (the voices the score rests on, prior included),
+            ``voice`` (how much its own opinions count as a rater), ``raters``
+            (how many parties have an opinion of it), ``givers`` and ``takers`` (the ``top`` raters
+            that raise and lower the score most: ``id``, ``name``, ``opinion`` in (−1, 1),
+            ``trust``, ``voice``, ``contribution``), and ``evidence`` (counts of the
             evidence received by kind, when an evidence frame was given).
 
         Raises
@@ -194,6 +214,7 @@ class ReputationResult:
                 "name": self._names[i],
                 "opinion": float(self._in_opinion[lo + k]),
                 "trust": float(self.trust[self._nodes[i]]),
+                "voice": float(self._voice[i]),
                 "contribution": float(contrib[k]),
             }
 
@@ -204,6 +225,8 @@ class ReputationResult:
             "rank": self.ranks[node],
             "percentile": self.percentiles[node],
             "trust": self.trust[node],
+            "voice": float(self._voice[j]),
+            "support": self.support[node],
             "breakdown": breakdown,
             "raters": hi - lo,
             "givers": [who(int(k)) for k in order_pos[:top] if contrib[k] > 0],
@@ -361,31 +384,45 @@ def propagated_trust(
     return dict(zip(nodes, t.tolist(), strict=True))
 
 
-def _check(damping: float, shrinkage: float, endorsement: str) -> None:
+def _check(damping: float, shrinkage: float, endorsement: str, voice: str = "capped") -> None:
     if endorsement not in ENDORSEMENTS:
         raise ConfigurationError(f"endorsement must be one of {', '.join(ENDORSEMENTS)}, got {endorsement!r}")
+    if voice not in VOICES:
+        raise ConfigurationError(f"voice must be one of {', '.join(VOICES)}, got {voice!r}")
     if not (0.0 <= damping < 1.0):
         raise ConfigurationError(f"damping must be in [0, 1), got {damping!r}")
     if not (np.isfinite(shrinkage) and shrinkage >= 0.0):
         raise ConfigurationError(f"shrinkage must be ≥ 0, got {shrinkage!r}")
 
 
+def _voices(
+    n: int, t: np.ndarray, p: np.ndarray, declared: bool, damping: float, kind: str = "capped",
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each party's voice as a rater, and the declared trust in it: shares of trust in units of
+    the average share 1/N, capped at one full voice unless ``kind`` is "mass" (see the module docs)."""
+    voice = n * t
+    d = n * (1.0 - damping) * p if declared else np.zeros(n)
+    if kind == "capped":
+        voice = np.maximum(np.minimum(1.0, voice), d)
+    return voice, d
+
+
 def _scores(
     n: int, src: np.ndarray, dst: np.ndarray, opinion: np.ndarray, t: np.ndarray, p: np.ndarray,
-    declared: bool, damping: float, shrinkage: float,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """x in [−1, 1] per node, the per-edge score contribution, the declared contribution."""
-    voice = damping * t[src]
+    declared: bool, damping: float, shrinkage: float, kind: str = "capped",
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """x in [−1, 1] per node, the per-edge score contribution, the declared contribution, the support."""
+    voices, d = _voices(n, t, p, declared, damping, kind)
+    voice = voices[src]
     given = np.bincount(dst, weights=voice * opinion, minlength=n)
     heard = np.bincount(dst, weights=voice, minlength=n)
-    d = (1.0 - damping) * p if declared else np.zeros(n)
-    denom = heard + d + shrinkage * damping / n
+    denom = heard + d + shrinkage
     x = np.divide(given + d, denom, out=np.zeros(n), where=denom > 0)
     # In score units ((1 + x) / 2): each rater's weight, so that its contribution to the score
     # above 0.5 is scale·w_ij; and what the declaration adds.
     scale = np.divide(voice, 2.0 * denom[dst], out=np.zeros(len(src)), where=denom[dst] > 0)
     declared_part = np.divide(d, 2.0 * denom, out=np.zeros(n), where=denom > 0)
-    return x, scale, declared_part
+    return x, scale, declared_part, denom
 
 
 def _rank(nodes: list[Any], score: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -463,6 +500,7 @@ def reputation(
     shrinkage: float = DEFAULT_SHRINKAGE,
     weight: str = "trust",
     endorsement: str = "capped",
+    voice: str = "capped",
     evidence: pd.DataFrame | None = None,
     tol: float = 1e-10,
     max_iter: int = 1000,
@@ -486,7 +524,8 @@ def reputation(
         ``α`` in [0, 1): the share of trust passed along endorsements rather than back to the
         pre-trusted set (0.85, as in EigenTrust and PageRank).
     shrinkage : float
-        ``κ`` in units of neutral raters of average weight (default 1); 0 disables shrinkage.
+        ``κ``: how many neutral pseudo-opinions of full voice the received opinions are averaged
+        with (default 1); 0 disables shrinkage.
     weight : str
         Edge attribute with the local trust in [0, 1] (default ``"trust"``; missing = 0.5).
     endorsement : {"capped", "normalised"}
@@ -494,6 +533,9 @@ def reputation(
         ``w⁺_ij / max(1, Σ_k w⁺_ik)``, at most what the opinions say; ``"normalised"`` is Kamvar et
         al.'s ``w⁺_ij / Σ_k w⁺_ik``, which turns a party's single lukewarm opinion into a full
         endorsement. See the module docs.
+    voice : {"capped", "mass"}
+        How much a rater's opinions count: ``"capped"`` (default) ``min(1, N·t_i)``; ``"mass"``
+        ``N·t_i`` uncapped, so that well-endorsed hubs outweigh everyone else (an ablation).
     evidence : pandas.DataFrame, optional
         The :func:`trustgraph.evidence.evidence_frame` the graph was projected from: splits each
         explanation by evidence kind and counts the evidence received. Without it, an edge's opinion
@@ -512,8 +554,9 @@ def reputation(
     NotFoundError
         When ``source`` or a pre-trusted node is not in the graph.
     ConfigurationError
-        When ``damping``, ``shrinkage`` or ``endorsement`` is out of range, both ``source`` and ``pretrusted`` are
-        given, the pre-trusted weights are negative or all zero, or an edge's trust is outside [0, 1].
+        When ``damping``, ``shrinkage``, ``endorsement`` or ``voice`` is out of range, both ``source``
+        and ``pretrusted`` are given, the pre-trusted weights are negative or all zero, or an edge's
+        trust is outside [0, 1].
     TrustgraphError
         When the power iteration does not converge within ``max_iter`` steps.
 
@@ -524,24 +567,24 @@ def reputation(
     >>> G.add_edge("hub", "bad", trust=0.25)
     >>> r = reputation(G, pretrusted=["hub"], damping=0.5)
     >>> {k: round(v, 3) for k, v in r.scores.items()}
-    {'hub': 0.875, 'good': 0.676, 'bad': 0.324}
+    {'hub': 0.8, 'good': 0.65, 'bad': 0.35}
     >>> r.ranks["good"], r.explain("bad")["takers"][0]["id"]
     (2, 'hub')
     """
-    _check(damping, shrinkage, endorsement)
+    _check(damping, shrinkage, endorsement, voice)
     nodes = list(G.nodes)
     n = len(nodes)
     index = {v: i for i, v in enumerate(nodes)}
     names = [G.nodes[v].get("name") for v in nodes]
     if n == 0:
         empty = np.zeros(0, dtype=np.int64)
-        return ReputationResult({}, {}, {}, {}, {}, source, damping, shrinkage, 0, [], [], empty,
+        return ReputationResult({}, {}, {}, {}, {}, {}, source, damping, shrinkage, 0, [], [], empty,
                                 np.zeros(1, dtype=np.int64), empty, np.zeros(0), np.zeros(0),
-                                np.zeros((0, 1)), ("other",), np.zeros(0), None)
+                                np.zeros((0, 1)), ("other",), np.zeros(0), np.zeros(0), None)
     p, declared = _teleport(G, index, pretrusted, source)
     src, dst, opinion, edge_kinds = _edges(G, index, weight, with_kinds=evidence is None)
     t, iterations = _propagate(n, src, dst, opinion, p, damping, tol, max_iter, endorsement)
-    x, scale, declared_part = _scores(n, src, dst, opinion, t, p, declared, damping, shrinkage)
+    x, scale, declared_part, support = _scores(n, src, dst, opinion, t, p, declared, damping, shrinkage, voice)
     score = np.clip((1.0 + x) / 2.0, 0.0, 1.0)
     order, ranks, pct = _rank(nodes, score)
 
@@ -556,6 +599,7 @@ def reputation(
         ranks=dict(zip(nodes, ranks.tolist(), strict=True)),
         percentiles=dict(zip(nodes, pct.tolist(), strict=True)),
         trust=dict(zip(nodes, t.tolist(), strict=True)),
+        support=dict(zip(nodes, support.tolist(), strict=True)),
         pretrusted={nodes[i]: float(p[i]) for i in np.flatnonzero(p)} if declared else {},
         source=source,
         damping=damping,
@@ -571,6 +615,7 @@ def reputation(
         _in_parts=(parts * scale[:, None])[by_dst],
         _part_keys=keys,
         _declared=declared_part,
+        _voice=_voices(n, t, p, declared, damping, voice)[0],
         _counts=counts,
     )
 
@@ -584,11 +629,12 @@ def reputation_scores(
     shrinkage: float = DEFAULT_SHRINKAGE,
     weight: str = "trust",
     endorsement: str = "capped",
+    voice: str = "capped",
 ) -> dict[Any, float]:
     """Node → reputation score in [0, 1] (higher = more reputable; 0.5 = nothing known).
 
     The light form of :func:`reputation` (same method, parameters and errors) for callers that only
-    need the numbers, e.g. to colour a map or to combine with contagion risk.
+    need the numbers, e.g. to colour a map.
 
     Examples
     --------
@@ -597,13 +643,41 @@ def reputation_scores(
     >>> s["good"] > 0.5 > s["bad"]
     True
     """
-    _check(damping, shrinkage, endorsement)
+    return reputation_support(G, pretrusted=pretrusted, source=source, damping=damping, shrinkage=shrinkage,
+                              weight=weight, endorsement=endorsement, voice=voice)[0]
+
+
+def reputation_support(
+    G: nx.DiGraph,
+    *,
+    pretrusted: Iterable[Hashable] | Mapping[Hashable, float] | None = None,
+    source: Hashable | None = None,
+    damping: float = DEFAULT_DAMPING,
+    shrinkage: float = DEFAULT_SHRINKAGE,
+    weight: str = "trust",
+    endorsement: str = "capped",
+    voice: str = "capped",
+) -> tuple[dict[Any, float], dict[Any, float]]:
+    """Node → score, and node → support (the voices the score rests on, prior included).
+
+    :func:`reputation_scores` with :attr:`ReputationResult.support`, in one pass: what
+    :func:`trustgraph.analysis.contagion.combined_risk` needs.
+
+    Examples
+    --------
+    >>> G = nx.DiGraph([("hub", "good", {"trust": 0.75})])
+    >>> scores, support = reputation_support(G, pretrusted=["hub"])
+    >>> round(scores["good"], 3), support["good"]  # hub's +0.5 with one full voice, beside κ = 1
+    (0.625, 2.0)
+    """
+    _check(damping, shrinkage, endorsement, voice)
     nodes = list(G.nodes)
     if not nodes:
-        return {}
+        return {}, {}
     index = {v: i for i, v in enumerate(nodes)}
     p, declared = _teleport(G, index, pretrusted, source)
     src, dst, opinion, _ = _edges(G, index, weight)
     t, _ = _propagate(len(nodes), src, dst, opinion, p, damping, 1e-10, 1000, endorsement)
-    x, _, _ = _scores(len(nodes), src, dst, opinion, t, p, declared, damping, shrinkage)
-    return dict(zip(nodes, np.clip((1.0 + x) / 2.0, 0.0, 1.0).tolist(), strict=True))
+    x, _, _, support = _scores(len(nodes), src, dst, opinion, t, p, declared, damping, shrinkage, voice)
+    return (dict(zip(nodes, np.clip((1.0 + x) / 2.0, 0.0, 1.0).tolist(), strict=True)),
+            dict(zip(nodes, support.tolist(), strict=True)))

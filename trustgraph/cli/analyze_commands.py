@@ -8,8 +8,8 @@ from typing import Any
 import click
 import pandas as pd
 
-from ..analysis.contagion import combined_risk, contagion_scores
-from ..analysis.reputation import reputation_scores
+from ..analysis.contagion import combined_risk, contagion_scores, shared_people
+from ..analysis.reputation import reputation_support
 from ..store import SCORE_COLUMNS
 from .app import Env, as_of_option, as_of_str, cli, half_life_option, half_life_value, note, pass_env
 from .output import emit, format_option
@@ -54,10 +54,12 @@ def analyze(env: Env, write: bool, top: int | None, as_of: Any, half_life: float
     see them in Cypher and Bloom (properties reputation, reputation_rank, risk, risk_rank,
     computed_at on :Organization) and SQLite users in the `scores` table.
     """
-    G = env.graph(as_of=as_of_str(as_of), half_life_days=half_life_value(half_life))
-    reputation = reputation_scores(G)
-    exposure = contagion_scores(G)
-    risk = combined_risk(exposure, reputation)
+    hl = half_life_value(half_life)
+    G = env.graph(as_of=as_of_str(as_of), half_life_days=hl)
+    reputation, support = reputation_support(G)
+    # The same exposure as `trustgraph contagion`: ties the party chose and the people it shares.
+    exposure = contagion_scores(G, people=shared_people(env.tables(), as_of=G.graph["as_of"], half_life_days=hl))
+    risk = combined_risk(exposure, reputation, support)
     computed_at = _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()
     frame = score_frame(reputation, risk, computed_at)
     if write:

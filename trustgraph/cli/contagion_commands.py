@@ -124,13 +124,14 @@ def contagion_command(env: Env, hops: int, decay: float, prior: float, what_if_i
         emit(rows, fmt, columns=["id", "name", "before", "after", "change", "rank_before", "rank_after"],
              title=title + ")")
         return
-    from ..analysis.reputation import reputation_scores
+    from ..analysis.reputation import reputation_support
 
     seeds = None
     if pretrusted:
         seeds = [env.resolve_org(G, p.strip()) for p in pretrusted.split(",") if p.strip()]
-    reputation = reputation_scores(G, pretrusted=seeds)
-    rows = contagion(G, hops=hops, decay=decay, prior=prior, people=people, reputation=reputation, limit=top)
+    reputation, support = reputation_support(G, pretrusted=seeds)
+    rows = contagion(G, hops=hops, decay=decay, prior=prior, people=people, reputation=reputation, support=support,
+                     limit=top)
     if not listed_parties(G):
         note(env, f"note: no listing in force as of {G.graph['as_of']}")
     for row in rows:

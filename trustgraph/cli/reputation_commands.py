@@ -61,8 +61,9 @@ def _story(doc: dict[str, Any]) -> str:
         f"{doc['id']}  {doc['name'] or ''}".rstrip(),
         f"score {doc['score']:.3f}  rank {doc['rank']} of {doc['of']}  percentile {doc['percentile']:.1f}"
         f"  (0.5 = nothing known)",
-        f"seen from {doc['view']}; propagated trust {doc['trust']:.4g} (average {1 / doc['of']:.4g})",
-        f"rated by {doc['raters']} organisation(s)",
+        f"seen from {doc['view']}; propagated trust {doc['trust']:.4g} (average {1 / doc['of']:.4g}),"
+        f" so its own opinions count with voice {doc['voice']:.2f}",
+        f"rated by {doc['raters']} organisation(s); the score rests on {doc['support']:.2f} voice(s), prior included",
         "",
         "breakdown (contribution to the score above or below 0.5):",
     ]
@@ -78,7 +79,7 @@ def _story(doc: dict[str, Any]) -> str:
             lines.append("  (nobody)")
         for p in people:
             lines.append(
-                f"  {p['id']}  {p['name'] or ''}  opinion {p['opinion']:+.2f}, trust {p['trust']:.4g},"
+                f"  {p['id']}  {p['name'] or ''}  opinion {p['opinion']:+.2f}, voice {p['voice']:.2f},"
                 f" {p['contribution']:+.4f}"
             )
     return "\n".join(lines)

@@ -253,8 +253,10 @@ def available_sizes() -> tuple[str, ...]:
     return tuple(m for m in SIZE_MEASURES if m not in _MODULES or _module_available(_MODULES[m]))
 
 
-def _reputation(G: nx.DiGraph, evidence: pd.DataFrame | None) -> tuple[dict[Any, float], Mapping[Any, list[str]]]:
-    """Reputation scores and, per node, explanation lines (module absent → ConfigurationError)."""
+def _reputation(
+    G: nx.DiGraph, evidence: pd.DataFrame | None,
+) -> tuple[dict[Any, float], Mapping[Any, list[str]], dict[Any, float]]:
+    """Reputation scores, per node explanation lines, and support (module absent → ConfigurationError)."""
     if not _module_available(_MODULES["reputation"]):
         raise ConfigurationError("reputation scores are not available in this installation")
     module = importlib.import_module(_MODULES["reputation"])
@@ -277,7 +279,7 @@ def _reputation(G: nx.DiGraph, evidence: pd.DataFrame | None) -> tuple[dict[Any,
                 f"{g['name'] or g['id']} ({g['contribution']:+.3f})" for g in e["takers"]))
         return out
 
-    return dict(result.scores), _Explained(explain)
+    return dict(result.scores), _Explained(explain), dict(result.support)
 
 
 class _Explained(dict[Any, list[str]]):
@@ -298,18 +300,19 @@ def _risk(
     tables: Mapping[str, pd.DataFrame],
     reputation: Mapping[Any, float] | None,
     explain_nodes: Iterable[Any],
+    support: Mapping[Any, float] | None = None,
 ) -> tuple[dict[Any, float], Mapping[Any, list[str]]]:
     """Combined risk (own record and exposure to listed parties) from :mod:`trustgraph.analysis.contagion`.
 
-    ``risk = 1 − reputation · (1 − max(exposure, 0))`` (the module's ``combined_risk``); reputation
-    counts as 0.5 (nothing known) when the reputation module is absent.
+    The module's ``combined_risk``: exposure joins the reputation's mean as one more voice against
+    the party; reputation counts as 0.5 (nothing known) when the reputation module is absent.
     """
     if not _module_available(_MODULES["risk"]):
         raise ConfigurationError("contagion risk scores are not available in this installation")
     module = importlib.import_module(_MODULES["risk"])
     people = module.shared_people(tables, as_of=G.graph.get("as_of"), half_life_days=G.graph.get("half_life_days"))
     exposure = module.contagion_scores(G, people=people)
-    risk = module.combined_risk(exposure, reputation)
+    risk = module.combined_risk(exposure, reputation, support)
     names = {n: _text(d.get("name")) or str(n) for n, d in G.nodes(data=True)}
     wanted = {n for n in explain_nodes if exposure.get(n, 0.0) > 0 and not G.nodes[n].get("listed")}
     via: dict[Any, list[str]] = {}
@@ -329,8 +332,8 @@ def _risk(
         r = float((reputation or {}).get(node, 0.5))
         if G.nodes[node].get("listed"):
             return [f"risk {risk[node]:.3f} (listed)"]
-        return [f"risk {risk[node]:.3f} = 1 \u2212 reputation {r:.3f} \u00d7 (1 \u2212 exposure {max(e, 0.0):.3f});"
-                f" exposure to listed parties {e:+.3f}", *via.get(node, [])]
+        return [f"risk {risk[node]:.3f} from reputation {r:.3f} and exposure to listed parties {e:+.3f}",
+                *via.get(node, [])]
 
     return {k: float(v) for k, v in risk.items()}, _Explained(explain)
 
@@ -901,6 +904,7 @@ def map_data(
     # 2. Measures: what colour or size needs, and what the tooltips can explain.
     score_maps: dict[str, Mapping[Any, float]] = dict(scores or {})
     explain: dict[str, Mapping[Any, list[str]]] = {}
+    support: dict[Any, float] | None = None  # what the reputation scores rest on, for the risk
     offered = available_colors()
     for measure in ("reputation", "risk"):
         wanted = measure in (color, size)
@@ -911,10 +915,11 @@ def map_data(
                 # The breakdown by evidence kind costs a table look-up per party; large maps split
                 # each opinion by its tie's kinds instead (exact when a tie has a single kind).
                 shown = min(len(candidates), max_nodes)
-                score_maps[measure], explain[measure] = _reputation(
+                score_maps[measure], explain[measure], support = _reputation(
                     G, evidence if shown <= _EVIDENCE_BREAKDOWN_MAX else None)
             else:
-                score_maps[measure], explain[measure] = _risk(G, tables, score_maps.get("reputation"), candidates)
+                score_maps[measure], explain[measure] = _risk(G, tables, score_maps.get("reputation"), candidates,
+                                                              support)
         except TrustgraphError as err:
             if wanted:
                 raise
