@@ -124,9 +124,10 @@ def _both(labels: Mapping[str, int], rated: Mapping[str, int], suspicion: Mappin
 
 def trustgraph_suspicion(G: nx.DiGraph, trusted: set[str], labels: Mapping[str, int], *,
                          damping: float = DEFAULT_DAMPING, shrinkage: float = DEFAULT_SHRINKAGE,
-                         endorsement: str = "capped") -> dict[str, float]:
+                         endorsement: str = "capped", voice: str = "capped") -> dict[str, float]:
     """1 − trustgraph's reputation, T pre-trusted."""
-    result = reputation(G, pretrusted=sorted(trusted), damping=damping, shrinkage=shrinkage, endorsement=endorsement)
+    result = reputation(G, pretrusted=sorted(trusted), damping=damping, shrinkage=shrinkage, endorsement=endorsement,
+                        voice=voice)
     return {u: 1.0 - result.scores[u] for u in labels}
 
 
@@ -172,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
                      *_both(labels, rated, cli_suspicion(tables, trusted, labels), 0.5)))
     rows.append(("  ablation: Kamvar's normalised endorsement instead of capped",
                  *_both(labels, rated, trustgraph_suspicion(G, trusted, labels, endorsement="normalised"), 0.5)))
+    rows.append(("  ablation: raw trust mass as the rater's voice (uncapped)",
+                 *_both(labels, rated, trustgraph_suspicion(G, trusted, labels, voice="mass"), 0.5)))
     et = eigentrust_anchor(ratings, nodes, trusted)
     rows.append(("EigenTrust / TrustRank, pre-trusted T, α = 0.85",
                  *_both(labels, rated, {u: -v for u, v in et.items()}, 0.0)))
