@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from neo4j_server import neo4j_server  # noqa: F401  (session fixture: a real Neo4j)
 
 from trustgraph.analysis.reputation import propagated_trust, reputation, reputation_scores
-from trustgraph.errors import ConfigurationError, NotFoundError
+from trustgraph.errors import ConfigurationError, NotFoundError, TrustgraphError
 from trustgraph.evidence import evidence_frame
 from trustgraph.graph import project
 
@@ -238,6 +238,23 @@ def test_uniform_without_pretrusted_set() -> None:
     assert r.scores["a"] == pytest.approx(r.scores["b"])
     assert r.ranks == {"a": 1, "b": 1}  # ties share the best rank
     assert r.percentiles == {"a": 50.0, "b": 50.0}
+
+
+def test_power_iteration_fallback_agrees(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should BiCGSTAB break down, the power iteration gives the same answer."""
+    import trustgraph.analysis.reputation as module
+
+    G = nx.gnp_random_graph(80, 0.06, seed=3, directed=True)
+    rng = __import__("random").Random(3)
+    nx.set_edge_attributes(G, {e: rng.uniform(0.1, 0.95) for e in G.edges}, "trust")
+    solved = reputation(G, pretrusted=[0, 1])
+    monkeypatch.setattr(module.spla, "bicgstab", lambda A, b, **kw: (b * float("nan"), -10))
+    fallback = reputation(G, pretrusted=[0, 1])
+    assert fallback.trust == pytest.approx(solved.trust, abs=1e-9)
+    assert fallback.scores == pytest.approx(solved.scores, abs=1e-9)
+    assert fallback.iterations > solved.iterations
+    with pytest.raises(TrustgraphError, match="did not converge"):
+        reputation(G, pretrusted=[0, 1], max_iter=3)
 
 
 def test_mapping_pretrusted_weights() -> None:

@@ -61,7 +61,7 @@ referrals, incidents, communications) because ``w_ij`` is linear in the net evid
 
 Ranks and percentiles
 ---------------------
-``rank`` is 1 for the best score; equal scores (to 12 decimals, below the power iteration's noise)
+``rank`` is 1 for the best score; equal scores (to 12 decimals, below the solver's noise)
 share the best rank of their group (competition ranking, "1224"). ``percentile`` is the share, in %,
 of the *other* parties that score lower, ties counting half (a mid-rank percentile): 100 = better
 than everyone, 0 = worse than everyone, 50 = the middle; with a single party it is 100.
@@ -77,6 +77,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+import scipy.sparse.linalg as spla
 
 from ..errors import ConfigurationError, NotFoundError, TrustgraphError
 
@@ -134,7 +135,7 @@ class ReputationResult:
     damping, shrinkage : float
         The parameters used.
     iterations : int
-        Power-iteration steps until convergence.
+        Solver steps until convergence (BiCGSTAB iterations; power-iteration steps on the fallback).
     """
 
     scores: dict[Any, float]
@@ -331,12 +332,28 @@ def _propagate(
     # lukewarm opinion is not inflated into a full endorsement; "normalised": Kamvar's c_ij.
     norm = np.maximum(out, 1.0) if endorsement == "capped" else out
     share = np.divide(endorse, norm[src], out=np.zeros_like(endorse), where=norm[src] > 0)
-    # Row j of Cᵀ lists who endorses j: y ← α·Cᵀy + p solves (I − αCᵀ)y = p, and t = y / Σy is the
-    # PageRank whose unpassed (dangling) mass goes back to p (the normalisation absorbs it).
-    ct = sp.csr_matrix((share, (dst, src)), shape=(n, n))
+    # Row j of Cᵀ lists who endorses j. t = y / Σy with (I − αCᵀ)y = p is the PageRank whose unpassed
+    # (dangling) mass goes back to p: the normalisation absorbs it. Only endorsements enter the matrix.
+    keep = share > 0
+    act = sp.csr_matrix((damping * share[keep], (dst[keep], src[keep])), shape=(n, n))
+    # BiCGSTAB (van der Vorst 1992) solves the linear system with about 2.5× fewer matrix–vector
+    # products than the power iteration at α = 0.85 (PageRank as a linear system: Gleich, Zhukov &
+    # Berkhin 2004). Every Krylov vector is a combination of p, Cᵀp, (Cᵀ)²p, …, so parties that p
+    # cannot reach keep exactly 0. The power iteration stays as the fallback should it break down.
+    steps = [0]
+
+    def count(_: np.ndarray) -> None:
+        steps[0] += 1
+
+    system = spla.LinearOperator((n, n), matvec=lambda v: v - act @ v, dtype=float)
+    y, info = spla.bicgstab(system, p, x0=p.copy(), rtol=tol, atol=0.0, maxiter=max_iter, callback=count)
+    total = float(y.sum()) if info == 0 and np.all(np.isfinite(y)) else 0.0
+    if total > 0 and float(y.min()) >= -1e-9 * total:
+        y = np.clip(y, 0.0, None)
+        return y / y.sum(), steps[0]
     y = p.copy()
     for it in range(1, max_iter + 1):
-        nxt = damping * (ct @ y) + p
+        nxt = act @ y + p
         err = float(np.abs(nxt - y).sum())
         y = nxt
         if err <= tol * float(y.sum()):
@@ -429,7 +446,7 @@ def _rank(nodes: list[Any], score: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
     """Order (best first, ties by id), competition ranks, mid-rank percentiles."""
     n = len(nodes)
     keys = np.array([str(v) for v in nodes])
-    # Scores equal up to floating-point noise of the power iteration are ties.
+    # Scores equal up to the floating-point noise of the solver are ties.
     score = np.round(score, 12)
     order = np.lexsort((keys, -score))
     s = score[order]
@@ -541,7 +558,8 @@ def reputation(
         explanation by evidence kind and counts the evidence received. Without it, an edge's opinion
         goes to the kind named by its ``kinds`` attribute when it has a single one, else ``other``.
     tol, max_iter : float, int
-        Power-iteration stop: relative L1 change below ``tol``; at most ``max_iter`` steps.
+        Solver stop: relative residual ``‖p − (I − αCᵀ)y‖ ≤ tol·‖p‖``; at most ``max_iter``
+        steps (the power-iteration fallback stops at a relative L1 change below ``tol``).
 
     Returns
     -------
@@ -558,7 +576,7 @@ def reputation(
         and ``pretrusted`` are given, the pre-trusted weights are negative or all zero, or an edge's
         trust is outside [0, 1].
     TrustgraphError
-        When the power iteration does not converge within ``max_iter`` steps.
+        When neither BiCGSTAB nor the power iteration converges within ``max_iter`` steps.
 
     Examples
     --------
