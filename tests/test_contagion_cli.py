@@ -144,6 +144,23 @@ def test_sample_contagion_and_as_of(sample, run_cli) -> None:
     assert tie["to"] == "ORG061" and tie["sign"] == "distancing" and "incident" in tie["kinds"]
 
 
+def test_analyze_and_contagion_agree_on_risk(sample, run_cli) -> None:
+    """`analyze` stores the same combined risk that `contagion` shows (people included in both)."""
+    code, out, err = run_cli("contagion --format json")
+    assert code == 0, err
+    shown = {r["id"]: r for r in json.loads(out)}
+    code, out, err = run_cli("analyze --format json")
+    assert code == 0, err
+    stored = {r["id"]: r for r in json.loads(out)}
+    assert stored.keys() == shown.keys()
+    for org, row in shown.items():
+        assert stored[org]["risk"] == pytest.approx(row["risk"], abs=1e-6), org
+        assert stored[org]["reputation"] == pytest.approx(row["reputation"], abs=1e-6), org
+    # The ring's front, half of whose activity is with the listed charity, is the riskiest unlisted party.
+    unlisted = sorted((r for r in stored.values() if r["risk"] < 1), key=lambda r: -r["risk"])
+    assert unlisted[0]["id"] == "ORG016"
+
+
 def test_errors_and_usage(tiny, run_cli) -> None:
     code, _, err = run_cli("exposure nobody")
     assert code == 4 and err == "error: no organisation with id or name 'nobody'\n"
