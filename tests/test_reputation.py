@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import networkx as nx
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -240,21 +241,37 @@ def test_uniform_without_pretrusted_set() -> None:
     assert r.percentiles == {"a": 50.0, "b": 50.0}
 
 
-def test_power_iteration_fallback_agrees(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Should BiCGSTAB break down, the power iteration gives the same answer."""
+def test_solver_fallbacks_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should BiCGSTAB break down, LGMRES and then the power iteration give the same answer."""
     import trustgraph.analysis.reputation as module
 
     G = nx.gnp_random_graph(80, 0.06, seed=3, directed=True)
     rng = __import__("random").Random(3)
     nx.set_edge_attributes(G, {e: rng.uniform(0.1, 0.95) for e in G.edges}, "trust")
     solved = reputation(G, pretrusted=[0, 1])
-    monkeypatch.setattr(module.spla, "bicgstab", lambda A, b, **kw: (b * float("nan"), -10))
-    fallback = reputation(G, pretrusted=[0, 1])
-    assert fallback.trust == pytest.approx(solved.trust, abs=1e-9)
-    assert fallback.scores == pytest.approx(solved.scores, abs=1e-9)
-    assert fallback.iterations > solved.iterations
+
+    def broken(A: object, b: np.ndarray, **kw: object) -> tuple[np.ndarray, int]:
+        return b * float("nan"), -10  # what SciPy returns on a breakdown, made obvious
+
+    monkeypatch.setattr(module.spla, "bicgstab", broken)
+    second = reputation(G, pretrusted=[0, 1])
+    assert second.trust == pytest.approx(solved.trust, abs=1e-9)
+    monkeypatch.setattr(module.spla, "lgmres", broken)
+    last = reputation(G, pretrusted=[0, 1])
+    assert last.trust == pytest.approx(solved.trust, abs=1e-9)
+    assert last.scores == pytest.approx(solved.scores, abs=1e-9)
+    assert last.iterations > solved.iterations  # power iteration steps
     with pytest.raises(TrustgraphError, match="did not converge"):
         reputation(G, pretrusted=[0, 1], max_iter=3)
+
+
+def test_high_damping_converges() -> None:
+    """α close to 1 with Kamvar's normalisation, where BiCGSTAB can break down, still converges."""
+    G = nx.gnp_random_graph(300, 0.02, seed=5, directed=True)
+    rng = __import__("random").Random(5)
+    nx.set_edge_attributes(G, {e: rng.uniform(0.05, 0.95) for e in G.edges}, "trust")
+    t = propagated_trust(G, pretrusted=[0, 1, 2], damping=0.995, endorsement="normalised")
+    assert sum(t.values()) == pytest.approx(1.0) and min(t.values()) >= 0.0
 
 
 def test_mapping_pretrusted_weights() -> None:
