@@ -106,8 +106,10 @@ def contagion_command(env: Env, hops: int, decay: float, prior: float, what_if_i
     people; each tie counts by the share of the party's activity it represents, decaying per hop
     (--decay) up to --hops. A warning, reported incident or terminated partnership with a listed
     party counts against exposure. `score` is in [-1, 1] (listed parties 1); `risk` combines it with
-    reputation: 1 - reputation * (1 - max(score, 0)). Each row names the listed parties it is
-    exposed to and the strongest path to each.
+    reputation: a positive score joins the reputation's mean as one more opinion against the party,
+    with voice score / (1 - score), weighed against the `support` the reputation rests on; risk is
+    1 - the result (listed parties 1). Each row names the listed parties it is exposed to and the
+    strongest path to each.
 
     With --what-if A,B: the parties whose score would change (by more than 0.00005) if A and B were
     listed, with the score before, after and the change. Nothing is written to the store.

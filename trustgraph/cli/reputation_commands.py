@@ -108,7 +108,7 @@ def _view(result: ReputationResult, names: dict[Any, Any]) -> str:
 @click.option("--damping", type=click.FloatRange(0.0, 1.0, max_open=True), default=DEFAULT_DAMPING, show_default=True,
               help="Share of trust passed along endorsements (EigenTrust/PageRank α).")
 @click.option("--shrinkage", type=click.FloatRange(min=0.0), default=DEFAULT_SHRINKAGE, show_default=True,
-              help="Prior weight, in neutral raters of average trust (0 = none).")
+              help="Prior weight, in neutral opinions of one full voice each (0 = none).")
 @as_of_option
 @half_life_option
 @format_option
@@ -120,8 +120,9 @@ def reputation_command(env: Env, org: str | None, explain: bool, pretrusted: str
 
     Trust propagates from the pre-trusted set along positive local trust (EigenTrust, Kamvar et al.
     2003); negative evidence counts once, at the last step (one-step distrust, Guha et al. 2004). A
-    score is the trust-weighted mean local trust an organisation receives, shrunk toward 0.5
-    (nothing known); rank 1 is the best; percentile is the share of the others scoring lower (ties
+    score is the mean local trust an organisation receives, each rater counting with its voice (its
+    trust relative to the average, capped at one), shrunk toward 0.5 (nothing known); rank 1 is the
+    best; percentile is the share of the others scoring lower (ties
     count half). Each row names the top contributors who give and who take away reputation.
     """
     if explain and org is None:
