@@ -39,11 +39,13 @@ each from a published method, and two parameters (the damping and a shrinkage pr
    voice**: a party that trust reaches at least as well as the average party is fully credible; one
    that trust barely reaches (a clique hanging off one lukewarm endorsement) speaks in proportion,
    and one it does not reach at all has no voice. The cap is the point: PageRank mass also measures
-   popularity — a hub holds hundreds of times the average share — and a mean weighted by raw mass
-   is the opinion of a few hubs, with everybody else's rounding error. Credibility is whether a
-   rater's word counts, not how many parties endorse it.
-   ``d_j = min(1, N·p_j)`` is the analyst's declared trust in a pre-trusted party (or the source's
-   in itself), an opinion of +1 with the same units — absent when nobody is pre-trusted — and
+   popularity — in leak-free Bitcoin OTC some hubs hold up to a hundred times the average share —
+   and a mean weighted by raw mass is the opinion of a few hubs, with everybody else's rounding
+   error. Credibility is whether a rater's word counts, not how many parties endorse it.
+   ``d_j = N·(1 − α)·p_j`` is the analyst's declared trust in a pre-trusted party (or the source's
+   in itself), an opinion of +1 in the same units (the part of *j*'s trust that comes straight from
+   the teleport) — absent when nobody is pre-trusted; a pre-trusted party also speaks with at least
+   that voice, since the analyst vouches for what it says — and
    ``κ = shrinkage`` neutral pseudo-opinions of full voice, the analogue of the Beta prior's
    pseudo-counts: one opinion from a credible rater moves a score halfway to it, many move it fully,
    opinions from barely trusted raters move it little.
@@ -159,7 +161,7 @@ class ReputationResult:
     _in_parts: np.ndarray = field(repr=False)  # (edges, kinds) contributions by evidence kind
     _part_keys: tuple[str, ...] = field(repr=False)
     _declared: np.ndarray = field(repr=False)
-    _voice: np.ndarray = field(repr=False)  # each party's voice as a rater, in [0, 1]
+    _voice: np.ndarray = field(repr=False)  # each party's voice as a rater (≤ 1 unless pre-trusted)
     _counts: pd.DataFrame | None = field(repr=False)  # evidence rows by (dst, kind)
 
     def __len__(self) -> int:
@@ -431,8 +433,9 @@ def _voices(
 def _scores(
     n: int, src: np.ndarray, dst: np.ndarray, opinion: np.ndarray, t: np.ndarray, p: np.ndarray,
     declared: bool, damping: float, shrinkage: float, kind: str = "capped",
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """x in [−1, 1] per node, the per-edge score contribution, the declared contribution, the support."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """x in [−1, 1] per node, the per-edge score contribution, the declared contribution, the support,
+    and each node's voice as a rater."""
     voices, d = _voices(n, t, p, declared, damping, kind)
     voice = voices[src]
     given = np.bincount(dst, weights=voice * opinion, minlength=n)
@@ -443,7 +446,7 @@ def _scores(
     # above 0.5 is scale·w_ij; and what the declaration adds.
     scale = np.divide(voice, 2.0 * denom[dst], out=np.zeros(len(src)), where=denom[dst] > 0)
     declared_part = np.divide(d, 2.0 * denom, out=np.zeros(n), where=denom > 0)
-    return x, scale, declared_part, denom
+    return x, scale, declared_part, denom, voices
 
 
 def _rank(nodes: list[Any], score: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -606,7 +609,7 @@ def reputation(
     p, declared = _teleport(G, index, pretrusted, source)
     src, dst, opinion, edge_kinds = _edges(G, index, weight, with_kinds=evidence is None)
     t, iterations = _propagate(n, src, dst, opinion, p, damping, tol, max_iter, endorsement)
-    x, scale, declared_part, support = _scores(n, src, dst, opinion, t, p, declared, damping, shrinkage, voice)
+    x, scale, declared_part, support, voices = _scores(n, src, dst, opinion, t, p, declared, damping, shrinkage, voice)
     score = np.clip((1.0 + x) / 2.0, 0.0, 1.0)
     order, ranks, pct = _rank(nodes, score)
 
@@ -637,7 +640,7 @@ def reputation(
         _in_parts=(parts * scale[:, None])[by_dst],
         _part_keys=keys,
         _declared=declared_part,
-        _voice=_voices(n, t, p, declared, damping, voice)[0],
+        _voice=voices,
         _counts=counts,
     )
 
@@ -700,6 +703,6 @@ def reputation_support(
     p, declared = _teleport(G, index, pretrusted, source)
     src, dst, opinion, _ = _edges(G, index, weight)
     t, _ = _propagate(len(nodes), src, dst, opinion, p, damping, 1e-10, 1000, endorsement)
-    x, _, _, support = _scores(len(nodes), src, dst, opinion, t, p, declared, damping, shrinkage, voice)
+    x, _, _, support, _ = _scores(len(nodes), src, dst, opinion, t, p, declared, damping, shrinkage, voice)
     return (dict(zip(nodes, np.clip((1.0 + x) / 2.0, 0.0, 1.0).tolist(), strict=True)),
             dict(zip(nodes, support.tolist(), strict=True)))
