@@ -24,59 +24,94 @@ from contextlib import contextmanager
 from functools import cached_property
 from typing import Any
 
+from typing import TYPE_CHECKING
+
 import click
-import networkx as nx
-import pandas as pd
 
 from .. import __version__
 from ..errors import InvalidDataError, NotFoundError, TrustgraphError
-from ..evidence import DEFAULT_HALF_LIFE_DAYS
 from ..store import Store, StoreSettings, open_store
-from ..store.base import tables as store_tables
+
+if TYPE_CHECKING:  # heavy modules are imported where a command uses them: --help stays fast
+    import networkx as nx
+    import pandas as pd
+
+    from ..snapshot import Snapshot
 
 __all__ = ["cli", "main", "Env", "pass_env", "progress", "SHOWN_PROBLEMS", "half_life_option", "as_of_option"]
 
 #: How many validation problems are printed before "... and N more".
 SHOWN_PROBLEMS = 20
+#: Two years (the value of :data:`trustgraph.evidence.DEFAULT_HALF_LIFE_DAYS`, which a test keeps in
+#: step; not imported so that ``--help`` does not load pandas).
+DEFAULT_HALF_LIFE_DAYS = 730.0
 
 
 class Env:
-    """What every command needs, resolved once per invocation: settings, store, cached graph."""
+    """What every command needs, resolved once per invocation: settings, store, snapshots.
+
+    Read commands use :attr:`store`, which refuses a missing SQLite file (exit 5); commands that
+    write use :attr:`writable_store`, which creates it.
+    """
 
     def __init__(self, settings: StoreSettings, *, quiet: bool = False, debug: bool = False) -> None:
         self.settings = settings
         self.quiet = quiet
         self.debug = debug
-        self._graphs: dict[tuple[Any, ...], nx.DiGraph] = {}
+        self._snapshots: dict[tuple[Any, ...], Snapshot] = {}
         self._tables: dict[str, pd.DataFrame] | None = None
 
     @cached_property
     def store(self) -> Store:
-        return open_store(self.settings)
+        """The store, opened for reading: a missing SQLite file is refused (StoreUnavailableError)."""
+        return open_store(self.settings, create=False)
+
+    @property
+    def writable_store(self) -> Store:
+        """The store, created when missing (load, import, record, demo)."""
+        if "store" not in self.__dict__:
+            self.__dict__["store"] = open_store(self.settings, create=True)
+        return self.store
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """All tables of the store (read once per invocation)."""
+        """All tables of the store (read once per invocation). Analyses read :meth:`snapshot`
+        instead; this is for commands that show or export rows."""
         if self._tables is None:
+            from ..store.base import tables as store_tables
+
             self._tables = store_tables(self.store)
         return self._tables
 
-    def graph(self, *, as_of: str | None = None, half_life_days: float | None = DEFAULT_HALF_LIFE_DAYS) -> nx.DiGraph:
-        """The projected trust graph (cached per parameters)."""
-        from ..graph import project
+    def about(self, parties: Any) -> dict[str, pd.DataFrame]:
+        """The rows concerning a few ``parties`` (indexed lookups; see :meth:`Store.about`)."""
+        return self.store.about(parties)
+
+    def snapshot(self, *, as_of: str | None = None,
+                 half_life_days: float | None = DEFAULT_HALF_LIFE_DAYS) -> Snapshot:
+        """The compiled trust graph for (as-of, half-life): cached on disk per store version
+        (:func:`trustgraph.snapshot.open_snapshot`) and in memory for this invocation."""
+        from ..snapshot import open_snapshot
 
         key = (as_of, half_life_days)
-        if key not in self._graphs:
-            self._graphs[key] = project(self.tables(), as_of=as_of, half_life_days=half_life_days)
-        return self._graphs[key]
+        if key not in self._snapshots:
+            self._snapshots[key] = open_snapshot(self.store, as_of=as_of, half_life_days=half_life_days)
+        return self._snapshots[key]
 
-    def resolve_org(self, G: nx.DiGraph, ref: str) -> str:
-        """An organisation id from an id or an exact (case-insensitive) name.
+    def graph(self, *, as_of: str | None = None, half_life_days: float | None = DEFAULT_HALF_LIFE_DAYS) -> nx.DiGraph:
+        """The whole trust graph as NetworkX (from the snapshot), for algorithms that need it."""
+        return self.snapshot(as_of=as_of, half_life_days=half_life_days).to_networkx()
+
+    def resolve_org(self, G: Any, ref: str) -> str:
+        """An organisation id from an id or an exact (case-insensitive) name; ``G`` is a
+        :class:`~trustgraph.snapshot.Snapshot` or a NetworkX graph.
 
         Raises
         ------
         NotFoundError
             When nothing matches, or a name matches several organisations.
         """
+        if hasattr(G, "resolve"):
+            return str(G.resolve(ref))
         if ref in G:
             return ref
         low = ref.casefold()

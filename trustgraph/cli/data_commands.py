@@ -39,7 +39,7 @@ def load(env: Env, path: Path, fmt: str | None) -> None:
     place (by id).
     """
     warnings: list[str] = []
-    store = env.store
+    store = env.writable_store
     tables = load_dataset(path, known_ids=ids_frame_map(store), warnings=warnings)
     for w in warnings:
         note(env, f"warning: {w}")
@@ -67,7 +67,7 @@ def import_(env: Env, format_: str, path: Path, date: str, fmt: str | None) -> N
         note(env, f"note: {line}")
     total = sum(len(f) for f in result.values())
     with progress(env, total, "importing") as bar:
-        written = env.store.load(dict(result), progress=bar)
+        written = env.writable_store.load(dict(result), progress=bar)
     emit(_loaded_rows(written), fmt, columns=["table", "rows"])
 
 
@@ -88,18 +88,11 @@ def stats(env: Env, fmt: str | None) -> None:
     """Summarise what is stored: rows per table, listings in force, signed referrals."""
     counts = env.store.counts()
     rows: list[dict[str, Any]] = [{"id": name, "table": name, "rows": counts.get(name, 0)} for name in TABLE_ORDER]
-    tables = env.tables()
-    refs = tables["referrals"]
-    detail: dict[str, Any] = {}
-    if len(refs):
-        strength = refs["strength"].astype(float)
-        detail["negative_referrals"] = int((strength < 0).sum())
-        dates = refs["date"].astype(str).str.slice(0, 10)
-        detail["first_referral"], detail["last_referral"] = dates.min(), dates.max()
-    G = env.graph()
-    detail["as_of"] = G.graph["as_of"]
-    detail["listed_now"] = sum(1 for _, listed in G.nodes(data="listed") if listed)
-    detail["trust_edges"] = G.number_of_edges()
+    snap = env.snapshot()
+    detail: dict[str, Any] = dict(snap.facts)
+    detail["as_of"] = snap.as_of
+    detail["listed_now"] = int(snap.listed.sum())
+    detail["trust_edges"] = snap.m
     document = {"store": env.settings.describe(), "tables": {r["table"]: r["rows"] for r in rows}, **detail}
     title = f"store: {env.settings.describe()}  as of {detail['as_of']}  listed now: {detail['listed_now']}"
     emit(rows, fmt, columns=["table", "rows"], document=document, title=title)
@@ -172,7 +165,7 @@ def _make_record_command(kind: str, table_name: str) -> click.Command:
             raw["partnership_members"] = pd.DataFrame(
                 [{"partnership": row["id"], "organization": m.split(":", 1)[0],
                   "role": m.split(":", 1)[1] if ":" in m else ""} for m in members], dtype=str)
-        store = env.store
+        store = env.writable_store
         try:
             tables = validate(raw, known_ids=ids_frame_map(store), where=f"record {kind}")
         except InvalidDataError as err:

@@ -65,8 +65,8 @@ class StoreSettings:
         return f"StoreSettings({self.describe()!r})"
 
 
-def open_store(settings: StoreSettings) -> Store:
-    """Open the store the settings select.
+def open_store(settings: StoreSettings, *, create: bool = True) -> Store:
+    """Open the store the settings select; with ``create=False`` a missing SQLite file is refused.
 
     Raises
     ------
@@ -82,4 +82,4 @@ def open_store(settings: StoreSettings) -> Store:
             password=settings.neo4j_password or "",
             database=settings.neo4j_database or "neo4j",
         )
-    return SqliteStore(settings.sqlite_path)
+    return SqliteStore(settings.sqlite_path, create=create)

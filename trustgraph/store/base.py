@@ -8,11 +8,12 @@ data, so every analysis gives identical results on either. Writes are all-or-not
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Protocol, runtime_checkable
-
-import pandas as pd
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from ..model import TABLE_ORDER, TABLES
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Store", "SCORE_COLUMNS", "sort_frame", "ids_frame_map"]
 
@@ -51,6 +52,18 @@ class Store(Protocol):
 
     def scores(self) -> pd.DataFrame:
         """The stored scores (empty frame when none were written)."""
+        ...
+
+    def version(self) -> str:
+        """The store's identity and data version, ``"<store id>:<n>"``: every write (load, scores)
+        changes it in the same transaction, so equal versions mean equal content."""
+        ...
+
+    def about(self, parties: Iterable[str]) -> dict[str, pd.DataFrame]:
+        """Every table restricted to the rows that concern ``parties`` (indexed lookups): their
+        organisations, referrals, communications, incidents (and actions) and listings, the whole
+        membership of the partnerships they are in, and their staff with the people tied to them.
+        Evidence computed from these rows about ``parties`` equals evidence computed from all rows."""
         ...
 
     def close(self) -> None:

@@ -1,0 +1,773 @@
+"""The compiled trust graph: one snapshot per (store content, as-of, half-life), reused by every process.
+
+Every analysis reads a :class:`Snapshot`: parties are numbered ``0 … n−1`` (in id order when
+compiled from a store), and the local trust of :mod:`trustgraph.evidence` is held as edge arrays
+grouped by source (CSR: the out-edges of party ``i`` are ``indptr[i]:indptr[i + 1]``), with the
+decayed positive and negative evidence behind each edge, split by evidence kind. Per-party facts the
+analyses need (name, pre-trusted, listed, the organisation attributes) sit beside them, and the
+ties through shared people (:func:`trustgraph.analysis.contagion.shared_people`) as a second edge
+list.
+
+On disk a snapshot is a folder of ``.npy`` arrays plus ``meta.json``, opened memory-mapped (a
+question reads only the pages it touches). :func:`open_snapshot` keeps them in a cache folder beside
+the SQLite file (``<store>.snapshots/``) or, for Neo4j, in the user's cache folder keyed by server
+and database. The cache key is the store's identity and *version* (:meth:`Store.version`, bumped in
+the same transaction as every write), the requested as-of and the half-life, so a snapshot of an
+older version is never used. A snapshot is written under a temporary name and renamed into place:
+a reader sees a whole snapshot or none. When the store changed while it was being read, the
+snapshot is used for that question but not kept.
+
+Arrays (``m`` edges, ``n`` parties)
+-----------------------------------
+``indptr`` (n+1), ``src``, ``dst`` (m, int64), ``trust``, ``uncertainty``, ``positive``, ``negative``
+(m, float64; see :mod:`trustgraph.evidence`), ``evidence`` (m, int64: evidence rows), ``kinds``
+(m, uint8: bit ``k`` set when :data:`KINDS` ``[k]`` evidence exists), ``last`` (m, int64: newest
+evidence date, days since 1970-01-01, −1 when unknown), ``kind_net`` (m × 4: positive − negative
+per kind), ``received`` (n × 4 × 3: evidence rows received per kind: all, positive, negative),
+``pretrusted``, ``listed`` (n, bool), ``people_src``, ``people_dst``, ``people_weight`` (ties
+through shared people, each in both directions). Strings (ids, names, attributes) are stored as one
+UTF-8 blob with offsets (:class:`Strings`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .errors import NotFoundError
+
+if TYPE_CHECKING:  # heavy imports only where used
+    import networkx as nx
+    import pandas as pd
+
+    from .store.base import Store
+
+__all__ = [
+    "KINDS",
+    "FORMAT_VERSION",
+    "ATTRIBUTES",
+    "Strings",
+    "Snapshot",
+    "compile_tables",
+    "from_graph",
+    "as_snapshot",
+    "open_snapshot",
+    "snapshot_folder",
+]
+
+#: Evidence kinds, in the order of the ``kinds`` bits and the ``kind_net`` / ``received`` columns.
+KINDS = ("partnership", "referral", "incident", "communication")
+#: Bump when the arrays change meaning; snapshots of another format are rebuilt.
+FORMAT_VERSION = 1
+#: Organisation attributes kept as strings (tags ``;``-joined), as :func:`trustgraph.graph.project` has them.
+ATTRIBUTES = ("sector", "country", "region", "culture", "risk_appetite", "tags")
+#: Snapshots kept per cache folder (the newest by modification time); older ones are removed.
+KEEP = 6
+
+_EPOCH = np.datetime64("1970-01-01", "D")
+
+
+def _day_string(days: int) -> str | None:
+    return None if days < 0 else str(_EPOCH + np.timedelta64(int(days), "D"))
+
+
+class Strings(Sequence[Any]):
+    """An immutable column of optional strings: one UTF-8 blob and offsets (memory-mappable).
+
+    ``None`` is stored with ``null`` set; lookups by value use a sorted permutation (binary search,
+    no dictionary of every value).
+    """
+
+    def __init__(self, blob: np.ndarray, offsets: np.ndarray, null: np.ndarray, order: np.ndarray | None = None,
+                 folded: bool = False) -> None:
+        self.blob = blob
+        self.offsets = offsets
+        self.null = null
+        self._order = order
+        self._folded = folded
+
+    @classmethod
+    def from_values(cls, values: Iterable[Any], *, fold: bool = False) -> Strings:
+        vals = [None if v is None or (isinstance(v, float) and v != v) else str(v) for v in values]
+        encoded = [b"" if v is None else v.encode("utf-8") for v in vals]
+        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+        if encoded:
+            np.cumsum([len(b) for b in encoded], out=offsets[1:])
+        blob = np.frombuffer(b"".join(encoded), dtype=np.uint8) if encoded else np.zeros(0, dtype=np.uint8)
+        null = np.array([v is None for v in vals], dtype=bool)
+        keys = [(v or "").casefold() if fold else (v or "") for v in vals]
+        order = np.array(sorted(range(len(vals)), key=keys.__getitem__), dtype=np.int64)
+        return cls(blob, offsets, null, order, fold)
+
+    def __len__(self) -> int:
+        return len(self.null)
+
+    def _get(self, i: int) -> str | None:
+        if self.null[i]:
+            return None
+        return bytes(self.blob[self.offsets[i]:self.offsets[i + 1]]).decode("utf-8")
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self._get(k) for k in range(*i.indices(len(self)))]
+        return self._get(int(i))
+
+    def __iter__(self) -> Iterator[str | None]:
+        raw = bytes(self.blob)
+        off = self.offsets.tolist()
+        null = self.null.tolist()
+        for k in range(len(null)):
+            yield None if null[k] else raw[off[k]:off[k + 1]].decode("utf-8")
+
+    def tolist(self) -> list[str | None]:
+        return list(iter(self))
+
+    def find(self, value: str) -> list[int]:
+        """Positions whose value equals ``value`` (casefolded on both sides for a folded column)."""
+        if self._order is None:
+            return [i for i, v in enumerate(self) if v == value]
+        key = value.casefold() if self._folded else value
+        order = self._order
+
+        def at(k: int) -> str:
+            v = self._get(int(order[k]))
+            v = v or ""
+            return v.casefold() if self._folded else v
+
+        lo, hi = 0, len(order)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if at(mid) < key:
+                lo = mid + 1
+            else:
+                hi = mid
+        found = []
+        while lo < len(order) and at(lo) == key:
+            i = int(order[lo])
+            if not self.null[i]:
+                found.append(i)
+            lo += 1
+        return sorted(found)
+
+    def arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        out = {f"{prefix}.blob": self.blob, f"{prefix}.offsets": self.offsets, f"{prefix}.null": self.null}
+        if self._order is not None:
+            out[f"{prefix}.order"] = self._order
+        return out
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray], prefix: str, folded: bool = False) -> Strings:
+        return cls(arrays[f"{prefix}.blob"], arrays[f"{prefix}.offsets"], arrays[f"{prefix}.null"],
+                   arrays.get(f"{prefix}.order"), folded)
+
+
+@dataclass(eq=False)
+class Snapshot:
+    """The compiled trust graph (see the module docs for every array).
+
+    Build one with :func:`compile_tables` (canonical tables), :func:`from_graph` (a NetworkX graph
+    with the attributes of :func:`trustgraph.graph.project`) or :func:`open_snapshot` (a store, cached).
+    """
+
+    as_of: str
+    half_life_days: float | None
+    ids: Strings
+    names: Strings
+    attributes: dict[str, Strings]
+    pretrusted: np.ndarray
+    listed: np.ndarray
+    listings: dict[str, list[dict[str, Any]]]
+    indptr: np.ndarray
+    src: np.ndarray
+    dst: np.ndarray
+    trust: np.ndarray
+    uncertainty: np.ndarray
+    positive: np.ndarray
+    negative: np.ndarray
+    evidence: np.ndarray
+    kinds: np.ndarray
+    last: np.ndarray
+    kind_net: np.ndarray
+    received: np.ndarray
+    people_src: np.ndarray
+    people_dst: np.ndarray
+    people_weight: np.ndarray
+    version: str | None = None
+    #: Whole-store facts for ``stats``: ``negative_referrals``, ``first_referral``, ``last_referral``.
+    facts: dict[str, Any] = field(default_factory=dict)
+    _index: dict[Any, int] | None = field(default=None, repr=False)
+
+    # -- size and lookups -------------------------------------------------------------------------
+
+    @property
+    def n(self) -> int:
+        """Number of parties."""
+        return len(self.pretrusted)
+
+    @property
+    def m(self) -> int:
+        """Number of edges (ordered pairs with evidence)."""
+        return len(self.src)
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __contains__(self, node: object) -> bool:
+        return self.find(node) is not None
+
+    def find(self, node: object) -> int | None:
+        """The index of the party with id ``node``, or ``None``."""
+        if self._index is not None:
+            return self._index.get(node)
+        if not isinstance(node, str):
+            return None
+        hits = self.ids.find(node)
+        return hits[0] if hits else None
+
+    def index_of(self, node: object) -> int:
+        """The index of party ``node``.
+
+        Raises
+        ------
+        NotFoundError
+            When there is no such party.
+        """
+        i = self.find(node)
+        if i is None:
+            raise NotFoundError(f"no organisation {node!r} in the trust graph")
+        return i
+
+    def node(self, i: int) -> Any:
+        """The id of party ``i``."""
+        return self.ids[i]
+
+    def nodes(self) -> list[Any]:
+        """Every party id, in index order."""
+        return self.ids.tolist()
+
+    def name(self, node: Any) -> str | None:
+        """The name of party ``node`` (an id)."""
+        return self.names[self.index_of(node)]
+
+    def resolve(self, ref: str) -> Any:
+        """A party id from an id or an exact (case-insensitive) name.
+
+        Raises
+        ------
+        NotFoundError
+            When nothing matches, or a name matches several organisations.
+        """
+        if self.find(ref) is not None:
+            return ref
+        hits = self.names.find(ref)
+        if len(hits) == 1:
+            return self.ids[hits[0]]
+        if len(hits) > 1:
+            shown = ", ".join(str(self.ids[i]) for i in hits[:5])
+            raise NotFoundError(f"{ref!r} names {len(hits)} organisations ({shown}); use an id")
+        raise NotFoundError(f"no organisation with id or name {ref!r}")
+
+    def out_edges(self, i: int) -> slice:
+        """The edge positions of party ``i``'s out-edges."""
+        return slice(int(self.indptr[i]), int(self.indptr[i + 1]))
+
+    def edge(self, u: int, v: int) -> int | None:
+        """The position of edge ``u → v`` (indices), or ``None``."""
+        s = self.out_edges(u)
+        hit = np.flatnonzero(self.dst[s] == v)
+        return int(s.start + hit[0]) if len(hit) else None
+
+    def kind_names(self, k: int) -> str:
+        """The ``;``-joined evidence kinds of edge ``k`` (sorted, as the projection has them)."""
+        bits = int(self.kinds[k])
+        return ";".join(sorted(name for b, name in enumerate(KINDS) if bits >> b & 1))
+
+    def edge_data(self, k: int) -> dict[str, Any]:
+        """The attributes :func:`trustgraph.graph.project` gives edge ``k``."""
+        return {
+            "trust": float(self.trust[k]),
+            "uncertainty": float(self.uncertainty[k]),
+            "positive": float(self.positive[k]),
+            "negative": float(self.negative[k]),
+            "evidence": int(self.evidence[k]),
+            "kinds": self.kind_names(k),
+            "last": _day_string(int(self.last[k])),
+        }
+
+    def node_data(self, i: int) -> dict[str, Any]:
+        """The attributes :func:`trustgraph.graph.project` gives party ``i``."""
+        node = self.ids[i]
+        data: dict[str, Any] = {"name": self.names[i]}
+        for a in ATTRIBUTES:
+            value = self.attributes[a][i] if a in self.attributes else None
+            data[a] = (value.split(";") if value else []) if a == "tags" else value
+        data["pretrusted"] = bool(self.pretrusted[i])
+        data["listed"] = bool(self.listed[i])
+        data["listings"] = list(self.listings.get(node, []))
+        return data
+
+    # -- NetworkX, where an algorithm needs it -----------------------------------------------------
+
+    def to_networkx(self, nodes: Iterable[Any] | None = None) -> nx.DiGraph:
+        """The trust graph (or the subgraph induced by ``nodes``) as a :class:`networkx.DiGraph`.
+
+        Node, edge and graph attributes are those documented in :mod:`trustgraph.graph`.
+        """
+        import networkx as nx
+
+        G = nx.DiGraph(as_of=self.as_of, half_life_days=self.half_life_days)
+        if nodes is None:
+            chosen = np.arange(self.n)
+        else:
+            chosen = np.array(sorted({self.index_of(v) for v in nodes}), dtype=np.int64)
+        ids = self.ids.tolist() if nodes is None else {int(i): self.ids[int(i)] for i in chosen}
+        G.add_nodes_from((ids[int(i)], self.node_data(int(i))) for i in chosen)
+        keep = np.zeros(self.n, dtype=bool)
+        keep[chosen] = True
+        if nodes is None:
+            edges = np.arange(self.m)
+        else:
+            starts, stops = self.indptr[chosen], self.indptr[chosen + 1]
+            spans = [np.arange(a, b) for a, b in zip(starts.tolist(), stops.tolist())]
+            edges = np.concatenate(spans) if spans else np.zeros(0, dtype=np.int64)
+            edges = edges[keep[self.dst[edges]]]
+        src, dst = self.src[edges].tolist(), self.dst[edges].tolist()
+        trust, unc = self.trust[edges].tolist(), self.uncertainty[edges].tolist()
+        pos, neg = self.positive[edges].tolist(), self.negative[edges].tolist()
+        cnt, last = self.evidence[edges].tolist(), self.last[edges].tolist()
+        kind_text = {b: ";".join(sorted(n for k, n in enumerate(KINDS) if b >> k & 1)) for b in range(16)}
+        kinds = [kind_text[b] for b in self.kinds[edges].tolist()]
+        days = {d: _day_string(d) for d in set(last)}
+        G.add_edges_from(
+            (ids[src[k]], ids[dst[k]], {
+                "trust": trust[k], "uncertainty": unc[k], "positive": pos[k], "negative": neg[k],
+                "evidence": cnt[k], "kinds": kinds[k], "last": days[last[k]],
+            })
+            for k in range(len(src))
+        )
+        return G
+
+    # -- persistence -----------------------------------------------------------------------------
+
+    def _arrays(self) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
+        out.update(self.ids.arrays("ids"))
+        out.update(self.names.arrays("names"))
+        for a, col in self.attributes.items():
+            out.update(col.arrays(f"attr.{a}"))
+        for name in ("pretrusted", "listed", "indptr", "src", "dst", "trust", "uncertainty", "positive",
+                     "negative", "evidence", "kinds", "last", "kind_net", "received", "people_src",
+                     "people_dst", "people_weight"):
+            out[name] = np.ascontiguousarray(getattr(self, name))
+        return out
+
+    def save(self, folder: str | Path, *, key: Mapping[str, Any] | None = None) -> Path:
+        """Write the snapshot to ``folder`` (created; must not exist), atomically by rename."""
+        folder = Path(folder)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder.parent))
+        try:
+            for name, array in self._arrays().items():
+                np.save(tmp / f"{name}.npy", array, allow_pickle=False)
+            meta = {
+                "format": FORMAT_VERSION, "as_of": self.as_of, "half_life_days": self.half_life_days,
+                "n": self.n, "m": self.m, "version": self.version, "key": dict(key or {}),
+                "attributes": sorted(self.attributes), "listings": self.listings, "facts": self.facts,
+                "built": time.time(),
+            }
+            # meta.json last: a folder without it is never opened.
+            (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, default=str), encoding="utf-8")
+            try:
+                os.rename(tmp, folder)
+            except OSError:
+                if not (folder / "meta.json").exists():
+                    raise
+                shutil.rmtree(tmp, ignore_errors=True)  # another process won the race with the same content
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return folder
+
+    @classmethod
+    def load(cls, folder: str | Path, *, mmap: bool = True) -> Snapshot:
+        """Open a saved snapshot (memory-mapped by default).
+
+        Raises
+        ------
+        OSError, ValueError
+            When the folder is incomplete or of another format.
+        """
+        folder = Path(folder)
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        if meta.get("format") != FORMAT_VERSION:
+            raise ValueError(f"snapshot format {meta.get('format')} is not {FORMAT_VERSION}")
+        mode = "r" if mmap else None
+        arrays: dict[str, np.ndarray] = {}
+        for path in folder.glob("*.npy"):
+            arrays[path.name[:-4]] = np.load(path, mmap_mode=mode, allow_pickle=False)
+        attributes = {a: Strings.from_arrays(arrays, f"attr.{a}") for a in meta["attributes"]}
+        return cls(
+            as_of=meta["as_of"], half_life_days=meta["half_life_days"],
+            ids=Strings.from_arrays(arrays, "ids"), names=Strings.from_arrays(arrays, "names", folded=True),
+            attributes=attributes, listings=meta["listings"], version=meta.get("version"), facts=meta.get("facts", {}),
+            **{k: arrays[k] for k in ("pretrusted", "listed", "indptr", "src", "dst", "trust", "uncertainty",
+                                      "positive", "negative", "evidence", "kinds", "last", "kind_net",
+                                      "received", "people_src", "people_dst", "people_weight")},
+        )
+
+
+# ------------------------------------------------------------------------------------------------
+# Compiling
+
+
+def _csr_order(src: np.ndarray, dst: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    order = np.lexsort((dst, src))
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
+    return order, indptr
+
+
+def _listings_by_party(tables: Mapping[str, pd.DataFrame], day: str) -> dict[str, list[dict[str, Any]]]:
+    from .graph import active_listings
+
+    out: dict[str, list[dict[str, Any]]] = {}
+    for row in active_listings(tables, day).to_dict("records"):
+        out.setdefault(str(row["listed"]), []).append(
+            {k: _plain(row.get(k)) for k in ("id", "lister", "date", "until", "reason", "source")})
+    return out
+
+
+def _plain(value: Any) -> Any:
+    from .cells import text
+
+    return text(value)
+
+
+def compile_tables(
+    tables: Mapping[str, pd.DataFrame],
+    *,
+    as_of: str | None = None,
+    half_life_days: float | None = None,
+    version: str | None = None,
+) -> Snapshot:
+    """Compile canonical tables into a :class:`Snapshot`.
+
+    Parameters
+    ----------
+    tables : mapping
+        Canonical frames by table name; ``organizations`` is required.
+    as_of : str, optional
+        ISO date evidence is aged against (default: the newest event; see :mod:`trustgraph.evidence`).
+    half_life_days : float or None
+        Evidence half-life; ``None`` or 0 disables decay.
+    version : str, optional
+        The store version the tables were read at (kept in the snapshot's metadata).
+    """
+    import pandas as pd
+
+    from .analysis.contagion import shared_people
+    from .evidence import evidence_frame, reference_date
+
+    ref = reference_date(tables, as_of)
+    day = ref.strftime("%Y-%m-%d")
+    orgs = tables["organizations"]
+    id_list = [str(v) for v in orgs["id"].tolist()]
+    n = len(id_list)
+    where = pd.Index(id_list)
+
+    def col(name: str) -> list[Any]:
+        return orgs[name].tolist() if name in orgs.columns else [None] * n
+
+    attributes = {}
+    for a in ATTRIBUTES:
+        values = col(a)
+        if a == "tags":
+            values = [v if v else None for v in values]
+        attributes[a] = Strings.from_values(values)
+    pretrusted = np.array([bool(v) if v is not None and v == v else False for v in col("pretrusted")], dtype=bool)
+    listings = _listings_by_party(tables, day)
+    listed = np.zeros(n, dtype=bool)
+    for party in listings:
+        i = where.get_indexer([party])[0]
+        if i >= 0:
+            listed[i] = True
+
+    ev = evidence_frame(tables, as_of=day, half_life_days=half_life_days)
+    s = where.get_indexer(ev["src"].astype(str)) if len(ev) else np.zeros(0, dtype=np.int64)
+    d = where.get_indexer(ev["dst"].astype(str)) if len(ev) else np.zeros(0, dtype=np.int64)
+    known = (s >= 0) & (d >= 0)
+    s, d = s[known].astype(np.int64), d[known].astype(np.int64)
+    pos = ev["positive"].to_numpy(dtype=float)[known]
+    neg = ev["negative"].to_numpy(dtype=float)[known]
+    kind = ev["kind"].map({k: i for i, k in enumerate(KINDS)}).fillna(-1).to_numpy(dtype=np.int64)[known]
+    dates = pd.to_datetime(ev["date"].astype("string").str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+    days = dates.to_numpy(dtype="datetime64[D]")[known]
+    day_num = np.where(np.isnat(days), -1, days.astype("datetime64[D]").astype(np.int64))
+
+    pair = s * max(n, 1) + d
+    keys, inverse = np.unique(pair, return_inverse=True)
+    m = len(keys)
+    src, dst = keys // max(n, 1), keys % max(n, 1)
+    positive = np.bincount(inverse, weights=pos, minlength=m)
+    negative = np.bincount(inverse, weights=neg, minlength=m)
+    count = np.bincount(inverse, minlength=m).astype(np.int64)
+    last = np.full(m, -1, dtype=np.int64)
+    np.maximum.at(last, inverse, day_num)
+    kind_net = np.zeros((m, len(KINDS)))
+    kinds = np.zeros(m, dtype=np.uint8)
+    good = kind >= 0
+    for k in range(len(KINDS)):
+        sel = good & (kind == k)
+        kind_net[:, k] = np.bincount(inverse[sel], weights=pos[sel] - neg[sel], minlength=m)
+        has = np.bincount(inverse[sel], minlength=m) > 0
+        kinds[has] |= np.uint8(1 << k)
+    total = positive + negative + 2.0
+    trust = (positive + 1.0) / total
+    uncertainty = 2.0 / total
+    # Evidence rows each party receives, by kind (self-ratings excluded), for the reputation explanations.
+    received = np.zeros((n, len(KINDS), 3), dtype=np.int64)
+    other = good & (s != d)
+    for k in range(len(KINDS)):
+        sel = other & (kind == k)
+        received[:, k, 0] = np.bincount(d[sel], minlength=n)
+        received[:, k, 1] = np.bincount(d[sel & (pos > 0)], minlength=n)
+        received[:, k, 2] = np.bincount(d[sel & (neg > 0)], minlength=n)
+    # np.unique sorted the pairs by (src, dst): already CSR order.
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
+
+    people = shared_people(tables, as_of=day, half_life_days=half_life_days)
+    ps = where.get_indexer(people["src"].astype(str)) if len(people) else np.zeros(0, dtype=np.int64)
+    pd_ = where.get_indexer(people["dst"].astype(str)) if len(people) else np.zeros(0, dtype=np.int64)
+    pw = people["positive"].to_numpy(dtype=float) if len(people) else np.zeros(0)
+    pk = (ps >= 0) & (pd_ >= 0)
+
+    facts: dict[str, Any] = {}
+    refs = tables.get("referrals")
+    if refs is not None and len(refs):
+        facts["negative_referrals"] = int((refs["strength"].astype(float) < 0).sum())
+        ref_days = refs["date"].astype(str).str.slice(0, 10)
+        facts["first_referral"], facts["last_referral"] = str(ref_days.min()), str(ref_days.max())
+
+    return Snapshot(
+        facts=facts, as_of=day, half_life_days=half_life_days,
+        ids=Strings.from_values(id_list), names=Strings.from_values(col("name"), fold=True),
+        attributes=attributes, pretrusted=pretrusted, listed=listed, listings=listings,
+        indptr=indptr, src=src.astype(np.int64), dst=dst.astype(np.int64), trust=trust, uncertainty=uncertainty,
+        positive=positive, negative=negative, evidence=count, kinds=kinds, last=last, kind_net=kind_net,
+        received=received, people_src=ps[pk].astype(np.int64), people_dst=pd_[pk].astype(np.int64),
+        people_weight=pw[pk], version=version,
+    )
+
+
+def _kind_bits(text: Any) -> int:
+    bits = 0
+    for part in str(text or "").split(";"):
+        if part in KINDS:
+            bits |= 1 << KINDS.index(part)
+    return bits
+
+
+def _days(value: Any) -> int:
+    if not value:
+        return -1
+    try:
+        return int((np.datetime64(str(value)[:10], "D") - _EPOCH).astype(np.int64))
+    except ValueError:
+        return -1
+
+
+def from_graph(G: nx.DiGraph, *, weight: str = "trust") -> Snapshot:
+    """Compile a NetworkX trust graph (attributes as :func:`trustgraph.graph.project` gives them).
+
+    Missing attributes take neutral values: ``trust`` 0.5 (read from ``weight``), no evidence, not
+    listed, not pre-trusted. Parties keep the graph's node order, edges its adjacency order. Evidence
+    by kind is attributed to an edge's kind when it has a single one; several or none leave the
+    opinion unattributed (all zero in ``kind_net``).
+
+    Raises
+    ------
+    ConfigurationError
+        When an edge's ``weight`` is not a number in [0, 1].
+    """
+    from .errors import ConfigurationError
+
+    nodes = list(G.nodes)
+    index = {v: i for i, v in enumerate(nodes)}
+    n = len(nodes)
+    src_l: list[int] = []
+    dst_l: list[int] = []
+    rows: list[tuple[Any, ...]] = []
+    for u, nbrs in G.adjacency():
+        iu = index[u]
+        for v, data in nbrs.items():
+            src_l.append(iu)
+            dst_l.append(index[v])
+            rows.append((data.get(weight, 0.5), data.get("uncertainty"), data.get("positive"), data.get("negative"),
+                         data.get("evidence"), data.get("kinds"), data.get("last")))
+    m = len(rows)
+    trust = np.array([r[0] for r in rows], dtype=float) if m else np.zeros(0)
+    if m and (not np.all(np.isfinite(trust)) or trust.min() < 0 or trust.max() > 1):
+        raise ConfigurationError(f"edge attribute {weight!r} must be a trust value in [0, 1]")
+
+    def num(j: int, default: float) -> np.ndarray:
+        return np.array([default if r[j] is None else float(r[j]) for r in rows], dtype=float)
+
+    positive, negative = num(2, 0.0), num(3, 0.0)
+    uncertainty = np.array([2.0 / (p + q + 2.0) if r[1] is None else float(r[1])
+                            for r, p, q in zip(rows, positive, negative)], dtype=float)
+    kinds = np.array([_kind_bits(r[5]) for r in rows], dtype=np.uint8)
+    kind_net = np.zeros((m, len(KINDS)))
+    for k, bits in enumerate(kinds.tolist()):
+        if bits and bits & (bits - 1) == 0:
+            kind_net[k, bits.bit_length() - 1] = positive[k] - negative[k]
+    src = np.array(src_l, dtype=np.int64)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
+    listings = {str(v): list(d.get("listings") or []) for v, d in G.nodes(data=True) if d.get("listed")}
+    attributes = {
+        a: Strings.from_values(
+            (";".join(map(str, d.get(a) or [])) or None) if a == "tags" else d.get(a) for _, d in G.nodes(data=True))
+        for a in ATTRIBUTES
+    }
+    snap = Snapshot(
+        as_of=str(G.graph.get("as_of") or ""), half_life_days=G.graph.get("half_life_days"),
+        ids=Strings.from_values(nodes), names=Strings.from_values((d.get("name") for _, d in G.nodes(data=True)),
+                                                                  fold=True),
+        attributes=attributes,
+        pretrusted=np.array([bool(d.get("pretrusted")) for _, d in G.nodes(data=True)], dtype=bool),
+        listed=np.array([bool(d.get("listed")) for _, d in G.nodes(data=True)], dtype=bool),
+        listings=listings, indptr=indptr, src=src, dst=np.array(dst_l, dtype=np.int64), trust=trust,
+        uncertainty=uncertainty, positive=positive, negative=negative,
+        evidence=np.array([int(r[4] or 0) for r in rows], dtype=np.int64), kinds=kinds,
+        last=np.array([_days(r[6]) for r in rows], dtype=np.int64), kind_net=kind_net,
+        received=np.zeros((n, len(KINDS), 3), dtype=np.int64),
+        people_src=np.zeros(0, dtype=np.int64), people_dst=np.zeros(0, dtype=np.int64), people_weight=np.zeros(0),
+    )
+    snap._index = index  # graph nodes need not be strings: look them up by value
+    snap.ids = _NodeColumn(nodes)  # type: ignore[assignment]
+    return snap
+
+
+class _NodeColumn(Strings):
+    """The node column of a snapshot compiled from a graph: the nodes as they are (any hashable)."""
+
+    def __init__(self, nodes: list[Any]) -> None:
+        self._nodes = nodes
+        self.null = np.zeros(len(nodes), dtype=bool)
+        self._order = None
+        self._folded = False
+        encoded = Strings.from_values(nodes)
+        self.blob, self.offsets = encoded.blob, encoded.offsets
+
+    def _get(self, i: int) -> Any:
+        return self._nodes[i]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._nodes)
+
+    def find(self, value: Any) -> list[int]:
+        return [i for i, v in enumerate(self._nodes) if v == value]
+
+
+def as_snapshot(G: Snapshot | nx.DiGraph, *, weight: str = "trust") -> Snapshot:
+    """``G`` itself when it is a :class:`Snapshot`, else :func:`from_graph` of it."""
+    return G if isinstance(G, Snapshot) else from_graph(G, weight=weight)
+
+
+# ------------------------------------------------------------------------------------------------
+# The cache
+
+
+def snapshot_folder(store: Store) -> Path:
+    """Where ``store``'s snapshots are kept: beside a SQLite file, or in the user's cache for Neo4j."""
+    override = os.environ.get("TRUSTGRAPH_CACHE")
+    if store.kind == "sqlite" and not override:
+        return Path(str(getattr(store, "path"))).with_name(Path(str(getattr(store, "path"))).name + ".snapshots")
+    import hashlib
+
+    base = Path(override) if override else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "trustgraph"
+    where = f"{store.kind}:{getattr(store, 'uri', '')}:{getattr(store, 'database', '')}:{getattr(store, 'path', '')}"
+    return base / hashlib.sha256(where.encode("utf-8")).hexdigest()[:16]
+
+
+def _key_name(identity: str, as_of: str | None, half_life_days: float | None) -> str:
+    import hashlib
+
+    raw = json.dumps([FORMAT_VERSION, identity, as_of, half_life_days])
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:24]
+
+
+def _prune(folder: Path, keep: str) -> None:
+    try:
+        entries = [p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".tmp-")]
+        entries.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in entries[KEEP:]:
+            if old.name != keep:
+                shutil.rmtree(old, ignore_errors=True)
+        for tmp in folder.glob(".tmp-*"):  # left by a killed builder, an hour ago or more
+            if time.time() - tmp.stat().st_mtime > 3600:
+                shutil.rmtree(tmp, ignore_errors=True)
+    except OSError:
+        pass
+
+
+def open_snapshot(
+    store: Store,
+    *,
+    as_of: str | None = None,
+    half_life_days: float | None = None,
+    cache: bool = True,
+) -> Snapshot:
+    """The snapshot of ``store`` for (as-of, half-life): from the cache when its version is current,
+    else compiled from the store's tables and cached.
+
+    Parameters
+    ----------
+    store : Store
+        An open store.
+    as_of, half_life_days
+        As in :func:`compile_tables`.
+    cache : bool
+        Read and write the on-disk cache (default); ``False`` always compiles afresh.
+    """
+    from .store.base import tables as store_tables
+
+    identity = store.version()
+    folder = snapshot_folder(store)
+    name = _key_name(identity, as_of, half_life_days)
+    if cache:
+        target = folder / name
+        if (target / "meta.json").exists():
+            try:
+                snap = Snapshot.load(target)
+                if snap.version == identity:
+                    return snap
+            except (OSError, ValueError, KeyError):
+                pass  # unreadable (another format, damaged): rebuilt below
+    for _ in range(3):
+        tables = store_tables(store)
+        after = store.version()
+        snap = compile_tables(tables, as_of=as_of, half_life_days=half_life_days, version=identity)
+        if after == identity:
+            break
+        # A writer committed while the tables were read: read again at the new version.
+        identity, name = after, _key_name(after, as_of, half_life_days)
+    else:
+        return snap  # the store keeps changing: answer from what was read, keep nothing
+    if cache:
+        try:
+            snap.save(folder / name, key={"identity": identity, "as_of": as_of, "half_life_days": half_life_days})
+            _prune(folder, name)
+        except OSError:
+            pass  # a read-only folder: answer without caching
+    return snap
