@@ -90,7 +90,13 @@ def beta_trust(positive: float, negative: float) -> tuple[float, float]:
 
 
 def _dates(values: pd.Series) -> pd.Series:
-    return pd.to_datetime(values.astype("string").str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+    """Dates of ISO cells (a time part ignored); empty or unparsable cells become NaT."""
+    # A network has far fewer distinct dates than rows: parse each distinct cell once.
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+    texts = pd.Series(np.asarray(uniques, dtype=object)).astype("string").str.slice(0, 10)
+    parsed = pd.to_datetime(texts, format="%Y-%m-%d", errors="coerce").to_numpy(dtype="datetime64[ns]")
+    days = np.append(parsed, np.datetime64("NaT", "ns"))[codes]  # code −1 (empty) picks the NaT
+    return pd.Series(days, index=values.index)
 
 
 def reference_date(tables: Mapping[str, pd.DataFrame], as_of: str | None = None) -> pd.Timestamp:

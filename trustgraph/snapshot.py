@@ -41,12 +41,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from .errors import NotFoundError
 
-if TYPE_CHECKING:  # heavy imports only where used
+if TYPE_CHECKING:  # heavy imports (numpy too: ~0.3 s) only where used, so that `stats` stays light
     import networkx as nx
+    import numpy as np
     import pandas as pd
 
     from .store.base import Store
@@ -61,23 +60,26 @@ __all__ = [
     "from_graph",
     "as_snapshot",
     "open_snapshot",
+    "cached_facts",
     "snapshot_folder",
 ]
 
 #: Evidence kinds, in the order of the ``kinds`` bits and the ``kind_net`` / ``received`` columns.
 KINDS = ("partnership", "referral", "incident", "communication")
 #: Bump when the arrays change meaning; snapshots of another format are rebuilt.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 #: Organisation attributes kept as strings (tags ``;``-joined), as :func:`trustgraph.graph.project` has them.
 ATTRIBUTES = ("sector", "country", "region", "culture", "risk_appetite", "tags")
 #: Snapshots kept per cache folder (the newest by modification time); older ones are removed.
 KEEP = 6
 
-_EPOCH = np.datetime64("1970-01-01", "D")
+_EPOCH = "1970-01-01"
 
 
 def _day_string(days: int) -> str | None:
-    return None if days < 0 else str(_EPOCH + np.timedelta64(int(days), "D"))
+    import numpy as np
+
+    return None if days < 0 else str(np.datetime64(_EPOCH, "D") + np.timedelta64(int(days), "D"))
 
 
 class Strings(Sequence[Any]):
@@ -96,7 +98,11 @@ class Strings(Sequence[Any]):
         self._folded = folded
 
     @classmethod
-    def from_values(cls, values: Iterable[Any], *, fold: bool = False) -> Strings:
+    def from_values(cls, values: Iterable[Any], *, fold: bool = False, lookup: bool = True) -> Strings:
+        """A column of ``values`` (``None``/NaN = missing); ``lookup`` keeps the sorted permutation
+        :meth:`find` needs, ``fold`` makes it case-insensitive."""
+        import numpy as np
+
         vals = [None if v is None or (isinstance(v, float) and v != v) else str(v) for v in values]
         encoded = [b"" if v is None else v.encode("utf-8") for v in vals]
         offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
@@ -104,8 +110,13 @@ class Strings(Sequence[Any]):
             np.cumsum([len(b) for b in encoded], out=offsets[1:])
         blob = np.frombuffer(b"".join(encoded), dtype=np.uint8) if encoded else np.zeros(0, dtype=np.uint8)
         null = np.array([v is None for v in vals], dtype=bool)
-        keys = [(v or "").casefold() if fold else (v or "") for v in vals]
-        order = np.array(sorted(range(len(vals)), key=keys.__getitem__), dtype=np.int64)
+        if not lookup:
+            return cls(blob, offsets, null, None, fold)
+        keys = [(v or "").casefold() for v in vals] if fold else [v or "" for v in vals]
+        if all(a <= b for a, b in zip(keys, keys[1:])):
+            order = np.arange(len(keys), dtype=np.int64)  # ids from a store come sorted
+        else:
+            order = np.array(sorted(range(len(vals)), key=keys.__getitem__), dtype=np.int64)
         return cls(blob, offsets, null, order, fold)
 
     def __len__(self) -> int:
@@ -282,6 +293,8 @@ class Snapshot:
 
     def edge(self, u: int, v: int) -> int | None:
         """The position of edge ``u → v`` (indices), or ``None``."""
+        import numpy as np
+
         s = self.out_edges(u)
         hit = np.flatnonzero(self.dst[s] == v)
         return int(s.start + hit[0]) if len(hit) else None
@@ -323,6 +336,7 @@ class Snapshot:
         Node, edge and graph attributes are those documented in :mod:`trustgraph.graph`.
         """
         import networkx as nx
+        import numpy as np
 
         G = nx.DiGraph(as_of=self.as_of, half_life_days=self.half_life_days)
         if nodes is None:
@@ -359,6 +373,8 @@ class Snapshot:
     # -- persistence -----------------------------------------------------------------------------
 
     def _arrays(self) -> dict[str, np.ndarray]:
+        import numpy as np
+
         out: dict[str, np.ndarray] = {}
         out.update(self.ids.arrays("ids"))
         out.update(self.names.arrays("names"))
@@ -372,6 +388,8 @@ class Snapshot:
 
     def save(self, folder: str | Path, *, key: Mapping[str, Any] | None = None) -> Path:
         """Write the snapshot to ``folder`` (created; must not exist), atomically by rename."""
+        import numpy as np
+
         folder = Path(folder)
         folder.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder.parent))
@@ -406,6 +424,8 @@ class Snapshot:
         OSError, ValueError
             When the folder is incomplete or of another format.
         """
+        import numpy as np
+
         folder = Path(folder)
         meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
         if meta.get("format") != FORMAT_VERSION:
@@ -430,6 +450,8 @@ class Snapshot:
 
 
 def _csr_order(src: np.ndarray, dst: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    import numpy as np
+
     order = np.lexsort((dst, src))
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
@@ -472,10 +494,11 @@ def compile_tables(
     version : str, optional
         The store version the tables were read at (kept in the snapshot's metadata).
     """
+    import numpy as np
     import pandas as pd
 
     from .analysis.contagion import shared_people
-    from .evidence import evidence_frame, reference_date
+    from .evidence import _dates, evidence_frame, reference_date
 
     ref = reference_date(tables, as_of)
     day = ref.strftime("%Y-%m-%d")
@@ -492,7 +515,7 @@ def compile_tables(
         values = col(a)
         if a == "tags":
             values = [v if v else None for v in values]
-        attributes[a] = Strings.from_values(values)
+        attributes[a] = Strings.from_values(values, lookup=False)
     pretrusted = np.array([bool(v) if v is not None and v == v else False for v in col("pretrusted")], dtype=bool)
     listings = _listings_by_party(tables, day)
     listed = np.zeros(n, dtype=bool)
@@ -508,10 +531,13 @@ def compile_tables(
     s, d = s[known].astype(np.int64), d[known].astype(np.int64)
     pos = ev["positive"].to_numpy(dtype=float)[known]
     neg = ev["negative"].to_numpy(dtype=float)[known]
-    kind = ev["kind"].map({k: i for i, k in enumerate(KINDS)}).fillna(-1).to_numpy(dtype=np.int64)[known]
-    dates = pd.to_datetime(ev["date"].astype("string").str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
-    days = dates.to_numpy(dtype="datetime64[D]")[known]
-    day_num = np.where(np.isnat(days), -1, days.astype("datetime64[D]").astype(np.int64))
+    kind_text = ev["kind"].to_numpy(dtype=object)
+    kind = np.full(len(ev), -1, dtype=np.int64)
+    for k, name in enumerate(KINDS):
+        kind[kind_text == name] = k
+    kind = kind[known]
+    days = _dates(ev["date"]).to_numpy(dtype="datetime64[D]")[known]
+    day_num = np.where(np.isnat(days), -1, days.astype(np.int64))
 
     pair = s * max(n, 1) + d
     keys, inverse = np.unique(pair, return_inverse=True)
@@ -555,8 +581,9 @@ def compile_tables(
     refs = tables.get("referrals")
     if refs is not None and len(refs):
         facts["negative_referrals"] = int((refs["strength"].astype(float) < 0).sum())
-        ref_days = refs["date"].astype(str).str.slice(0, 10)
-        facts["first_referral"], facts["last_referral"] = str(ref_days.min()), str(ref_days.max())
+        ref_days = _dates(refs["date"])
+        facts["first_referral"] = ref_days.min().strftime("%Y-%m-%d") if ref_days.notna().any() else None
+        facts["last_referral"] = ref_days.max().strftime("%Y-%m-%d") if ref_days.notna().any() else None
 
     return Snapshot(
         facts=facts, as_of=day, half_life_days=half_life_days,
@@ -578,10 +605,12 @@ def _kind_bits(text: Any) -> int:
 
 
 def _days(value: Any) -> int:
+    import numpy as np
+
     if not value:
         return -1
     try:
-        return int((np.datetime64(str(value)[:10], "D") - _EPOCH).astype(np.int64))
+        return int((np.datetime64(str(value)[:10], "D") - np.datetime64(_EPOCH, "D")).astype(np.int64))
     except ValueError:
         return -1
 
@@ -599,6 +628,8 @@ def from_graph(G: nx.DiGraph, *, weight: str = "trust") -> Snapshot:
     ConfigurationError
         When an edge's ``weight`` is not a number in [0, 1].
     """
+    import numpy as np
+
     from .errors import ConfigurationError
 
     nodes = list(G.nodes)
@@ -620,6 +651,8 @@ def from_graph(G: nx.DiGraph, *, weight: str = "trust") -> Snapshot:
         raise ConfigurationError(f"edge attribute {weight!r} must be a trust value in [0, 1]")
 
     def num(j: int, default: float) -> np.ndarray:
+        import numpy as np
+
         return np.array([default if r[j] is None else float(r[j]) for r in rows], dtype=float)
 
     positive, negative = num(2, 0.0), num(3, 0.0)
@@ -636,7 +669,8 @@ def from_graph(G: nx.DiGraph, *, weight: str = "trust") -> Snapshot:
     listings = {str(v): list(d.get("listings") or []) for v, d in G.nodes(data=True) if d.get("listed")}
     attributes = {
         a: Strings.from_values(
-            (";".join(map(str, d.get(a) or [])) or None) if a == "tags" else d.get(a) for _, d in G.nodes(data=True))
+            ((";".join(map(str, d.get(a) or [])) or None) if a == "tags" else d.get(a) for _, d in G.nodes(data=True)),
+            lookup=False)
         for a in ATTRIBUTES
     }
     snap = Snapshot(
@@ -662,11 +696,13 @@ class _NodeColumn(Strings):
     """The node column of a snapshot compiled from a graph: the nodes as they are (any hashable)."""
 
     def __init__(self, nodes: list[Any]) -> None:
+        import numpy as np
+
         self._nodes = nodes
         self.null = np.zeros(len(nodes), dtype=bool)
         self._order = None
         self._folded = False
-        encoded = Strings.from_values(nodes)
+        encoded = Strings.from_values(nodes, lookup=False)
         self.blob, self.offsets = encoded.blob, encoded.offsets
 
     def _get(self, i: int) -> Any:
@@ -692,10 +728,11 @@ def snapshot_folder(store: Store) -> Path:
     """Where ``store``'s snapshots are kept: beside a SQLite file, or in the user's cache for Neo4j."""
     override = os.environ.get("TRUSTGRAPH_CACHE")
     if store.kind == "sqlite" and not override:
-        return Path(str(getattr(store, "path"))).with_name(Path(str(getattr(store, "path"))).name + ".snapshots")
+        return Path(str(store.path)).with_name(Path(str(store.path)).name + ".snapshots")
     import hashlib
 
-    base = Path(override) if override else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "trustgraph"
+    home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    base = Path(override) if override else home / "trustgraph"
     where = f"{store.kind}:{getattr(store, 'uri', '')}:{getattr(store, 'database', '')}:{getattr(store, 'path', '')}"
     return base / hashlib.sha256(where.encode("utf-8")).hexdigest()[:16]
 
@@ -719,6 +756,22 @@ def _prune(folder: Path, keep: str) -> None:
                 shutil.rmtree(tmp, ignore_errors=True)
     except OSError:
         pass
+
+
+def cached_facts(store: Store, *, as_of: str | None = None, half_life_days: float | None = None) -> dict[str, Any]:
+    """What ``stats`` shows, from the current snapshot's metadata alone (no arrays, no numpy):
+    ``as_of``, ``tables`` (rows per table), ``listed_now``, ``trust_edges`` and the referral facts.
+    Compiles the snapshot when there is no current one."""
+    identity = store.version()
+    meta_path = snapshot_folder(store) / _key_name(identity, as_of, half_life_days) / "meta.json"
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if meta.get("format") == FORMAT_VERSION and meta.get("version") == identity and "tables" in meta["facts"]:
+            return {"as_of": meta["as_of"], **meta["facts"]}
+    except (OSError, ValueError, KeyError):
+        pass
+    snap = open_snapshot(store, as_of=as_of, half_life_days=half_life_days)
+    return {"as_of": snap.as_of, **snap.facts}
 
 
 def open_snapshot(
@@ -756,8 +809,10 @@ def open_snapshot(
                 pass  # unreadable (another format, damaged): rebuilt below
     for _ in range(3):
         tables = store_tables(store)
+        counts = store.counts()
         after = store.version()
         snap = compile_tables(tables, as_of=as_of, half_life_days=half_life_days, version=identity)
+        snap.facts.update(tables=counts, listed_now=int(snap.listed.sum()), trust_edges=snap.m)
         if after == identity:
             break
         # A writer committed while the tables were read: read again at the new version.

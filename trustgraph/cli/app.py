@@ -18,13 +18,12 @@ code  meaning
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
-from typing import Any
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -38,7 +37,8 @@ if TYPE_CHECKING:  # heavy modules are imported where a command uses them: --hel
 
     from ..snapshot import Snapshot
 
-__all__ = ["cli", "main", "Env", "pass_env", "progress", "SHOWN_PROBLEMS", "half_life_option", "as_of_option"]
+__all__ = ["cli", "main", "Env", "pass_env", "progress", "SHOWN_PROBLEMS", "half_life_option", "as_of_option",
+           "COMMANDS", "LazyGroup"]
 
 #: How many validation problems are printed before "... and N more".
 SHOWN_PROBLEMS = 20
@@ -165,7 +165,79 @@ def half_life_value(value: float) -> float | None:
     return None if not value else float(value)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+#: Every command: the module (in this package) that registers it, and its one-line help as ``--help``
+#: lists it. A test keeps each line equal to the command's own first paragraph.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "accepted": ("chains_commands", "Parties accepted by Levien's attack-resistant (Advogato) max-flow trust metric."),
+    "analyze": ("analyze_commands", "Compute reputation and risk (reputation combined with blacklist exposure) for "
+                                    "every organisation."),
+    "assess": ("lifecycle_commands", "Should ORG enter a partnership with CANDIDATE?"),
+    "chain": ("chains_commands", "The k strongest vouching chains from FROM to TO."),
+    "contagion": ("contagion_commands", "Exposure of every party to blacklisted parties, highest first."),
+    "continuity": ("lifecycle_commands", "Partnerships whose relationship rests on a single person, and what a "
+                                         "departure would break."),
+    "demo": ("demo_commands", "Load the sample dataset into the store and run a short tour of the main commands."),
+    "export": ("data_commands", "Write every table back to FOLDER as the CSV files `load` reads."),
+    "exposure": ("contagion_commands", "Every path of at most --hops ties from ORG (id or name) to a listed party, "
+                                       "strongest first."),
+    "health": ("lifecycle_commands", "ORG's look in the mirror: how others see it, and what needs attention."),
+    "import": ("data_commands", "Import a research network (snap-signed: Bitcoin OTC/Alpha, Epinions; konect: "
+                                "Advogato)."),
+    "load": ("data_commands", "Validate the dataset folder PATH and upsert it into the store."),
+    "map": ("map_commands", "Write an interactive network map to FILE.html: one self-contained page that works "
+                            "offline."),
+    "query": ("query_commands", "Run the named Cypher query NAME on Neo4j, in a read transaction."),
+    "record": ("data_commands", "Append one event (referral, incident, action, listing, partnership, ...) with full "
+                                "validation."),
+    "referrals": ("chains_commands", "Referral lookup: who referred ID, whom ID referred, and the strongest chain "
+                                     "from --from."),
+    "reputation": ("reputation_commands", "Reputation of every organisation, or of ID."),
+    "stats": ("data_commands", "Summarise what is stored: rows per table, listings in force, signed referrals."),
+    "timeline": ("lifecycle_commands", "The history of trust between A and B, event by event."),
+    "vouchers": ("chains_commands", "Independent vouchers for TARGET (node-disjoint chains) and a web-of-trust "
+                                    "verdict."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group that imports a command's module only when that command is used.
+
+    ``--help`` lists the commands from :data:`COMMANDS` without importing them.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(COMMANDS) | set(self.commands))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            importlib.import_module(f"{__package__}.{COMMANDS[cmd_name][0]}")
+        return self.commands.get(cmd_name)
+
+    def load_all(self) -> None:
+        """Import every command module (tests and documentation generators)."""
+        for module in sorted({m for m, _ in COMMANDS.values()}):
+            importlib.import_module(f"{__package__}.{module}")
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(n) for n in names)
+        rows = []
+        for name in names:
+            if name in COMMANDS:
+                text = click.utils.make_default_short_help(COMMANDS[name][1], limit)
+            else:
+                cmd = self.commands[name]
+                if cmd.hidden:
+                    continue
+                text = cmd.get_short_help_str(limit)
+            rows.append((name, text))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "--version", prog_name="trustgraph")
 @click.option("--store", "store", envvar="TRUSTGRAPH_STORE", default=None, metavar="PATH",
               help="SQLite store file [env TRUSTGRAPH_STORE; default ./trustgraph.db].")

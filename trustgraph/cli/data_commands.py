@@ -9,15 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import click
-import pandas as pd
 
 from ..errors import InvalidDataError
-from ..export import export_dataset
-from ..importers import FORMATS, read_konect, read_snap_signed
-from ..ingest import load_dataset, validate
 from ..model import TABLE_ORDER, TABLES
 from ..store.base import ids_frame_map
-from .app import Env, cli, note, pass_env, progress
+from .app import DEFAULT_HALF_LIFE_DAYS, Env, cli, note, pass_env, progress
 from .output import emit, format_option
 
 __all__ = ["load", "import_", "export", "stats", "record", "RECORD_KINDS"]
@@ -38,6 +34,8 @@ def load(env: Env, path: Path, fmt: str | None) -> None:
     is any (exit 3). Loading the same folder twice changes nothing; an updated folder updates rows in
     place (by id).
     """
+    from ..ingest import load_dataset
+
     warnings: list[str] = []
     store = env.writable_store
     tables = load_dataset(path, known_ids=ids_frame_map(store), warnings=warnings)
@@ -50,7 +48,7 @@ def load(env: Env, path: Path, fmt: str | None) -> None:
 
 
 @cli.command("import")
-@click.argument("format_", metavar="FORMAT", type=click.Choice(FORMATS))
+@click.argument("format_", metavar="FORMAT", type=click.Choice(("snap-signed", "konect")))
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--date", default="1970-01-01", show_default=True, help="Date for referrals when the file has none.")
 @format_option
@@ -61,6 +59,8 @@ def import_(env: Env, format_: str, path: Path, date: str, fmt: str | None) -> N
     Every party becomes an organisation and every rating a referral (strength rating/10 for OTC,
     ±1 for Epinions, the certification level for Advogato). Gzip files are read directly.
     """
+    from ..importers import read_konect, read_snap_signed
+
     reader = read_snap_signed if format_ == "snap-signed" else read_konect
     result = reader(path, date=date)
     for line in result.notes:
@@ -77,6 +77,8 @@ def import_(env: Env, format_: str, path: Path, date: str, fmt: str | None) -> N
 @pass_env
 def export(env: Env, folder: Path, fmt: str | None) -> None:
     """Write every table back to FOLDER as the CSV files `load` reads."""
+    from ..export import export_dataset
+
     written = export_dataset(env.tables(), folder)
     emit(_loaded_rows(written), fmt, columns=["table", "rows"])
 
@@ -86,13 +88,14 @@ def export(env: Env, folder: Path, fmt: str | None) -> None:
 @pass_env
 def stats(env: Env, fmt: str | None) -> None:
     """Summarise what is stored: rows per table, listings in force, signed referrals."""
-    counts = env.store.counts()
+    from ..snapshot import cached_facts
+
+    facts = cached_facts(env.store, half_life_days=DEFAULT_HALF_LIFE_DAYS)
+    counts = facts.pop("tables")
     rows: list[dict[str, Any]] = [{"id": name, "table": name, "rows": counts.get(name, 0)} for name in TABLE_ORDER]
-    snap = env.snapshot()
-    detail: dict[str, Any] = dict(snap.facts)
-    detail["as_of"] = snap.as_of
-    detail["listed_now"] = int(snap.listed.sum())
-    detail["trust_edges"] = snap.m
+    detail: dict[str, Any] = {k: facts[k] for k in ("negative_referrals", "first_referral", "last_referral")
+                              if k in facts}
+    detail.update(as_of=facts["as_of"], listed_now=facts["listed_now"], trust_edges=facts["trust_edges"])
     document = {"store": env.settings.describe(), "tables": {r["table"]: r["rows"] for r in rows}, **detail}
     title = f"store: {env.settings.describe()}  as of {detail['as_of']}  listed now: {detail['listed_now']}"
     emit(rows, fmt, columns=["table", "rows"], document=document, title=title)
@@ -158,6 +161,10 @@ def _make_record_command(kind: str, table_name: str) -> click.Command:
             row[col.name] = "" if value is None else str(value)
         if "id" in row and not row["id"]:
             row["id"] = f"{kind[:3]}-{uuid.uuid4().hex[:10]}"
+        import pandas as pd
+
+        from ..ingest import validate
+
         raw = {table_name: pd.DataFrame([row], dtype=str)}
         if table_name == "partnerships":
             if len(members) < 2:
