@@ -38,19 +38,24 @@ def _edges(G) -> dict[tuple[str, str], dict]:
     return {(u, v): d for u, v, d in G.edges(data=True)}
 
 
-def test_snapshot_graph_equals_the_projection(sample_tables: dict[str, pd.DataFrame]) -> None:
+def test_snapshot_edges_equal_the_beta_trust_of_the_evidence(sample_tables: dict[str, pd.DataFrame]) -> None:
+    """Independent path: pandas' groupby in :func:`local_trust` over the evidence rows."""
+    from trustgraph.evidence import evidence_frame, local_trust
+
     snap = compile_tables(sample_tables, half_life_days=730.0)
-    G = project(sample_tables, half_life_days=730.0)
+    lt = local_trust(evidence_frame(sample_tables, as_of=snap.as_of, half_life_days=730.0))
+    assert snap.m == len(lt)
     H = snap.to_networkx()
-    assert list(H.nodes) == list(G.nodes)
-    assert dict(H.nodes(data=True)) == dict(G.nodes(data=True))
-    assert H.graph == G.graph
-    ours, theirs = _edges(H), _edges(G)
-    assert ours.keys() == theirs.keys()
-    for key, d in theirs.items():
+    assert list(H.nodes) == sample_tables["organizations"]["id"].tolist()
+    ours = _edges(H)
+    for row in lt.itertuples(index=False):
+        d = ours[(row.src, row.dst)]
         for attr in ("trust", "uncertainty", "positive", "negative"):
-            assert math.isclose(ours[key][attr], d[attr], rel_tol=1e-12, abs_tol=1e-15), (key, attr)
-        assert (ours[key]["evidence"], ours[key]["kinds"], ours[key]["last"]) == (d["evidence"], d["kinds"], d["last"])
+            assert math.isclose(d[attr], getattr(row, attr), rel_tol=1e-12, abs_tol=1e-15), (row.src, row.dst, attr)
+        assert (d["evidence"], d["kinds"], d["last"]) == (row.evidence, row.kinds, row.last)
+    listed = {v for v, flag in H.nodes(data="listed") if flag}
+    assert listed and listed == set(snap.listings)
+    assert H.graph == {"as_of": snap.as_of, "half_life_days": 730.0}
 
 
 def test_kind_net_splits_each_edge_by_evidence_kind(sample_tables: dict[str, pd.DataFrame]) -> None:

@@ -31,7 +31,7 @@ from collections.abc import Mapping
 import networkx as nx
 import pandas as pd
 
-from .evidence import DEFAULT_HALF_LIFE_DAYS, evidence_frame, local_trust, reference_date
+from .evidence import DEFAULT_HALF_LIFE_DAYS
 from .store.base import Store
 from .store.base import tables as store_tables
 
@@ -62,6 +62,9 @@ def project(
 ) -> nx.DiGraph:
     """Project canonical tables to the trust graph.
 
+    The graph is the NetworkX form of the compiled :class:`~trustgraph.snapshot.Snapshot` (one way to
+    build the graph: :func:`trustgraph.snapshot.compile_tables`); analyses read the snapshot itself.
+
     Parameters
     ----------
     tables : mapping
@@ -88,62 +91,9 @@ def project(
     >>> round(G["a"]["b"]["trust"], 4)
     0.6667
     """
-    ref = reference_date(tables, as_of)
-    G = nx.DiGraph(as_of=ref.strftime("%Y-%m-%d"), half_life_days=half_life_days)
-    orgs = tables["organizations"]
-    cols = {c: (orgs[c].to_numpy() if c in orgs.columns else [None] * len(orgs)) for c in NODE_ATTRIBUTES}
-    ids = orgs["id"].to_numpy()
-    listings = active_listings(tables, ref)
-    by_listed: dict[str, list[dict[str, object]]] = {}
-    for row in listings.to_dict("records"):
-        by_listed.setdefault(str(row["listed"]), []).append(
-            {k: row.get(k) for k in ("id", "lister", "date", "until", "reason", "source")}
-        )
-    names, sectors, countries, regions = cols["name"], cols["sector"], cols["country"], cols["region"]
-    cultures, appetites, pretrusted, tags = cols["culture"], cols["risk_appetite"], cols["pretrusted"], cols["tags"]
-    G.add_nodes_from(
-        (
-            ids[i],
-            {
-                "name": names[i],
-                "sector": sectors[i],
-                "country": countries[i],
-                "region": regions[i],
-                "culture": cultures[i],
-                "risk_appetite": appetites[i],
-                "pretrusted": bool(pretrusted[i]),
-                "tags": str(tags[i]).split(";") if tags[i] else [],
-                "listed": ids[i] in by_listed,
-                "listings": by_listed.get(ids[i], []),
-            },
-        )
-        for i in range(len(ids))
-    )
-    if evidence is None:
-        evidence = evidence_frame(tables, as_of=ref.strftime("%Y-%m-%d"), half_life_days=half_life_days)
-    lt = local_trust(evidence)
-    if len(lt):
-        src, dst = lt["src"].to_numpy(), lt["dst"].to_numpy()
-        trust, unc = lt["trust"].to_numpy(dtype=float), lt["uncertainty"].to_numpy(dtype=float)
-        pos, neg = lt["positive"].to_numpy(dtype=float), lt["negative"].to_numpy(dtype=float)
-        cnt, kinds, last = lt["evidence"].to_numpy(), lt["kinds"].to_numpy(), lt["last"].to_numpy()
-        G.add_edges_from(
-            (
-                src[i],
-                dst[i],
-                {
-                    "trust": float(trust[i]),
-                    "uncertainty": float(unc[i]),
-                    "positive": float(pos[i]),
-                    "negative": float(neg[i]),
-                    "evidence": int(cnt[i]),
-                    "kinds": kinds[i],
-                    "last": last[i],
-                },
-            )
-            for i in range(len(src))
-        )
-    return G
+    from .snapshot import compile_tables
+
+    return compile_tables(tables, as_of=as_of, half_life_days=half_life_days, evidence=evidence).to_networkx()
 
 
 def project_store(

@@ -226,7 +226,8 @@ class LazyGroup(click.Group):
         rows = []
         for name in names:
             if name in COMMANDS:
-                text = click.utils.make_default_short_help(COMMANDS[name][1], limit)
+                # a stand-in command shortens the line exactly as click shortens a command's own help
+                text = click.Command(name, help=COMMANDS[name][1]).get_short_help_str(limit)
             else:
                 cmd = self.commands[name]
                 if cmd.hidden:
