@@ -480,6 +480,7 @@ def compile_tables(
     as_of: str | None = None,
     half_life_days: float | None = None,
     version: str | None = None,
+    evidence: pd.DataFrame | None = None,
 ) -> Snapshot:
     """Compile canonical tables into a :class:`Snapshot`.
 
@@ -493,6 +494,9 @@ def compile_tables(
         Evidence half-life; ``None`` or 0 disables decay.
     version : str, optional
         The store version the tables were read at (kept in the snapshot's metadata).
+    evidence : pandas.DataFrame, optional
+        A precomputed :func:`~trustgraph.evidence.evidence_frame` of ``tables`` for the same as-of
+        and half-life.
     """
     import numpy as np
     import pandas as pd
@@ -524,7 +528,7 @@ def compile_tables(
         if i >= 0:
             listed[i] = True
 
-    ev = evidence_frame(tables, as_of=day, half_life_days=half_life_days)
+    ev = evidence if evidence is not None else evidence_frame(tables, as_of=day, half_life_days=half_life_days)
     s = where.get_indexer(ev["src"].astype(str)) if len(ev) else np.zeros(0, dtype=np.int64)
     d = where.get_indexer(ev["dst"].astype(str)) if len(ev) else np.zeros(0, dtype=np.int64)
     known = (s >= 0) & (d >= 0)
