@@ -15,6 +15,7 @@ spec.loader.exec_module(readme_examples)
 def test_readme_has_examples_for_every_command() -> None:
     from trustgraph.cli import cli
 
+    cli.load_all()  # commands register lazily, when first used
     examples = readme_examples.parse((ROOT / "README.md").read_text(encoding="utf-8"))
     commands = {next((w for w in c.split()[1:] if w in cli.commands), "") for c, _ in examples}
     missing = set(cli.commands) - commands - {"demo"}  # the demo is the install line itself

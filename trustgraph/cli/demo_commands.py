@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import click
 
@@ -47,9 +48,9 @@ def demo(env: Env, ctx: click.Context, data: Path | None) -> None:
     """
     folder = data or sample_path()
     click.secho(f"# Loading {folder} into {env.settings.describe()}", bold=True)
-    ctx.invoke(cli.commands["load"], path=folder, fmt="table")
+    ctx.invoke(cast(click.Command, cli.get_command(ctx, "load")), path=folder, fmt="table")
     for heading, name, args in TOUR:
-        command = cli.commands.get(name)
+        command = cli.get_command(ctx, name)
         if command is None:
             continue
         click.echo()
