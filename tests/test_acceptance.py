@@ -19,6 +19,7 @@ from trustgraph.analysis.acceptance import (
 )
 from trustgraph.errors import NotFoundError
 from trustgraph.graph import project
+from trustgraph.snapshot import compile_tables
 
 
 def certs(edges: list[tuple[str, str, float]]) -> nx.DiGraph:
@@ -165,3 +166,42 @@ def test_sybil_region_is_bounded_by_the_compromised_capacity(
     assert accepted_fakes <= bound
     if near:
         assert accepted_fakes > 0  # the attack does get fakes in: the bound is what stops it
+
+
+def test_snapshot_gives_the_graphs_answers() -> None:
+    # The same evidence compiled as a snapshot (arrays) and projected as a NetworkX graph.
+    orgs = pd.DataFrame({"id": list("sabcdef"), "name": list("SABCDEF")})
+    refs = pd.DataFrame({
+        "id": [f"R{i}" for i in range(9)], "source": ["s", "s", "s", "s", "a", "b", "c", "d", "e"],
+        "target": ["a", "b", "c", "d", "e", "e", "f", "f", "s"], "strength": [0.8, 1.0, 0.6, -0.5, 1.0, 0.6, 1.0,
+                                                                            1.0, 1.0],
+        "date": ["2024-01-01"] * 9, "recipient": None, "note": None,
+    })
+    tables = {"organizations": orgs, "referrals": refs}
+    G = project(tables, half_life_days=None)
+    snap = compile_tables(tables, half_life_days=None)
+    for threshold in (0.6, 0.8, 1.0):
+        assert certification_graph(snap, threshold) == certification_graph(G, threshold)
+    for caps in ((5, 3, 2, 1), ADVOGATO_CAPACITIES, (2, 1)):
+        a_levels, a_rows = advogato_levels(snap, ["s"], capacities=caps)
+        b_levels, b_rows = advogato_levels(G, ["s"], capacities=caps)
+        assert a_rows == b_rows and a_levels == b_levels
+        assert a_levels["apprentice"].rows(snap) == b_levels["apprentice"].rows(G)
+    assert advogato_levels(snap, ["s"], capacities=(5, 3, 2, 1))[1][0]["name"] == "S"
+    with pytest.raises(ValueError, match="snapshot"):
+        group_acceptance(snap, ["s"], weight="level")
+    with pytest.raises(NotFoundError, match="nobody"):
+        group_acceptance(snap, ["s", "nobody"])
+
+
+@pytest.mark.realdata
+def test_advogato_snapshot_accepts_the_same(
+    advogato_tables: dict[str, pd.DataFrame], advogato: tuple[nx.DiGraph, list[str]]
+) -> None:
+    G, seeds = advogato
+    snap = compile_tables(advogato_tables, half_life_days=None)
+    per_level, rows = advogato_levels(snap, seeds, capacities=ADVOGATO_CAPACITIES)
+    assert {name: r.flow for name, r in per_level.items()} == {"apprentice": 601, "journeyer": 601, "master": 601}
+    graph_levels, graph_rows = advogato_levels(G, seeds, capacities=ADVOGATO_CAPACITIES)
+    assert rows == graph_rows
+    assert all(per_level[k].accepted == graph_levels[k].accepted for k in per_level)

@@ -24,6 +24,7 @@ from trustgraph.analysis.chains import (
 from trustgraph.errors import NotFoundError, TrustgraphError
 from trustgraph.evidence import evidence_frame
 from trustgraph.graph import project
+from trustgraph.snapshot import compile_tables
 
 
 def graph(edges: list[tuple[str, str, float]], listed: tuple[str, ...] = ()) -> nx.DiGraph:
@@ -340,3 +341,85 @@ def test_referral_lookup() -> None:
     assert ReferralBook(tables["referrals"], G).lookup("us", from_org="x")["chain"] is None
     with pytest.raises(NotFoundError):
         book.lookup("nobody")
+
+
+# -- the snapshot gives the answers the NetworkX graph gives ----------------------------------------
+
+def _rich_tables() -> dict:
+    tables = _tables([
+        ("R1", "us", "a", 1.0, "2024-01-01"), ("R2", "a", "x", 0.8, "2024-03-01"),
+        ("R3", "us", "b", 0.9, "2023-06-01"), ("R4", "b", "c", 1.0, "2024-02-01"), ("R5", "c", "x", 1.0, "2024-04-01"),
+        ("R6", "us", "bad", 1.0, "2024-01-01"), ("R7", "bad", "x", 1.0, "2024-01-01"), ("R8", "x", "us", -0.5, "2024-05-01"),
+        ("R9", "us", "d", 0.4, "2024-01-01"), ("R10", "d", "x", 1.0, "2024-01-01"), ("R11", "b", "x", 0.3, "2022-01-01"),
+    ], incidents=[("I1", "c", "x", 1, "2024-03-01")])
+    tables["blacklist"] = pd.DataFrame([("L1", "us", "bad", "2023-01-01", None, "fraud", "board")],
+                                       columns=["id", "lister", "listed", "date", "until", "reason", "source"])
+    return tables
+
+
+@pytest.mark.parametrize("half_life", [None, 365.0])
+def test_snapshot_and_graph_give_the_same_answers(half_life: float | None) -> None:
+    tables = _rich_tables()
+    ev = evidence_frame(tables, half_life_days=half_life)
+    G = project(tables, half_life_days=half_life, evidence=ev)
+    snap = compile_tables(tables, half_life_days=half_life)
+    for exclude in (True, False):
+        a = vouching_chains(snap, "us", "x", k=10, evidence=ev, exclude_listed=exclude)
+        b = vouching_chains(G, "us", "x", k=10, evidence=ev, exclude_listed=exclude)
+        assert [c.as_dict() for c in a] == [c.as_dict() for c in b] and len(a) >= 3
+        a = independent_vouchers(snap, "us", "x", evidence=ev, exclude_listed=exclude)
+        b = independent_vouchers(G, "us", "x", evidence=ev, exclude_listed=exclude)
+        assert [c.as_dict() for c in a] == [c.as_dict() for c in b]
+        for owner, target in (("us", "x"), ("us", "c"), ("a", "us")):
+            assert (web_of_trust(snap, owner, target, exclude_listed=exclude, marginals_needed=1).as_dict()
+                    == web_of_trust(G, owner, target, exclude_listed=exclude, marginals_needed=1).as_dict())
+    assert ChainIndex(snap).widest_from("us") == ChainIndex(G).widest_from("us")
+    assert (ReferralBook(tables["referrals"], snap, evidence=ev).lookup("x", from_org="us")
+            == ReferralBook(tables["referrals"], G, evidence=ev).lookup("x", from_org="us"))
+    with pytest.raises(ValueError, match="snapshot"):
+        ChainIndex(snap, weight="positive")
+
+
+def test_evidence_and_referrals_fetched_for_the_parties_concerned() -> None:
+    tables = _rich_tables()
+    ev = evidence_frame(tables, half_life_days=None)
+    snap = compile_tables(tables, half_life_days=None)
+    asked: list[list[str]] = []
+
+    def evidence_of(parties: list[str]) -> pd.DataFrame:
+        asked.append(parties)
+        keep = ev["src"].isin(parties) | ev["dst"].isin(parties)
+        return ev.loc[keep.to_numpy()]
+
+    chains = vouching_chains(snap, "us", "x", evidence=evidence_of)
+    assert asked == [sorted({n for c in chains for n in c.path})]
+    assert [c.as_dict() for c in chains] == [c.as_dict() for c in vouching_chains(snap, "us", "x", evidence=ev)]
+    assert chains[0].path == ("us", "a", "x")
+    assert [[e["ref"] for e in link.evidence] for link in chains[0].links] == [["R1"], ["R2"]]
+    # No chain: nothing to fetch.
+    assert vouching_chains(snap, "x", "d", evidence=evidence_of) == [] and len(asked) == 1
+
+    refs = tables["referrals"]
+    looked_up: list[str] = []
+
+    def referrals_of(party: str) -> pd.DataFrame:
+        looked_up.append(party)
+        return refs.loc[((refs["source"] == party) | (refs["target"] == party)).to_numpy()]
+
+    whole = ReferralBook(refs, snap, evidence=ev)
+    rows = ReferralBook(referrals_of, snap, evidence=evidence_of)
+    for party, origin in (("x", "us"), ("us", None), ("b", "x")):
+        assert rows.lookup(party, from_org=origin) == whole.lookup(party, from_org=origin)
+    assert looked_up == ["x", "us", "b"]
+    early = compile_tables(tables, as_of="2024-02-15", half_life_days=None)
+    assert [r["referral"] for r in ReferralBook(referrals_of, early).lookup("x")["referred_by"]] == ["R10", "R7", "R11"]
+
+
+def test_graph_edges_in_any_order() -> None:
+    # Adjacency not sorted by target: the index orders the hops itself.
+    G = graph(list(reversed(NET)))
+    index = ChainIndex(G)
+    us, x = index.node_index("us"), index.node_index("x")
+    assert index.has_edge(us, x) and not index.has_edge(x, us)
+    assert [c.path for c in vouching_chains(G, "us", "x", index=index)] == [
+        ("us", "b", "c", "x"), ("us", "a", "x"), ("us", "x")]

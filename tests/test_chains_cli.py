@@ -234,3 +234,27 @@ def test_referrals_batch(cli: Run) -> None:
     assert lines[4]["error"]["code"] == "invalid_input" and lines[4]["line"] == 6
     assert lines[5]["listed"] is True and lines[5]["chain"]["path"] == ["US", "BAD"]
     assert cli("referrals - --format table", input="X\n")[0] == 2
+
+
+def test_questions_read_the_snapshot_and_the_rows_of_the_parties_concerned(
+    cli: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The first question compiles the snapshot (reading every table once); from then on each answer
+    # comes from the snapshot and indexed lookups of the parties concerned: reading a whole table fails.
+    questions = [
+        "chain US X --half-life 0 --format json", "chain US X --half-life 0 --format table",
+        "chain US Y --half-life 0", "vouchers X --for US --half-life 0 --format json",
+        "accepted --seeds US --half-life 0 --format json", "referrals X --from US --half-life 0 --format json",
+        "referrals BAD --half-life 0 --format table",
+    ]
+    answers = [cli(q) for q in questions]
+    batch = cli("referrals - --from US --half-life 0", input="X\nA\nNOPE\n")
+    assert answers[0][0] == 0 and answers[2][0] == 4 and batch[0] == 0
+    from trustgraph.store.sqlite import SqliteStore
+
+    def whole_table(self: SqliteStore, name: str) -> None:
+        raise AssertionError(f"read the whole {name} table")
+
+    monkeypatch.setattr(SqliteStore, "table", whole_table)
+    assert [cli(q) for q in questions] == answers
+    assert cli("referrals - --from US --half-life 0", input="X\nA\nNOPE\n") == batch

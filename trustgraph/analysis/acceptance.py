@@ -35,16 +35,17 @@ edge attribute instead.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.csgraph import maximum_flow
 
 from ..errors import NotFoundError
+from ..snapshot import Snapshot
+
+if TYPE_CHECKING:  # imported where used: scipy for the flow, NetworkX for its solver and graphs
+    import networkx as nx
 
 __all__ = [
     "LEVELS",
@@ -66,7 +67,13 @@ ADVOGATO_SEEDS: tuple[str, ...] = ("raph", "miguel", "federico", "alan")
 
 #: Tolerance when comparing a strength with a level (0.8 read from text may be 0.7999999…).
 _EPS = 1e-9
-_ROOT = object()
+def _name(G: Snapshot | nx.DiGraph | None, node: Any) -> str | None:
+    if G is None:
+        return None
+    if isinstance(G, Snapshot):
+        i = G.find(node)
+        return None if i is None else G.names[i]
+    return G.nodes[node].get("name") if node in G else None
 
 
 @dataclass(frozen=True)
@@ -86,12 +93,12 @@ class Acceptance:
     capacity: Mapping[Any, int]
     flow: int
 
-    def rows(self, G: nx.DiGraph | None = None) -> list[dict[str, Any]]:
-        """One row per accepted party: ``id``, ``name``, ``level``, ``distance``, ``capacity``."""
+    def rows(self, G: Snapshot | nx.DiGraph | None = None) -> list[dict[str, Any]]:
+        """One row per accepted party: ``id``, ``name`` (from ``G``), ``level``, ``distance``, ``capacity``."""
         return [
             {
                 "id": n,
-                "name": None if G is None or n not in G else G.nodes[n].get("name"),
+                "name": _name(G, n),
                 "level": self.level,
                 "distance": self.distance[n],
                 "capacity": self.capacity[n],
@@ -107,12 +114,51 @@ def _strength(data: Mapping[str, Any], weight: str | None) -> float:
     return min(1.0, float(data.get("positive", 0.0)) - float(data.get("negative", 0.0)))
 
 
-def certification_graph(G: nx.DiGraph, threshold: float, *, weight: str | None = None) -> dict[Any, list[Any]]:
+@dataclass(frozen=True)
+class _Certifications:
+    """The certifications at one level as arrays of party indices, in the graph's edge order."""
+
+    n: int
+    src: np.ndarray
+    dst: np.ndarray
+    find: Callable[[Any], int | None]
+    node: Callable[[int], Any]
+
+
+def _certifications(G: Snapshot | nx.DiGraph, threshold: float, weight: str | None) -> _Certifications:
+    """The certifications of ``G`` at strength ≥ ``threshold``, self-certifications dropped."""
+    if isinstance(G, Snapshot):
+        if weight not in (None, "trust"):
+            raise ValueError(f"a snapshot has no edge attribute {weight!r} (only 'trust')")
+        if weight is None:
+            strength = np.minimum(1.0, np.asarray(G.positive) - np.asarray(G.negative))
+        else:
+            strength = np.asarray(G.trust)
+        keep = (G.src != G.dst) & (strength >= threshold - _EPS)
+        return _Certifications(G.n, G.src[keep], G.dst[keep], G.find, G.node)
+    nodes = list(G)
+    index = {v: i for i, v in enumerate(nodes)}
+    pairs = [(index[u], index[v]) for u, v, data in G.edges(data=True)
+             if u != v and _strength(data, weight) >= threshold - _EPS]
+    arr = np.array(pairs, dtype=np.int64).reshape(-1, 2)
+
+    def find(node: Any) -> int | None:
+        try:
+            return index.get(node)
+        except TypeError:  # unhashable
+            return None
+
+    return _Certifications(len(nodes), arr[:, 0], arr[:, 1], find, nodes.__getitem__)
+
+
+def certification_graph(
+    G: Snapshot | nx.DiGraph, threshold: float, *, weight: str | None = None
+) -> dict[Any, list[Any]]:
     """Adjacency lists of the certifications at strength ≥ ``threshold`` (self-certifications dropped)."""
+    certs = _certifications(G, threshold, weight)
     adj: dict[Any, list[Any]] = {}
-    for u, v, data in G.edges(data=True):
-        if u != v and _strength(data, weight) >= threshold - _EPS:
-            adj.setdefault(u, []).append(v)
+    for u, v in zip(certs.src.tolist(), certs.dst.tolist(), strict=True):
+        adj.setdefault(certs.node(u), []).append(certs.node(v))
     return adj
 
 
@@ -140,27 +186,51 @@ def capacities_by_distance(
     return distance, capacity
 
 
+def _distances(certs: _Certifications, seeds: np.ndarray) -> np.ndarray:
+    """Breadth-first distance from the virtual root (seeds at 1; 0 where unreached), one vectorised
+    sweep of the certifications per level."""
+    dist = np.zeros(certs.n, dtype=np.int64)
+    dist[seeds] = 1
+    frontier = np.zeros(certs.n, dtype=bool)
+    frontier[seeds] = True
+    d = 1
+    while True:
+        nxt = certs.dst[frontier[certs.src]]
+        nxt = np.unique(nxt[dist[nxt] == 0])
+        if not len(nxt):
+            return dist
+        d += 1
+        dist[nxt] = d
+        frontier[:] = False
+        frontier[nxt] = True
+
+
 def _max_flow_scipy(
-    n_nodes: int, rows: list[int], cols: list[int], caps: list[int], source: int, sink: int
+    n_nodes: int, rows: np.ndarray, cols: np.ndarray, caps: np.ndarray, source: int, sink: int
 ) -> np.ndarray:
     """Flow on each listed edge (scipy's Dinic)."""
-    data = np.asarray(caps, dtype=np.int32)
-    graph = sp.csr_array((data, (np.asarray(rows), np.asarray(cols))), shape=(n_nodes, n_nodes))
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import maximum_flow
+
+    graph = sp.csr_array((caps.astype(np.int32), (rows, cols)), shape=(n_nodes, n_nodes))
     result = maximum_flow(graph, source, sink, method="dinic")
     flow = sp.csr_array(result.flow)
-    return np.asarray(flow[np.asarray(rows), np.asarray(cols)]).ravel()
+    return np.asarray(flow[rows, cols]).ravel()
 
 
-def _max_flow_networkx(rows: list[int], cols: list[int], caps: list[int], source: int, sink: int) -> np.ndarray:
+def _max_flow_networkx(rows: np.ndarray, cols: np.ndarray, caps: np.ndarray, source: int, sink: int) -> np.ndarray:
     """Flow on each listed edge (networkx's preflow-push)."""
+    import networkx as nx
+
+    r, c = rows.tolist(), cols.tolist()
     H = nx.DiGraph()
-    H.add_edges_from((r, c, {"capacity": cap}) for r, c, cap in zip(rows, cols, caps, strict=True))
+    H.add_edges_from((a, b, {"capacity": cap}) for a, b, cap in zip(r, c, caps.tolist(), strict=True))
     _, flow = nx.maximum_flow(H, source, sink, flow_func=nx.algorithms.flow.preflow_push)
-    return np.array([flow[r][c] for r, c in zip(rows, cols, strict=True)])
+    return np.array([flow[a][b] for a, b in zip(r, c, strict=True)])
 
 
 def group_acceptance(
-    G: nx.DiGraph,
+    G: Snapshot | nx.DiGraph,
     seeds: Sequence[Any],
     *,
     level: str | float = "apprentice",
@@ -172,8 +242,9 @@ def group_acceptance(
 
     Parameters
     ----------
-    G : networkx.DiGraph
-        The trust graph (edges carry ``positive``/``negative`` evidence, or ``weight``).
+    G : Snapshot or networkx.DiGraph
+        The trust graph: a snapshot (its ``positive``/``negative`` evidence arrays), or a NetworkX
+        graph whose edges carry ``positive``/``negative`` evidence, or ``weight``.
     seeds : sequence of nodes
         The trusted seeds (certified by the virtual root).
     level : str or float, default "apprentice"
@@ -182,7 +253,8 @@ def group_acceptance(
         Capacity by distance from the root (index 0: the root, 1: the seeds, …); the last value
         applies to every larger distance. Each must be ≥ 1.
     weight : str, optional
-        Edge attribute holding the certification strength (default: net evidence, see module docs).
+        Edge attribute holding the certification strength (default: net evidence, see module docs);
+        a snapshot has only ``"trust"``.
     method : {"scipy", "networkx"}
         Max-flow solver: scipy's Dinic (fast) or networkx's preflow-push.
 
@@ -195,10 +267,12 @@ def group_acceptance(
     NotFoundError
         If a seed is not in ``G``.
     ValueError
-        For an unknown level name or method, no seeds, or a capacity below 1.
+        For an unknown level name or method, no seeds, a capacity below 1, or a ``weight`` a
+        snapshot lacks.
 
     Examples
     --------
+    >>> import networkx as nx
     >>> G = nx.DiGraph()
     >>> G.add_edges_from([("s", "a"), ("a", "b"), ("b", "c")], level=1.0)
     >>> group_acceptance(G, ["s"], capacities=(4, 3, 1), weight="level").accepted
@@ -214,7 +288,7 @@ def group_acceptance(
 
 
 def _accept(
-    G: nx.DiGraph,
+    G: Snapshot | nx.DiGraph,
     seeds: Sequence[Any],
     name: str,
     threshold: float,
@@ -229,53 +303,78 @@ def _accept(
         raise ValueError("capacities must be a non-empty list of integers ≥ 1")
     if method not in ("scipy", "networkx"):
         raise ValueError(f"unknown max-flow method {method!r}")
-    missing = [s for s in seeds if s not in G]
+    certs = _certifications(G, threshold, weight)
+    found = [certs.find(s) for s in seeds]
+    missing = [s for s, i in zip(seeds, found, strict=True) if i is None]
     if missing:
         raise NotFoundError(f"seed(s) not in the trust graph: {', '.join(map(str, missing))}")
-
-    adj = certification_graph(G, threshold, weight=weight)
-    distance, capacity = capacities_by_distance(adj, seeds, capacities)
-    parties = sorted(distance, key=lambda n: (distance[n], str(n)))
-    pos = {n: i + 1 for i, n in enumerate(parties)}  # 0 is the root
-    n_split = len(parties) + 1
-    sink = 2 * n_split
-    unbounded = min(2**31 - 1, int(capacities[0]) + sum(capacity.values()) + 1)
-    rows: list[int] = []
-    cols: list[int] = []
-    caps: list[int] = []
-
-    def edge(a: int, b: int, c: int) -> None:
-        if c > 0:
-            rows.append(a)
-            cols.append(b)
-            caps.append(c)
-
-    # The root: x⁻ = 0, x⁺ = 1; it certifies the seeds.
-    edge(0, 1, int(capacities[0]) - 1)
-    edge(0, sink, 1)
-    for s in dict.fromkeys(seeds):
-        edge(1, 2 * pos[s], unbounded)
-    sink_edges: dict[Any, int] = {}
-    for n in parties:
-        i = pos[n]
-        edge(2 * i, 2 * i + 1, capacity[n] - 1)
-        sink_edges[n] = len(rows)
-        edge(2 * i, sink, 1)
-        for v in adj.get(n, ()):
-            edge(2 * i + 1, 2 * pos[v], unbounded)
-    if method == "scipy":
-        flow = _max_flow_scipy(sink + 1, rows, cols, caps, 0, sink)
-    else:
-        flow = _max_flow_networkx(rows, cols, caps, 0, sink)
-    accepted = tuple(n for n in parties if flow[sink_edges[n]] > 0)
+    seed_idx = np.array(list(dict.fromkeys(i for i in found if i is not None)), dtype=np.int64)
+    dist = _distances(certs, seed_idx)
+    reached = np.flatnonzero(dist > 0)
+    ids = [certs.node(i) for i in reached.tolist()]
+    depth = dist[reached].tolist()
+    rank = sorted(range(len(ids)), key=lambda j: (depth[j], str(ids[j])))
+    parties = reached[np.array(rank, dtype=np.int64)] if rank else reached
+    party_ids = [ids[j] for j in rank]
+    distances = [depth[j] for j in rank]
+    cap_table = np.asarray(capacities, dtype=np.int64)
+    cap = cap_table[np.minimum(dist[parties], len(capacities) - 1)]
+    flow, sink_edges = _flow(certs, seed_idx, parties, cap, capacities, method)
+    accepted = tuple(party_ids[j] for j in np.flatnonzero(flow[sink_edges] > 0).tolist())
     return Acceptance(
         level=name, threshold=threshold, seeds=tuple(seeds), capacities=tuple(int(c) for c in capacities),
-        accepted=accepted, distance=distance, capacity=capacity, flow=len(accepted),
+        accepted=accepted, distance=dict(zip(party_ids, distances, strict=True)),
+        capacity=dict(zip(party_ids, cap.tolist(), strict=True)), flow=len(accepted),
     )
 
 
+def _flow(
+    certs: _Certifications, seeds: np.ndarray, parties: np.ndarray, cap: np.ndarray, capacities: Sequence[int],
+    method: str,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Max flow on the split graph of the module docs; returns the flow per edge and the position of
+    each party's ``x⁻ → sink`` edge.
+
+    The root is ``0 → 1``; party ``parties[j]`` is ``2(j+1) → 2(j+1)+1``. Edges are listed root
+    first, then party by party (split edge, sink edge, its certifications in the graph's order).
+    """
+    R = len(parties)
+    sink = 2 * (R + 1)
+    unbounded = min(2**31 - 1, int(capacities[0]) + int(cap.sum()) + 1)
+    pos = np.zeros(certs.n, dtype=np.int64)
+    pos[parties] = np.arange(1, R + 1)
+    root_split = int(capacities[0]) - 1 > 0
+    head_rows = [0] * root_split + [0] + [1] * len(seeds)
+    head_cols = [1] * root_split + [sink] + (2 * pos[seeds]).tolist()
+    head_caps = [int(capacities[0]) - 1] * root_split + [1] + [unbounded] * len(seeds)
+    # Certifications out of reached parties (they reach only reached parties), party by party.
+    out = np.flatnonzero(pos[certs.src] > 0)
+    out = out[np.argsort(pos[certs.src[out]], kind="stable")]
+    owner = pos[certs.src[out]]
+    deg = np.bincount(owner, minlength=R + 1)[1:]
+    split = (cap - 1 > 0).astype(np.int64)
+    size = split + 1 + deg
+    base = len(head_rows) + np.cumsum(size) - size
+    total = len(head_rows) + int(size.sum())
+    rows = np.empty(total, dtype=np.int64)
+    cols = np.empty(total, dtype=np.int64)
+    caps = np.empty(total, dtype=np.int64)
+    rows[:len(head_rows)], cols[:len(head_rows)], caps[:len(head_rows)] = head_rows, head_cols, head_caps
+    j = np.arange(1, R + 1)
+    at = base[split == 1]
+    rows[at], cols[at], caps[at] = 2 * j[split == 1], 2 * j[split == 1] + 1, cap[split == 1] - 1
+    sink_edges = base + split
+    rows[sink_edges], cols[sink_edges], caps[sink_edges] = 2 * j, sink, 1
+    first = np.cumsum(deg) - deg
+    at = base[owner - 1] + split[owner - 1] + 1 + (np.arange(len(out)) - first[owner - 1])
+    rows[at], cols[at], caps[at] = 2 * owner + 1, 2 * pos[certs.dst[out]], unbounded
+    if method == "scipy":
+        return _max_flow_scipy(sink + 1, rows, cols, caps, 0, sink), sink_edges
+    return _max_flow_networkx(rows, cols, caps, 0, sink), sink_edges
+
+
 def advogato_levels(
-    G: nx.DiGraph,
+    G: Snapshot | nx.DiGraph,
     seeds: Sequence[Any],
     *,
     capacities: Sequence[int] = ADVOGATO_CAPACITIES,
@@ -304,7 +403,7 @@ def advogato_levels(
     rows = []
     for n in sorted(everyone, key=lambda x: (first.distance.get(x, 1 << 30), str(x))):
         best = [name for name in order if n in accepted_sets[name]][-1]
-        row: dict[str, Any] = {"id": n, "name": G.nodes[n].get("name") if n in G else None, "level": best}
+        row: dict[str, Any] = {"id": n, "name": _name(G, n), "level": best}
         for name in order:
             row[name] = n in accepted_sets[name]
         row["distance"] = first.distance.get(n)

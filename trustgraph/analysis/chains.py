@@ -16,9 +16,11 @@ the two ends may be listed (the answer then says so). Chains have at most ``max_
 
 Algorithm (:class:`ChainIndex`)
 -------------------------------
-The graph is compiled once into compressed sparse rows (forward and reverse) with ``−log(trust)``
-costs. A query computes exact hop-bounded distances to ``target`` — ``b[r][v]``, the cheapest walk
-from ``v`` to ``target`` with at most ``r`` hops — by a Bellman–Ford that meets in the middle:
+The usable hops of a :class:`~trustgraph.snapshot.Snapshot` (or of a NetworkX graph, compiled to
+one) are selected from its edge arrays into compressed sparse rows (forward and reverse) with
+``−log(trust)`` costs, without a Python loop over the edges. A query computes exact hop-bounded
+distances to ``target`` — ``b[r][v]``, the cheapest walk from ``v`` to ``target`` with at most
+``r`` hops — by a Bellman–Ford that meets in the middle:
 ``⌊H/2⌋`` vectorised rounds backward from ``target`` over its in-neighbourhood, then the remaining
 rounds only on the nodes a forward breadth-first search from ``source`` reaches in the hops left
 (so neither side explores the whole graph). The k strongest chains are then enumerated best first
@@ -42,15 +44,19 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
-import networkx as nx
 import numpy as np
-import pandas as pd
 
 from ..errors import NotFoundError, TrustgraphError
+from ..snapshot import Snapshot, as_snapshot
+
+if TYPE_CHECKING:  # imported where used: the chain commands need neither NetworkX nor (for paths) pandas
+    import networkx as nx
+    import pandas as pd
 
 __all__ = [
     "DEFAULT_K",
@@ -65,6 +71,8 @@ __all__ = [
     "Link",
     "Chain",
     "ChainIndex",
+    "EvidenceSource",
+    "build_chains",
     "vouching_chains",
     "independent_vouchers",
     "Introducer",
@@ -96,6 +104,10 @@ MARGINALS_NEEDED = 3
 REFERRALS_SCHEMA = "trustgraph.referrals/1"
 
 _EMPTY = np.empty(0, dtype=np.int64)
+
+#: Where hop evidence comes from: an :func:`~trustgraph.evidence.evidence_frame`, or a function
+#: that returns one given the parties on the chains found (so that only their rows are read).
+EvidenceSource: TypeAlias = "pd.DataFrame | Callable[[list[Any]], pd.DataFrame | None] | None"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -211,11 +223,24 @@ def _gather(indptr: np.ndarray, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return idx, rep
 
 
-def _csr(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, n: int) -> tuple[np.ndarray, ...]:
-    order = np.lexsort((cols, rows))
+def _stable_order(keys: np.ndarray) -> np.ndarray:
+    """``np.argsort(keys, kind="stable")`` for non-negative integers, in 16-bit radix passes (NumPy
+    sorts 16-bit keys by radix: two passes cost less than one comparison sort of 64-bit keys)."""
+    order = np.arange(len(keys))
+    top = int(keys.max()) if len(keys) else 0
+    shift = 0
+    while True:
+        digit = ((keys[order] >> shift) & 0xFFFF).astype(np.uint16)
+        order = order[np.argsort(digit, kind="stable")]
+        shift += 16
+        if top >> shift == 0:
+            return order
+
+
+def _indptr(rows: np.ndarray, n: int) -> np.ndarray:
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
-    return indptr, cols[order], values[order]
+    return indptr
 
 
 class ChainIndex:
@@ -223,26 +248,33 @@ class ChainIndex:
 
     Parameters
     ----------
-    G : networkx.DiGraph
-        The trust graph; edges carry ``weight`` in [0, 1], nodes may carry ``listed`` and ``name``.
+    G : Snapshot or networkx.DiGraph
+        The trust graph: a :class:`~trustgraph.snapshot.Snapshot` (its ``trust``, ``listed`` and
+        names are used), or a NetworkX graph whose edges carry the hop trust in ``weight`` and whose
+        nodes may carry ``listed`` and ``name`` (compiled with
+        :func:`~trustgraph.snapshot.as_snapshot`).
     weight : str
-        Edge attribute holding the hop trust (default ``"trust"``).
+        Edge attribute holding the hop trust of a NetworkX graph (default ``"trust"``; a snapshot
+        always uses its ``trust``).
     min_trust : float
         Hops below this trust are not used (hops must also be above :data:`NEUTRAL_TRUST`).
     exclude_listed : bool
-        Forbid listed parties (node attribute ``listed``) as intermediaries.
+        Forbid listed parties as intermediaries.
 
-    The index holds copies of what it needs; later changes to ``G`` are not seen.
+    The index keeps the usable hops as arrays of party indices (no table of every party id: ids
+    are looked up in the snapshot); later changes to a NetworkX ``G`` are not seen.
 
     Raises
     ------
     ValueError
-        If ``min_trust`` is outside [0, 1].
+        If ``min_trust`` is outside [0, 1], or ``weight`` is not ``"trust"`` for a snapshot.
+    ConfigurationError
+        If an edge of a NetworkX ``G`` has a ``weight`` that is not a trust value in [0, 1].
     """
 
     def __init__(
         self,
-        G: nx.DiGraph,
+        G: Snapshot | nx.DiGraph,
         *,
         weight: str = "trust",
         min_trust: float = DEFAULT_MIN_TRUST,
@@ -250,42 +282,73 @@ class ChainIndex:
     ) -> None:
         if not 0.0 <= min_trust <= 1.0:
             raise ValueError(f"min_trust must be in [0, 1], got {min_trust}")
+        if isinstance(G, Snapshot) and weight != "trust":
+            raise ValueError(f"a snapshot holds hop trust in 'trust', not {weight!r}")
+        snap = as_snapshot(G, weight=weight)
         self.graph = G
+        self.snapshot = snap
         self.weight = weight
         self.min_trust = float(min_trust)
         self.exclude_listed = exclude_listed
-        self.nodes: list[Any] = list(G)
-        self.index: dict[Any, int] = {node: i for i, node in enumerate(self.nodes)}
-        n = self.n = len(self.nodes)
-        m = G.number_of_edges()
-        index = self.index
-        edges = list(G.edges(data=weight, default=math.nan))
-        src = np.fromiter((index[u] for u, _, _ in edges), dtype=np.int64, count=m)
-        dst = np.fromiter((index[v] for _, v, _ in edges), dtype=np.int64, count=m)
-        trust = np.fromiter((float(t) if t is not None else math.nan for _, _, t in edges), dtype=float, count=m)
+        n = self.n = snap.n
+        trust = np.asarray(snap.trust, dtype=float)
         with np.errstate(invalid="ignore"):
             usable = (trust > NEUTRAL_TRUST) & (trust >= self.min_trust) & (trust <= 1.0)
-        src, dst, trust = src[usable], dst[usable], trust[usable]
-        cost = -np.log(trust)
-        self.fptr, self.fdst, self.fcost = _csr(src, dst, cost, n)
-        self.ftrust = np.exp(-self.fcost)
-        self.rptr, self.rsrc, self.rcost = _csr(dst, src, cost, n)
-        self.edges = int(usable.sum())
-        listed = np.zeros(n, dtype=bool)
-        if exclude_listed:
-            for i, node in enumerate(self.nodes):
-                if G.nodes[node].get("listed"):
-                    listed[i] = True
-        self.listed = listed
+        src, dst, hop = snap.src[usable], snap.dst[usable], trust[usable]
+        key = src * max(n, 1) + dst
+        if len(key) > 1 and bool(np.any(key[1:] <= key[:-1])):
+            # A snapshot compiled from a store is in (source, target) order already; a graph's
+            # adjacency order need not be.
+            order = np.argsort(key, kind="stable")
+            src, dst, hop = src[order], dst[order], hop[order]
+        self.fptr, self.fsrc, self.fdst, self.ftrust = _indptr(src, n), src, dst, hop
+        self.fcost = -np.log(hop)
+        self.edges = len(hop)
+        self.party_listed = np.asarray(snap.listed, dtype=bool)
+        self.listed = self.party_listed.copy() if exclude_listed else np.zeros(n, dtype=bool)
+
+    @cached_property
+    def _reverse(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        # Stable by target over (source, target) order: the reverse rows are in (target, source) order.
+        back = _stable_order(self.fdst)
+        return _indptr(self.fdst, self.n), self.fsrc[back], self.ftrust[back], self.fcost[back]
+
+    @property
+    def rptr(self) -> np.ndarray:
+        """Reverse rows (the usable hops into each party), built on first use."""
+        return self._reverse[0]
+
+    @property
+    def rsrc(self) -> np.ndarray:
+        return self._reverse[1]
+
+    @property
+    def rtrust(self) -> np.ndarray:
+        return self._reverse[2]
+
+    @property
+    def rcost(self) -> np.ndarray:
+        return self._reverse[3]
 
     # -- helpers ------------------------------------------------------------------------------------
 
+    def find(self, node: Any) -> int | None:
+        """The index of ``node``, or ``None`` when the graph lacks it."""
+        try:
+            return self.snapshot.find(node)
+        except TypeError:  # unhashable
+            return None
+
     def node_index(self, node: Any) -> int:
         """The index of ``node``; raises :class:`NotFoundError` when the graph lacks it."""
-        try:
-            return self.index[node]
-        except (KeyError, TypeError):
-            raise NotFoundError(f"no organisation {node!r} in the trust graph") from None
+        i = self.find(node)
+        if i is None:
+            raise NotFoundError(f"no organisation {node!r} in the trust graph")
+        return i
+
+    def node(self, i: int) -> Any:
+        """The party (id) at index ``i``."""
+        return self.snapshot.ids[int(i)]
 
     def has_edge(self, u: int, v: int) -> bool:
         """Whether the usable hop ``u → v`` exists (indices)."""
@@ -400,10 +463,11 @@ class ChainIndex:
         s, t = self.node_index(source), self.node_index(target)
         if s == t:
             raise TrustgraphError(f"{source!r} is both ends of the chain")
-        passable = self._passable(t, (self.node_index(a) for a in avoid if a in self.index))
+        banned = [i for i in (self.find(a) for a in avoid) if i is not None]
+        passable = self._passable(t, banned)
         b = self._bounds(s, t, max_hops, passable)
         found = self._enumerate(s, t, k, max_hops, b, passable, direct)
-        return [([self.nodes[i] for i in path], cost) for path, cost in found]
+        return [([self.node(i) for i in path], cost) for path, cost in found]
 
     def _enumerate(
         self, s: int, t: int, k: int, H: int, b: list[np.ndarray], passable: np.ndarray, direct: bool
@@ -459,25 +523,14 @@ class ChainIndex:
                 seq += 1
         return found
 
-    def widest_from(self, source: Any, max_hops: int = DEFAULT_MAX_HOPS) -> dict[Any, tuple[float, list[Any]]]:
-        """The most trustworthy delegation from ``source`` to every party it reaches in ≤ ``max_hops`` hops.
-
-        A delegation is worth its weakest hop (the trust of a chain of trust signatures is that of
-        its weakest link); for each party reached this gives the best such value and a chain
-        achieving it with the fewest hops. ``source`` itself is not included; listed parties (with
-        ``exclude_listed``) are reached but not passed through.
-
-        Returns
-        -------
-        dict
-            ``{party: (bottleneck trust, path from source)}``.
-        """
-        s = self.node_index(source)
+    def _widest(self, s: int, max_hops: int) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
+        """Best weakest-link trust from ``s`` to every party within ``max_hops`` hops (−inf when
+        unreached, +inf at ``s``), and per round the (sorted parties improved, their predecessor)."""
         passable = ~self.listed
         width = np.full(self.n, -np.inf)
         width[s] = np.inf
         changed = np.array([s], dtype=np.int64)
-        preds: list[dict[int, int]] = []
+        preds: list[tuple[np.ndarray, np.ndarray]] = []
         for _ in range(max_hops):
             frontier = changed[passable[changed] | (changed == s)]
             idx, rep = _gather(self.fptr, frontier)
@@ -493,24 +546,49 @@ class ChainIndex:
             better = cand > width[v]
             v, u, cand = v[better], u[better], cand[better]
             width[v] = cand
-            preds.append(dict(zip(v.tolist(), u.tolist(), strict=True)))
+            preds.append((v, u))
             changed = v
             if not len(changed):
                 break
-        out: dict[Any, tuple[float, list[Any]]] = {}
-        for i in np.flatnonzero(np.isfinite(width)):
-            if i == s:
-                continue
-            path = [int(i)]
-            level = len(preds) - 1
-            node = int(i)
-            while node != s:
-                while node not in preds[level]:
-                    level -= 1
-                node = preds[level][node]
+        return width, preds
+
+    @staticmethod
+    def _delegation(s: int, i: int, preds: Sequence[tuple[np.ndarray, np.ndarray]]) -> list[int]:
+        """The path ``s → … → i`` behind :meth:`_widest`'s value for ``i`` (indices)."""
+        path = [i]
+        level = len(preds) - 1
+        node = i
+        while node != s:
+            while True:
+                vs, us = preds[level]
+                pos = int(np.searchsorted(vs, node))
+                if pos < len(vs) and vs[pos] == node:
+                    break
                 level -= 1
-                path.append(node)
-            out[self.nodes[i]] = (float(width[i]), [self.nodes[j] for j in reversed(path)])
+            node = int(us[pos])
+            level -= 1
+            path.append(node)
+        return path[::-1]
+
+    def widest_from(self, source: Any, max_hops: int = DEFAULT_MAX_HOPS) -> dict[Any, tuple[float, list[Any]]]:
+        """The most trustworthy delegation from ``source`` to every party it reaches in ≤ ``max_hops`` hops.
+
+        A delegation is worth its weakest hop (the trust of a chain of trust signatures is that of
+        its weakest link); for each party reached this gives the best such value and a chain
+        achieving it with the fewest hops. ``source`` itself is not included; listed parties (with
+        ``exclude_listed``) are reached but not passed through.
+
+        Returns
+        -------
+        dict
+            ``{party: (bottleneck trust, path from source)}``.
+        """
+        s = self.node_index(source)
+        width, preds = self._widest(s, max_hops)
+        out: dict[Any, tuple[float, list[Any]]] = {}
+        for i in np.flatnonzero(np.isfinite(width)).tolist():
+            if i != s:
+                out[self.node(i)] = (float(width[i]), [self.node(j) for j in self._delegation(s, i, preds)])
         return out
 
 
@@ -547,22 +625,58 @@ def _opt_float(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
+def _hop_data(G: Snapshot | nx.DiGraph, u: Any, v: Any) -> Mapping[str, Any]:
+    """The attributes of hop ``u → v`` (a snapshot's edge, or the graph's edge dict)."""
+    if isinstance(G, Snapshot):
+        k = G.edge(G.index_of(u), G.index_of(v))
+        if k is None:
+            raise NotFoundError(f"no edge {u!r} → {v!r} in the trust graph")
+        return G.edge_data(k)
+    return G[u][v]
+
+
+def _party(G: Snapshot | nx.DiGraph, node: Any) -> tuple[str | None, bool]:
+    """The name of ``node`` and whether it is listed."""
+    if isinstance(G, Snapshot):
+        i = G.index_of(node)
+        return G.names[i], bool(G.listed[i])
+    data = G.nodes[node]
+    return data.get("name"), bool(data.get("listed"))
+
+
 def build_chains(
-    G: nx.DiGraph,
+    G: Snapshot | nx.DiGraph,
     paths: Sequence[Sequence[Any]],
     *,
     weight: str = "trust",
-    evidence: pd.DataFrame | None = None,
+    evidence: EvidenceSource = None,
 ) -> list[Chain]:
-    """Turn node paths into :class:`Chain` objects with each hop's trust and evidence."""
+    """Turn node paths into :class:`Chain` objects with each hop's trust and evidence.
+
+    Parameters
+    ----------
+    G : Snapshot or networkx.DiGraph
+        The trust graph the paths were found in (hop trust, names and listings come from it).
+    paths : sequence of node sequences
+        The chains, each from source to target.
+    weight : str, default "trust"
+        Edge attribute with the hop trust (a snapshot's is ``trust``).
+    evidence : DataFrame or callable, optional
+        The :func:`~trustgraph.evidence.evidence_frame` the graph was compiled from, or a function
+        that returns the evidence frame of the parties it is given (called once, with the parties on
+        ``paths``, so that only their rows need reading). Each hop lists its evidence rows; none
+        without it.
+    """
     pairs = {(u, v) for p in paths for u, v in itertools.pairwise(p)}
+    if callable(evidence):
+        evidence = evidence(sorted({n for p in paths for n in p}, key=str)) if pairs else None
     by_pair = _evidence_by_pair(evidence, pairs)
     chains = []
     for p in paths:
         links = []
         strength = 1.0
         for u, v in itertools.pairwise(p):
-            data = G[u][v]
+            data = _hop_data(G, u, v)
             trust = float(data[weight])
             strength *= trust
             links.append(Link(
@@ -570,16 +684,17 @@ def build_chains(
                 positive=_opt_float(data.get("positive")), negative=_opt_float(data.get("negative")),
                 evidence=tuple(by_pair.get((u, v), ())),
             ))
+        parties = [_party(G, n) for n in p]
         chains.append(Chain(
             path=tuple(p), strength=strength, links=tuple(links),
-            names=tuple(G.nodes[n].get("name") for n in p),
-            listed=tuple(n for n in p if G.nodes[n].get("listed")),
+            names=tuple(name for name, _ in parties),
+            listed=tuple(n for n, (_, listed) in zip(p, parties, strict=True) if listed),
         ))
     return chains
 
 
 def vouching_chains(
-    G: nx.DiGraph,
+    G: Snapshot | nx.DiGraph,
     source: Any,
     target: Any,
     *,
@@ -588,7 +703,7 @@ def vouching_chains(
     min_trust: float = DEFAULT_MIN_TRUST,
     exclude_listed: bool = True,
     weight: str = "trust",
-    evidence: pd.DataFrame | None = None,
+    evidence: EvidenceSource = None,
     index: ChainIndex | None = None,
 ) -> list[Chain]:
     """The ``k`` strongest vouching chains from ``source`` to ``target``.
@@ -598,8 +713,9 @@ def vouching_chains(
 
     Parameters
     ----------
-    G : networkx.DiGraph
-        The trust graph (:func:`trustgraph.graph.project`).
+    G : Snapshot or networkx.DiGraph
+        The trust graph (:func:`trustgraph.snapshot.open_snapshot`, or
+        :func:`trustgraph.graph.project`).
     source, target : node
         Who asks (the first party of the chain) and who is vouched for (the last).
     k : int, default 3
@@ -611,10 +727,11 @@ def vouching_chains(
     exclude_listed : bool, default True
         No listed party as an intermediary.
     weight : str, default "trust"
-        Edge attribute with the hop trust.
-    evidence : pandas.DataFrame, optional
-        The :func:`~trustgraph.evidence.evidence_frame` the graph was projected from; when given,
-        each hop lists its evidence rows.
+        Edge attribute with the hop trust (NetworkX graphs).
+    evidence : DataFrame or callable, optional
+        The :func:`~trustgraph.evidence.evidence_frame` the graph was compiled from, or a function
+        giving the evidence frame of the parties on the chains found (see :func:`build_chains`);
+        when given, each hop lists its evidence rows.
     index : ChainIndex, optional
         A prebuilt index of ``G`` with the same ``weight``, ``min_trust`` and ``exclude_listed``
         (saves compiling the graph when asking many questions).
@@ -633,6 +750,7 @@ def vouching_chains(
 
     Examples
     --------
+    >>> import networkx as nx
     >>> G = nx.DiGraph()
     >>> G.add_edge("us", "a", trust=0.9); G.add_edge("a", "x", trust=0.8); G.add_edge("us", "x", trust=0.6)
     >>> [(c.path, round(c.strength, 2)) for c in vouching_chains(G, "us", "x")]
@@ -646,7 +764,7 @@ def vouching_chains(
 
 
 def independent_vouchers(
-    G: nx.DiGraph,
+    G: Snapshot | nx.DiGraph,
     source: Any,
     target: Any,
     *,
@@ -654,7 +772,7 @@ def independent_vouchers(
     min_trust: float = DEFAULT_MIN_TRUST,
     exclude_listed: bool = True,
     weight: str = "trust",
-    evidence: pd.DataFrame | None = None,
+    evidence: EvidenceSource = None,
     index: ChainIndex | None = None,
     limit: int | None = None,
 ) -> list[Chain]:
@@ -748,18 +866,8 @@ class Validity:
         }
 
 
-def _level(trust: float | None, complete_trust: float, marginal_trust: float) -> str:
-    if trust is None:
-        return "none"
-    if trust >= complete_trust:
-        return "complete"
-    if trust >= marginal_trust:
-        return "marginal"
-    return "none"
-
-
 def web_of_trust(
-    G: nx.DiGraph,
+    G: Snapshot | nx.DiGraph,
     owner: Any,
     target: Any,
     *,
@@ -795,6 +903,26 @@ def web_of_trust(
     (0.55: e.g. a full-strength referral up to two half-lives old), else ``none``. With
     ``exclude_listed`` a listed party never introduces.
 
+    Each round is computed on the index's arrays: the usable hops out of every valid, unlisted
+    party are tallied by the level of the party they come from.
+
+    Parameters
+    ----------
+    G : Snapshot or networkx.DiGraph
+        The trust graph (see :class:`ChainIndex`); when ``index`` is given its graph is used.
+    owner, target : node
+        Whose point of view, and the party judged.
+    complete_trust, marginal_trust : float
+        The owner's trust that makes an introducer complete, marginal.
+    completes_needed, marginals_needed : int
+        Counted introducers of each level that make a party valid (GnuPG's defaults 1 and 3).
+    max_depth : int
+        Deepest validity (GnuPG's ``max-cert-depth``), also the reach of delegated trust.
+    min_trust, exclude_listed, weight
+        As for :class:`ChainIndex`.
+    index : ChainIndex, optional
+        A prebuilt index of ``G`` (its ``min_trust`` and ``exclude_listed`` apply).
+
     Returns
     -------
     Validity
@@ -817,83 +945,98 @@ def web_of_trust(
         raise ValueError("completes_needed, marginals_needed and max_depth must be at least 1")
     if index is None:
         index = ChainIndex(G, weight=weight, min_trust=min_trust, exclude_listed=exclude_listed)
-    index.node_index(owner)
-    index.node_index(target)
+    o, t = index.node_index(owner), index.node_index(target)
     rule = {
         "complete_trust": complete_trust, "marginal_trust": marginal_trust,
         "completes_needed": completes_needed, "marginals_needed": marginals_needed,
         "max_depth": max_depth, "min_trust": index.min_trust, "exclude_listed": index.exclude_listed,
     }
-    if owner == target:
+    if o == t:
         return Validity(str(owner), str(target), True, "ultimate", 0, 0, 0, (),
                         ("the owner is ultimately trusted",), rule)
 
-    listed = {n for n in G if G.nodes[n].get("listed")} if index.exclude_listed else set()
-    delegated = index.widest_from(owner, max_depth)
+    snap, n = index.snapshot, index.n
+    # The owner's trust in every party: its own opinion (any edge, even below 0.5) wins over the
+    # best delegation within max_depth hops.
+    width, preds = index._widest(o, max_depth)
+    owner_trust = np.where(np.isfinite(width), width, np.nan)
+    trust_from = np.where(np.isfinite(width), _FROM_CHAIN, _FROM_NONE).astype(np.int8)
+    own = snap.out_edges(o)
+    owner_trust[snap.dst[own]] = snap.trust[own]
+    trust_from[snap.dst[own]] = _FROM_DIRECT
+    owner_trust[o], trust_from[o] = 1.0, _FROM_OWNER
+    level = np.full(n, _NONE, dtype=np.int8)
+    with np.errstate(invalid="ignore"):
+        level[owner_trust >= marginal_trust] = _MARGINAL
+        level[owner_trust >= complete_trust] = _COMPLETE
+    level[o] = _ULTIMATE
 
-    def usable(u: Any, v: Any) -> bool:
-        t = G[u][v].get(weight)
-        return t is not None and t > NEUTRAL_TRUST and t >= index.min_trust
-
-    def owner_trust(i: Any) -> tuple[float | None, str | None]:
-        if i == owner:
-            return 1.0, "owner"
-        if G.has_edge(owner, i) and G[owner][i].get(weight) is not None:
-            return float(G[owner][i][weight]), "direct"
-        if i in delegated:
-            return delegated[i][0], "chain"
-        return None, None
-
-    def level_of(i: Any) -> str:
-        return "ultimate" if i == owner else _level(owner_trust(i)[0], complete_trust, marginal_trust)
-
-    def tally(x: Any, valid: Mapping[Any, int]) -> tuple[int, int, int]:
-        ultimate = completes = marginals = 0
-        for i in G.predecessors(x):
-            if i not in valid or i in listed or not usable(i, x):
-                continue
-            lv = level_of(i)
-            ultimate += lv == "ultimate"
-            completes += lv == "complete"
-            marginals += lv == "marginal"
-        return ultimate, completes, marginals
-
-    valid: dict[Any, int] = {owner: 0}
+    # Validity rounds: every valid party introduces unless listed (all are at a depth below the round).
+    depth_of = np.full(n, -1, dtype=np.int64)
+    depth_of[o] = 0
     for depth in range(1, max_depth + 1):
-        introducers = [i for i, d in valid.items() if d < depth and i not in listed]
-        candidates = {x for i in introducers for x in G.successors(i) if x not in valid and usable(i, x)}
-        new = {}
-        for x in candidates:
-            ultimate, completes, marginals = tally(x, valid)
-            if ultimate or completes >= completes_needed or marginals >= marginals_needed:
-                new[x] = depth
-        if not new:
+        introducers = np.flatnonzero((depth_of >= 0) & ~index.listed)
+        idx, rep = _gather(index.fptr, introducers)
+        x, lv = index.fdst[idx], level[introducers[rep]]
+        fresh = depth_of[x] < 0
+        x, lv = x[fresh], lv[fresh]
+        if not len(x):
             break
-        valid.update(new)
+        new = np.flatnonzero(
+            (np.bincount(x[lv == _ULTIMATE], minlength=n) > 0)
+            | (np.bincount(x[lv == _COMPLETE], minlength=n) >= completes_needed)
+            | (np.bincount(x[lv == _MARGINAL], minlength=n) >= marginals_needed))
+        if not len(new):
+            break
+        depth_of[new] = depth
 
     intro: list[Introducer] = []
-    for i in G.predecessors(target):
-        if not usable(i, target):
-            continue
-        trust, source_of_trust = owner_trust(i)
-        lv = level_of(i)
-        is_valid = i in valid
-        counted = is_valid and valid[i] < max_depth and lv != "none" and i not in listed
+    lo, hi = int(index.rptr[t]), int(index.rptr[t + 1])
+    for i, vouch in zip(index.rsrc[lo:hi].tolist(), index.rtrust[lo:hi].tolist(), strict=True):
+        source_of_trust = _TRUST_FROM[trust_from[i]]
+        lv_name = _LEVEL_NAMES[level[i]]
+        is_valid = bool(depth_of[i] >= 0)
         chain: tuple[str, ...] = ()
         if source_of_trust == "chain":
-            chain = tuple(delegated[i][1])
+            chain = tuple(index.node(j) for j in index._delegation(o, i, preds))
         elif source_of_trust == "direct":
-            chain = (owner, i)
+            chain = (index.node(o), index.node(i))
         intro.append(Introducer(
-            id=i, name=G.nodes[i].get("name"), vouch=float(G[i][target][weight]), trust=trust,
-            trust_from=source_of_trust, level=lv, valid=is_valid, depth=valid.get(i),
-            listed=bool(G.nodes[i].get("listed", False)), counted=counted, chain=chain,
+            id=index.node(i), name=snap.names[i], vouch=float(vouch),
+            trust=None if source_of_trust is None else float(owner_trust[i]), trust_from=source_of_trust,
+            level=lv_name, valid=is_valid, depth=int(depth_of[i]) if is_valid else None,
+            listed=bool(index.party_listed[i]),
+            counted=bool(is_valid and depth_of[i] < max_depth and lv_name != "none" and not index.listed[i]),
+            chain=chain,
         ))
     order = {"ultimate": 0, "complete": 1, "marginal": 2, "none": 3}
     intro.sort(key=lambda x: (not x.counted, order[x.level], -(x.trust or 0.0), str(x.id)))
     completes = sum(1 for x in intro if x.counted and x.level == "complete")
     marginals = sum(1 for x in intro if x.counted and x.level == "marginal")
+    valid = bool(depth_of[t] >= 0)
+    reasoning = _reasoning(intro, valid, int(depth_of[t]), completes, marginals, max_depth=max_depth,
+                           marginal_trust=marginal_trust, completes_needed=completes_needed,
+                           marginals_needed=marginals_needed, exclude_listed=index.exclude_listed)
+    verdict = "full" if valid else "marginal" if completes or marginals else "unknown"
+    return Validity(
+        owner=str(owner), target=str(target), valid=valid, validity=verdict,
+        depth=int(depth_of[t]) if valid else None, completes=completes, marginals=marginals,
+        introducers=tuple(intro), reasoning=tuple(reasoning), rule=rule,
+    )
 
+
+# Codes of web_of_trust's arrays: introducer levels and where the owner's trust comes from.
+_ULTIMATE, _COMPLETE, _MARGINAL, _NONE = 0, 1, 2, 3
+_LEVEL_NAMES = ("ultimate", "complete", "marginal", "none")
+_FROM_NONE, _FROM_OWNER, _FROM_DIRECT, _FROM_CHAIN = 0, 1, 2, 3
+_TRUST_FROM: tuple[str | None, ...] = (None, "owner", "direct", "chain")
+
+
+def _reasoning(
+    intro: Sequence[Introducer], valid: bool, depth: int, completes: int, marginals: int, *,
+    max_depth: int, marginal_trust: float, completes_needed: int, marginals_needed: int, exclude_listed: bool,
+) -> list[str]:
+    """The web-of-trust verdict in words: one line per introducer, then the conclusion."""
     need = f"needs {completes_needed} complete or {marginals_needed} marginal valid introducer(s)"
     reasoning = []
     for x in intro:
@@ -909,38 +1052,31 @@ def web_of_trust(
             why.append("not itself valid")
         elif x.depth is not None and x.depth >= max_depth:
             why.append(f"valid only at the depth limit {max_depth}")
-        if x.listed and index.exclude_listed:
+        if x.listed and exclude_listed:
             why.append("listed")
         if x.level == "none":
             why.append(f"trust below {marginal_trust:g}")
         state = "counts" if x.counted else "does not count: " + ", ".join(why)
         kind = "introducer below the marginal threshold" if x.level == "none" else f"{x.level} introducer"
         reasoning.append(f"{x.id}: {kind}, {trust_text}, vouch {x.vouch:.3f}; {state}")
-    if target in valid:
-        d = valid[target]
-        verdict = "full"
+    if valid:
         if any(x.level == "ultimate" for x in intro):
             reasoning.append("valid at depth 1: the owner itself vouches for it")
         else:
             reasoning.append(
-                f"valid at depth {d}: {completes} complete and {marginals} marginal counted introducer(s); {need}")
+                f"valid at depth {depth}: {completes} complete and {marginals} marginal counted introducer(s); {need}")
     elif completes or marginals:
-        d = None
-        verdict = "marginal"
         reasoning.append(
             f"marginal: {completes} complete and {marginals} marginal counted introducer(s), not enough; {need}")
     else:
-        d = None
-        verdict = "unknown"
         reasoning.append(f"not valid: no counted introducer within depth {max_depth}; {need}")
-    return Validity(
-        owner=str(owner), target=str(target), valid=target in valid, validity=verdict, depth=d,
-        completes=completes, marginals=marginals, introducers=tuple(intro), reasoning=tuple(reasoning), rule=rule,
-    )
+    return reasoning
 
 
 # --------------------------------------------------------------------------------------------------
 # Referral lookups
+
+_REFERRAL_COLUMNS = ["id", "source", "target", "strength", "date", "recipient", "note"]
 
 
 class ReferralBook:
@@ -950,56 +1086,71 @@ class ReferralBook:
 
     Parameters
     ----------
-    referrals : pandas.DataFrame
+    referrals : pandas.DataFrame or callable
         The canonical ``referrals`` table (``id``, ``source``, ``target``, ``strength``, ``date``,
-        ``recipient``, ``note``).
-    G : networkx.DiGraph
-        The trust graph projected from the same data; its ``as_of`` graph attribute (when set) hides
-        referrals dated after it, and its node names label the parties.
+        ``recipient``, ``note``), or a function that returns the rows of that table concerning one
+        party (at least those it gave or received), called at each lookup, so that a store is read
+        by indexed lookups instead of whole.
+    G : Snapshot or networkx.DiGraph
+        The trust graph compiled from the same data; its as-of date (when set) hides referrals dated
+        after it, and its names label the parties.
     index : ChainIndex, optional
         Used for the ``from`` chain; built from ``G`` with the defaults when first needed.
-    evidence : pandas.DataFrame, optional
-        The evidence frame of ``G`` (hop evidence in the chain).
+    evidence : DataFrame or callable, optional
+        Hop evidence for the chain: the evidence frame of ``G``, or a function giving the evidence
+        frame of the parties on the chain (see :func:`build_chains`).
     max_hops : int
         Longest chain searched for ``from``.
     """
 
     def __init__(
         self,
-        referrals: pd.DataFrame | None,
-        G: nx.DiGraph,
+        referrals: pd.DataFrame | Callable[[Any], pd.DataFrame] | None,
+        G: Snapshot | nx.DiGraph,
         *,
         index: ChainIndex | None = None,
-        evidence: pd.DataFrame | None = None,
+        evidence: EvidenceSource = None,
         max_hops: int = DEFAULT_MAX_HOPS,
     ) -> None:
-        cols = ["id", "source", "target", "strength", "date", "recipient", "note"]
-        frame = referrals if referrals is not None else pd.DataFrame(columns=cols)
-        frame = frame.reindex(columns=cols)
-        as_of = G.graph.get("as_of")
-        if as_of and len(frame):
-            frame = frame.loc[(frame["date"].astype(str).str.slice(0, 10) <= str(as_of)[:10]).to_numpy()]
-        frame = frame.assign(_day=frame["date"].astype(str).str.slice(0, 10))
-        frame = frame.sort_values(["_day", "id"], ascending=[False, True], kind="stable")
-        self._rows = frame.to_dict("records")
-        self._by_source: dict[Any, list[int]] = {}
-        self._by_target: dict[Any, list[int]] = {}
-        for i, row in enumerate(self._rows):
-            self._by_source.setdefault(row["source"], []).append(i)
-            self._by_target.setdefault(row["target"], []).append(i)
         self.graph = G
+        self.snapshot = index.snapshot if index is not None and index.graph is G else as_snapshot(G)
+        self.as_of = self.snapshot.as_of or None
         self.evidence = evidence
         self.max_hops = max_hops
         self._index = index
+        self._lookup_rows: Callable[[Any], pd.DataFrame] | None = None
+        self._rows: list[dict[str, Any]] = []
+        self._by_source: dict[Any, list[int]] = {}
+        self._by_target: dict[Any, list[int]] = {}
+        if callable(referrals):
+            self._lookup_rows = referrals
+            return
+        self._rows = self._records(referrals)
+        for i, row in enumerate(self._rows):
+            self._by_source.setdefault(row["source"], []).append(i)
+            self._by_target.setdefault(row["target"], []).append(i)
+
+    def _records(self, referrals: pd.DataFrame | None) -> list[dict[str, Any]]:
+        """Referral rows up to the as-of date, newest first (then by id)."""
+        import pandas as pd
+
+        frame = referrals if referrals is not None else pd.DataFrame(columns=_REFERRAL_COLUMNS)
+        frame = frame.reindex(columns=_REFERRAL_COLUMNS)
+        if self.as_of and len(frame):
+            frame = frame.loc[(frame["date"].astype(str).str.slice(0, 10) <= str(self.as_of)[:10]).to_numpy()]
+        frame = frame.assign(_day=frame["date"].astype(str).str.slice(0, 10))
+        frame = frame.sort_values(["_day", "id"], ascending=[False, True], kind="stable")
+        return cast("list[dict[str, Any]]", frame.to_dict("records"))
 
     @property
     def index(self) -> ChainIndex:
         if self._index is None:
-            self._index = ChainIndex(self.graph)
+            self._index = ChainIndex(self.snapshot)
         return self._index
 
     def _name(self, node: Any) -> Any:
-        return self.graph.nodes[node].get("name") if node in self.graph else None
+        i = self.snapshot.find(node)
+        return None if i is None else self.snapshot.names[i]
 
     def _row(self, row: Mapping[Any, Any], other: str) -> dict[str, Any]:
         note = row.get("note")
@@ -1014,6 +1165,14 @@ class ReferralBook:
             "note": None if note is None or note != note else note,
         }
 
+    def _referrals_of(self, party: Any) -> tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]]:
+        """(rows referring ``party``, rows ``party`` gave), newest first."""
+        if self._lookup_rows is None:
+            return ([self._rows[i] for i in self._by_target.get(party, [])],
+                    [self._rows[i] for i in self._by_source.get(party, [])])
+        rows = self._records(self._lookup_rows(party))
+        return [r for r in rows if r["target"] == party], [r for r in rows if r["source"] == party]
+
     def lookup(self, party: Any, *, from_org: Any | None = None) -> dict[str, Any]:
         """The referral record of ``party`` (see ``docs/chains.md`` for every field).
 
@@ -1022,26 +1181,26 @@ class ReferralBook:
         NotFoundError
             If ``party`` or ``from_org`` is not in the graph.
         """
-        G = self.graph
-        if party not in G:
+        snap = self.snapshot
+        i = snap.find(party)
+        if i is None:
             raise NotFoundError(f"no organisation {party!r}")
-        if from_org is not None and from_org not in G:
+        if from_org is not None and snap.find(from_org) is None:
             raise NotFoundError(f"no organisation {from_org!r} (--from)")
-        referred_by = [self._row(self._rows[i], "source") for i in self._by_target.get(party, [])]
-        referred = [self._row(self._rows[i], "target") for i in self._by_source.get(party, [])]
+        received, given = self._referrals_of(party)
         out: dict[str, Any] = {
             "schema": REFERRALS_SCHEMA,
             "id": party,
-            "name": self._name(party),
-            "listed": bool(G.nodes[party].get("listed", False)),
-            "as_of": G.graph.get("as_of"),
-            "referred_by": referred_by,
-            "referred": referred,
+            "name": snap.names[i],
+            "listed": bool(snap.listed[i]),
+            "as_of": self.as_of,
+            "referred_by": [self._row(r, "source") for r in received],
+            "referred": [self._row(r, "target") for r in given],
             "from": from_org,
             "chain": None,
         }
         if from_org is not None and from_org != party:
-            chains = vouching_chains(G, from_org, party, k=1, max_hops=self.max_hops, index=self.index,
+            chains = vouching_chains(self.graph, from_org, party, k=1, max_hops=self.max_hops, index=self.index,
                                      evidence=self.evidence, weight=self.index.weight)
             if chains:
                 c = chains[0].as_dict()

@@ -1,16 +1,18 @@
 """Vouching commands: chain, vouchers, accepted, referrals (thin wrappers over
-:mod:`trustgraph.analysis.chains` and :mod:`trustgraph.analysis.acceptance`)."""
+:mod:`trustgraph.analysis.chains` and :mod:`trustgraph.analysis.acceptance`).
+
+Every command reads the compiled snapshot (:meth:`Env.snapshot`); the evidence shown per hop and
+the referral rows come from indexed lookups of the few parties concerned (:meth:`Env.about`).
+"""
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
-from typing import Any, TextIO
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
-import networkx as nx
-import pandas as pd
 
 from ..analysis.acceptance import ADVOGATO_CAPACITIES, LEVELS, advogato_levels
 from ..analysis.chains import (
@@ -29,24 +31,33 @@ from ..analysis.chains import (
     web_of_trust,
 )
 from ..errors import NotFoundError, TrustgraphError
-from ..evidence import evidence_frame
-from ..graph import project
+from ..snapshot import Snapshot
 from .app import Env, as_of_option, as_of_str, cli, half_life_option, half_life_value, pass_env
 from .output import emit, emit_document, format_option, to_json
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["chain", "vouchers", "accepted", "referrals"]
 
 
-def _graph(env: Env, as_of: Any, half_life: float) -> tuple[nx.DiGraph, pd.DataFrame]:
-    """The trust graph and the evidence it was projected from (hops show their evidence)."""
-    tables = env.tables()
-    day, hl = as_of_str(as_of), half_life_value(half_life)
-    evidence = evidence_frame(tables, as_of=day, half_life_days=hl)
-    return project(tables, as_of=day, half_life_days=hl, evidence=evidence), evidence
+def _snapshot(env: Env, as_of: Any, half_life: float) -> Snapshot:
+    return env.snapshot(as_of=as_of_str(as_of), half_life_days=half_life_value(half_life))
 
 
-def _label(G: nx.DiGraph, node: Any) -> str:
-    name = G.nodes[node].get("name")
+def _hop_evidence(env: Env, snap: Snapshot) -> Callable[[list[Any]], pd.DataFrame]:
+    """The evidence frame of the parties on the chains found, from their rows alone (aged as the
+    snapshot was: its as-of date and half-life)."""
+    def evidence(parties: list[Any]) -> pd.DataFrame:
+        from ..evidence import evidence_frame
+
+        return evidence_frame(env.about(parties), as_of=snap.as_of, half_life_days=snap.half_life_days)
+
+    return evidence
+
+
+def _label(snap: Snapshot, node: Any) -> str:
+    name = snap.name(node)
     return f"{node} ({name})" if name and name != node else str(node)
 
 
@@ -64,7 +75,7 @@ def _min_trust_option(func: Any) -> Any:
     )(func)
 
 
-def _chain_text(c: dict[str, Any], G: nx.DiGraph) -> list[str]:
+def _chain_text(c: dict[str, Any], snap: Snapshot) -> list[str]:
     w = c["weakest_link"]
     lines = [
         f"#{c['rank']}  strength {c['strength']:.4f}  {c['hops']} hop{'s' if c['hops'] != 1 else ''}  "
@@ -72,14 +83,14 @@ def _chain_text(c: dict[str, Any], G: nx.DiGraph) -> list[str]:
         + (f"  listed: {', '.join(c['listed'])}" if c["listed"] else "")
     ]
     for link in c["links"]:
-        lines.append(f"    {_label(G, link['from'])}")
+        lines.append(f"    {_label(snap, link['from'])}")
         unc = link["uncertainty"]
         lines.append(f"      │ trust {link['trust']:.4f}" + (f" ± {unc:.2f}" if unc is not None else ""))
         for e in link["evidence"]:
             note = f'  "{e["note"]}"' if e["note"] else ""
             lines.append(f"      │   {e['kind']} {e['ref']} {e['date']}  strength {e['strength']:+.3g}"
                          f"  decay {e['decay']:.2f}{note}")
-    lines.append(f"    {_label(G, c['target'])}")
+    lines.append(f"    {_label(snap, c['target'])}")
     return lines
 
 
@@ -92,13 +103,13 @@ def _flat_chain(c: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _no_chain(index: ChainIndex, G: nx.DiGraph, source: Any, target: Any, max_hops: int, min_trust: float,
+def _no_chain(index: ChainIndex, snap: Snapshot, source: Any, target: Any, max_hops: int, min_trust: float,
               exclude_listed: bool) -> NotFoundError:
     rules = f"within {max_hops} hops, hop trust ≥ {min_trust:g}" + (
         ", listed intermediaries excluded" if exclude_listed else "")
     hint = ""
     if exclude_listed:
-        relaxed = ChainIndex(G, min_trust=min_trust, exclude_listed=False)
+        relaxed = ChainIndex(snap, min_trust=min_trust, exclude_listed=False)
         if relaxed.search(source, target, k=1, max_hops=max_hops):
             hint = "; one exists through a listed party (--include-listed shows it)"
     if not hint and max_hops < 10 and index.search(source, target, k=1, max_hops=10):
@@ -126,31 +137,33 @@ def chain(env: Env, source: str, target: str, k: int, max_hops: int, min_trust: 
     A chain's strength is the product of its hops' trust; each hop lists its evidence (kind, date,
     strength, note) and each chain its weakest link. No chain: exit 4.
     """
-    G, evidence = _graph(env, as_of, half_life)
-    source, target = env.resolve_org(G, source), env.resolve_org(G, target)
+    snap = _snapshot(env, as_of, half_life)
+    source, target = env.resolve_org(snap, source), env.resolve_org(snap, target)
     if source == target:
         raise click.BadParameter("FROM and TO are the same organisation", param_hint="TO")
-    index = ChainIndex(G, min_trust=min_trust, exclude_listed=exclude_listed)
-    chains = vouching_chains(G, source, target, k=k, max_hops=max_hops, evidence=evidence, index=index)
+    index = ChainIndex(snap, min_trust=min_trust, exclude_listed=exclude_listed)
+    chains = vouching_chains(snap, source, target, k=k, max_hops=max_hops, evidence=_hop_evidence(env, snap),
+                             index=index)
     if not chains:
-        raise _no_chain(index, G, source, target, max_hops, min_trust, exclude_listed)
+        raise _no_chain(index, snap, source, target, max_hops, min_trust, exclude_listed)
     rows = [c.as_dict(rank=i) for i, c in enumerate(chains, 1)]
+    t = snap.index_of(target)
     document = {
-        "from": {"id": source, "name": G.nodes[source].get("name")},
-        "to": {"id": target, "name": G.nodes[target].get("name"), "listed": bool(G.nodes[target].get("listed"))},
-        "as_of": G.graph["as_of"],
+        "from": {"id": source, "name": snap.name(source)},
+        "to": {"id": target, "name": snap.names[t], "listed": bool(snap.listed[t])},
+        "as_of": snap.as_of,
         "parameters": {"k": k, "max_hops": max_hops, "min_trust": min_trust, "exclude_listed": exclude_listed,
                        "half_life_days": half_life_value(half_life)},
         "chains": rows,
     }
 
     def text(doc: dict[str, Any]) -> str:
-        head = [f"Vouching chains {_label(G, source)} → {_label(G, target)}, as of {doc['as_of']} "
+        head = [f"Vouching chains {_label(snap, source)} → {_label(snap, target)}, as of {doc['as_of']} "
                 f"(≤ {max_hops} hops, hop trust ≥ {min_trust:g}"
                 + (", no listed intermediary)" if exclude_listed else ")")]
         for c in rows:
             head.append("")
-            head.extend(_chain_text(c, G))
+            head.extend(_chain_text(c, snap))
         return "\n".join(head)
 
     emit_document(document, fmt, text=text, rows=[_flat_chain(r) for r in rows] if fmt == "csv" else rows)
@@ -187,21 +200,23 @@ def vouchers(env: Env, target: str, owner: str, max_hops: int, min_trust: float,
     """
     if marginal_trust > complete_trust:
         raise click.BadParameter("must not exceed --complete-trust", param_hint="--marginal-trust")
-    G, evidence = _graph(env, as_of, half_life)
-    owner, target = env.resolve_org(G, owner), env.resolve_org(G, target)
+    snap = _snapshot(env, as_of, half_life)
+    owner, target = env.resolve_org(snap, owner), env.resolve_org(snap, target)
     if owner == target:
         raise click.BadParameter("TARGET is the --for organisation itself", param_hint="TARGET")
-    index = ChainIndex(G, min_trust=min_trust, exclude_listed=exclude_listed)
-    chains = independent_vouchers(G, owner, target, max_hops=max_hops, evidence=evidence, index=index, limit=limit)
+    index = ChainIndex(snap, min_trust=min_trust, exclude_listed=exclude_listed)
+    chains = independent_vouchers(snap, owner, target, max_hops=max_hops, evidence=_hop_evidence(env, snap),
+                                  index=index, limit=limit)
     verdict = web_of_trust(
-        G, owner, target, complete_trust=complete_trust, marginal_trust=marginal_trust,
+        snap, owner, target, complete_trust=complete_trust, marginal_trust=marginal_trust,
         completes_needed=completes_needed, marginals_needed=marginals_needed, max_depth=max_hops, index=index,
     )
     rows = [c.as_dict(rank=i) for i, c in enumerate(chains, 1)]
     v = verdict.as_dict()
+    t = snap.index_of(target)
     document = {
-        "id": target, "name": G.nodes[target].get("name"), "for": owner, "as_of": G.graph["as_of"],
-        "listed": bool(G.nodes[target].get("listed")),
+        "id": target, "name": snap.names[t], "for": owner, "as_of": snap.as_of,
+        "listed": bool(snap.listed[t]),
         "independent_vouchers": len(rows), "valid": v["valid"], "validity": v["validity"], "depth": v["depth"],
         "web_of_trust": v, "vouchers": rows,
     }
@@ -209,7 +224,7 @@ def vouchers(env: Env, target: str, owner: str, max_hops: int, min_trust: float,
     def text(doc: dict[str, Any]) -> str:
         verdict_word = {"full": "VALID", "ultimate": "VALID", "marginal": "MARGINAL (not valid)",
                         "unknown": "NOT VALID"}[v["validity"]]
-        lines = [f"{_label(G, target)} for {_label(G, owner)}, as of {doc['as_of']}: {verdict_word}"
+        lines = [f"{_label(snap, target)} for {_label(snap, owner)}, as of {doc['as_of']}: {verdict_word}"
                  + (f" at depth {v['depth']}" if v["depth"] is not None else "")
                  + ("  [listed]" if doc["listed"] else "")]
         lines.append("Reasoning (GnuPG rule: one complete or "
@@ -219,7 +234,7 @@ def vouchers(env: Env, target: str, owner: str, max_hops: int, min_trust: float,
         lines.append(f"{len(rows)} independent voucher{'s' if len(rows) != 1 else ''} (node-disjoint chains):")
         for c in rows:
             lines.append("")
-            lines.extend(_chain_text(c, G))
+            lines.extend(_chain_text(c, snap))
         return "\n".join(lines)
 
     emit_document(document, fmt, text=text, rows=[_flat_chain(r) for r in rows] if fmt == "csv" else rows)
@@ -257,16 +272,16 @@ def accepted(env: Env, seeds: str, capacities: str, level: str, as_of: Any, half
                                  param_hint="--capacities") from err
     if min(caps) < 1:
         raise click.BadParameter("every capacity must be at least 1", param_hint="--capacities")
-    G = env.graph(as_of=as_of_str(as_of), half_life_days=half_life_value(half_life))
-    seed_ids = list(dict.fromkeys(env.resolve_org(G, s) for s in _split(seeds, "seeds")))
+    snap = _snapshot(env, as_of, half_life)
+    seed_ids = list(dict.fromkeys(env.resolve_org(snap, s) for s in _split(seeds, "seeds")))
     levels = dict(LEVELS) if level == "all" else {level: LEVELS[level]}
-    per_level, rows = advogato_levels(G, seed_ids, capacities=caps, levels=levels)
+    per_level, rows = advogato_levels(snap, seed_ids, capacities=caps, levels=levels)
     summary = {name: {"threshold": r.threshold, "accepted": r.flow, "reached": len(r.distance)}
                for name, r in per_level.items()}
     if level != "all":
         result = per_level[level]
-        rows = result.rows(G)
-    document = {"seeds": seed_ids, "capacities": caps, "as_of": G.graph["as_of"], "levels": summary,
+        rows = result.rows(snap)
+    document = {"seeds": seed_ids, "capacities": caps, "as_of": snap.as_of, "levels": summary,
                 "accepted": rows}
     title = "accepted: " + ", ".join(f"{name} {s['accepted']}" for name, s in summary.items()) + \
         f"  (seeds {', '.join(seed_ids)}; capacities {','.join(map(str, caps))})"
@@ -313,11 +328,15 @@ def referrals(env: Env, party: str, origin: str | None, max_hops: int, as_of: An
     lines, one result per id in input order; an unknown id gives an error object, not a failure. The
     JSON fields are a stable schema (docs/chains.md).
     """
-    G, evidence = _graph(env, as_of, half_life)
-    book = ReferralBook(env.tables().get("referrals"), G, evidence=evidence, max_hops=max_hops)
+    snap = _snapshot(env, as_of, half_life)
+
+    def referrals_of(who: Any) -> pd.DataFrame:
+        return env.about([who])["referrals"]
+
+    book = ReferralBook(referrals_of, snap, evidence=_hop_evidence(env, snap), max_hops=max_hops)
 
     def resolve(ref: str | None) -> str | None:
-        return None if ref is None else env.resolve_org(G, ref)
+        return None if ref is None else env.resolve_org(snap, ref)
 
     if party == "-":
         if fmt not in (None, "ndjson", "json"):
@@ -343,7 +362,7 @@ def referrals(env: Env, party: str, origin: str | None, max_hops: int, as_of: An
            [{"direction": "referred", **r} for r in result["referred"]]
 
     def text(doc: dict[str, Any]) -> str:
-        lines = [f"Referrals of {_label(G, who)}, as of {doc['as_of']}" + ("  [listed]" if doc["listed"] else "")]
+        lines = [f"Referrals of {_label(snap, who)}, as of {doc['as_of']}" + ("  [listed]" if doc["listed"] else "")]
         for key, title, arrow in (("referred_by", "Referred by", "←"), ("referred", "Referred", "→")):
             lines.append(f"{title} ({len(doc[key])}):")
             for r in doc[key]:
