@@ -70,8 +70,9 @@ KINDS = ("partnership", "referral", "incident", "communication")
 FORMAT_VERSION = 2
 #: Organisation attributes kept as strings (tags ``;``-joined), as :func:`trustgraph.graph.project` has them.
 ATTRIBUTES = ("sector", "country", "region", "culture", "risk_appetite", "tags")
-#: Snapshots kept per cache folder (the newest by modification time); older ones are removed.
-KEEP = 6
+#: Snapshots of the current store version kept per cache folder (different as-of dates and
+#: half-lives; the newest by modification time). Snapshots of older versions are removed.
+KEEP = 16
 
 _EPOCH = "1970-01-01"
 
@@ -529,8 +530,8 @@ def compile_tables(
             listed[i] = True
 
     ev = evidence if evidence is not None else evidence_frame(tables, as_of=day, half_life_days=half_life_days)
-    s = where.get_indexer(ev["src"].astype(str)) if len(ev) else np.zeros(0, dtype=np.int64)
-    d = where.get_indexer(ev["dst"].astype(str)) if len(ev) else np.zeros(0, dtype=np.int64)
+    s = where.get_indexer(pd.Index(ev["src"].astype(str))) if len(ev) else np.zeros(0, dtype=np.int64)
+    d = where.get_indexer(pd.Index(ev["dst"].astype(str))) if len(ev) else np.zeros(0, dtype=np.int64)
     known = (s >= 0) & (d >= 0)
     s, d = s[known].astype(np.int64), d[known].astype(np.int64)
     pos = ev["positive"].to_numpy(dtype=float)[known]
@@ -576,8 +577,8 @@ def compile_tables(
     np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
 
     people = shared_people(tables, as_of=day, half_life_days=half_life_days)
-    ps = where.get_indexer(people["src"].astype(str)) if len(people) else np.zeros(0, dtype=np.int64)
-    pd_ = where.get_indexer(people["dst"].astype(str)) if len(people) else np.zeros(0, dtype=np.int64)
+    ps = where.get_indexer(pd.Index(people["src"].astype(str))) if len(people) else np.zeros(0, dtype=np.int64)
+    pd_ = where.get_indexer(pd.Index(people["dst"].astype(str))) if len(people) else np.zeros(0, dtype=np.int64)
     pw = people["positive"].to_numpy(dtype=float) if len(people) else np.zeros(0)
     pk = (ps >= 0) & (pd_ >= 0)
 
@@ -692,7 +693,7 @@ def from_graph(G: nx.DiGraph, *, weight: str = "trust") -> Snapshot:
         people_src=np.zeros(0, dtype=np.int64), people_dst=np.zeros(0, dtype=np.int64), people_weight=np.zeros(0),
     )
     snap._index = index  # graph nodes need not be strings: look them up by value
-    snap.ids = _NodeColumn(nodes)  # type: ignore[assignment]
+    snap.ids = _NodeColumn(nodes)
     return snap
 
 
@@ -731,8 +732,9 @@ def as_snapshot(G: Snapshot | nx.DiGraph, *, weight: str = "trust") -> Snapshot:
 def snapshot_folder(store: Store) -> Path:
     """Where ``store``'s snapshots are kept: beside a SQLite file, or in the user's cache for Neo4j."""
     override = os.environ.get("TRUSTGRAPH_CACHE")
-    if store.kind == "sqlite" and not override:
-        return Path(str(store.path)).with_name(Path(str(store.path)).name + ".snapshots")
+    path = getattr(store, "path", None)
+    if store.kind == "sqlite" and path and not override:
+        return Path(str(path)).with_name(Path(str(path)).name + ".snapshots")
     import hashlib
 
     home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
@@ -748,11 +750,24 @@ def _key_name(identity: str, as_of: str | None, half_life_days: float | None) ->
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:24]
 
 
-def _prune(folder: Path, keep: str) -> None:
+def _prune(folder: Path, keep: str, identity: str) -> None:
+    """Remove snapshots of other store versions (never used again) and all but the :data:`KEEP`
+    newest of this one. Readers that have a removed snapshot open keep reading it (the files stay
+    until they are closed)."""
     try:
         entries = [p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".tmp-")]
-        entries.sort(key=lambda p: p.stat().st_mtime, reverse=True)
-        for old in entries[KEEP:]:
+        current = []
+        for entry in entries:
+            try:
+                version = json.loads((entry / "meta.json").read_text(encoding="utf-8")).get("version")
+            except (OSError, ValueError):
+                version = None
+            if version == identity or entry.name == keep:
+                current.append(entry)
+            else:
+                shutil.rmtree(entry, ignore_errors=True)
+        current.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in current[KEEP:]:
             if old.name != keep:
                 shutil.rmtree(old, ignore_errors=True)
         for tmp in folder.glob(".tmp-*"):  # left by a killed builder, an hour ago or more
@@ -826,7 +841,7 @@ def open_snapshot(
     if cache:
         try:
             snap.save(folder / name, key={"identity": identity, "as_of": as_of, "half_life_days": half_life_days})
-            _prune(folder, name)
+            _prune(folder, name, identity)
         except OSError:
             pass  # a read-only folder: answer without caching
     return snap
