@@ -154,6 +154,8 @@ def test_a_half_written_snapshot_is_never_read(sample_store: SqliteStore, monkey
     (target / "trust.npy").unlink()
     third = open_snapshot(sample_store, half_life_days=730.0)  # rebuilt, not read half
     np.testing.assert_array_equal(third.trust, again.trust)
+    assert (target / "trust.npy").exists()  # and the damaged folder replaced
+    assert isinstance(open_snapshot(sample_store, half_life_days=730.0).trust, np.memmap)
 
 
 def test_concurrent_readers_never_see_a_partial_snapshot(tmp_path: Path, sample_dir: Path) -> None:

@@ -39,7 +39,7 @@ import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from .errors import NotFoundError
 
@@ -431,8 +431,8 @@ class Snapshot:
         meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
         if meta.get("format") != FORMAT_VERSION:
             raise ValueError(f"snapshot format {meta.get('format')} is not {FORMAT_VERSION}")
-        mode = "r" if mmap else None
-        arrays: dict[str, np.ndarray] = {}
+        mode: Literal["r"] | None = "r" if mmap else None
+        arrays: dict[str, Any] = {}
         for path in folder.glob("*.npy"):
             arrays[path.name[:-4]] = np.load(path, mmap_mode=mode, allow_pickle=False)
         attributes = {a: Strings.from_arrays(arrays, f"attr.{a}") for a in meta["attributes"]}
@@ -525,7 +525,7 @@ def compile_tables(
     listings = _listings_by_party(tables, day)
     listed = np.zeros(n, dtype=bool)
     for party in listings:
-        i = where.get_indexer([party])[0]
+        i = where.get_indexer(pd.Index([party]))[0]
         if i >= 0:
             listed[i] = True
 
@@ -825,7 +825,8 @@ def open_snapshot(
                 if snap.version == identity:
                     return snap
             except (OSError, ValueError, KeyError):
-                pass  # unreadable (another format, damaged): rebuilt below
+                # unreadable (another format, damaged): removed, then rebuilt below
+                shutil.rmtree(target, ignore_errors=True)
     for _ in range(3):
         tables = store_tables(store)
         counts = store.counts()
