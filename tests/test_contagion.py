@@ -355,3 +355,70 @@ def test_protocol_b_on_leak_free_otc(otc_path: Path) -> None:
         reputation_auc.append(roc_auc(rest, {u: 1 - reputation[u] for u in rest}))
     assert np.mean(exposure_auc) > 0.6  # the anchors: Anti-TrustRank 0.43, "vouched for a listed party" 0.59
     assert np.mean(risk_auc) >= np.mean(reputation_auc)
+
+
+def test_snapshot_carries_the_shared_people(sample_tables: dict[str, pd.DataFrame], sample_graph) -> None:
+    """The snapshot's own shared-people ties give the scores the graph gets with shared_people()."""
+    from trustgraph.snapshot import compile_tables
+
+    G, people = sample_graph
+    snap = compile_tables(sample_tables, as_of=G.graph["as_of"], half_life_days=G.graph["half_life_days"])
+    assert contagion_scores(snap) == pytest.approx(contagion_scores(G, people=people), abs=1e-12)
+    rows_g, rows_s = contagion(G, people=people, limit=10), contagion(snap, limit=10)
+    assert [(r["id"], r["rank"], r["exposed_to"]) for r in rows_s] == [
+        (r["id"], r["rank"], r["exposed_to"]) for r in rows_g]
+    assert [e["path"] for e in rows_s[4]["exposures"]] == [e["path"] for e in rows_g[4]["exposures"]]
+    doc_g, doc_s = exposure_paths(G, "ORG021", people=people), exposure_paths(snap, "ORG021")
+    assert [p["path"] for p in doc_s["paths"]] == [p["path"] for p in doc_g["paths"]]
+    assert [t["kinds"] for p in doc_s["paths"] for t in p["ties"]] == [
+        t["kinds"] for p in doc_g["paths"] for t in p["ties"]]
+    w_s, w_g = what_if(snap, ["ORG019"]), what_if(G, ["ORG019"], people=people)
+    assert [(r["id"], r["rank_after"]) for r in w_s] == [(r["id"], r["rank_after"]) for r in w_g]
+    assert [r["change"] for r in w_s] == pytest.approx([r["change"] for r in w_g], abs=1e-12)
+
+
+def test_exposure_evidence_from_rows_about_the_path(sample_tables: dict[str, pd.DataFrame], sample_graph,
+                                                   sample_store) -> None:
+    """Evidence fetched for the parties on the paths only equals evidence from the whole tables."""
+    from trustgraph.evidence import evidence_frame
+    from trustgraph.snapshot import compile_tables
+
+    G, people = sample_graph
+    as_of, hl = G.graph["as_of"], G.graph["half_life_days"]
+    snap = compile_tables(sample_tables, as_of=as_of, half_life_days=hl)
+    asked: list[list[str]] = []
+
+    def about(parties):
+        asked.append(list(parties))
+        rows = sample_store.about(parties)  # indexed look-ups: the rows about those parties only
+        return evidence_frame(rows, as_of=as_of, half_life_days=hl), shared_people(rows, as_of=as_of, half_life_days=hl)
+
+    ev = evidence_frame(sample_tables, as_of=as_of, half_life_days=hl)
+    whole = exposure_paths(G, "ORG016", people=people, evidence=ev)
+    fetched = exposure_paths(snap, "ORG016", evidence_about=about)
+    assert fetched["score"] == pytest.approx(whole["score"], abs=1e-12)
+    assert [p["path"] for p in fetched["paths"]] == [p["path"] for p in whole["paths"]]
+    for mine, theirs in zip(fetched["paths"], whole["paths"], strict=True):
+        for a, b in zip(mine["ties"], theirs["ties"], strict=True):
+            assert (a["kinds"], a["date"], a["evidence"]) == (b["kinds"], b["date"], b["evidence"])
+            assert a["share"] == pytest.approx(b["share"], abs=1e-12)
+            assert a["strength"] == pytest.approx(b["strength"], abs=1e-12)
+    assert len(asked) == 1 and set(asked[0]) == {v for p in whole["paths"] for v in p["path"]}
+
+
+def test_one_risk_assembly(sample_graph) -> None:
+    """assess_risk is reputation_support + contagion_scores + combined_risk, and contagion reuses it."""
+    from trustgraph.analysis.contagion import assess_risk
+    from trustgraph.analysis.reputation import reputation_support
+
+    G, people = sample_graph
+    reputation, support = reputation_support(G)
+    exposure = contagion_scores(G, people=people)
+    assessed = assess_risk(G, people=people)
+    assert assessed.to_dict("risk") == pytest.approx(combined_risk(exposure, reputation, support), abs=1e-12)
+    assert assessed.to_dict("exposure") == pytest.approx(exposure, abs=1e-12)
+    rows = contagion(assessed.snapshot, risk=assessed, limit=5)
+    same = contagion(G, people=people, reputation=reputation, support=support, limit=5)
+    assert [(r["id"], r["risk"], r["support"]) for r in rows] == [(r["id"], r["risk"], r["support"]) for r in same]
+    with pytest.raises(ConfigurationError):
+        contagion(assessed.snapshot, risk=assessed, hops=2)

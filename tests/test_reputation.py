@@ -415,3 +415,37 @@ def test_identical_on_both_stores(sample_tables: dict, tmp_path: Path, request: 
         neo.clear()
         neo.close()
         lite.close()
+
+
+def test_snapshot_gives_the_projection_answers(sample_tables: dict) -> None:
+    """A compiled snapshot answers exactly as the projected graph with its evidence frame."""
+    from trustgraph.snapshot import compile_tables
+
+    snap = compile_tables(sample_tables, half_life_days=730.0)
+    ev = evidence_frame(sample_tables, as_of=snap.as_of, half_life_days=730.0)
+    G = project(sample_tables, as_of=snap.as_of, half_life_days=730.0, evidence=ev)
+    from_graph, from_snap = reputation(G, evidence=ev), reputation(snap)
+    assert from_snap.ranking() == from_graph.ranking()
+    assert from_snap.scores == pytest.approx(from_graph.scores, abs=1e-12)
+    assert from_snap.support == pytest.approx(from_graph.support, abs=1e-12)
+    for node in from_graph.ranking(5) + ["ORG015", "ORG019"]:
+        a, b = from_graph.explain(node), from_snap.explain(node)
+        assert b["evidence"] == a["evidence"] and b["evidence"]  # counts of the evidence received
+        assert b["breakdown"] == pytest.approx(a["breakdown"], abs=1e-12)
+        assert [g["id"] for g in b["givers"]] == [g["id"] for g in a["givers"]]
+        assert [t["id"] for t in b["takers"]] == [t["id"] for t in a["takers"]]
+    # Many explanations switch from a scan per party to one grouping: same answers.
+    rows = from_snap.rows()
+    assert [r["raters"] for r in rows] == [from_graph.explain(r["id"])["raters"] for r in rows]
+    assert reputation_scores(snap) == pytest.approx(reputation_scores(G), abs=1e-12)
+
+
+def test_top_few_never_build_a_dictionary_per_party() -> None:
+    G = four_nodes()
+    r = reputation(G, damping=0.5)
+    assert r.ranking(2) == r.ranking()[:2]
+    r.explain(r.ranking(1)[0])
+    assert not {"scores", "ranks", "percentiles", "trust", "support"} & set(vars(r))
+    assert r.scores == dict(zip(r.snapshot.nodes(), r.array("score").tolist(), strict=True))
+    with pytest.raises(ConfigurationError):
+        r.array("fame")

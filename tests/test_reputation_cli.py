@@ -189,3 +189,14 @@ def test_sample_planted_situations(sample_dir: Path, run_cli) -> None:
     doc = json.loads(out)
     assert doc["takers"][0]["id"] == "ORG018"  # the party that reported it
     assert doc["breakdown"]["incidents"] < 0
+
+
+def test_cli_defaults_are_the_library_defaults() -> None:
+    """The commands repeat the analysis defaults (so that --help imports no analysis): they must agree."""
+    from trustgraph.analysis import contagion, reputation
+    from trustgraph.cli import contagion_commands, reputation_commands
+
+    assert (reputation_commands.DEFAULT_DAMPING, reputation_commands.DEFAULT_SHRINKAGE) == (
+        reputation.DEFAULT_DAMPING, reputation.DEFAULT_SHRINKAGE)
+    assert (contagion_commands.DEFAULT_HOPS, contagion_commands.DEFAULT_DECAY, contagion_commands.DEFAULT_PRIOR) == (
+        contagion.DEFAULT_HOPS, contagion.DEFAULT_DECAY, contagion.DEFAULT_PRIOR)

@@ -79,18 +79,19 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Hashable, Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 
-from ..cells import day as _day
-from ..cells import text as _text
 from ..errors import ConfigurationError, NotFoundError
+from ..snapshot import Snapshot, as_snapshot
+
+if TYPE_CHECKING:  # heavy imports only where used
+    import networkx as nx
+    import pandas as pd
 
 __all__ = [
     "DEFAULT_HOPS",
@@ -104,6 +105,8 @@ __all__ = [
     "exposure_paths",
     "what_if",
     "combined_risk",
+    "Risk",
+    "assess_risk",
 ]
 
 #: Default cut-off: a partner's partner's partner (GnuPG stops certification chains at 5; exposure
@@ -125,6 +128,18 @@ _PEOPLE_COLUMNS = ("src", "dst", "kind", "ref", "date", "value", "weight", "posi
 
 # --------------------------------------------------------------------------------------------------
 # Shared people
+
+
+def _day(value: Any) -> str | None:
+    from ..cells import day  # pandas: imported where used
+
+    return day(value)
+
+
+def _text(value: Any) -> str | None:
+    from ..cells import text
+
+    return text(value)
 
 
 def shared_people(
@@ -158,6 +173,8 @@ def shared_people(
         Evidence rows in the columns of :func:`trustgraph.evidence.evidence_frame` (``kind`` is
         ``"person"``), each tie in both directions; ``detail`` names the people.
     """
+    import pandas as pd
+
     from ..evidence import reference_date
 
     ref = reference_date(tables, as_of)
@@ -221,10 +238,10 @@ def shared_people(
 
 @dataclass(frozen=True, eq=False)
 class _Ties:
-    """Shares of every party's activity, as sparse matrices over ``nodes``."""
+    """Shares of every party's activity, as sparse matrices over the snapshot's parties."""
 
-    nodes: list[Any]
-    index: dict[Any, int]
+    snap: Snapshot
+    prior: float
     assoc: sp.csr_matrix  # P: net-positive shares
     distance: sp.csr_matrix  # N: net-negative shares
     signed: sp.csr_matrix  # P − N
@@ -242,27 +259,34 @@ def _check(hops: int, decay: float, prior: float) -> None:
         raise ConfigurationError(f"prior must be ≥ 0, got {prior!r}")
 
 
-def _ties(G: nx.DiGraph, people: pd.DataFrame | None, prior: float) -> _Ties:
-    nodes = list(G.nodes)
-    index = {v: i for i, v in enumerate(nodes)}
-    n = len(nodes)
-    m = G.number_of_edges()
-    src = np.empty(m, dtype=np.int64)
-    dst = np.empty(m, dtype=np.int64)
-    pos = np.empty(m)
-    neg = np.empty(m)
-    for k, (u, v, d) in enumerate(G.edges(data=True)):
-        src[k] = index[u]
-        dst[k] = index[v]
-        pos[k] = d.get("positive", 0.0) or 0.0
-        neg[k] = d.get("negative", 0.0) or 0.0
-    if people is not None and len(people):
-        known = people["src"].isin(index) & people["dst"].isin(index)
-        pp = people.loc[known.to_numpy()]
-        src = np.r_[src, pp["src"].map(index).to_numpy(dtype=np.int64)]
-        dst = np.r_[dst, pp["dst"].map(index).to_numpy(dtype=np.int64)]
-        pos = np.r_[pos, pp["positive"].to_numpy(dtype=float)]
-        neg = np.r_[neg, pp["negative"].to_numpy(dtype=float)]
+def _indices(snap: Snapshot, values: Iterable[Any]) -> np.ndarray:
+    """Party index of each value (−1 when unknown)."""
+    found: dict[Any, int] = {}
+    out = []
+    for v in values:
+        if v not in found:
+            i = snap.find(v)
+            found[v] = -1 if i is None else i
+        out.append(found[v])
+    return np.array(out, dtype=np.int64)
+
+
+def _ties(snap: Snapshot, people: pd.DataFrame | None, prior: float) -> _Ties:
+    """The tie matrices: the snapshot's edges plus the ties through shared people (``people`` when
+    given, else the snapshot's own)."""
+    n = snap.n
+    src, dst = np.asarray(snap.src), np.asarray(snap.dst)
+    pos, neg = np.asarray(snap.positive, dtype=float), np.asarray(snap.negative, dtype=float)
+    if people is not None:
+        if len(people):
+            ps, pd_ = _indices(snap, people["src"].tolist()), _indices(snap, people["dst"].tolist())
+            known = (ps >= 0) & (pd_ >= 0)
+            src, dst = np.r_[src, ps[known]], np.r_[dst, pd_[known]]
+            pos = np.r_[pos, people["positive"].to_numpy(dtype=float)[known]]
+            neg = np.r_[neg, people["negative"].to_numpy(dtype=float)[known]]
+    elif len(snap.people_src):
+        src, dst = np.r_[src, snap.people_src], np.r_[dst, snap.people_dst]
+        pos, neg = np.r_[pos, snap.people_weight], np.r_[neg, np.zeros(len(snap.people_src))]
     keep = src != dst
     src, dst, pos, neg = src[keep], dst[keep], pos[keep], neg[keep]
     activity = np.bincount(src, weights=pos + neg, minlength=n)
@@ -283,19 +307,26 @@ def _ties(G: nx.DiGraph, people: pd.DataFrame | None, prior: float) -> _Ties:
     magnitude.data = np.abs(magnitude.data)
     for matrix in (signed, assoc, distance, magnitude):
         matrix.sort_indices()
-    return _Ties(nodes, index, assoc, distance, signed, magnitude, assoc.T.tocsr(), signed.T.tocsr())
+    return _Ties(snap, prior, assoc, distance, signed, magnitude, assoc.T.tocsr(), signed.T.tocsr())
 
 
-def listed_parties(G: nx.DiGraph) -> set[Any]:
+def listed_parties(G: Snapshot | nx.DiGraph) -> set[Any]:
     """The parties with an active listing on the graph's reference date (node attribute ``listed``)."""
+    if isinstance(G, Snapshot):
+        return {G.node(int(i)) for i in np.flatnonzero(G.listed)}
     return {v for v, flag in G.nodes(data="listed") if flag}
 
 
-def _listed_mask(ties: _Ties, listed: Iterable[Hashable]) -> np.ndarray:
-    mask = np.zeros(len(ties.nodes), dtype=bool)
+def _mask(snap: Snapshot, listed: Iterable[Hashable] | None) -> np.ndarray:
+    """The listed parties as a mask: ``listed``, or the snapshot's active listings when ``None``."""
+    return np.array(snap.listed, dtype=bool) if listed is None else _listed_mask(snap, listed)
+
+
+def _listed_mask(snap: Snapshot, listed: Iterable[Hashable]) -> np.ndarray:
+    mask = np.zeros(snap.n, dtype=bool)
     missing = []
     for v in listed:
-        i = ties.index.get(v)
+        i = snap.find(v)
         if i is None:
             missing.append(v)
         else:
@@ -318,12 +349,8 @@ def _scores(ties: _Ties, mask: np.ndarray, hops: int, decay: float) -> np.ndarra
     return np.asarray(np.clip(total, -1.0, 1.0))
 
 
-def _resolve(G: nx.DiGraph, listed: Iterable[Hashable] | None) -> set[Any]:
-    return listed_parties(G) if listed is None else set(listed)
-
-
 def contagion_scores(
-    G: nx.DiGraph,
+    G: Snapshot | nx.DiGraph,
     *,
     listed: Iterable[Hashable] | None = None,
     hops: int = DEFAULT_HOPS,
@@ -338,9 +365,10 @@ def contagion_scores(
 
     Parameters
     ----------
-    G : networkx.DiGraph
-        The trust graph (:func:`trustgraph.graph.project`): edge ``x → y`` holds *x*'s decayed
-        evidence about *y* in ``positive`` and ``negative``. Not modified.
+    G : Snapshot or networkx.DiGraph
+        The trust graph (:class:`~trustgraph.snapshot.Snapshot`, or :func:`trustgraph.graph.project`):
+        edge ``x → y`` holds *x*'s decayed evidence about *y* in ``positive`` and ``negative``. Not
+        modified.
     listed : iterable of nodes, optional
         The listed parties. Default: the nodes whose ``listed`` attribute is true (the active
         listings as of the graph's reference date). Pass a set to ask "what if these were listed".
@@ -351,7 +379,8 @@ def contagion_scores(
     prior : float
         Activity added to every party's total, in evidence units (default 1; 0 disables).
     people : pandas.DataFrame, optional
-        Extra ties through shared people (:func:`shared_people`).
+        Ties through shared people (:func:`shared_people`). Default: a snapshot's own
+        (``people_src``, ``people_dst``, ``people_weight``); none for a NetworkX graph.
 
     Returns
     -------
@@ -369,6 +398,7 @@ def contagion_scores(
     --------
     A small party whose only partner is listed, and a hub with one listed partner among four:
 
+    >>> import networkx as nx
     >>> G = nx.DiGraph()
     >>> G.add_edge("small", "bad", positive=1.0, negative=0.0)
     >>> for p in ("bad", "p1", "p2", "p3"):
@@ -378,11 +408,12 @@ def contagion_scores(
     (1.0, 0.25, 0.0)
     """
     _check(hops, decay, prior)
-    if G.number_of_nodes() == 0:
+    snap = as_snapshot(G)
+    if snap.n == 0:
         return {}
-    ties = _ties(G, people, prior)
-    mask = _listed_mask(ties, _resolve(G, listed))
-    return dict(zip(ties.nodes, _scores(ties, mask, hops, decay).tolist(), strict=True))
+    ties = _ties(snap, people, prior)
+    mask = _mask(snap, listed)
+    return dict(zip(snap.ids, _scores(ties, mask, hops, decay).tolist(), strict=True))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -391,7 +422,7 @@ def contagion_scores(
 
 def _contributions(ties: _Ties, mask: np.ndarray, rows: np.ndarray, hops: int, decay: float) -> np.ndarray:
     """Per-listed-party contributions for ``rows``: a (len(rows), n_listed) dense array."""
-    n = len(ties.nodes)
+    n = ties.snap.n
     listed_idx = np.flatnonzero(mask)
     out = np.zeros((len(rows), len(listed_idx)))
     if not len(listed_idx) or not len(rows):
@@ -517,11 +548,18 @@ def _path_weight(ties: _Ties, path: list[int], decay: float) -> float:
     return w
 
 
-def _tie(G: nx.DiGraph, ties: _Ties, people: pd.DataFrame | None, u: Any, v: Any,
-         evidence: pd.DataFrame | None) -> dict[str, Any]:
-    """One tie of a path: who, the share of ``u``'s activity, its kinds, date and evidence."""
-    data = G.get_edge_data(u, v) or {}
-    kinds = [k for k in str(data.get("kinds") or "").split(";") if k]
+def _tie(snap: Snapshot, ties: _Ties, people: pd.DataFrame | None, u: Any, v: Any,
+         evidence: pd.DataFrame | None, people_given: bool) -> dict[str, Any]:
+    """One tie of a path: who, the share of ``u``'s activity, its kinds, date and evidence.
+
+    ``people`` are shared-people rows to show (at least those of ``u → v``); when the scores used the
+    snapshot's own shared people and no rows are given (``people_given`` false), the tie counts them
+    from the snapshot's arrays.
+    """
+    iu, iv = snap.index_of(u), snap.index_of(v)
+    k = snap.edge(iu, iv)
+    data = snap.edge_data(k) if k is not None else {}
+    kinds = [x for x in str(data.get("kinds") or "").split(";") if x]
     last = data.get("last")
     pos = float(data.get("positive", 0.0) or 0.0)
     neg = float(data.get("negative", 0.0) or 0.0)
@@ -535,9 +573,14 @@ def _tie(G: nx.DiGraph, ties: _Ties, people: pd.DataFrame | None, u: Any, v: Any
             last = newest if last is None or newest > str(last) else last
             if evidence is None:
                 rows.extend(_evidence_rows(mine))
+    elif not people_given and len(snap.people_src):
+        pair = (snap.people_src == iu) & (snap.people_dst == iv)
+        if pair.any():
+            kinds.append("person")
+            pos += float(np.asarray(snap.people_weight)[pair].sum())
     if evidence is not None:
         rows.extend(_evidence_rows(evidence.loc[((evidence["src"] == u) & (evidence["dst"] == v)).to_numpy()]))
-    share = _share(ties, ties.index[u], ties.index[v])
+    share = _share(ties, iu, iv)
     tie: dict[str, Any] = {
         "from": u,
         "to": v,
@@ -566,23 +609,34 @@ def _evidence_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
-def _listing(G: nx.DiGraph, node: Any, hypothetical: set[Any]) -> dict[str, Any]:
-    attrs = G.nodes[node]
-    entry: dict[str, Any] = {"id": node, "name": attrs.get("name")}
-    if node in hypothetical and not attrs.get("listed"):
+def _listing(snap: Snapshot, i: int, hypothetical: np.ndarray) -> dict[str, Any]:
+    node = snap.node(i)
+    entry: dict[str, Any] = {"id": node, "name": snap.names[i]}
+    if hypothetical[i]:
         entry["hypothetical"] = True
         entry["listings"] = []
     else:
         entry["listings"] = [
-            {k: lst.get(k) for k in ("lister", "date", "until", "reason")} for lst in attrs.get("listings") or []
+            {k: lst.get(k) for k in ("lister", "date", "until", "reason")}
+            for lst in snap.listings.get(str(node)) or []
         ]
     return entry
 
 
-def _ranks(nodes: list[Any], score: np.ndarray, first: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Order (highest first; equal scores: ``first`` ones, then by id) and competition ranks ("1224")."""
-    keys = np.array([str(v) for v in nodes])
-    order = np.lexsort((keys, np.zeros(len(nodes)) if first is None else ~first, -score))
+def _id_keys(snap: Snapshot) -> np.ndarray:
+    """A sort key per party that orders parties as ``str(id)`` does."""
+    order = getattr(snap.ids, "_order", None)
+    if order is not None and len(order) == snap.n:
+        keys = np.empty(snap.n, dtype=np.int64)
+        keys[np.asarray(order)] = np.arange(snap.n)
+        return keys
+    return np.array([str(v) for v in snap.ids], dtype=object).astype(str) if snap.n else np.zeros(0, dtype=str)
+
+
+def _ranks(keys: np.ndarray, score: np.ndarray, first: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Order (highest first; equal scores: ``first`` ones, then by id: ``keys`` from :func:`_id_keys`) and
+    competition ranks ("1224")."""
+    order = np.lexsort((keys, np.zeros(len(keys)) if first is None else ~first, -score))
     s = score[order]
     new = np.r_[True, s[1:] != s[:-1]] if len(s) else np.array([], dtype=bool)
     starts = np.flatnonzero(new)
@@ -592,8 +646,20 @@ def _ranks(nodes: list[Any], score: np.ndarray, first: np.ndarray | None = None)
     return order, ranks
 
 
+def _per_party(snap: Snapshot, values: Mapping[Any, float] | np.ndarray | None, default: float) -> np.ndarray:
+    """``values`` (node → value, or an array in index order) as an array; missing parties get ``default``."""
+    if isinstance(values, np.ndarray):
+        return np.asarray(values, dtype=float)
+    out = np.full(snap.n, default)
+    for node, value in (values or {}).items():
+        i = snap.find(node)
+        if i is not None:
+            out[i] = float(value)
+    return out
+
+
 def contagion(
-    G: nx.DiGraph,
+    G: Snapshot | nx.DiGraph,
     *,
     listed: Iterable[Hashable] | None = None,
     hops: int = DEFAULT_HOPS,
@@ -604,6 +670,7 @@ def contagion(
     support: Mapping[Any, float] | None = None,
     limit: int | None = None,
     max_exposures: int = 5,
+    risk: Risk | None = None,
 ) -> list[dict[str, Any]]:
     """Exposure of every party to listed parties, explained, highest first.
 
@@ -612,8 +679,9 @@ def contagion(
 
     Parameters
     ----------
-    G : networkx.DiGraph
-        The trust graph (:func:`trustgraph.graph.project`). Not modified.
+    G : Snapshot or networkx.DiGraph
+        The trust graph (:class:`~trustgraph.snapshot.Snapshot` or :func:`trustgraph.graph.project`).
+        Not modified.
     listed : iterable of nodes, optional
         The listed parties (default: the nodes whose ``listed`` attribute is true). Nodes given here
         that are not listed in the graph are marked ``hypothetical`` in the explanations.
@@ -628,6 +696,10 @@ def contagion(
         Return only the ``limit`` highest-ranked rows (explanations are computed for those only).
     max_exposures : int
         At most this many listed parties per row, strongest first; ``exposed_to`` counts them all.
+    risk : Risk, optional
+        An :func:`assess_risk` of ``G`` with the same ``listed``, ``hops``, ``decay``, ``prior`` and
+        ``people``: its exposure is reused, and each row carries its ``reputation``, ``support``
+        and ``risk`` (instead of ``reputation`` and ``support``).
 
     Returns
     -------
@@ -647,6 +719,7 @@ def contagion(
 
     Examples
     --------
+    >>> import networkx as nx
     >>> G = nx.DiGraph()
     >>> G.add_edge("a", "b", positive=1.0, negative=0.0)
     >>> G.add_edge("b", "bad", positive=1.0, negative=0.0)
@@ -659,35 +732,48 @@ def contagion(
     _check(hops, decay, prior)
     if max_exposures < 0:
         raise ConfigurationError(f"max_exposures must be ≥ 0, got {max_exposures!r}")
-    if G.number_of_nodes() == 0:
+    snap = as_snapshot(G)
+    if snap.n == 0:
         return []
-    chosen = _resolve(G, listed)
-    ties = _ties(G, people, prior)
-    mask = _listed_mask(ties, chosen)
-    score = _scores(ties, mask, hops, decay)
-    order, ranks = _ranks(ties.nodes, score, mask)
+    mask = _mask(snap, listed)
+    rep_arr: np.ndarray | None = None
+    sup_arr: np.ndarray | None = None
+    risk_arr: np.ndarray | None = None
+    if risk is not None:
+        if risk.snapshot is not snap and not isinstance(G, Snapshot):
+            snap = risk.snapshot  # assessed from the same NetworkX graph: one compilation
+            mask = _mask(snap, listed)
+        if (risk.snapshot is not snap or (risk.hops, risk.decay, risk.prior) != (hops, decay, prior)
+                or people is not None or not np.array_equal(risk.listed, mask)):
+            raise ConfigurationError("risk was assessed on another graph or with other parameters")
+        ties, score = risk._ties, risk.exposure
+        rep_arr, sup_arr, risk_arr = risk.reputation, risk.support, risk.risk
+    else:
+        ties = _ties(snap, people, prior)
+        score = _scores(ties, mask, hops, decay)
+        if reputation is not None:
+            rep_arr, sup_arr = _per_party(snap, reputation, 0.5), _per_party(snap, support, 1.0)
+            risk_arr = _combined(score, rep_arr, sup_arr)
+    order, ranks = _ranks(_id_keys(snap), score, mask)
     if limit is not None:
         order = order[: max(int(limit), 0)]
-    exposure = dict(zip(ties.nodes, score.tolist(), strict=True))
-    risk = combined_risk(exposure, reputation, support) if reputation is not None else None
-    hypothetical = chosen - listed_parties(G)
+    hypothetical = mask & ~np.asarray(snap.listed, dtype=bool)
     listed_idx = np.flatnonzero(mask)
     contrib = _contributions(ties, mask, order[~mask[order]], hops, decay)
     row_of = {int(i): k for k, i in enumerate(order[~mask[order]])}
     out: list[dict[str, Any]] = []
     for i in order.tolist():
-        node = ties.nodes[i]
         row: dict[str, Any] = {
-            "id": node,
-            "name": G.nodes[node].get("name"),
+            "id": snap.node(i),
+            "name": snap.names[i],
             "score": float(score[i]),
             "rank": int(ranks[i]),
             "listed": bool(mask[i]),
         }
-        if reputation is not None and risk is not None:
-            row["reputation"] = float(reputation.get(node, 0.5))
-            row["support"] = float((support or {}).get(node, 1.0))
-            row["risk"] = risk[node]
+        if rep_arr is not None and sup_arr is not None and risk_arr is not None:
+            row["reputation"] = float(rep_arr[i])
+            row["support"] = float(sup_arr[i])
+            row["risk"] = float(risk_arr[i])
         exposures: list[dict[str, Any]] = []
         count = 0
         if not mask[i]:
@@ -698,16 +784,28 @@ def contagion(
             paths = _strongest_paths(ties, mask, i, listed_idx[top].tolist(), hops, decay) if len(top) else {}
             for j in top.tolist():
                 target = int(listed_idx[j])
-                entry = _listing(G, ties.nodes[target], hypothetical)
+                entry = _listing(snap, target, hypothetical)
                 entry["contribution"] = float(c[j])
                 path, strength = paths.get(target, ([], 0.0))
-                entry["path"] = [ties.nodes[v] for v in path]
+                entry["path"] = [snap.node(v) for v in path]
                 entry["path_strength"] = strength
                 exposures.append(entry)
         row["exposed_to"] = count
         row["exposures"] = exposures
         out.append(row)
     return out
+
+
+def _combined(exposure: np.ndarray, reputation: np.ndarray, support: np.ndarray) -> np.ndarray:
+    """:func:`combined_risk` on arrays."""
+    e_pos = np.maximum(np.asarray(exposure, dtype=float), 0.0)
+    x = 2.0 * np.asarray(reputation, dtype=float) - 1.0
+    w = np.maximum(np.asarray(support, dtype=float), 0.0)
+    full = e_pos >= 1.0
+    v = np.divide(e_pos, 1.0 - e_pos, out=np.zeros_like(e_pos), where=~full)
+    wv = w + v
+    x_new = np.divide(w * x - v, wv, out=np.zeros_like(e_pos), where=wv > 0)
+    return np.where(full, 1.0, np.minimum(1.0, np.maximum(0.0, (1.0 - x_new) / 2.0)))
 
 
 def combined_risk(
@@ -755,18 +853,119 @@ def combined_risk(
     """
     rep = reputation or {}
     sup = support or {}
-    out: dict[Any, float] = {}
-    for node, e in exposure.items():
-        e_pos = max(float(e), 0.0)
-        if e_pos >= 1.0:
-            out[node] = 1.0
-            continue
-        x = 2.0 * float(rep.get(node, 0.5)) - 1.0
-        w = max(float(sup.get(node, 1.0)), 0.0)
-        v = e_pos / (1.0 - e_pos)
-        x_new = (w * x - v) / (w + v) if w + v > 0 else 0.0
-        out[node] = float(min(1.0, max(0.0, (1.0 - x_new) / 2.0)))
-    return out
+    nodes = list(exposure)
+    risk = _combined(np.array([float(exposure[v]) for v in nodes]), np.array([float(rep.get(v, 0.5)) for v in nodes]),
+                     np.array([float(sup.get(v, 1.0)) for v in nodes]))
+    return dict(zip(nodes, risk.tolist(), strict=True))
+
+
+@dataclass(frozen=True, eq=False)
+class Risk:
+    """Reputation, exposure and the combined risk of every party (:func:`assess_risk`).
+
+    Attributes
+    ----------
+    snapshot : Snapshot
+        The parties; every array is in its index order.
+    reputation, support : numpy.ndarray
+        Reputation in [0, 1] and the voices it rests on (:func:`trustgraph.analysis.reputation.reputation`).
+    exposure : numpy.ndarray
+        Exposure to listed parties in [−1, 1] (:func:`contagion_scores`).
+    risk : numpy.ndarray
+        The combined risk in [0, 1] (:func:`combined_risk`).
+    listed : numpy.ndarray
+        Which parties were counted as listed.
+    hops, decay, prior : int, float, float
+        The exposure's parameters.
+    """
+
+    snapshot: Snapshot
+    reputation: np.ndarray
+    support: np.ndarray
+    exposure: np.ndarray
+    risk: np.ndarray
+    listed: np.ndarray
+    hops: int
+    decay: float
+    prior: float
+    _ties: _Ties = field(repr=False)
+
+    def to_dict(self, measure: str) -> dict[Any, float]:
+        """Node → ``reputation``, ``support``, ``exposure`` or ``risk``."""
+        if measure not in ("reputation", "support", "exposure", "risk"):
+            raise ConfigurationError(f"measure must be reputation, support, exposure or risk, got {measure!r}")
+        return dict(zip(self.snapshot.ids, getattr(self, measure).tolist(), strict=True))
+
+
+def assess_risk(
+    G: Snapshot | nx.DiGraph,
+    *,
+    reputation: Any = None,
+    support: Mapping[Any, float] | None = None,
+    pretrusted: Iterable[Hashable] | Mapping[Hashable, float] | None = None,
+    listed: Iterable[Hashable] | None = None,
+    hops: int = DEFAULT_HOPS,
+    decay: float = DEFAULT_DECAY,
+    prior: float = DEFAULT_PRIOR,
+    people: pd.DataFrame | None = None,
+) -> Risk:
+    """Every party's reputation, exposure and combined risk: the one place they are assembled.
+
+    The reputation (:func:`trustgraph.analysis.reputation.reputation`, from ``pretrusted``) and
+    what it rests on, the exposure through the ties each party chose and the people it shares
+    (:func:`contagion_scores`), and :func:`combined_risk` of the two. ``trustgraph analyze``,
+    ``trustgraph contagion`` and the map's risk colours all come from here.
+
+    Parameters
+    ----------
+    G : Snapshot or networkx.DiGraph
+        The trust graph. Not modified.
+    reputation : ReputationResult, mapping or None
+        A reputation already computed (a :class:`~trustgraph.analysis.reputation.ReputationResult`
+        of ``G``, or node → score with ``support`` node → voices; missing nodes count as 0.5 resting
+        on 1 voice, so an empty mapping means "nothing known"). Default: computed from ``pretrusted``.
+    support : mapping, optional
+        With a ``reputation`` mapping: node → the voices it rests on.
+    pretrusted : iterable or mapping, optional
+        The pre-trusted set of the reputation (default: the parties marked pre-trusted).
+    listed, hops, decay, prior, people
+        As in :func:`contagion_scores`.
+
+    Returns
+    -------
+    Risk
+
+    Raises
+    ------
+    NotFoundError
+        When a pre-trusted or listed node is not in the graph.
+    ConfigurationError
+        When a parameter is out of range.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G = nx.DiGraph([("hub", "a", {"trust": 0.75, "positive": 1.0, "negative": 0.0}),
+    ...                 ("a", "bad", {"trust": 0.75, "positive": 1.0, "negative": 0.0})])
+    >>> r = assess_risk(G, pretrusted=["hub"], listed=["bad"], prior=0.0)
+    >>> r.exposure.tolist(), r.risk.round(3).tolist()
+    ([0.5, 1.0, 1.0], [0.612, 1.0, 1.0])
+    """
+    _check(hops, decay, prior)
+    snap = as_snapshot(G)
+    if reputation is None:
+        from .reputation import reputation_arrays
+
+        _, rep_arr, sup_arr = reputation_arrays(snap, pretrusted=pretrusted)
+    elif hasattr(reputation, "array"):
+        rep_arr, sup_arr = reputation.array("score"), reputation.array("support")
+    else:
+        rep_arr, sup_arr = _per_party(snap, reputation, 0.5), _per_party(snap, support, 1.0)
+    mask = _mask(snap, listed)
+    ties = _ties(snap, people, prior)
+    exposure = _scores(ties, mask, hops, decay) if snap.n else np.zeros(0)
+    return Risk(snap, rep_arr, sup_arr, exposure, _combined(exposure, rep_arr, sup_arr), mask, hops, decay, prior,
+                ties)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -775,7 +974,7 @@ def combined_risk(
 
 def _reach(ties: _Ties, mask: np.ndarray, hops: int) -> np.ndarray:
     """Fewest ties from each party to a listed party (hops + 1 when more than ``hops``)."""
-    n = len(ties.nodes)
+    n = ties.snap.n
     dist = np.full(n, hops + 1, dtype=np.int64)
     # One tie (of either sign) into a listed party, then net-positive ties through unlisted parties.
     frontier = np.zeros(n, dtype=bool)
@@ -793,7 +992,7 @@ def _reach(ties: _Ties, mask: np.ndarray, hops: int) -> np.ndarray:
 
 
 def exposure_paths(
-    G: nx.DiGraph,
+    G: Snapshot | nx.DiGraph,
     source: Hashable,
     *,
     listed: Iterable[Hashable] | None = None,
@@ -803,6 +1002,7 @@ def exposure_paths(
     people: pd.DataFrame | None = None,
     evidence: pd.DataFrame | None = None,
     limit: int | None = None,
+    evidence_about: Callable[[Sequence[Any]], tuple[pd.DataFrame, pd.DataFrame]] | None = None,
 ) -> dict[str, Any]:
     """Every path of at most ``hops`` ties from ``source`` to a listed party, strongest first.
 
@@ -827,6 +1027,12 @@ def exposure_paths(
         lists its evidence rows (kind, ref, date, value, decayed value, detail), newest first.
     limit : int, optional
         Stop after this many paths.
+    evidence_about : callable, optional
+        Instead of ``evidence`` (and of ``people`` for the ties' details): a function of the parties
+        on the paths found that returns the evidence rows and the shared-people rows about them
+        (e.g. :func:`trustgraph.evidence.evidence_frame` and :func:`shared_people` of
+        :meth:`trustgraph.store.base.Store.about`, with the snapshot's as-of and half-life), so that
+        explaining a few paths does not read a whole network.
 
     Returns
     -------
@@ -846,6 +1052,7 @@ def exposure_paths(
 
     Examples
     --------
+    >>> import networkx as nx
     >>> G = nx.DiGraph()
     >>> G.add_edge("a", "bad", positive=1.0, negative=0.0)
     >>> G.add_edge("a", "b", positive=1.0, negative=0.0)
@@ -855,21 +1062,28 @@ def exposure_paths(
     [(['a', 'bad'], 0.5), (['a', 'b', 'bad'], -0.25)]
     """
     _check(hops, decay, prior)
-    if source not in G:
+    snap = as_snapshot(G)
+    found_start = snap.find(source)
+    if found_start is None:
         raise NotFoundError(f"no organisation {source!r}")
-    chosen = _resolve(G, listed)
-    ties = _ties(G, people, prior)
-    mask = _listed_mask(ties, chosen)
-    hypothetical = chosen - listed_parties(G)
-    start = ties.index[source]
+    start: int = found_start
+    ties = _ties(snap, people, prior)
+    mask = _mask(snap, listed)
+    hypothetical = mask & ~np.asarray(snap.listed, dtype=bool)
     score = _scores(ties, mask, hops, decay)
     dist = _reach(ties, mask, hops)
     P, S = ties.assoc, ties.signed
     found: list[tuple[list[int], float]] = []
-    names = [str(v) for v in ties.nodes]
+    labels: dict[int, str] = {}
+
+    def name(v: int) -> str:
+        if v not in labels:
+            labels[v] = str(snap.node(v))
+        return labels[v]
+
     # Heap of (−|key|, ids along the path (ties broken by them), path, product of shares so far),
     # with key = δ^(ties − 1)·product.
-    heap: list[tuple[float, tuple[str, ...], tuple[int, ...], float]] = [(-1.0, (names[start],), (start,), 1.0)]
+    heap: list[tuple[float, tuple[str, ...], tuple[int, ...], float]] = [(-1.0, (name(start),), (start,), 1.0)]
     while heap and (limit is None or len(found) < limit):
         _, label, path, prod = heapq.heappop(heap)
         last = path[-1]
@@ -887,26 +1101,31 @@ def exposure_paths(
                 continue
             if mask[v]:
                 w = prod * share
-                heapq.heappush(heap, (-abs(w) * factor, (*label, names[v]), (*path, v), float(w)))
+                heapq.heappush(heap, (-abs(w) * factor, (*label, name(v)), (*path, v), float(w)))
         lo, hi = P.indptr[last], P.indptr[last + 1]
         for v, p in zip(P.indices[lo:hi].tolist(), P.data[lo:hi].tolist(), strict=True):
             if v in on_path or mask[v] or used + 1 + dist[v] > hops:
                 continue
             w = prod * p
-            heapq.heappush(heap, (-abs(w) * factor, (*label, names[v]), (*path, v), float(w)))
+            heapq.heappush(heap, (-abs(w) * factor, (*label, name(v)), (*path, v), float(w)))
+    shown_people = people
+    if evidence_about is not None and found:
+        parties = sorted({snap.node(v) for nodes_i, _ in found for v in nodes_i}, key=str)
+        evidence, shown_people = evidence_about(parties)
     paths = []
     for nodes_i, strength in found:
-        ids = [ties.nodes[v] for v in nodes_i]
+        ids = [snap.node(v) for v in nodes_i]
         paths.append({
-            "listed": _listing(G, ids[-1], hypothetical),
+            "listed": _listing(snap, nodes_i[-1], hypothetical),
             "hops": len(ids) - 1,
             "strength": strength,
             "path": ids,
-            "ties": [_tie(G, ties, people, u, v, evidence) for u, v in itertools.pairwise(ids)],
+            "ties": [_tie(snap, ties, shown_people, u, v, evidence, people is not None or evidence_about is not None)
+                     for u, v in itertools.pairwise(ids)],
         })
     return {
         "id": source,
-        "name": G.nodes[source].get("name"),
+        "name": snap.names[start],
         "listed": bool(mask[start]),
         "score": float(score[start]),
         "hops": hops,
@@ -919,7 +1138,7 @@ def exposure_paths(
 
 
 def what_if(
-    G: nx.DiGraph,
+    G: Snapshot | nx.DiGraph,
     hypothetical: Iterable[Hashable],
     *,
     listed: Iterable[Hashable] | None = None,
@@ -964,39 +1183,40 @@ def what_if(
 
     Examples
     --------
+    >>> import networkx as nx
     >>> G = nx.DiGraph([("a", "b", {"positive": 1.0, "negative": 0.0})])
     >>> [(r["id"], r["before"], r["after"]) for r in what_if(G, ["b"], listed=[], prior=0.0)]
     [('a', 0.0, 1.0), ('b', 0.0, 1.0)]
     """
     _check(hops, decay, prior)
     extra = list(hypothetical)
-    current = _resolve(G, listed)
-    if G.number_of_nodes() == 0:
+    snap = as_snapshot(G)
+    if snap.n == 0:
         if extra:
             raise NotFoundError(f"no organisation {extra[0]!r} (hypothetical)")
         return []
-    ties = _ties(G, people, prior)
-    before_mask = _listed_mask(ties, current)
-    after_mask = before_mask | _listed_mask(ties, extra)
+    before_mask = _mask(snap, listed)
+    ties = _ties(snap, people, prior)
+    after_mask = before_mask | _listed_mask(snap, extra)
     before = _scores(ties, before_mask, hops, decay)
     after = _scores(ties, after_mask, hops, decay)
-    _, rank_before = _ranks(ties.nodes, before)
-    _, rank_after = _ranks(ties.nodes, after)
+    keys = _id_keys(snap)
+    _, rank_before = _ranks(keys, before)
+    _, rank_after = _ranks(keys, after)
     change = after - before
     changed = np.flatnonzero(np.abs(change) > tol)
-    keys = np.array([str(ties.nodes[i]) for i in changed])
-    changed = changed[np.lexsort((keys, -np.abs(change[changed])))]
+    changed = changed[np.lexsort((keys[changed], -np.abs(change[changed])))]
     extra_set = set(extra)
     return [
         {
-            "id": ties.nodes[i],
-            "name": G.nodes[ties.nodes[i]].get("name"),
+            "id": snap.node(i),
+            "name": snap.names[i],
             "before": float(before[i]),
             "after": float(after[i]),
             "change": float(change[i]),
             "rank_before": int(rank_before[i]),
             "rank_after": int(rank_after[i]),
-            "hypothetical": ties.nodes[i] in extra_set,
+            "hypothetical": snap.node(i) in extra_set,
             "score": float(after[i]),
             "rank": int(rank_after[i]),
         }

@@ -72,16 +72,20 @@ than everyone, 0 = worse than everyone, 50 = the middle; with a single party it 
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, cast
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from ..errors import ConfigurationError, NotFoundError, TrustgraphError
+from ..snapshot import KINDS, Snapshot, as_snapshot
+
+if TYPE_CHECKING:  # heavy imports only where used
+    import networkx as nx
+    import pandas as pd
 
 __all__ = [
     "DEFAULT_DAMPING",
@@ -91,6 +95,7 @@ __all__ = [
     "BREAKDOWN_KINDS",
     "ReputationResult",
     "reputation",
+    "reputation_arrays",
     "reputation_scores",
     "reputation_support",
     "propagated_trust",
@@ -115,11 +120,49 @@ BREAKDOWN_KINDS: dict[str, str] = {
     "communication": "communications",
 }
 _KEYS = ("track_record", "referrals", "incidents", "communications")
+#: The breakdown column of each snapshot kind column (:data:`trustgraph.snapshot.KINDS`).
+_KIND_COLUMN = np.array([_KEYS.index(BREAKDOWN_KINDS[k]) for k in KINDS], dtype=np.int64)
+
+def _id_keys(snap: Snapshot) -> np.ndarray:
+    """A sort key per party that orders parties as ``str(id)`` does (ties broken by id)."""
+    order = getattr(snap.ids, "_order", None)
+    if order is not None and len(order) == snap.n:
+        keys = np.empty(snap.n, dtype=np.int64)
+        keys[np.asarray(order)] = np.arange(snap.n)
+        return keys
+    return np.array([str(v) for v in snap.ids], dtype=object).astype(str) if snap.n else np.zeros(0, dtype=str)
+
+
+@dataclass(frozen=True, eq=False)
+class _Parts:
+    """How each rated edge's opinion splits by evidence kind (computed for the edges asked for)."""
+
+    keys: tuple[str, ...]
+    matrix: np.ndarray | None = None  # (edges, keys), precomputed
+    kind_net: np.ndarray | None = None  # snapshot rows (m × 4) with ``edge_ids`` mapping rated edges to them
+    edge_ids: np.ndarray | None = None
+    total: np.ndarray | None = None  # positive + negative + 2 per snapshot edge
+
+    def of(self, e: np.ndarray, opinion: np.ndarray) -> np.ndarray:
+        """Parts of the rated edges ``e`` (their opinions ``opinion``), columns as :attr:`keys`."""
+        if self.matrix is not None:
+            return self.matrix[e]
+        assert self.kind_net is not None and self.edge_ids is not None and self.total is not None
+        rows = self.edge_ids[e]
+        parts = np.zeros((len(e), len(self.keys)))
+        parts[:, _KIND_COLUMN] = self.kind_net[rows] / self.total[rows][:, None]
+        residual = opinion - parts.sum(axis=1)
+        parts[:, len(_KEYS)] += np.where(np.abs(residual) > 1e-9, residual, 0.0)
+        return parts
 
 
 @dataclass(frozen=True, eq=False)
 class ReputationResult:
     """Reputation of every party of a graph, with what explains it.
+
+    The per-party values are kept as arrays over the snapshot's parties; the dictionaries below
+    are built on first use, so a caller that wants the top few (:meth:`ranking`, :meth:`explain`)
+    never pays for one entry per party.
 
     Attributes
     ----------
@@ -139,37 +182,93 @@ class ReputationResult:
     iterations : int
         Solver steps until convergence (BiCGSTAB iterations; LGMRES or power-iteration steps on
         the fallbacks).
+    snapshot : Snapshot
+        The parties (index order) the arrays of :meth:`array` follow.
     """
 
-    scores: dict[Any, float]
-    ranks: dict[Any, int]
-    percentiles: dict[Any, float]
-    trust: dict[Any, float]
-    support: dict[Any, float]
-    pretrusted: dict[Any, float]
+    snapshot: Snapshot
     source: Any
     damping: float
     shrinkage: float
     iterations: int
-    _nodes: list[Any] = field(repr=False)
-    _names: list[Any] = field(repr=False)
-    _order: np.ndarray = field(repr=False)  # node indices, best first
-    _indptr: np.ndarray = field(repr=False)  # in-edges of node j: _in[_indptr[j]:_indptr[j + 1]]
-    _in_src: np.ndarray = field(repr=False)
-    _in_opinion: np.ndarray = field(repr=False)
-    _in_contribution: np.ndarray = field(repr=False)
-    _in_parts: np.ndarray = field(repr=False)  # (edges, kinds) contributions by evidence kind
-    _part_keys: tuple[str, ...] = field(repr=False)
-    _declared: np.ndarray = field(repr=False)
-    _voice: np.ndarray = field(repr=False)  # each party's voice as a rater (≤ 1 unless pre-trusted)
-    _counts: pd.DataFrame | None = field(repr=False)  # evidence rows by (dst, kind)
+    _score: np.ndarray
+    _rank: np.ndarray
+    _percentile: np.ndarray
+    _trust: np.ndarray
+    _support: np.ndarray
+    _p: np.ndarray | None  # teleport weights when declared
+    _order: np.ndarray  # party indices, best first
+    _src: np.ndarray  # rated edges
+    _dst: np.ndarray
+    _opinion: np.ndarray
+    _scale: np.ndarray  # each rated edge's weight in score units
+    _parts: _Parts
+    _declared: np.ndarray
+    _voice: np.ndarray  # each party's voice as a rater (≤ 1 unless pre-trusted)
+    _counts: np.ndarray | None  # evidence rows received: (parties, kinds, all/positive/negative)
+
+    def _as_dict(self, values: np.ndarray) -> dict[Any, Any]:
+        return dict(zip(self.snapshot.ids, values.tolist(), strict=True))
+
+    @cached_property
+    def scores(self) -> dict[Any, float]:
+        return self._as_dict(self._score)
+
+    @cached_property
+    def ranks(self) -> dict[Any, int]:
+        return self._as_dict(self._rank)
+
+    @cached_property
+    def percentiles(self) -> dict[Any, float]:
+        return self._as_dict(self._percentile)
+
+    @cached_property
+    def trust(self) -> dict[Any, float]:
+        return self._as_dict(self._trust)
+
+    @cached_property
+    def support(self) -> dict[Any, float]:
+        return self._as_dict(self._support)
+
+    @cached_property
+    def pretrusted(self) -> dict[Any, float]:
+        if self._p is None:
+            return {}
+        return {self.snapshot.node(int(i)): float(self._p[i]) for i in np.flatnonzero(self._p)}
+
+    @cached_property
+    def _grouped(self) -> tuple[np.ndarray, np.ndarray]:
+        """Rated edges grouped by target: edges into party j are ``by_dst[indptr[j]:indptr[j + 1]]``."""
+        by_dst = np.argsort(self._dst, kind="stable")
+        indptr = np.zeros(self.snapshot.n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self._dst, minlength=self.snapshot.n), out=indptr[1:])
+        return by_dst, indptr
+
+    def _in_edges(self, j: int) -> np.ndarray:
+        """The rated edges into party ``j``, in edge order: a scan for the first few parties asked
+        about, then (when many are explained) grouped once."""
+        calls = self.__dict__.get("_in_calls", 0) + 1
+        self.__dict__["_in_calls"] = calls
+        if calls <= 16 and "_grouped" not in self.__dict__:
+            return np.flatnonzero(self._dst == j)
+        by_dst, indptr = self._grouped
+        return by_dst[indptr[j]:indptr[j + 1]]
+
+    def array(self, measure: str) -> np.ndarray:
+        """``score``, ``rank``, ``percentile``, ``trust`` or ``support`` of every party, in index order."""
+        arrays = {"score": self._score, "rank": self._rank, "percentile": self._percentile, "trust": self._trust,
+                  "support": self._support}
+        if measure not in arrays:
+            raise ConfigurationError(f"measure must be one of {', '.join(arrays)}, got {measure!r}")
+        return arrays[measure]
 
     def __len__(self) -> int:
-        return len(self._nodes)
+        return self.snapshot.n
 
-    def ranking(self) -> list[Any]:
-        """Every node, best first (ties by node id)."""
-        return [self._nodes[i] for i in self._order]
+    def ranking(self, top: int | None = None) -> list[Any]:
+        """Every node (or the ``top`` first), best first (ties by node id)."""
+        chosen = self._order if top is None else self._order[: max(int(top), 0)]
+        return [self.snapshot.node(int(i)) for i in chosen]
 
     def explain(self, node: Hashable, *, top: int = 3) -> dict[str, Any]:
         """One party's reputation and where it comes from.
@@ -191,20 +290,25 @@ class ReputationResult:
             (how many parties have an opinion of it), ``givers`` and ``takers`` (the ``top`` raters
             that raise and lower the score most: ``id``, ``name``, ``opinion`` in (−1, 1),
             ``trust``, ``voice``, ``contribution``), and ``evidence`` (counts of the
-            evidence received by kind, when an evidence frame was given).
+            evidence received by kind, when the result was computed from a compiled snapshot or
+            with an evidence frame).
 
         Raises
         ------
         NotFoundError
             When ``node`` is not in the graph.
         """
-        if node not in self.scores:
+        snap = self.snapshot
+        j = snap.find(node)
+        if j is None:
             raise NotFoundError(f"no organisation {node!r}")
-        j = self._index[node]
-        lo, hi = int(self._indptr[j]), int(self._indptr[j + 1])
-        contrib = self._in_contribution[lo:hi]
-        src = self._in_src[lo:hi]
-        breakdown = {k: float(v) for k, v in zip(self._part_keys, self._in_parts[lo:hi].sum(axis=0), strict=True)}
+        e = self._in_edges(j)
+        opinion = self._opinion[e]
+        scale = self._scale[e]
+        contrib = scale * opinion
+        src = self._src[e]
+        parts = self._parts.of(e, opinion) * scale[:, None]
+        breakdown = {k: float(v) for k, v in zip(self._parts.keys, parts.sum(axis=0), strict=True)}
         if breakdown.get("other") == 0.0:
             del breakdown["other"]  # every opinion was explained by its evidence
         breakdown["pretrusted"] = float(self._declared[j])
@@ -214,30 +318,30 @@ class ReputationResult:
         def who(k: int) -> dict[str, Any]:
             i = int(src[k])
             return {
-                "id": self._nodes[i],
-                "name": self._names[i],
-                "opinion": float(self._in_opinion[lo + k]),
-                "trust": float(self.trust[self._nodes[i]]),
+                "id": snap.node(i),
+                "name": snap.names[i],
+                "opinion": float(opinion[k]),
+                "trust": float(self._trust[i]),
                 "voice": float(self._voice[i]),
                 "contribution": float(contrib[k]),
             }
 
         out: dict[str, Any] = {
             "id": node,
-            "name": self._names[j],
-            "score": self.scores[node],
-            "rank": self.ranks[node],
-            "percentile": self.percentiles[node],
-            "trust": self.trust[node],
+            "name": snap.names[j],
+            "score": float(self._score[j]),
+            "rank": int(self._rank[j]),
+            "percentile": float(self._percentile[j]),
+            "trust": float(self._trust[j]),
             "voice": float(self._voice[j]),
-            "support": self.support[node],
+            "support": float(self._support[j]),
             "breakdown": breakdown,
-            "raters": hi - lo,
+            "raters": len(e),
             "givers": [who(int(k)) for k in order_pos[:top] if contrib[k] > 0],
             "takers": [who(int(k)) for k in order_neg[:top] if contrib[k] < 0],
         }
         if self._counts is not None:
-            out["evidence"] = _evidence_counts(self._counts, node)
+            out["evidence"] = _evidence_counts(self._counts[j])
         return out
 
     def rows(self, nodes: Iterable[Hashable] | None = None, *, top: int = 3) -> list[dict[str, Any]]:
@@ -245,83 +349,61 @@ class ReputationResult:
         chosen = self.ranking() if nodes is None else list(nodes)
         return [self.explain(n, top=top) for n in chosen]
 
-    @property
-    def _index(self) -> dict[Any, int]:
-        cached = self.__dict__.get("_index_cache")
-        if cached is None:
-            cached = {n: i for i, n in enumerate(self._nodes)}
-            object.__setattr__(self, "_index_cache", cached)
-        return cached
 
-
-def _evidence_counts(counts: pd.DataFrame, node: Hashable) -> dict[str, dict[str, int]]:
-    """Evidence rows received by ``node`` per breakdown kind: how many, how many positive, negative."""
-    try:
-        sub = counts.loc[cast(Any, node)]
-    except KeyError:
-        return {}
-    return {str(k): {"rows": int(r["rows"]), "positive": int(r["positive"]), "negative": int(r["negative"])}
-            for k, r in sub.iterrows()}
+def _evidence_counts(counts: np.ndarray) -> dict[str, dict[str, int]]:
+    """Evidence rows received per breakdown kind (sorted by key): how many, how many positive, negative."""
+    found = {BREAKDOWN_KINDS[kind]: counts[k] for k, kind in enumerate(KINDS) if counts[k, 0] > 0}
+    return {key: {"rows": int(c[0]), "positive": int(c[1]), "negative": int(c[2])}
+            for key, c in sorted(found.items())}
 
 
 def _teleport(
-    G: nx.DiGraph, index: Mapping[Any, int], pretrusted: Iterable[Hashable] | Mapping[Hashable, float] | None,
-    source: Hashable | None,
+    snap: Snapshot, pretrusted: Iterable[Hashable] | Mapping[Hashable, float] | None, source: Hashable | None,
 ) -> tuple[np.ndarray, bool]:
     """The teleport distribution and whether it is a declared (non-uniform) choice."""
-    n = len(index)
+    n = snap.n
     if source is not None and pretrusted is not None:
         raise ConfigurationError("give a pre-trusted set or a source for a personalised view, not both")
     p = np.zeros(n)
     if source is not None:
-        if source not in index:
+        i = snap.find(source)
+        if i is None:
             raise NotFoundError(f"no organisation {source!r} (source)")
-        p[index[source]] = 1.0
+        p[i] = 1.0
         return p, True
     if pretrusted is None:
-        marked = [index[v] for v, flag in G.nodes(data="pretrusted") if flag]
-        if not marked:
+        marked = np.flatnonzero(snap.pretrusted)
+        if not len(marked):
             return np.full(n, 1.0 / n), False
         p[marked] = 1.0
         return p / p.sum(), True
     weights = pretrusted if isinstance(pretrusted, Mapping) else dict.fromkeys(pretrusted, 1.0)
-    missing = [v for v in weights if v not in index]
+    where = {v: snap.find(v) for v in weights}
+    missing = [v for v, i in where.items() if i is None]
     if missing:
         raise NotFoundError(f"no organisation {missing[0]!r} (pre-trusted)" + (
             f" and {len(missing) - 1} more" if len(missing) > 1 else ""))
     for v, w in weights.items():
         if not np.isfinite(w) or w < 0:
             raise ConfigurationError(f"pre-trust weight of {v!r} must be ≥ 0, got {w!r}")
-        p[index[v]] += float(w)
+        p[where[v]] += float(w)
     if p.sum() <= 0:
         raise ConfigurationError("the pre-trusted set is empty")
     return p / p.sum(), True
 
 
-def _edges(
-    G: nx.DiGraph, index: Mapping[Any, int], weight: str, *, with_kinds: bool = False,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
-    """Edge arrays (src, dst, opinion = 2·trust − 1) without self-loops, and each edge's ``kinds``."""
-    src: list[int] = []
-    dst: list[int] = []
-    trust: list[float] = []
-    kinds: list[str] = []
-    # One pass over the adjacency (the public G.adjacency()), appending to lists: far cheaper in
-    # Python than element-wise writes into NumPy arrays.
-    for u, nbrs in G.adjacency():
-        iu = index[u]
-        for v, data in nbrs.items():
-            if v == u:
-                continue  # vouching for oneself counts for nothing
-            src.append(iu)
-            dst.append(index[v])
-            trust.append(data.get(weight, 0.5))
-            if with_kinds:
-                kinds.append(str(data.get("kinds") or ""))
-    t = np.asarray(trust, dtype=float)
+def _edges(snap: Snapshot) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """Rated edges (src, dst, opinion = 2·trust − 1) without self-loops, and their snapshot positions
+    (``None`` when there is no self-loop: rated edge ``k`` is snapshot edge ``k``)."""
+    loops = snap.src == snap.dst
+    if loops.any():
+        ids = np.flatnonzero(~loops)  # vouching for oneself counts for nothing
+        src, dst, t = snap.src[ids], snap.dst[ids], np.asarray(snap.trust)[ids]
+    else:
+        ids, src, dst, t = None, np.asarray(snap.src), np.asarray(snap.dst), np.asarray(snap.trust)
     if not np.all(np.isfinite(t)) or t.min(initial=0.5) < 0 or t.max(initial=0.5) > 1:
-        raise ConfigurationError(f"edge attribute {weight!r} must be a trust value in [0, 1]")
-    return np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64), 2.0 * t - 1.0, kinds
+        raise ConfigurationError("edge attribute 'trust' must be a trust value in [0, 1]")
+    return src, dst, 2.0 * t - 1.0, ids
 
 
 def _propagate(
@@ -368,7 +450,7 @@ def _propagate(
 
 
 def propagated_trust(
-    G: nx.DiGraph,
+    G: Snapshot | nx.DiGraph,
     *,
     pretrusted: Iterable[Hashable] | Mapping[Hashable, float] | None = None,
     source: Hashable | None = None,
@@ -391,20 +473,20 @@ def propagated_trust(
 
     Examples
     --------
+    >>> import networkx as nx
     >>> G = nx.DiGraph([("a", "b", {"trust": 0.75}), ("b", "c", {"trust": 0.75})])
     >>> t = propagated_trust(G, pretrusted=["a"], damping=0.5)
     >>> {k: round(v, 4) for k, v in t.items()}
     {'a': 0.7619, 'b': 0.1905, 'c': 0.0476}
     """
     _check(damping, DEFAULT_SHRINKAGE, endorsement)
-    nodes = list(G.nodes)
-    if not nodes:
+    snap = as_snapshot(G, weight=weight)
+    if not snap.n:
         return {}
-    index = {v: i for i, v in enumerate(nodes)}
-    p, _ = _teleport(G, index, pretrusted, source)
-    src, dst, opinion, _ = _edges(G, index, weight)
-    t, _ = _propagate(len(nodes), src, dst, opinion, p, damping, tol, max_iter, endorsement)
-    return dict(zip(nodes, t.tolist(), strict=True))
+    p, _ = _teleport(snap, pretrusted, source)
+    src, dst, opinion, _ = _edges(snap)
+    t, _ = _propagate(snap.n, src, dst, opinion, p, damping, tol, max_iter, endorsement)
+    return dict(zip(snap.ids, t.tolist(), strict=True))
 
 
 def _check(damping: float, shrinkage: float, endorsement: str, voice: str = "capped") -> None:
@@ -449,10 +531,9 @@ def _scores(
     return x, scale, declared_part, denom, voices
 
 
-def _rank(nodes: list[Any], score: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Order (best first, ties by id), competition ranks, mid-rank percentiles."""
-    n = len(nodes)
-    keys = np.array([str(v) for v in nodes])
+def _rank(keys: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Order (best first, ties by id: ``keys`` from :func:`_id_keys`), competition ranks, mid-rank percentiles."""
+    n = len(keys)
     # Scores equal up to the floating-point noise of the solver are ties.
     score = np.round(score, 12)
     order = np.lexsort((keys, -score))
@@ -473,21 +554,44 @@ def _rank(nodes: list[Any], score: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
 
 
 def _kind_parts(
-    evidence: pd.DataFrame | None, nodes: list[Any], index: Mapping[Any, int], src: np.ndarray, dst: np.ndarray,
-    opinion: np.ndarray, kinds: list[str] | None,
-) -> tuple[np.ndarray, tuple[str, ...], pd.DataFrame | None]:
-    """Each edge's opinion split by evidence kind (columns of the returned matrix), and evidence counts."""
+    snap: Snapshot, compiled: bool, evidence: pd.DataFrame | None, src: np.ndarray, dst: np.ndarray,
+    opinion: np.ndarray, edge_ids: np.ndarray | None,
+) -> tuple[_Parts, np.ndarray | None]:
+    """How each rated edge's opinion splits by evidence kind, and the evidence rows each party received.
+
+    From ``evidence`` when given; else from the snapshot's evidence by kind when it was compiled
+    from tables (``compiled``); else (a NetworkX graph) an edge with a single evidence kind is
+    attributed to it, mixed or unknown kinds to "other".
+    """
     m = len(src)
     keys = (*_KEYS, "other")
-    if evidence is None or not len(evidence):
-        if kinds is None:
-            return opinion[:, None].copy(), ("other",), None
-        # An edge with a single evidence kind is attributed to it; mixed or unknown kinds to "other".
-        column_of = {k: _KEYS.index(v) for k, v in BREAKDOWN_KINDS.items()}
-        column = pd.Series(kinds, dtype=object).map(column_of).fillna(len(_KEYS)).to_numpy(dtype=np.int64)
-        parts = np.zeros((m, len(keys)))
-        parts[np.arange(m), column] = opinion
-        return parts, keys, None
+    if evidence is not None and len(evidence):
+        return _frame_parts(snap, evidence, src, dst, opinion)
+    if evidence is None and compiled:
+        rows = np.arange(m) if edge_ids is None else edge_ids
+        total = np.asarray(snap.positive) + np.asarray(snap.negative) + 2.0
+        return _Parts(keys, kind_net=snap.kind_net, edge_ids=rows, total=total), np.asarray(snap.received)
+    bits = np.asarray(snap.kinds if edge_ids is None else snap.kinds[edge_ids], dtype=np.int64)
+    if evidence is not None or not bits.any():
+        return _Parts(("other",), matrix=opinion[:, None].copy()), None
+    single = (bits > 0) & (bits & (bits - 1) == 0)
+    column = np.full(m, len(_KEYS), dtype=np.int64)
+    column[single] = _KIND_COLUMN[np.log2(bits[single]).astype(np.int64)]
+    parts = np.zeros((m, len(keys)))
+    parts[np.arange(m), column] = opinion
+    return _Parts(keys, matrix=parts), None
+
+
+def _frame_parts(
+    snap: Snapshot, evidence: pd.DataFrame, src: np.ndarray, dst: np.ndarray, opinion: np.ndarray,
+) -> tuple[_Parts, np.ndarray]:
+    """:func:`_kind_parts` from an evidence frame (:func:`trustgraph.evidence.evidence_frame`)."""
+    import pandas as pd
+
+    m = len(src)
+    n = snap.n
+    keys = (*_KEYS, "other")
+    index = {v: i for i, v in enumerate(snap.ids)}
     ev = evidence.loc[evidence["src"].isin(index) & evidence["dst"].isin(index) & (evidence["src"] != evidence["dst"])]
     s = ev["src"].map(index).to_numpy(dtype=np.int64)
     d = ev["dst"].map(index).to_numpy(dtype=np.int64)
@@ -495,7 +599,6 @@ def _kind_parts(
     neg = ev["negative"].to_numpy(dtype=float)
     col = ev["kind"].map({k: _KEYS.index(v) for k, v in BREAKDOWN_KINDS.items()}).fillna(len(_KEYS))
     column = col.to_numpy(dtype=np.int64)
-    n = len(nodes)
     found = pd.Series(np.arange(m), index=src * n + dst).reindex(s * n + d).to_numpy()
     ok = ~np.isnan(found)
     edge_of = found[ok].astype(np.int64)
@@ -507,16 +610,33 @@ def _kind_parts(
     # Edges the evidence does not describe (or describes differently) keep their whole opinion as "other".
     residual = opinion - parts.sum(axis=1)
     parts[:, len(_KEYS)] += np.where(np.abs(residual) > 1e-9, residual, 0.0)
-    counts = (
-        ev.assign(key=ev["kind"].map(lambda k: BREAKDOWN_KINDS.get(str(k), str(k))), _pos=pos > 0, _neg=neg > 0)
-        .groupby(["dst", "key"], sort=True)
-        .agg(rows=("kind", "size"), positive=("_pos", "sum"), negative=("_neg", "sum"))
-    )
-    return parts, keys, counts
+    # Evidence rows received, by kind: all, positive, negative (kinds outside KINDS are not counted).
+    kind = ev["kind"].map({k: i for i, k in enumerate(KINDS)}).fillna(-1).to_numpy(dtype=np.int64)
+    counts = np.zeros((n, len(KINDS), 3), dtype=np.int64)
+    good = kind >= 0
+    for flag, sel in ((0, good), (1, good & (pos > 0)), (2, good & (neg > 0))):
+        counts[:, :, flag] = np.bincount(d[sel] * len(KINDS) + kind[sel],
+                                         minlength=n * len(KINDS)).reshape(n, len(KINDS))
+    return _Parts(keys, matrix=parts), counts
+
+
+def _solve(
+    snap: Snapshot, pretrusted: Iterable[Hashable] | Mapping[Hashable, float] | None, source: Hashable | None,
+    damping: float, shrinkage: float, endorsement: str, voice: str, tol: float = 1e-10, max_iter: int = 1000,
+) -> dict[str, Any]:
+    """Propagation and scores over ``snap``: every array :func:`reputation` needs."""
+    n = snap.n
+    p, declared = _teleport(snap, pretrusted, source)
+    src, dst, opinion, edge_ids = _edges(snap)
+    t, iterations = _propagate(n, src, dst, opinion, p, damping, tol, max_iter, endorsement)
+    x, scale, declared_part, support, voices = _scores(n, src, dst, opinion, t, p, declared, damping, shrinkage, voice)
+    return {"p": p, "declared": declared, "src": src, "dst": dst, "opinion": opinion, "edge_ids": edge_ids, "t": t,
+            "iterations": iterations, "score": np.clip((1.0 + x) / 2.0, 0.0, 1.0), "scale": scale,
+            "declared_part": declared_part, "support": support, "voices": voices}
 
 
 def reputation(
-    G: nx.DiGraph,
+    G: Snapshot | nx.DiGraph,
     *,
     pretrusted: Iterable[Hashable] | Mapping[Hashable, float] | None = None,
     source: Hashable | None = None,
@@ -535,9 +655,10 @@ def reputation(
 
     Parameters
     ----------
-    G : networkx.DiGraph
-        The trust graph (:func:`trustgraph.graph.project`); edge ``i → j`` holds *i*'s local trust
-        in *j* in ``weight``. The graph is not modified.
+    G : Snapshot or networkx.DiGraph
+        The trust graph: a compiled :class:`~trustgraph.snapshot.Snapshot`, or a NetworkX graph
+        (:func:`trustgraph.graph.project`) whose edge ``i → j`` holds *i*'s local trust in *j* in
+        ``weight``. Not modified.
     pretrusted : iterable of nodes, or mapping node → weight, optional
         The pre-trusted set (uniform over it, or the given weights). Default: the nodes whose
         ``pretrusted`` attribute is true; if there are none, everyone uniformly (plain PageRank,
@@ -551,7 +672,8 @@ def reputation(
         ``κ``: how many neutral pseudo-opinions of full voice the received opinions are averaged
         with (default 1); 0 disables shrinkage.
     weight : str
-        Edge attribute with the local trust in [0, 1] (default ``"trust"``; missing = 0.5).
+        Edge attribute of a NetworkX graph with the local trust in [0, 1] (default ``"trust"``;
+        missing = 0.5). A snapshot's trust is its ``trust`` array.
     endorsement : {"capped", "normalised"}
         How a party's trust is shared among those it endorses: ``"capped"`` (default) passes
         ``w⁺_ij / max(1, Σ_k w⁺_ik)``, at most what the opinions say; ``"normalised"`` is Kamvar et
@@ -562,8 +684,10 @@ def reputation(
         ``N·t_i`` uncapped, so that well-endorsed hubs outweigh everyone else (an ablation).
     evidence : pandas.DataFrame, optional
         The :func:`trustgraph.evidence.evidence_frame` the graph was projected from: splits each
-        explanation by evidence kind and counts the evidence received. Without it, an edge's opinion
-        goes to the kind named by its ``kinds`` attribute when it has a single one, else ``other``.
+        explanation by evidence kind and counts the evidence received. A snapshot compiled from
+        tables carries both already (its ``kind_net`` and ``received``). Without either, an edge's
+        opinion goes to the kind named by its ``kinds`` attribute when it has a single one, else
+        ``other``.
     tol, max_iter : float, int
         Solver stop: relative residual ``‖p − (I − αCᵀ)y‖ ≤ tol·‖p‖``; at most ``max_iter``
         steps (the power-iteration fallback stops at a relative L1 change below ``tol``).
@@ -587,6 +711,7 @@ def reputation(
 
     Examples
     --------
+    >>> import networkx as nx
     >>> G = nx.DiGraph()
     >>> G.add_edge("hub", "good", trust=0.75)
     >>> G.add_edge("hub", "bad", trust=0.25)
@@ -597,56 +722,74 @@ def reputation(
     (2, 'hub')
     """
     _check(damping, shrinkage, endorsement, voice)
-    nodes = list(G.nodes)
-    n = len(nodes)
-    index = {v: i for i, v in enumerate(nodes)}
-    names = [G.nodes[v].get("name") for v in nodes]
+    compiled = isinstance(G, Snapshot)
+    snap = as_snapshot(G, weight=weight)
+    n = snap.n
     if n == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return ReputationResult({}, {}, {}, {}, {}, {}, source, damping, shrinkage, 0, [], [], empty,
-                                np.zeros(1, dtype=np.int64), empty, np.zeros(0), np.zeros(0),
-                                np.zeros((0, 1)), ("other",), np.zeros(0), np.zeros(0), None)
-    p, declared = _teleport(G, index, pretrusted, source)
-    src, dst, opinion, edge_kinds = _edges(G, index, weight, with_kinds=evidence is None)
-    t, iterations = _propagate(n, src, dst, opinion, p, damping, tol, max_iter, endorsement)
-    x, scale, declared_part, support, voices = _scores(n, src, dst, opinion, t, p, declared, damping, shrinkage, voice)
-    score = np.clip((1.0 + x) / 2.0, 0.0, 1.0)
-    order, ranks, pct = _rank(nodes, score)
-
-    kinds = edge_kinds if any(edge_kinds) else None
-    parts, keys, counts = _kind_parts(evidence, nodes, index, src, dst, opinion, kinds)
-    # Store in-edges grouped by target for O(degree) explanations.
-    by_dst = np.argsort(dst, kind="stable")
-    indptr = np.r_[0, np.cumsum(np.bincount(dst, minlength=n))]
-    edge_part = scale * opinion
+        empty, none = np.zeros(0, dtype=np.int64), np.zeros(0)
+        return ReputationResult(snap, source, damping, shrinkage, 0, none, empty, none, none, none, None, empty,
+                                empty, empty, none, none,
+                                _Parts(("other",), matrix=np.zeros((0, 1))), none, none, None)
+    r = _solve(snap, pretrusted, source, damping, shrinkage, endorsement, voice, tol, max_iter)
+    order, ranks, pct = _rank(_id_keys(snap), r["score"])
+    src, dst, opinion = r["src"], r["dst"], r["opinion"]
+    parts, counts = _kind_parts(snap, compiled, evidence, src, dst, opinion, r["edge_ids"])
     return ReputationResult(
-        scores=dict(zip(nodes, score.tolist(), strict=True)),
-        ranks=dict(zip(nodes, ranks.tolist(), strict=True)),
-        percentiles=dict(zip(nodes, pct.tolist(), strict=True)),
-        trust=dict(zip(nodes, t.tolist(), strict=True)),
-        support=dict(zip(nodes, support.tolist(), strict=True)),
-        pretrusted={nodes[i]: float(p[i]) for i in np.flatnonzero(p)} if declared else {},
+        snapshot=snap,
         source=source,
         damping=damping,
         shrinkage=shrinkage,
-        iterations=iterations,
-        _nodes=nodes,
-        _names=names,
+        iterations=r["iterations"],
+        _score=r["score"],
+        _rank=ranks,
+        _percentile=pct,
+        _trust=r["t"],
+        _support=r["support"],
+        _p=r["p"] if r["declared"] else None,
         _order=order,
-        _indptr=indptr,
-        _in_src=src[by_dst],
-        _in_opinion=opinion[by_dst],
-        _in_contribution=edge_part[by_dst],
-        _in_parts=(parts * scale[:, None])[by_dst],
-        _part_keys=keys,
-        _declared=declared_part,
-        _voice=voices,
+        _src=src,
+        _dst=dst,
+        _opinion=opinion,
+        _scale=r["scale"],
+        _parts=parts,
+        _declared=r["declared_part"],
+        _voice=r["voices"],
         _counts=counts,
     )
 
 
+def reputation_arrays(
+    G: Snapshot | nx.DiGraph,
+    *,
+    pretrusted: Iterable[Hashable] | Mapping[Hashable, float] | None = None,
+    source: Hashable | None = None,
+    damping: float = DEFAULT_DAMPING,
+    shrinkage: float = DEFAULT_SHRINKAGE,
+    weight: str = "trust",
+    endorsement: str = "capped",
+    voice: str = "capped",
+) -> tuple[Snapshot, np.ndarray, np.ndarray]:
+    """The snapshot, and every party's score and support as arrays in its index order.
+
+    :func:`reputation_support` without a dictionary per party (same method, parameters and errors).
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> snap, score, support = reputation_arrays(nx.DiGraph([("hub", "good", {"trust": 0.75})]), pretrusted=["hub"])
+    >>> snap.nodes(), score.round(3).tolist(), support.tolist()
+    (['hub', 'good'], [0.615, 0.625], [1.3, 2.0])
+    """
+    _check(damping, shrinkage, endorsement, voice)
+    snap = as_snapshot(G, weight=weight)
+    if not snap.n:
+        return snap, np.zeros(0), np.zeros(0)
+    r = _solve(snap, pretrusted, source, damping, shrinkage, endorsement, voice)
+    return snap, r["score"], r["support"]
+
+
 def reputation_scores(
-    G: nx.DiGraph,
+    G: Snapshot | nx.DiGraph,
     *,
     pretrusted: Iterable[Hashable] | Mapping[Hashable, float] | None = None,
     source: Hashable | None = None,
@@ -663,6 +806,7 @@ def reputation_scores(
 
     Examples
     --------
+    >>> import networkx as nx
     >>> G = nx.DiGraph([("hub", "good", {"trust": 0.75}), ("hub", "bad", {"trust": 0.25})])
     >>> s = reputation_scores(G, pretrusted=["hub"])
     >>> s["good"] > 0.5 > s["bad"]
@@ -673,7 +817,7 @@ def reputation_scores(
 
 
 def reputation_support(
-    G: nx.DiGraph,
+    G: Snapshot | nx.DiGraph,
     *,
     pretrusted: Iterable[Hashable] | Mapping[Hashable, float] | None = None,
     source: Hashable | None = None,
@@ -690,19 +834,12 @@ def reputation_support(
 
     Examples
     --------
+    >>> import networkx as nx
     >>> G = nx.DiGraph([("hub", "good", {"trust": 0.75})])
     >>> scores, support = reputation_support(G, pretrusted=["hub"])
     >>> round(scores["good"], 3), support["good"]  # hub's +0.5 with one full voice, beside κ = 1
     (0.625, 2.0)
     """
-    _check(damping, shrinkage, endorsement, voice)
-    nodes = list(G.nodes)
-    if not nodes:
-        return {}, {}
-    index = {v: i for i, v in enumerate(nodes)}
-    p, declared = _teleport(G, index, pretrusted, source)
-    src, dst, opinion, _ = _edges(G, index, weight)
-    t, _ = _propagate(len(nodes), src, dst, opinion, p, damping, 1e-10, 1000, endorsement)
-    x, _, _, support, _ = _scores(len(nodes), src, dst, opinion, t, p, declared, damping, shrinkage, voice)
-    return (dict(zip(nodes, np.clip((1.0 + x) / 2.0, 0.0, 1.0).tolist(), strict=True)),
-            dict(zip(nodes, support.tolist(), strict=True)))
+    snap, score, support = reputation_arrays(G, pretrusted=pretrusted, source=source, damping=damping,
+                                             shrinkage=shrinkage, weight=weight, endorsement=endorsement, voice=voice)
+    return (dict(zip(snap.ids, score.tolist(), strict=True)), dict(zip(snap.ids, support.tolist(), strict=True)))

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import pandas as pd
 
-from ..analysis.contagion import combined_risk, contagion_scores, shared_people
-from ..analysis.reputation import reputation_support
-from ..store import SCORE_COLUMNS
 from .app import Env, as_of_option, as_of_str, cli, half_life_option, half_life_value, note, pass_env
 from .output import emit, format_option
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+    from ..analysis.contagion import Risk
 
 __all__ = ["analyze", "score_frame"]
 
@@ -24,6 +26,10 @@ def _ranks(scores: dict[Any, float], *, descending: bool) -> dict[Any, int]:
 
 def score_frame(reputation: dict[Any, float], risk: dict[Any, float], computed_at: str) -> pd.DataFrame:
     """The scores table written back to the store (columns ``SCORE_COLUMNS``)."""
+    import pandas as pd
+
+    from ..store import SCORE_COLUMNS
+
     rep_rank = _ranks(reputation, descending=True)
     risk_rank = _ranks(risk, descending=True)
     ids = sorted(set(reputation) | set(risk), key=str)
@@ -40,6 +46,43 @@ def score_frame(reputation: dict[Any, float], risk: dict[Any, float], computed_a
     )
 
 
+def _risk_frame(assessed: Risk, computed_at: str) -> tuple[pd.DataFrame, np.ndarray]:
+    """:func:`score_frame` of an assessment, on arrays (one row per party, by id), and each row's party."""
+    import numpy as np
+    import pandas as pd
+
+    from ..store import SCORE_COLUMNS
+
+    snap = assessed.snapshot
+    ids = snap.ids.tolist()  # one decoding pass over the id column
+    order = getattr(snap.ids, "_order", None)
+    if order is not None and len(order) == snap.n:
+        by_id = np.asarray(order, dtype=np.int64)
+    else:
+        by_id = np.array(sorted(range(snap.n), key=lambda i: str(ids[i])), dtype=np.int64)
+    key = np.empty(snap.n, dtype=np.int64)
+    key[by_id] = np.arange(snap.n)
+
+    def ranks(values: np.ndarray) -> np.ndarray:
+        out = np.empty(snap.n, dtype=np.int64)
+        out[np.lexsort((key, -values))] = np.arange(1, snap.n + 1)
+        return out
+
+    rep_rank, risk_rank = ranks(assessed.reputation), ranks(assessed.risk)
+    frame = pd.DataFrame(
+        {
+            "id": [str(ids[i]) for i in by_id.tolist()],
+            "reputation": assessed.reputation[by_id].astype(float),
+            "reputation_rank": rep_rank[by_id],
+            "risk": assessed.risk[by_id].astype(float),
+            "risk_rank": risk_rank[by_id],
+            "computed_at": computed_at,
+        },
+        columns=list(SCORE_COLUMNS),
+    )
+    return frame, by_id
+
+
 @cli.command()
 @click.option("--write", is_flag=True, help="Store the scores (Neo4j: node properties; SQLite: the scores table).")
 @click.option("--top", type=click.IntRange(min=1), default=None, help="Print only the N riskiest.")
@@ -54,23 +97,24 @@ def analyze(env: Env, write: bool, top: int | None, as_of: Any, half_life: float
     see them in Cypher and Bloom (properties reputation, reputation_rank, risk, risk_rank,
     computed_at on :Organization) and SQLite users in the `scores` table.
     """
-    hl = half_life_value(half_life)
-    G = env.graph(as_of=as_of_str(as_of), half_life_days=hl)
-    reputation, support = reputation_support(G)
-    # The same exposure as `trustgraph contagion`: ties the party chose and the people it shares.
-    exposure = contagion_scores(G, people=shared_people(env.tables(), as_of=G.graph["as_of"], half_life_days=hl))
-    risk = combined_risk(exposure, reputation, support)
+    import numpy as np
+
+    from ..analysis.contagion import assess_risk
+
+    snap = env.snapshot(as_of=as_of_str(as_of), half_life_days=half_life_value(half_life))
+    # The same reputation, exposure and risk as `trustgraph contagion` (one assembly: assess_risk).
+    assessed = assess_risk(snap)
     computed_at = _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()
-    frame = score_frame(reputation, risk, computed_at)
+    frame, by_id = _risk_frame(assessed, computed_at)
     if write:
         n = env.store.write_scores(frame)
         note(env, f"wrote {n} scores to {env.settings.describe()}")
-    rows = frame.sort_values(["risk_rank"]).to_dict("records")
-    names = dict(G.nodes(data="name"))
+    rank = frame["risk_rank"].to_numpy()
+    shown = np.argsort(rank, kind="stable")[:top]
     out = [
-        {"id": r["id"], "name": names.get(r["id"]), "score": r["risk"], "rank": r["risk_rank"],
+        {"id": r["id"], "name": snap.names[int(by_id[k])], "score": r["risk"], "rank": r["risk_rank"],
          "reputation": r["reputation"], "reputation_rank": r["reputation_rank"], "risk": r["risk"],
          "risk_rank": r["risk_rank"], "computed_at": r["computed_at"]}
-        for r in rows[:top] if True
+        for k, r in zip(shown.tolist(), frame.iloc[shown].to_dict("records"), strict=True)
     ]
     emit(out, fmt, columns=["rank", "id", "name", "risk", "reputation", "reputation_rank"])

@@ -6,27 +6,26 @@ written to the store. The method is in :mod:`trustgraph.analysis.contagion` and 
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import click
-import networkx as nx
-import pandas as pd
 
-from ..analysis.contagion import (
-    DEFAULT_DECAY,
-    DEFAULT_HOPS,
-    DEFAULT_PRIOR,
-    contagion,
-    contagion_scores,
-    exposure_paths,
-    listed_parties,
-    shared_people,
-    what_if,
-)
 from .app import Env, as_of_option, as_of_str, cli, half_life_option, half_life_value, note, pass_env
 from .output import emit, emit_document, flatten, format_option
 
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..snapshot import Snapshot
+
 __all__ = ["contagion_command", "exposure_command", "WHAT_IF_MIN_CHANGE"]
+
+#: The defaults of :mod:`trustgraph.analysis.contagion` (checked by the tests), here so that
+#: ``--help`` does not import the analysis.
+DEFAULT_HOPS = 3
+DEFAULT_DECAY = 0.5
+DEFAULT_PRIOR = 1.0
 
 #: ``contagion --what-if`` lists the parties whose score changes by more than this.
 WHAT_IF_MIN_CHANGE = 5e-5
@@ -53,14 +52,11 @@ def _method_options(func: Any) -> Any:
     )(func)
 
 
-def _graph_and_people(env: Env, as_of: Any, half_life: float) -> tuple[nx.DiGraph, pd.DataFrame, float | None]:
-    hl = half_life_value(half_life)
-    G = env.graph(as_of=as_of_str(as_of), half_life_days=hl)
-    people = shared_people(env.tables(), as_of=G.graph["as_of"], half_life_days=hl)
-    return G, people, hl
+def _snapshot(env: Env, as_of: Any, half_life: float) -> Snapshot:
+    return env.snapshot(as_of=as_of_str(as_of), half_life_days=half_life_value(half_life))
 
 
-def _hypothetical(env: Env, G: nx.DiGraph, value: str | None) -> list[str]:
+def _hypothetical(env: Env, G: Snapshot, value: str | None) -> list[str]:
     if not value:
         return []
     ids: list[str] = []
@@ -70,7 +66,7 @@ def _hypothetical(env: Env, G: nx.DiGraph, value: str | None) -> list[str]:
             org = env.resolve_org(G, ref)
             if org not in ids:
                 ids.append(org)
-    already = [i for i in ids if G.nodes[i].get("listed")]
+    already = [i for i in ids if G.listed[G.index_of(i)]]
     if already:
         note(env, f"note: already listed: {', '.join(already)}")
     note(env, f"what-if: listing {', '.join(ids)} hypothetically; nothing is written to the store")
@@ -114,11 +110,13 @@ def contagion_command(env: Env, hops: int, decay: float, prior: float, what_if_i
     With --what-if A,B: the parties whose score would change (by more than 0.00005) if A and B were
     listed, with the score before, after and the change. Nothing is written to the store.
     """
-    G, people, _ = _graph_and_people(env, as_of, half_life)
+    from ..analysis.contagion import assess_risk, contagion, what_if
+
+    G = _snapshot(env, as_of, half_life)  # its ties include the people each party shares
     extra = _hypothetical(env, G, what_if_ids)
     if extra:
         # Changes that print as 0.0000 are not an effect an analyst can act on.
-        rows = what_if(G, extra, hops=hops, decay=decay, prior=prior, people=people, tol=WHAT_IF_MIN_CHANGE)
+        rows = what_if(G, extra, hops=hops, decay=decay, prior=prior, tol=WHAT_IF_MIN_CHANGE)
         title = f"what if {', '.join(extra)} were listed ({len(rows)} parties affected"
         if top is not None and top < len(rows):
             rows = rows[:top]
@@ -126,20 +124,17 @@ def contagion_command(env: Env, hops: int, decay: float, prior: float, what_if_i
         emit(rows, fmt, columns=["id", "name", "before", "after", "change", "rank_before", "rank_after"],
              title=title + ")")
         return
-    from ..analysis.reputation import reputation_support
-
     seeds = None
     if pretrusted:
         seeds = [env.resolve_org(G, p.strip()) for p in pretrusted.split(",") if p.strip()]
-    reputation, support = reputation_support(G, pretrusted=seeds)
-    rows = contagion(G, hops=hops, decay=decay, prior=prior, people=people, reputation=reputation, support=support,
-                     limit=top)
-    if not listed_parties(G):
-        note(env, f"note: no listing in force as of {G.graph['as_of']}")
+    risk = assess_risk(G, pretrusted=seeds, hops=hops, decay=decay, prior=prior)
+    rows = contagion(G, hops=hops, decay=decay, prior=prior, risk=risk, limit=top)
+    if not G.listed.any():
+        note(env, f"note: no listing in force as of {G.as_of}")
     for row in rows:
         row["strongest"] = _strongest(row)
     emit(rows, fmt, columns=["rank", "id", "name", "score", "risk", "reputation", "listed", "exposed_to", "strongest"],
-         title=f"exposure to listed parties as of {G.graph['as_of']} (hops {hops}, decay {decay:g})")
+         title=f"exposure to listed parties as of {G.as_of} (hops {hops}, decay {decay:g})")
 
 
 def _path_text(path: dict[str, Any]) -> str:
@@ -209,17 +204,24 @@ def exposure_command(env: Env, org: str, hops: int, decay: float, prior: float, 
     With --what-if A,B: ORG's score before and after listing A and B hypothetically, and the paths
     with them listed. Nothing is written to the store.
     """
+    from ..analysis.contagion import contagion_scores, exposure_paths, listed_parties, shared_people
     from ..evidence import evidence_frame
 
-    G, people, hl = _graph_and_people(env, as_of, half_life)
+    G = _snapshot(env, as_of, half_life)
     source = env.resolve_org(G, org)
     extra = _hypothetical(env, G, what_if_ids)
-    evidence = evidence_frame(env.tables(), as_of=G.graph["as_of"], half_life_days=hl)
+
+    def about(parties: Sequence[Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The evidence and shared people behind the ties shown: indexed look-ups for those parties."""
+        rows = env.about(parties)
+        return (evidence_frame(rows, as_of=G.as_of, half_life_days=G.half_life_days),
+                shared_people(rows, as_of=G.as_of, half_life_days=G.half_life_days))
+
     listed = listed_parties(G) | set(extra)
-    doc = exposure_paths(G, source, listed=listed, hops=hops, decay=decay, prior=prior, people=people,
-                         evidence=evidence, limit=limit or None)
+    doc = exposure_paths(G, source, listed=listed, hops=hops, decay=decay, prior=prior, evidence_about=about,
+                         limit=limit or None)
     if extra:
-        before = contagion_scores(G, hops=hops, decay=decay, prior=prior, people=people)[source]
+        before = contagion_scores(G, hops=hops, decay=decay, prior=prior)[source]
         doc["what_if"] = {"hypothetical": extra, "before": before, "after": doc["score"],
                           "change": doc["score"] - before}
     if limit and len(doc["paths"]) >= limit:

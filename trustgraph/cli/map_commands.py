@@ -70,15 +70,16 @@ def map_command(env: Env, out: Path, focus: str | None, hops: int | None, chain:
     """
     if hops is not None and focus is None and chain is None:
         raise click.BadParameter("needs --focus or --chain (the whole network has no centre)", param_hint="--hops")
-    hl = half_life_value(half_life)
-    G = env.graph(as_of=as_of_str(as_of), half_life_days=hl)
+    snap = env.snapshot(as_of=as_of_str(as_of), half_life_days=half_life_value(half_life))
+    G = snap.to_networkx()  # what the map draws; the scores are computed on the snapshot itself
+    # The ties drawn and their tooltips show rows of the whole dataset.
     tables = env.tables()
-    evidence = evidence_frame(tables, as_of=G.graph["as_of"], half_life_days=hl)
-    focus_id = env.resolve_org(G, focus) if focus is not None else None
+    evidence = evidence_frame(tables, as_of=snap.as_of, half_life_days=snap.half_life_days)
+    focus_id = env.resolve_org(snap, focus) if focus is not None else None
     path: list[Any] | None = None
     ends: tuple[Any, Any] | None = None
     if chain is not None:
-        ends = (env.resolve_org(G, chain[0]), env.resolve_org(G, chain[1]))
+        ends = (env.resolve_org(snap, chain[0]), env.resolve_org(snap, chain[1]))
         if ends[0] == ends[1]:
             raise click.BadParameter("FROM and TO are the same organisation", param_hint="--chain")
         if importlib.util.find_spec(_CHAINS) is None:
@@ -87,7 +88,8 @@ def map_command(env: Env, out: Path, focus: str | None, hops: int | None, chain:
         path = list(found[0].path) if found else []
     made = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     data = map_data(G, tables, evidence=evidence, focus=focus_id, hops=hops, chain=path, chain_ends=ends,
-                    color=color, size=size, edge_kinds=edges, max_nodes=max_nodes, seed=seed, generated_at=made)
+                    color=color, size=size, edge_kinds=edges, max_nodes=max_nodes, seed=seed, generated_at=made,
+                    snapshot=snap)
     page = render_html(data)
     if str(out) == "-":
         click.echo(page, nl=False)

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..analysis.reputation import DEFAULT_DAMPING, DEFAULT_SHRINKAGE, ReputationResult, reputation
-from ..evidence import evidence_frame
-from ..graph import project
 from .app import Env, as_of_option, as_of_str, cli, half_life_option, half_life_value, note, pass_env
 from .output import emit, emit_document, format_option, resolve_format
 
+if TYPE_CHECKING:
+    from ..analysis.reputation import ReputationResult
+
 __all__ = ["reputation_command"]
+
+#: The defaults of :mod:`trustgraph.analysis.reputation` (checked by the tests), here so that
+#: ``--help`` does not import the analysis.
+DEFAULT_DAMPING = 0.85
+DEFAULT_SHRINKAGE = 1.0
 
 _TABLE_COLUMNS = ["rank", "id", "name", "score", "percentile", "givers", "takers"]
 _LABELS = {
@@ -85,9 +90,9 @@ def _story(doc: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _view(result: ReputationResult, names: dict[Any, Any]) -> str:
+def _view(result: ReputationResult) -> str:
     if result.source is not None:
-        return f"{result.source} ({names.get(result.source) or result.source})"
+        return f"{result.source} ({result.snapshot.name(result.source) or result.source})"
     if result.pretrusted:
         ids = sorted(result.pretrusted)
         shown = ", ".join(map(str, ids[:5])) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
@@ -129,10 +134,9 @@ def reputation_command(env: Env, org: str | None, explain: bool, pretrusted: str
         raise click.UsageError("--explain needs an organisation ID")
     if pretrusted is not None and source is not None:
         raise click.UsageError("--pretrusted and --from are exclusive: --from ORG is the view of ORG alone")
-    tables = env.tables()
-    day, hl = as_of_str(as_of), half_life_value(half_life)
-    evidence = evidence_frame(tables, as_of=day, half_life_days=hl)
-    G = project(tables, as_of=day, half_life_days=hl, evidence=evidence)
+    from ..analysis.reputation import reputation
+
+    G = env.snapshot(as_of=as_of_str(as_of), half_life_days=half_life_value(half_life))
     seeds = None
     if pretrusted is not None:
         refs = [p.strip() for p in pretrusted.split(",") if p.strip()]
@@ -141,9 +145,9 @@ def reputation_command(env: Env, org: str | None, explain: bool, pretrusted: str
         seeds = list(dict.fromkeys(env.resolve_org(G, r) for r in refs))
     start = env.resolve_org(G, source) if source is not None else None
     target = env.resolve_org(G, org) if org is not None else None
-    result = reputation(G, pretrusted=seeds, source=start, damping=damping, shrinkage=shrinkage, evidence=evidence)
-    names = dict(G.nodes(data="name"))
-    view = _view(result, names)
+    # The snapshot carries the evidence by kind: explanations split by kind and count the evidence.
+    result = reputation(G, pretrusted=seeds, source=start, damping=damping, shrinkage=shrinkage)
+    view = _view(result)
     if result.source is None and not result.pretrusted and len(G):
         note(env, "note: no organisation is pre-trusted; trust starts from everyone equally "
                   "(mark some pretrusted, or use --pretrusted or --from)")
@@ -153,7 +157,7 @@ def reputation_command(env: Env, org: str | None, explain: bool, pretrusted: str
         doc = {**doc, "of": len(result), "view": view}
         emit_document(doc, fmt, text=_story, rows=[_flat_row(doc) if resolve_format(fmt) == "csv" else _row(doc)])
         return
-    chosen = [target] if target is not None else result.ranking()[:top]
+    chosen = [target] if target is not None else result.ranking(top)
     rows = [_row(result.explain(n, top=contributors)) for n in chosen]
     fmt = resolve_format(fmt)
     if fmt == "table":

@@ -69,6 +69,7 @@ import pandas as pd
 
 from ..errors import ConfigurationError, NotFoundError, TrustgraphError
 from ..evidence import evidence_frame
+from ..snapshot import Snapshot
 from .layout import layout_positions
 
 __all__ = [
@@ -254,13 +255,15 @@ def available_sizes() -> tuple[str, ...]:
 
 
 def _reputation(
-    G: nx.DiGraph, evidence: pd.DataFrame | None,
+    G: nx.DiGraph | Snapshot, evidence: pd.DataFrame | None,
 ) -> tuple[dict[Any, float], Mapping[Any, list[str]], dict[Any, float]]:
-    """Reputation scores, per node explanation lines, and support (module absent → ConfigurationError)."""
+    """Reputation scores, per node explanation lines, and support (module absent → ConfigurationError).
+
+    A snapshot carries the evidence by kind itself (``evidence`` is then not needed)."""
     if not _module_available(_MODULES["reputation"]):
         raise ConfigurationError("reputation scores are not available in this installation")
     module = importlib.import_module(_MODULES["reputation"])
-    result = module.reputation(G, evidence=evidence)
+    result = module.reputation(G, evidence=None if isinstance(G, Snapshot) else evidence)
     n = len(result)
     names = {"track_record": "track record", "referrals": "referrals", "incidents": "incidents",
              "communications": "communications", "pretrusted": "pre-trusted", "other": "other"}
@@ -301,24 +304,32 @@ def _risk(
     reputation: Mapping[Any, float] | None,
     explain_nodes: Iterable[Any],
     support: Mapping[Any, float] | None = None,
+    snapshot: Snapshot | None = None,
 ) -> tuple[dict[Any, float], Mapping[Any, list[str]]]:
     """Combined risk (own record and exposure to listed parties) from :mod:`trustgraph.analysis.contagion`.
 
-    The module's ``combined_risk``: exposure joins the reputation's mean as one more voice against
-    the party; reputation counts as 0.5 (nothing known) when the reputation module is absent.
+    The module's ``assess_risk`` (the one assembly ``analyze`` and ``contagion`` use too): exposure
+    joins the reputation's mean as one more voice against the party; reputation counts as 0.5
+    (nothing known) when the reputation module is absent. The ties through shared people come from
+    ``snapshot`` when given, else from ``tables``.
     """
     if not _module_available(_MODULES["risk"]):
         raise ConfigurationError("contagion risk scores are not available in this installation")
     module = importlib.import_module(_MODULES["risk"])
-    people = module.shared_people(tables, as_of=G.graph.get("as_of"), half_life_days=G.graph.get("half_life_days"))
-    exposure = module.contagion_scores(G, people=people)
-    risk = module.combined_risk(exposure, reputation, support)
+    if snapshot is not None:
+        assessed = module.assess_risk(snapshot, reputation=reputation or {}, support=support)
+    else:
+        people = module.shared_people(tables, as_of=G.graph.get("as_of"),
+                                      half_life_days=G.graph.get("half_life_days"))
+        assessed = module.assess_risk(G, reputation=reputation or {}, support=support, people=people)
+    exposure = assessed.to_dict("exposure")
+    risk = assessed.to_dict("risk")
     names = {n: _text(d.get("name")) or str(n) for n, d in G.nodes(data=True)}
     wanted = {n for n in explain_nodes if exposure.get(n, 0.0) > 0 and not G.nodes[n].get("listed")}
     via: dict[Any, list[str]] = {}
     if wanted:
         # Explanations are computed for the most exposed parties (bounded: paths cost per row).
-        rows = module.contagion(G, people=people, limit=min(len(exposure), 400), max_exposures=3)
+        rows = module.contagion(assessed.snapshot, risk=assessed, limit=min(len(exposure), 400), max_exposures=3)
         for row in rows:
             if row["id"] in wanted:
                 via[row["id"]] = [
@@ -757,6 +768,7 @@ def map_data(
     seed: int = 0,
     generated_at: str | None = None,
     physics_max_nodes: int = PHYSICS_MAX_NODES,
+    snapshot: Snapshot | None = None,
 ) -> MapData:
     """What a map of ``G`` shows: nodes, ties, styles, positions, tooltips, legend and notes.
 
@@ -797,6 +809,10 @@ def map_data(
         Timestamp shown on the page (the caller's clock: this function reads none).
     physics_max_nodes : int
         Largest map that gets live physics.
+    snapshot : Snapshot, optional
+        The compiled trust graph ``G`` was drawn from (:meth:`~trustgraph.snapshot.Snapshot.to_networkx`):
+        reputation and risk are computed on it (its evidence by kind, its ties through shared
+        people) rather than on ``G`` and ``tables``.
 
     Returns
     -------
@@ -916,10 +932,10 @@ def map_data(
                 # each opinion by its tie's kinds instead (exact when a tie has a single kind).
                 shown = min(len(candidates), max_nodes)
                 score_maps[measure], explain[measure], support = _reputation(
-                    G, evidence if shown <= _EVIDENCE_BREAKDOWN_MAX else None)
+                    snapshot if snapshot is not None else G, evidence if shown <= _EVIDENCE_BREAKDOWN_MAX else None)
             else:
                 score_maps[measure], explain[measure] = _risk(G, tables, score_maps.get("reputation"), candidates,
-                                                              support)
+                                                              support, snapshot)
         except TrustgraphError as err:
             if wanted:
                 raise
