@@ -288,6 +288,17 @@ class Snapshot:
             raise NotFoundError(f"{ref!r} names {len(hits)} organisations ({shown}); use an id")
         raise NotFoundError(f"no organisation with id or name {ref!r}")
 
+    def id_ranks(self) -> np.ndarray:
+        """Each party's position in the order of ``str(id)``: the tie-break key of every ranking."""
+        import numpy as np
+
+        order = getattr(self.ids, "_order", None)
+        if order is None or len(order) != self.n:
+            order = np.argsort(np.array([str(v) for v in self.ids], dtype=str), kind="stable") if self.n else []
+        keys = np.empty(self.n, dtype=np.int64)
+        keys[np.asarray(order, dtype=np.int64)] = np.arange(self.n)
+        return keys
+
     def out_edges(self, i: int) -> slice:
         """The edge positions of party ``i``'s out-edges."""
         return slice(int(self.indptr[i]), int(self.indptr[i + 1]))

@@ -623,18 +623,8 @@ def _listing(snap: Snapshot, i: int, hypothetical: np.ndarray) -> dict[str, Any]
     return entry
 
 
-def _id_keys(snap: Snapshot) -> np.ndarray:
-    """A sort key per party that orders parties as ``str(id)`` does."""
-    order = getattr(snap.ids, "_order", None)
-    if order is not None and len(order) == snap.n:
-        keys = np.empty(snap.n, dtype=np.int64)
-        keys[np.asarray(order)] = np.arange(snap.n)
-        return keys
-    return np.array([str(v) for v in snap.ids], dtype=object).astype(str) if snap.n else np.zeros(0, dtype=str)
-
-
 def _ranks(keys: np.ndarray, score: np.ndarray, first: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Order (highest first; equal scores: ``first`` ones, then by id: ``keys`` from :func:`_id_keys`) and
+    """Order (highest first; equal scores: ``first`` ones, then by id: ``keys`` from :meth:`Snapshot.id_ranks`) and
     competition ranks ("1224")."""
     order = np.lexsort((keys, np.zeros(len(keys)) if first is None else ~first, -score))
     s = score[order]
@@ -754,7 +744,7 @@ def contagion(
         if reputation is not None:
             rep_arr, sup_arr = _per_party(snap, reputation, 0.5), _per_party(snap, support, 1.0)
             risk_arr = _combined(score, rep_arr, sup_arr)
-    order, ranks = _ranks(_id_keys(snap), score, mask)
+    order, ranks = _ranks(snap.id_ranks(), score, mask)
     if limit is not None:
         order = order[: max(int(limit), 0)]
     hypothetical = mask & ~np.asarray(snap.listed, dtype=bool)
@@ -1200,7 +1190,7 @@ def what_if(
     after_mask = before_mask | _listed_mask(snap, extra)
     before = _scores(ties, before_mask, hops, decay)
     after = _scores(ties, after_mask, hops, decay)
-    keys = _id_keys(snap)
+    keys = snap.id_ranks()
     _, rank_before = _ranks(keys, before)
     _, rank_after = _ranks(keys, after)
     change = after - before

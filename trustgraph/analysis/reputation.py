@@ -123,16 +123,6 @@ _KEYS = ("track_record", "referrals", "incidents", "communications")
 #: The breakdown column of each snapshot kind column (:data:`trustgraph.snapshot.KINDS`).
 _KIND_COLUMN = np.array([_KEYS.index(BREAKDOWN_KINDS[k]) for k in KINDS], dtype=np.int64)
 
-def _id_keys(snap: Snapshot) -> np.ndarray:
-    """A sort key per party that orders parties as ``str(id)`` does (ties broken by id)."""
-    order = getattr(snap.ids, "_order", None)
-    if order is not None and len(order) == snap.n:
-        keys = np.empty(snap.n, dtype=np.int64)
-        keys[np.asarray(order)] = np.arange(snap.n)
-        return keys
-    return np.array([str(v) for v in snap.ids], dtype=object).astype(str) if snap.n else np.zeros(0, dtype=str)
-
-
 @dataclass(frozen=True, eq=False)
 class _Parts:
     """How each rated edge's opinion splits by evidence kind (computed for the edges asked for)."""
@@ -532,7 +522,8 @@ def _scores(
 
 
 def _rank(keys: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Order (best first, ties by id: ``keys`` from :func:`_id_keys`), competition ranks, mid-rank percentiles."""
+    """Order (best first, ties by id: ``keys`` from :meth:`Snapshot.id_ranks`), competition ranks,
+    mid-rank percentiles."""
     n = len(keys)
     # Scores equal up to the floating-point noise of the solver are ties.
     score = np.round(score, 12)
@@ -731,7 +722,7 @@ def reputation(
                                 empty, empty, none, none,
                                 _Parts(("other",), matrix=np.zeros((0, 1))), none, none, None)
     r = _solve(snap, pretrusted, source, damping, shrinkage, endorsement, voice, tol, max_iter)
-    order, ranks, pct = _rank(_id_keys(snap), r["score"])
+    order, ranks, pct = _rank(snap.id_ranks(), r["score"])
     src, dst, opinion = r["src"], r["dst"], r["opinion"]
     parts, counts = _kind_parts(snap, compiled, evidence, src, dst, opinion, r["edge_ids"])
     return ReputationResult(
