@@ -67,6 +67,14 @@ def _load(server: Server, folder: Path, cwd: Path) -> subprocess.Popen[str]:
     )
 
 
+def _version(server: Server) -> str:
+    store = server.store()
+    try:
+        return store.version()
+    finally:
+        store.close()
+
+
 def _count_referrals(server: Server) -> int:
     store = server.store()
     try:
@@ -79,6 +87,7 @@ def test_kill_during_a_large_load_then_rerun_completes_without_duplicates(privat
                                                                         tmp_path: Path) -> None:
     server = private_server
     folder = _synthetic_dataset(tmp_path / "big")
+    empty = _version(server)
     proc = _load(server, folder, tmp_path)
 
     # Kill the server once the load has committed some referrals (the load commits batch by batch).
@@ -105,6 +114,8 @@ def test_kill_during_a_large_load_then_rerun_completes_without_duplicates(privat
     server.start()  # recovers from the transaction log
     partial = _count_referrals(server)
     assert 0 < partial < N_REFERRALS, partial  # the kill landed mid-load
+    half = _version(server)
+    assert half != empty and half.rpartition(":")[0] == empty.rpartition(":")[0]  # committed batches counted
 
     again = _load(server, folder, tmp_path)
     out, err = again.communicate(timeout=600)
@@ -118,6 +129,7 @@ def test_kill_during_a_large_load_then_rerun_completes_without_duplicates(privat
         _, dupes = store.run_read(
             "MATCH ()-[r:REFERS]->() WITH r.id AS id, count(*) AS n WHERE n > 1 RETURN count(id) AS dupes")
         assert dupes == [[0]]
+        assert store.version() not in (empty, half)  # a snapshot of the partial load is never reused
         pd.testing.assert_frame_equal(store.table("referrals"), sort_frame("referrals", expected["referrals"]))
     finally:
         store.close()

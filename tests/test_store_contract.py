@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from neo4j_server import Server, free_port, neo4j_server  # noqa: F401  (fixture)
 
 from trustgraph.errors import TrustgraphError
+from trustgraph.evidence import evidence_frame
 from trustgraph.export import export_dataset
 from trustgraph.graph import project
 from trustgraph.ingest import load_dataset, object_frame, validate
@@ -206,8 +207,10 @@ def test_failed_load_leaves_nothing(store: Store, sample_tables) -> None:
             "note": [None, None],
         }),
     }
+    version = store.version()
     with pytest.raises(TrustgraphError, match="nothing was written"):
         store.load(bad)
+    assert store.version() == version  # the bump was rolled back with the rows
     assert store.counts() == counts
     assert "NEW1" not in store.ids(["organizations"])["organizations"]
     for name, frame in store_tables(store).items():
@@ -362,6 +365,200 @@ def test_scores_are_organisation_properties_in_neo4j(both: tuple[Store, Store]) 
     assert rows == [[0.8, 2, "2025-06-30"]]
     # the organisation's own properties are untouched
     assert neo.table("organizations").equals(sqlite.table("organizations"))
+
+
+# -- version and about -----------------------------------------------------------------------------
+
+
+def _second_client(store: Store, request: pytest.FixtureRequest) -> Store:
+    """Another connection to the same store, as another process would open it."""
+    if isinstance(store, SqliteStore):
+        return SqliteStore(store.path, create=False)
+    server: Server = request.getfixturevalue("neo4j_server")
+    return server.store()
+
+
+def test_version_changes_on_every_write_and_not_on_reads(store: Store, sample_tables) -> None:
+    empty = store.version()
+    identity, _, n = empty.rpartition(":")
+    assert identity and n.isdigit()
+
+    store.load(sample_tables)
+    loaded = store.version()
+    assert loaded != empty and loaded.startswith(identity + ":")
+    store_tables(store)
+    store.counts()
+    store.ids()
+    store.scores()
+    store.about(["ORG001", "ORG026"])
+    assert store.version() == loaded  # reads write nothing
+
+    seen = {empty, loaded}
+    store.load(sample_tables)  # same content, but a write: a new version is safe, an old one never
+    seen.add(store.version())
+    store.write_scores(_scores(["ORG001", "ORG019"], "2025-06-30T12:00:00"))
+    seen.add(store.version())
+    store.load({"organizations": sample_tables["organizations"].iloc[:1]})
+    seen.add(store.version())
+    assert len(seen) == 5
+    assert {v.rpartition(":")[0] for v in seen} == {identity}
+
+
+def test_a_second_client_sees_the_same_version_and_changes_it_by_writing(
+    store: Store, sample_tables, request: pytest.FixtureRequest
+) -> None:
+    store.load(sample_tables)
+    version = store.version()
+    other = _second_client(store, request)
+    try:
+        assert other.version() == version  # equal content, reopened: the same version
+        other.write_scores(_scores(["ORG045"], "2025-07-01T08:00:00"))
+        assert store.version() == other.version() != version
+    finally:
+        other.close()
+
+
+def _involving(frame: pd.DataFrame, parties: list[str]) -> pd.DataFrame:
+    """Evidence rows with one of ``parties`` at either end, in a fixed order."""
+    rows = frame[frame["src"].isin(parties) | frame["dst"].isin(parties)]
+    return rows.sort_values(["src", "dst", "kind", "ref", "date"], kind="stable").reset_index(drop=True)
+
+
+def _concerning(tables: dict[str, pd.DataFrame], parties: list[str]) -> dict[str, pd.DataFrame]:
+    """The rule of ``Store.about``, applied to whole tables with pandas."""
+    wanted = set(parties)
+    people, ties, members = tables["people"], tables["personal_ties"], tables["partnership_members"]
+    incidents = tables["incidents"]
+    staff = set(people.loc[people["organization"].isin(wanted), "id"])
+    linked = (set(people.loc[people["id"].isin(staff), "previous"].dropna())
+              | set(people.loc[people["previous"].isin(staff), "id"])
+              | set(ties.loc[ties["a"].isin(staff), "b"]) | set(ties.loc[ties["b"].isin(staff), "a"]))
+    ships = set(members.loc[members["organization"].isin(wanted), "partnership"])
+    touched = incidents["reporter"].isin(wanted) | incidents["subject"].isin(wanted)
+    keep = {
+        "organizations": tables["organizations"]["id"].isin(wanted),
+        "people": people["id"].isin(staff | linked),
+        "partnerships": tables["partnerships"]["id"].isin(ships),
+        "partnership_members": members["partnership"].isin(ships),
+        "referrals": tables["referrals"]["source"].isin(wanted) | tables["referrals"]["target"].isin(wanted),
+        "relationship_holders": tables["relationship_holders"]["partnership"].isin(ships),
+        "personal_ties": ties["a"].isin(staff) | ties["b"].isin(staff),
+        "incidents": touched,
+        "incident_actions": tables["incident_actions"]["incident"].isin(set(incidents.loc[touched, "id"])),
+        "blacklist": tables["blacklist"]["listed"].isin(wanted) | tables["blacklist"]["lister"].isin(wanted),
+        "communications": tables["communications"]["a"].isin(wanted) | tables["communications"]["b"].isin(wanted),
+    }
+    return {n: tables[n][keep[n].to_numpy()].reset_index(drop=True) for n in TABLE_ORDER}
+
+
+#: Parties of the sample whose rows reach every table (a previous position, ties, listings, incidents),
+#: one that is not in the store, and none.
+ABOUT_PARTIES = [["ORG001"], ["ORG076", "ORG026"], ["ORG027", "ORG022", "ORG029", "NOPE"], ["ORG061"], []]
+
+
+def test_about_returns_the_rows_that_concern_the_parties(store: Store, sample_tables) -> None:
+    store.load(sample_tables)
+    everything = store_tables(store)
+    reached: set[str] = set()
+    for parties in [*ABOUT_PARTIES, sorted(everything["organizations"]["id"])]:
+        got = store.about(parties)
+        want = _concerning(everything, parties)
+        assert set(got) == set(TABLE_ORDER)
+        for name in TABLE_ORDER:
+            pd.testing.assert_frame_equal(got[name], want[name], check_dtype=True,
+                                          obj=f"{store.kind} about({parties}) {name}")
+            if len(got[name]) and len(parties) < 10:
+                reached.add(name)
+    assert reached == set(TABLE_ORDER)  # the parties above exercise every table's lookup
+    assert all(len(f) == 0 for f in store.about([]).values())
+
+
+@pytest.mark.parametrize("as_of", ["2021-06-30", "2025-06-30"])
+def test_evidence_from_about_equals_evidence_from_every_table(store: Store, sample_tables, as_of: str) -> None:
+    store.load(sample_tables)
+    everything = evidence_frame(store_tables(store), as_of=as_of)
+    for parties in ABOUT_PARTIES:
+        got = _involving(evidence_frame(store.about(parties), as_of=as_of), parties)
+        want = _involving(everything, parties)
+        if not parties:
+            assert len(got) == len(want) == 0
+            continue
+        assert len(want), parties  # each case has evidence to compare
+        pd.testing.assert_frame_equal(got, want, obj=f"{store.kind} evidence about {parties} as of {as_of}")
+
+
+@pytest.mark.neo4j
+def test_about_is_identical_on_both_stores(both: tuple[Store, Store]) -> None:
+    sqlite, neo = both
+    for parties in ABOUT_PARTIES:
+        lite, graph = sqlite.about(parties), neo.about(parties)
+        for name in TABLE_ORDER:
+            pd.testing.assert_frame_equal(graph[name], lite[name], obj=f"about({parties}) {name}")
+
+
+@pytest.mark.neo4j
+def test_neo4j_version_node_counts_every_transaction_and_is_not_data(neo4j_server: Server,  # noqa: F811
+                                                                     sample_tables) -> None:
+    neo = _neo4j_store(neo4j_server)
+    small = neo4j_server.store(batch_rows=50, transaction_rows=100)  # the sample is ~900 rows: batch commits
+    try:
+        identity, _, before = neo.version().rpartition(":")
+        small.load(sample_tables)
+        after = int(neo.version().rpartition(":")[2])
+        assert after - int(before) > 10  # one bump per committed batch
+        assert neo.counts() == {n: len(sample_tables.get(n, [])) for n in TABLE_ORDER}
+        _, rows = neo.run_read(  # type: ignore[attr-defined]
+            "MATCH (m:TrustgraphMeta) RETURN m.key AS key, m.store_id AS id, m.version AS n")
+        assert rows == [["store", identity, after]]  # one node, no table reads it
+        neo.clear()  # type: ignore[attr-defined]
+        cleared = neo.version()
+        assert cleared.startswith(identity + ":") and int(cleared.rpartition(":")[2]) > after
+        assert neo.counts() == {n: 0 for n in TABLE_ORDER}
+    finally:
+        small.close()
+        neo.close()
+
+
+@pytest.mark.neo4j
+def test_snapshots_of_neo4j_are_cached_and_rebuilt_after_another_client_writes(
+    neo4j_server: Server, sample_tables, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> None:
+    import trustgraph.snapshot as snapshot
+
+    monkeypatch.setenv("TRUSTGRAPH_CACHE", str(tmp_path / "cache"))
+    compiled: list[str] = []
+    real = snapshot.compile_tables
+
+    def counting(*args: object, **kwargs: object) -> snapshot.Snapshot:
+        compiled.append(str(kwargs.get("version")))
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(snapshot, "compile_tables", counting)
+    neo = _neo4j_store(neo4j_server)
+    other = neo4j_server.store()
+    try:
+        neo.load(sample_tables)
+        first = snapshot.open_snapshot(neo)
+        second = snapshot.open_snapshot(neo)
+        assert compiled == [neo.version()]  # the second came from the cache
+        assert first.version == second.version == neo.version()
+        assert second.ids.tolist() == first.ids.tolist() and second.m == first.m
+        assert any((tmp_path / "cache").iterdir())
+        assert snapshot.open_snapshot(other).version == first.version and len(compiled) == 1
+
+        u, v = first.index_of("ORG001"), first.index_of("ORG066")
+        assert first.edge(u, v) is None
+        other.load({"referrals": object_frame({
+            "id": ["RX1"], "source": ["ORG001"], "target": ["ORG066"], "strength": [0.5],
+            "date": ["2025-06-01"], "recipient": [None], "note": [None],
+        })})
+        third = snapshot.open_snapshot(neo)
+        assert len(compiled) == 2 and third.version == neo.version() == other.version() != first.version
+        assert third.edge(third.index_of("ORG001"), third.index_of("ORG066")) is not None
+        assert snapshot.open_snapshot(neo).version == third.version and len(compiled) == 2
+    finally:
+        other.close()
+        neo.close()
 
 
 # -- property: any valid dataset reads back identically and reloads idempotently --------------------

@@ -34,6 +34,14 @@ Every node label has a uniqueness constraint on ``id``, and so has every relatio
 carries an ``id`` (``REFERS``, ``LISTS``, ``COMMUNICATED``); they are created idempotently before
 the first write.
 
+One more node, ``(:TrustgraphMeta {key: 'store', store_id, version})`` (a uniqueness constraint on
+``key``), holds the store's identity (a random UUID set when the node is created) and its data
+version: every write transaction (a load or each committed batch of a large one, a score update,
+each batch of :meth:`Neo4jStore.clear`) increments ``version`` before it commits, so
+:meth:`Neo4jStore.version` changes whenever any client wrote, and a compiled snapshot
+(:mod:`trustgraph.snapshot`) of older data is never used. :meth:`Neo4jStore.about` reads the rows
+that concern a few parties by walking from their nodes (seeks on the ``id`` constraints).
+
 Writes are ``UNWIND $rows`` batches of MERGE statements, so loading the same rows again changes
 nothing, and an update moves a relationship whose endpoint changed. A load of up to
 ``transaction_rows`` rows runs in one transaction (all or nothing, like SQLite). A larger load (the
@@ -47,6 +55,7 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -73,6 +82,7 @@ __all__ = [
     "RELATIONSHIP_TYPES",
     "DEFAULT_BATCH_ROWS",
     "DEFAULT_TRANSACTION_ROWS",
+    "META_LABEL",
 ]
 
 #: Rows sent per ``UNWIND $rows`` statement.
@@ -212,6 +222,12 @@ class _Statements:
     paged: bool  # read takes $after and $page (tables keyed by id, read in id order)
     count: str
     ids: str | None
+    columns: tuple[str, ...]  # the row's expressions over ``n`` (nodes) or ``a, r, b`` (relationships)
+
+    @property
+    def rows(self) -> str:
+        """``RETURN collect([...]) AS rows``: the rows bound to ``n`` or ``a, r, b``, in the model's order."""
+        return "RETURN collect([" + ", ".join(self.columns) + "]) AS rows"
 
 
 #: Rows per page when a table is read. Rows come back as one list of lists per page: the driver
@@ -268,7 +284,7 @@ def _node_statements(m: NodeMapping) -> _Statements:
             cols.append(f"n.{_q(name)}")
     read = _read_statement(f"MATCH (n:{label})", "n", cols, "n.id")
     return _Statements(upsert, None, links, read, True, f"MATCH (n:{label}) RETURN count(n) AS n",
-                       f"MATCH (n:{label}) RETURN collect(n.id) AS ids")
+                       f"MATCH (n:{label}) RETURN collect(n.id) AS ids", tuple(cols))
 
 
 def _relationship_statements(m: RelationshipMapping) -> _Statements:
@@ -301,7 +317,7 @@ def _relationship_statements(m: RelationshipMapping) -> _Statements:
     # The count store answers a count by type alone in constant time; only trustgraph writes these types.
     count = f"MATCH ()-[r:{rel}]->() RETURN count(r) AS n"
     ids = f"MATCH ()-[r:{rel}]->() RETURN collect(r.id) AS ids" if m.by_id else None
-    return _Statements(upsert, moved, {}, read, m.by_id, count, ids)
+    return _Statements(upsert, moved, {}, read, m.by_id, count, ids, tuple(cols))
 
 
 _STATEMENTS: dict[str, _Statements] = {
@@ -342,6 +358,70 @@ _READ_SCORES = (
     + ", ".join(f"o.{_q(p)} AS {_q(p)}" for p in _SCORE_PROPS)
     + " ORDER BY o.id"
 )
+
+
+# -- the store's version node ------------------------------------------------------------------------
+
+#: The label of the one node that holds the store's identity and data version (not a table).
+META_LABEL = "TrustgraphMeta"
+_META = _q(META_LABEL)
+_META_KEY = "store"  # the ``key`` of the version node (a $parameter, like every value)
+_META_CONSTRAINT = (
+    f"CREATE CONSTRAINT {_q('trustgraph_meta_key')} IF NOT EXISTS FOR (m:{_META}) REQUIRE m.key IS UNIQUE"
+)
+_META_MERGE = f"MERGE (m:{_META} {{key: $key}}) ON CREATE SET m.store_id = randomUUID(), m.version = 0 "
+#: Count one more write, inside the writer's transaction (the node's write lock orders concurrent writers).
+_BUMP = _META_MERGE + "SET m.version = m.version + 1"
+_VERSION = f"MATCH (m:{_META} {{key: $key}}) RETURN m.store_id AS id, m.version AS n"
+_CREATE_META = _META_MERGE + "RETURN m.store_id AS id, m.version AS n"
+
+
+def _bump(tx: ManagedTransaction) -> None:
+    """Count one more write in ``tx`` (see :meth:`Neo4jStore.version`)."""
+    tx.run(_BUMP, key=_META_KEY).consume()
+
+
+# -- about: the rows that concern a few parties, by indexed lookups ----------------------------------
+
+
+def _about_statements() -> dict[str, str]:
+    """Per table, one read of the rows that concern the organisations ``$ids`` (the rule of
+    :meth:`Neo4jStore.about`, the same rows as SQLite's). Every statement starts from the parties'
+    nodes (a seek on the ``id`` constraint) and walks their relationships; node rows are bound to
+    ``n``, relationship rows to ``r`` (then ``a, r, b``)."""
+    org, person, ship = _label("Organization"), _label("Person"), _label("Partnership")
+    incident, action = _label("Incident"), _label("IncidentAction")
+    works, member, holds, knows = _type("WORKS_AT"), _type("MEMBER_OF"), _type("HOLDS"), _type("KNOWS")
+    previous, reported, blames = _type("PREVIOUS_POSITION"), _type("REPORTED"), _type("BLAMES")
+    followed = _type("FOLLOWED_BY")
+    parties = f"UNWIND $ids AS id MATCH (o:{org} {{id: id}}) "
+    staff = parties + f"MATCH (o)<-[:{works}]-(s:{person}) "
+    ships = parties + f"MATCH (o)-[:{member}]->(p:{ship}) WITH DISTINCT p "
+    incidents = parties + f"MATCH (o)-[:{reported}|{blames}]-(i:{incident}) WITH DISTINCT i "
+    ends = "WITH DISTINCT r WITH startNode(r) AS a, r, endNode(r) AS b "
+
+    def touching(rel: str) -> str:  # relationships with a party at either end
+        return parties + f"MATCH (o)-[r:{_type(rel)}]-(:{org}) " + ends
+
+    matches = {
+        "organizations": parties + "WITH DISTINCT o AS n ",
+        # their staff, and the people linked to the staff by a previous position or a personal tie
+        "people": staff + f"OPTIONAL MATCH (s)-[:{previous}|{knows}]-(x:{person}) "
+                  "WITH collect(s) + collect(x) AS found UNWIND found AS n WITH DISTINCT n ",
+        "partnerships": ships + "WITH p AS n ",
+        "partnership_members": ships + f"MATCH (p)<-[r:{member}]-(:{org}) " + ends,
+        "referrals": touching("REFERS"),
+        "relationship_holders": ships + f"MATCH (p)<-[r:{holds}]-(:{person}) " + ends,
+        "personal_ties": staff + f"MATCH (s)-[r:{knows}]-(:{person}) " + ends,
+        "incidents": incidents + "WITH i AS n ",
+        "incident_actions": incidents + f"MATCH (i)-[:{followed}]->(n:{action}) WITH DISTINCT n ",
+        "blacklist": touching("LISTS"),
+        "communications": touching("COMMUNICATED"),
+    }
+    return {name: matches[name] + _STATEMENTS[name].rows for name in TABLE_ORDER}
+
+
+_ABOUT: dict[str, str] = _about_statements()
 
 
 # -- values ---------------------------------------------------------------------------------------
@@ -437,6 +517,23 @@ def _read_rows(tx: ManagedTransaction, statements: _Statements, id_column: int) 
         if len(rows) < READ_PAGE_ROWS:
             return out
         after = rows[-1][id_column]
+
+
+def _frame(name: str, rows: list[list[Any]]) -> pd.DataFrame:
+    """The canonical frame of table ``name`` from rows read in the model's column order."""
+    table = TABLES[name]
+    names = table.column_names
+    types = [c.type for c in table.columns]
+    if rows:
+        columns = list(zip(*rows))
+        data = {
+            n: [_from_graph(v, "tags") for v in columns[j]] if types[j] == "tags" else list(columns[j])
+            for j, n in enumerate(names)
+        }
+        frame = pd.DataFrame({n: pd.Series(v, dtype=object) for n, v in data.items()})
+    else:
+        frame = pd.DataFrame({n: pd.Series([], dtype=object) for n in names})
+    return sort_frame(name, frame)
 
 
 # -- the store ------------------------------------------------------------------------------------
@@ -584,7 +681,7 @@ class Neo4jStore:
             return
 
         def create(tx: ManagedTransaction) -> None:
-            for statement in _CONSTRAINTS:
+            for statement in (*_CONSTRAINTS, _META_CONSTRAINT):
                 tx.run(statement).consume()
 
         with self._errors("creation of the constraints"):
@@ -721,12 +818,18 @@ class Neo4jStore:
                 def everything(tx: ManagedTransaction) -> None:
                     for unit in self._units(frames, existing):
                         self._run_unit(tx, unit, True)
+                    _bump(tx)
 
                 self._write(everything)
                 tick(total)
             else:
+
+                def one(tx: ManagedTransaction, unit: _Unit) -> None:
+                    self._run_unit(tx, unit, False)
+                    _bump(tx)  # every committed batch is a new version
+
                 for unit in self._units(frames, existing):
-                    self._write(self._run_unit, unit, False)
+                    self._write(one, unit)
                     if unit.statement == _STATEMENTS[unit.table].upsert:  # count each row once
                         tick(len(unit.rows))
         return written
@@ -762,6 +865,7 @@ class Neo4jStore:
                         f"{self.where} refused the scores, nothing was written: {len(batch) - done} score(s) "
                         f"name ids that are not organisations ({examples})"
                     )
+            _bump(tx)
 
         with self._errors("score update"):
             self._write(replace)
@@ -774,18 +878,55 @@ class Neo4jStore:
         table = TABLES[name]
         with self._errors("read"):
             rows = self._read(_read_rows, _STATEMENTS[name], table.column_names.index("id") if "id" in table.key else 0)
-        names = table.column_names
-        types = [c.type for c in table.columns]
-        if rows:
-            columns = list(zip(*rows))
-            data = {
-                n: [_from_graph(v, "tags") for v in columns[j]] if types[j] == "tags" else list(columns[j])
-                for j, n in enumerate(names)
-            }
-            frame = pd.DataFrame({n: pd.Series(v, dtype=object) for n, v in data.items()})
-        else:
-            frame = pd.DataFrame({n: pd.Series([], dtype=object) for n in names})
-        return sort_frame(name, frame)
+        return _frame(name, rows)
+
+    def about(self, parties: Iterable[str]) -> dict[str, pd.DataFrame]:
+        """The rows that concern ``parties``, by indexed lookups in one read transaction; see
+        :meth:`Store.about`.
+
+        The same rows as :meth:`SqliteStore.about <trustgraph.store.sqlite.SqliteStore.about>`: the
+        parties' organisations; referrals, communications and blacklist entries with a party at either
+        end; incidents a party reported or is blamed for, and their actions; the partnerships a party is
+        a member of with all their members and relationship holders; the parties' staff, the people
+        linked to the staff by a previous position or a personal tie, and those ties. Each frame is
+        canonical, like :meth:`table`'s filtered to these rows.
+        """
+        wanted = sorted({str(p) for p in parties})
+
+        def read(tx: ManagedTransaction) -> dict[str, list[list[Any]]]:
+            return {n: list(tx.run(_ABOUT[n], ids=wanted).single(strict=True)["rows"]) for n in TABLE_ORDER}
+
+        with self._errors("read"):
+            found = self._read(read)
+        return {name: _frame(name, rows) for name, rows in found.items()}
+
+    def version(self) -> str:
+        """The store's identity and data version, ``"<store id>:<n>"``, from the version node.
+
+        The node ``(:TrustgraphMeta {key: 'store'})`` holds ``store_id`` (a random UUID set when it is
+        created) and ``version``, which every write (each transaction of a load, a score update,
+        :meth:`clear`) increments in its own transaction: a write by any client changes it. Reading it
+        is one indexed read. A database that has no version node yet (empty, or written by an older
+        trustgraph) gets one now; a user who may not write such a database gets a version that matches
+        nothing (``"unversioned:<random>"``), so that no cached snapshot is ever taken for current.
+
+        Raises
+        ------
+        StoreUnavailableError
+            When the server cannot be reached.
+        """
+        with self._errors("read"):
+            record = self._read(lambda tx: tx.run(_VERSION, key=_META_KEY).single())
+        if record is None:
+            try:
+                self._ensure_schema()
+                with self._errors("creation of the version node"):
+                    record = self._write(lambda tx: tx.run(_CREATE_META, key=_META_KEY).single(strict=True))
+            except StoreUnavailableError as err:
+                if not isinstance(err.__cause__, nx_err.Forbidden):
+                    raise
+                return f"unversioned:{uuid.uuid4().hex}"
+        return f"{record['id']}:{int(record['n'])}"
 
     def ids(self, names: Iterable[str] | None = None) -> dict[str, set[str]]:
         """Ids per table; see :meth:`Store.ids`."""
@@ -848,16 +989,19 @@ class Neo4jStore:
         return keys, rows
 
     def clear(self) -> None:
-        """Delete every node and relationship of the database (tests and benchmarks), in batches."""
+        """Delete every node and relationship of the database but the version node (tests and
+        benchmarks), in batches; each batch counts as a write (:meth:`version`)."""
 
         def wipe(tx: ManagedTransaction, statement: str) -> int:
             record = tx.run(statement).single()
+            _bump(tx)
             return int(record["n"]) if record is not None else 0
 
+        self._ensure_schema()
         with self._errors("clean-up"):
             # relationships first, so that no transaction has to delete a hub's thousands of them at once
             for statement in ("MATCH ()-[r]->() WITH r LIMIT 50000 DELETE r RETURN count(*) AS n",
-                              "MATCH (n) WITH n LIMIT 50000 DETACH DELETE n RETURN count(*) AS n"):
+                              f"MATCH (n) WHERE NOT n:{_META} WITH n LIMIT 50000 DETACH DELETE n RETURN count(*) AS n"):
                 while self._write(wipe, statement):
                     pass
 

@@ -254,8 +254,9 @@ class SqliteStore:
         return self._frame(name, cur.fetchall())
 
     def _frame(self, name: str, rows: list[tuple[object, ...]]) -> pd.DataFrame:
+        """A canonical frame of rows already ordered by key (SQLite's BINARY collation orders text by
+        code point, as Python does, so no second sort is needed)."""
         from ..ingest import object_frame
-        from .base import sort_frame
 
         table = TABLES[name]
         names = table.column_names
@@ -266,8 +267,7 @@ class SqliteStore:
             if c.type == "bool":
                 values = tuple(None if v is None else bool(v) for v in values)
             data[c.name] = values
-        frame = object_frame(data)
-        return sort_frame(name, frame)
+        return object_frame(data)
 
     def ids(self, names: Iterable[str] | None = None) -> dict[str, set[str]]:
         """Ids per table; see :meth:`Store.ids`."""
@@ -293,7 +293,8 @@ class SqliteStore:
             for name, where in _ABOUT.items():
                 table = TABLES[name]
                 cols = ", ".join(f"t.{_q(c)}" for c in table.column_names)
-                rows = db.execute(f"SELECT {cols} FROM {_q(name)} AS t WHERE {where}").fetchall()
+                order = ", ".join(f"t.{_q(k)}" for k in table.key)
+                rows = db.execute(f"SELECT {cols} FROM {_q(name)} AS t WHERE {where} ORDER BY {order}").fetchall()
                 out[name] = self._frame(name, rows)
         finally:
             db.execute("COMMIT")
