@@ -45,6 +45,7 @@ __all__ = [
     "WEIGHTS",
     "ACTION_FACTORS",
     "EVIDENCE_COLUMNS",
+    "EVIDENCE_TABLES",
     "reference_date",
     "evidence_frame",
     "local_trust",
@@ -72,6 +73,11 @@ ACTION_FACTORS: dict[str, float] = {
     "termination": 1.5,
     "legal_action": 2.0,
 }
+
+#: The tables :func:`evidence_frame` reads (given an explicit ``as_of``).
+EVIDENCE_TABLES = (
+    "referrals", "partnerships", "partnership_members", "communications", "incidents", "incident_actions",
+)
 
 #: Columns of :func:`evidence_frame`.
 EVIDENCE_COLUMNS = ("src", "dst", "kind", "ref", "date", "value", "weight", "positive", "negative", "detail")

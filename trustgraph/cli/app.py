@@ -82,9 +82,10 @@ class Env:
             self._tables = store_tables(self.store)
         return self._tables
 
-    def about(self, parties: Any) -> dict[str, pd.DataFrame]:
-        """The rows concerning a few ``parties`` (indexed lookups; see :meth:`Store.about`)."""
-        return self.store.about(parties)
+    def about(self, parties: Any, names: Any = None) -> dict[str, pd.DataFrame]:
+        """The rows concerning a few ``parties``, of every table or of the tables ``names`` (indexed
+        lookups; see :meth:`Store.about`)."""
+        return self.store.about(parties, names)
 
     def snapshot(self, *, as_of: str | None = None,
                  half_life_days: float | None = DEFAULT_HALF_LIFE_DAYS) -> Snapshot:

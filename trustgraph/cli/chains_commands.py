@@ -49,9 +49,10 @@ def _hop_evidence(env: Env, snap: Snapshot) -> Callable[[list[Any]], pd.DataFram
     """The evidence frame of the parties on the chains found, from their rows alone (aged as the
     snapshot was: its as-of date and half-life)."""
     def evidence(parties: list[Any]) -> pd.DataFrame:
-        from ..evidence import evidence_frame
+        from ..evidence import EVIDENCE_TABLES, evidence_frame
 
-        return evidence_frame(env.about(parties), as_of=snap.as_of, half_life_days=snap.half_life_days)
+        return evidence_frame(env.about(parties, EVIDENCE_TABLES), as_of=snap.as_of,
+                              half_life_days=snap.half_life_days)
 
     return evidence
 
@@ -331,7 +332,7 @@ def referrals(env: Env, party: str, origin: str | None, max_hops: int, as_of: An
     snap = _snapshot(env, as_of, half_life)
 
     def referrals_of(who: Any) -> pd.DataFrame:
-        return env.about([who])["referrals"]
+        return env.about([who], ["referrals"])["referrals"]
 
     book = ReferralBook(referrals_of, snap, evidence=_hop_evidence(env, snap), max_hops=max_hops)
 

@@ -59,8 +59,9 @@ class Store(Protocol):
         changes it in the same transaction, so equal versions mean equal content."""
         ...
 
-    def about(self, parties: Iterable[str]) -> dict[str, pd.DataFrame]:
-        """Every table restricted to the rows that concern ``parties`` (indexed lookups): their
+    def about(self, parties: Iterable[str], names: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
+        """Every table (or the tables ``names``) restricted to the rows that concern ``parties``
+        (indexed lookups): their
         organisations, referrals, communications, incidents (and actions) and listings, the whole
         membership of the partnerships they are in, and their staff with the people tied to them.
         Evidence computed from these rows about ``parties`` equals evidence computed from all rows."""

@@ -880,8 +880,9 @@ class Neo4jStore:
             rows = self._read(_read_rows, _STATEMENTS[name], table.column_names.index("id") if "id" in table.key else 0)
         return _frame(name, rows)
 
-    def about(self, parties: Iterable[str]) -> dict[str, pd.DataFrame]:
-        """The rows that concern ``parties``, by indexed lookups in one read transaction; see
+    def about(self, parties: Iterable[str], names: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
+        """The rows that concern ``parties`` (of the tables ``names``, default all), by indexed lookups
+        in one read transaction; see
         :meth:`Store.about`.
 
         The same rows as :meth:`SqliteStore.about <trustgraph.store.sqlite.SqliteStore.about>`: the
@@ -892,9 +893,10 @@ class Neo4jStore:
         canonical, like :meth:`table`'s filtered to these rows.
         """
         wanted = sorted({str(p) for p in parties})
+        chosen = [n for n in TABLE_ORDER if names is None or n in set(names)]
 
         def read(tx: ManagedTransaction) -> dict[str, list[list[Any]]]:
-            return {n: list(tx.run(_ABOUT[n], ids=wanted).single(strict=True)["rows"]) for n in TABLE_ORDER}
+            return {n: list(tx.run(_ABOUT[n], ids=wanted).single(strict=True)["rows"]) for n in chosen}
 
         with self._errors("read"):
             found = self._read(read)

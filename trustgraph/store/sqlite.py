@@ -280,8 +280,9 @@ class SqliteStore:
         """Rows per table; see :meth:`Store.counts`."""
         return {n: self._db.execute(f"SELECT count(*) FROM {_q(n)}").fetchone()[0] for n in TABLE_ORDER}
 
-    def about(self, parties: Iterable[str]) -> dict[str, pd.DataFrame]:
-        """The rows that concern ``parties``, by indexed lookups; see :meth:`Store.about`."""
+    def about(self, parties: Iterable[str], names: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
+        """The rows that concern ``parties`` (of the tables ``names``, default all), by indexed
+        lookups; see :meth:`Store.about`."""
         wanted = sorted({str(p) for p in parties})
         out: dict[str, pd.DataFrame] = {}
         db = self._db
@@ -290,7 +291,10 @@ class SqliteStore:
             db.execute("CREATE TEMP TABLE IF NOT EXISTS _about (id TEXT PRIMARY KEY)")
             db.execute("DELETE FROM _about")
             db.executemany("INSERT OR IGNORE INTO _about VALUES (?)", ((p,) for p in wanted))
+            chosen = None if names is None else set(names)
             for name, where in _ABOUT.items():
+                if chosen is not None and name not in chosen:
+                    continue
                 table = TABLES[name]
                 cols = ", ".join(f"t.{_q(c)}" for c in table.column_names)
                 order = ", ".join(f"t.{_q(k)}" for k in table.key)
