@@ -487,6 +487,20 @@ def test_evidence_from_about_equals_evidence_from_every_table(store: Store, samp
         pd.testing.assert_frame_equal(got, want, obj=f"{store.kind} evidence about {parties} as of {as_of}")
 
 
+def test_about_reads_only_the_tables_asked_for(store: Store, sample_tables) -> None:
+    from trustgraph.evidence import EVIDENCE_TABLES
+
+    store.load(sample_tables)
+    full = store.about(["ORG001", "ORG045"])
+    some = store.about(["ORG001", "ORG045"], EVIDENCE_TABLES)
+    assert set(some) == set(EVIDENCE_TABLES)
+    for name in EVIDENCE_TABLES:
+        pd.testing.assert_frame_equal(some[name], full[name])
+    # the evidence tables are all that evidence needs once the as-of date is explicit
+    got = evidence_frame(some, as_of="2025-06-30")
+    pd.testing.assert_frame_equal(got, evidence_frame(full, as_of="2025-06-30"))
+
+
 @pytest.mark.neo4j
 def test_about_is_identical_on_both_stores(both: tuple[Store, Store]) -> None:
     sqlite, neo = both
