@@ -599,3 +599,79 @@ def test_decision_is_the_most_cautious_check_and_a_warning_never_helps(edges: li
     doc2 = assess(after, "C", "A", profile=profile, risk_appetite=appetite, half_life_days=None)
     assert OUTCOMES.index(doc2["decision"]) >= OUTCOMES.index(doc["decision"])
     assert "flag:warning" in {r["check"] for r in doc2["reasons"]}
+
+
+# --- the snapshot and the rows about the two parties give the same answers ---------------------------------
+
+
+def _about_inputs(store: Any, candidate: str, assessor: str, as_of: str | None = None) -> dict[str, Any]:
+    """What the ``assess`` command passes: the snapshot, the two parties' rows, evidence per party set."""
+    from trustgraph.analysis.continuity import STAFF_TABLES
+    from trustgraph.evidence import evidence_frame
+    from trustgraph.snapshot import open_snapshot
+
+    snap = open_snapshot(store, as_of=as_of, half_life_days=730.0)
+
+    def evidence(parties: list[Any]) -> pd.DataFrame:
+        return evidence_frame(store.about(parties), as_of=snap.as_of, half_life_days=snap.half_life_days)
+
+    return {"tables": store.about([candidate, assessor]), "graph": snap, "evidence": evidence,
+            "staff_tables": {name: store.table(name) for name in STAFF_TABLES}, "half_life_days": 730.0}
+
+
+@pytest.mark.parametrize(("candidate", "assessor", "as_of"), [
+    ("ORG066", "ORG001", None), ("ORG045", "ORG001", None), ("ORG021", "ORG001", None), ("ORG015", "ORG001", None),
+    ("ORG019", "ORG001", None), ("ORG043", "ORG044", None), ("ORG061", "ORG052", None),
+    ("ORG061", "ORG052", "2020-06-30"),
+])
+def test_snapshot_and_about_rows_decide_as_the_whole_tables(sample_tables: dict[str, pd.DataFrame], sample_store: Any,
+                                                            candidate: str, assessor: str, as_of: str | None) -> None:
+    """Every profile's decision and evidence from a snapshot plus ``Store.about`` rows equal those from
+    every row (the command's inputs against the library's default)."""
+    whole = assess_all(sample_tables, candidate, assessor, as_of=as_of, half_life_days=730.0)
+    inputs = _about_inputs(sample_store, candidate, assessor, as_of)
+    tables = inputs.pop("tables")
+    assert assess_all(tables, candidate, assessor, **inputs) == whole
+
+
+def test_a_networkx_graph_and_evidence_frame_decide_as_before(sample_tables: dict[str, pd.DataFrame]) -> None:
+    """A caller's projected graph and evidence frame (the former interface) give the same decisions."""
+    from trustgraph.evidence import evidence_frame
+    from trustgraph.graph import project
+
+    ev = evidence_frame(sample_tables, half_life_days=730.0)
+    G = project(sample_tables, half_life_days=730.0, evidence=ev)
+    for candidate, assessor in (("ORG066", "ORG001"), ("ORG043", "ORG044")):
+        expected = assess_all(sample_tables, candidate, assessor, half_life_days=730.0)
+        got = assess_all(sample_tables, candidate, assessor, half_life_days=730.0, graph=G, evidence=ev)
+        assert got == expected
+
+
+def test_cli_reads_the_parties_rows_not_every_table(sample, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once the snapshot is built, ``assess`` reads the two parties' rows and, for the staff graph of
+    relationship-first, the people tables only: never the evidence tables."""
+    from trustgraph.cli.app import Env
+    from trustgraph.store import SqliteStore
+
+    code, first, err = run_cli("assess ORG066 --for ORG001 --all-profiles --format json")  # builds the snapshot
+    assert code == 0, err
+    read: list[str] = []
+    table = SqliteStore.table
+
+    def spy(self: SqliteStore, name: str) -> pd.DataFrame:
+        read.append(name)
+        return table(self, name)
+
+    def refuse(self: Env) -> None:
+        raise AssertionError("env.tables() read every table")
+
+    monkeypatch.setattr(SqliteStore, "table", spy)
+    monkeypatch.setattr(Env, "tables", refuse)
+    code, again, err = run_cli("assess ORG066 --for ORG001 --all-profiles --format json")
+    assert code == 0, err
+    assert again == first
+    assert sorted(set(read)) == ["people", "personal_ties", "relationship_holders"]
+    read.clear()
+    code, _, err = run_cli("assess ORG066 --for ORG001 --profile vouched --format json")
+    assert code == 0, err
+    assert read == []

@@ -243,3 +243,49 @@ def test_no_holders_recorded_means_no_claims(tmp_path: Path) -> None:
                       referrals=REFS)
     doc = continuity(t)
     assert doc["at_risk"] == [] and doc["key_people"] == [] and doc["summary"]["holders_recorded"] is False
+
+
+# --- only the people and partnership tables are needed ------------------------------------------------------
+
+
+def test_people_and_partnership_tables_suffice(sample_tables: dict[str, pd.DataFrame]) -> None:
+    """With the reference date given, :data:`TABLES` alone give the whole dataset's answers."""
+    from trustgraph.analysis.continuity import TABLES
+    from trustgraph.evidence import reference_date
+
+    day = reference_date(sample_tables).strftime("%Y-%m-%d")
+    few = {name: sample_tables[name] for name in TABLES}
+    assert continuity(few, as_of=day, top=200) == continuity(sample_tables, top=200)
+    assert continuity(few, as_of=day, organization="ORG087") == continuity(sample_tables, organization="ORG087")
+    for person in ("P105", "P001", "James Walsh"):
+        assert departure(few, person, as_of=day) == departure(sample_tables, person)
+
+
+def test_cli_reads_no_evidence_table(loaded, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``continuity`` reads the people and partnership tables, and the snapshot for the date."""
+    from trustgraph.analysis.continuity import TABLES
+    from trustgraph.cli.app import Env
+    from trustgraph.store import SqliteStore
+
+    code, first, err = run_cli("continuity --format json")  # builds the snapshot
+    assert code == 0, err
+    read: list[str] = []
+    table = SqliteStore.table
+
+    def spy(self: SqliteStore, name: str) -> pd.DataFrame:
+        read.append(name)
+        return table(self, name)
+
+    def refuse(self: Env) -> None:
+        raise AssertionError("env.tables() read every table")
+
+    monkeypatch.setattr(SqliteStore, "table", spy)
+    monkeypatch.setattr(Env, "tables", refuse)
+    for args in ("continuity --format json", "continuity --org B --format json", "continuity --leaves a1 --format json",
+                 "continuity --as-of 2024-01-01 --format json"):
+        read.clear()
+        code, out, err = run_cli(args)
+        assert code == 0, err
+        assert set(read) <= set(TABLES), args
+    code, again, _ = run_cli("continuity --format json")
+    assert again == first

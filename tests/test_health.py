@@ -142,3 +142,53 @@ def test_cli(loaded, run_cli) -> None:
                                             "exposure"}
     code, _, err = run_cli("health NOPE")
     assert code == 4
+
+
+# --- the snapshot, one per trend point, and the organisation's rows give the same answers --------------------
+
+
+@pytest.mark.parametrize("org", ["ORG043", "ORG021", "ORG087", "ORG019", "ORG005", "ORG015", "ORG080"])
+def test_snapshots_and_about_rows_give_the_whole_tables_health(sample_tables: dict[str, pd.DataFrame],
+                                                               sample_store, org: str) -> None:
+    """What the command does — the snapshot as of each trend point, ``Store.about`` rows of the
+    organisation — gives exactly the health computed from every row."""
+    from trustgraph.snapshot import open_snapshot
+
+    def at(day: str | None) -> object:
+        return open_snapshot(sample_store, as_of=day, half_life_days=730.0)
+
+    for as_of in (None, "2023-06-01"):
+        whole = health(sample_tables, org, as_of=as_of, half_life_days=730.0)
+        got = health(sample_store.about([org]), org, half_life_days=730.0, graph=at(as_of), graphs=at)
+        assert got == whole
+
+
+def test_partnership_sides_from_about_rows(sample_tables: dict[str, pd.DataFrame], sample_store) -> None:
+    """An organisation's partnership sides (job changes applied) need only its own rows."""
+    from trustgraph.analysis.continuity import partnership_sides
+    from trustgraph.evidence import reference_date
+
+    day = reference_date(sample_tables).strftime("%Y-%m-%d")
+    for org in sample_tables["organizations"]["id"]:
+        rows = sample_store.about([org])
+        assert partnership_sides(rows, as_of=day, organization=org) == partnership_sides(
+            sample_tables, as_of=day, organization=org), org
+
+
+def test_cli_reads_the_organisations_rows_only(loaded, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once the snapshots are built (one per trend point), ``health`` reads no whole table."""
+    from trustgraph.cli.app import Env
+    from trustgraph.store import SqliteStore
+
+    code, first, err = run_cli("health B --format json")
+    assert code == 0, err
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("a whole table was read")
+
+    monkeypatch.setattr(SqliteStore, "table", refuse)
+    monkeypatch.setattr(Env, "tables", refuse)
+    code, again, err = run_cli("health Beta --format json")
+    assert code == 0, err
+    assert again == first
+    assert len(json.loads(again)["trend"]) == 5

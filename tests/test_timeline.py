@@ -186,3 +186,46 @@ def test_cli_json_csv_and_plot(loaded, run_cli, tmp_path: Path) -> None:
     assert code == 2 and "must end in .png or .svg" in err
     code, _, err = run_cli("timeline A NOPE")
     assert code == 4
+
+
+# --- the rows about the pair give the same timeline --------------------------------------------------------
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("ORG044", "ORG043"), ("ORG019", "ORG054"), ("ORG018", "ORG015"), ("ORG056", "ORG061"), ("ORG006", "ORG032"),
+    ("ORG005", "ORG080"), ("ORG070", "ORG052"), ("ORG001", "ORG066"),
+])
+def test_about_rows_give_the_whole_tables_timeline(sample_tables: dict[str, pd.DataFrame], sample_store,
+                                                   a: str, b: str) -> None:
+    """What the command does — the pair's ``Store.about`` rows, the snapshot's reference date — gives
+    exactly the timeline computed from every row (moves between the two included)."""
+    from trustgraph.snapshot import open_snapshot
+
+    snap = open_snapshot(sample_store)
+    rows = sample_store.about([a, b])
+    for hl in (730.0, None):
+        whole = timeline(sample_tables, a, b, half_life_days=hl)
+        assert timeline(rows, a, b, as_of=snap.as_of, half_life_days=hl) == whole
+        dates = plot_dates(whole)
+        assert trust_series(rows, a, b, dates, half_life_days=hl) == trust_series(sample_tables, a, b, dates,
+                                                                                  half_life_days=hl)
+    as_of = "2022-03-15"
+    assert timeline(rows, a, b, as_of=as_of) == timeline(sample_tables, a, b, as_of=as_of)
+
+
+def test_cli_reads_the_pairs_rows_only(loaded, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once the snapshot is built, ``timeline`` reads no whole table."""
+    from trustgraph.cli.app import Env
+    from trustgraph.store import SqliteStore
+
+    code, first, err = run_cli("timeline A B --format json")
+    assert code == 0, err
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("a whole table was read")
+
+    monkeypatch.setattr(SqliteStore, "table", refuse)
+    monkeypatch.setattr(Env, "tables", refuse)
+    code, again, err = run_cli("timeline 'Alpha Fund' B --format json")
+    assert code == 0, err
+    assert again == first

@@ -38,24 +38,27 @@ Which profile: the one named, or the assessor's ``culture``; which thresholds: t
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-import networkx as nx
 import pandas as pd
 
 from ..cells import day as _day
 from ..cells import text as _text
 from ..errors import ConfigurationError, NotFoundError, TrustgraphError
 from ..evidence import DEFAULT_HALF_LIFE_DAYS, evidence_frame
-from ..model import TRUST_PROFILES
+from ..model import RISK_APPETITE, TRUST_PROFILES
+from ..snapshot import Snapshot, compile_tables
 from .chains import NEUTRAL_TRUST, ChainIndex, independent_vouchers, vouching_chains, web_of_trust
 from .contagion import contagion_scores, exposure_paths, shared_people
-from .continuity import person_path, staff_graph
-from .reputation import reputation
+
+if TYPE_CHECKING:  # NetworkX only for a caller's graph and the staff graph, imported where used
+    import networkx as nx
+
+    from .chains import EvidenceSource
 
 __all__ = [
     "OUTCOMES",
@@ -72,6 +75,7 @@ __all__ = [
     "most_cautious",
     "INCIDENT_STATUS",
     "incident_history",
+    "SnapshotNames",
 ]
 
 #: Decisions, least cautious first; a decision is the most cautious outcome of its checks.
@@ -87,7 +91,8 @@ FLAGS = (
     "exposure",
     "listed_nearby",
 )
-RISK_APPETITES = ("low", "medium", "high")
+#: Risk appetites, the thresholds each profile has (the ``risk_appetite`` column of organizations).
+RISK_APPETITES = RISK_APPETITE
 DEFAULT_RISK_APPETITE = "medium"
 
 _RESTORING = ("post_mortem", "mediation", "staff_rotation", "reset")
@@ -442,15 +447,43 @@ def incident_history(
     return sorted(out, key=lambda x: (x["date"], x["id"]))
 
 
-class _Facts:
-    """What every profile looks at, computed on first use and shared (``--all-profiles``)."""
+class SnapshotNames(Mapping[Any, Any]):
+    """Organisation id → name, read from a :class:`~trustgraph.snapshot.Snapshot` on demand (no
+    dictionary of every party is built; ``get`` gives ``None`` for an id that is not in it)."""
 
-    def __init__(self, tables: Mapping[str, pd.DataFrame], G: nx.DiGraph, evidence: pd.DataFrame,
-                 candidate: Hashable, assessor: Hashable, half_life_days: float | None) -> None:
-        self.tables, self.G, self.evidence = tables, G, evidence
+    def __init__(self, snap: Snapshot) -> None:
+        self._snap = snap
+
+    def __getitem__(self, node: Any) -> Any:
+        i = self._snap.find(node)
+        if i is None:
+            raise KeyError(node)
+        return self._snap.names[i]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._snap.nodes())
+
+    def __len__(self) -> int:
+        return self._snap.n
+
+
+class _Facts:
+    """What every profile looks at, computed on first use and shared (``--all-profiles``).
+
+    ``G`` is the graph as the caller gave it (a snapshot, or a NetworkX graph, handed as it is to the
+    analyses that accept either); ``snap`` its compiled form, for lookups. ``tables`` are the rows
+    about the two parties (or every row); ``staff`` the tables of the staff graph.
+    """
+
+    def __init__(self, tables: Mapping[str, pd.DataFrame], G: Snapshot | nx.DiGraph, snap: Snapshot,
+                 evidence: EvidenceSource, candidate: Hashable, assessor: Hashable, half_life_days: float | None,
+                 *, day: str, people: Callable[[], pd.DataFrame | None], staff: Mapping[str, pd.DataFrame]) -> None:
+        self.tables, self.G, self.snap, self.evidence = tables, G, snap, evidence
         self.candidate, self.assessor = candidate, assessor
-        self.day = str(G.graph.get("as_of"))
+        self.day = day
         self.half_life_days = half_life_days
+        self.staff = staff
+        self._people = people
         self._cache: dict[Any, Any] = {}
 
     def _memo(self, key: Any, make: Any) -> Any:
@@ -458,13 +491,31 @@ class _Facts:
             self._cache[key] = make()
         return self._cache[key]
 
+    def attributes(self, node: Hashable) -> Mapping[str, Any]:
+        """The node attributes :func:`trustgraph.graph.project` gives ``node`` (empty when unknown)."""
+        if not isinstance(self.G, Snapshot):
+            return cast(Mapping[str, Any], self.G.nodes[node]) if node in self.G else {}
+        i = self.snap.find(node)
+        return {} if i is None else self.snap.node_data(i)
+
     def name(self, node: Hashable) -> Any:
-        return self.G.nodes[node].get("name") if node in self.G else None
+        return self.attributes(node).get("name")
+
+    def names(self) -> Mapping[Any, Any]:
+        if not isinstance(self.G, Snapshot):
+            return dict(self.G.nodes(data="name"))
+        return SnapshotNames(self.snap)
+
+    def evidence_frame(self, parties: list[Any]) -> pd.DataFrame | None:
+        """Evidence rows about ``parties`` (the whole frame when one was given)."""
+        if callable(self.evidence):
+            return self.evidence(parties)
+        return self.evidence
 
     # -- screen ---------------------------------------------------------------------------------------
 
     def listings(self) -> list[dict[str, Any]]:
-        listings = self.G.nodes[self.candidate].get("listings", [])
+        listings = self.attributes(self.candidate).get("listings") or []
         return [dict(x, lister_name=self.name(x.get("lister"))) for x in listings]
 
     def past_listings(self) -> list[dict[str, Any]]:
@@ -479,7 +530,7 @@ class _Facts:
 
     def incidents(self) -> list[dict[str, Any]]:
         return list(self._memo("incidents", lambda: incident_history(
-            self.tables, self.candidate, as_of=self.day, role="subject", names=dict(self.G.nodes(data="name")))))
+            self.tables, self.candidate, as_of=self.day, role="subject", names=self.names())))
 
     def warnings(self) -> list[dict[str, Any]]:
         out = []
@@ -491,17 +542,24 @@ class _Facts:
         return sorted(out, key=lambda x: (x["date"], x["id"]))
 
     def own_trust(self) -> dict[str, Any] | None:
-        if not self.G.has_edge(self.assessor, self.candidate):
+        keys = ("trust", "uncertainty", "positive", "negative", "kinds", "last")
+        if not isinstance(self.G, Snapshot):
+            if not self.G.has_edge(self.assessor, self.candidate):
+                return None
+            e = self.G[self.assessor][self.candidate]
+            return {k: e.get(k) for k in keys}
+        k = self.snap.edge(self.snap.index_of(self.assessor), self.snap.index_of(self.candidate))
+        if k is None:
             return None
-        e = self.G[self.assessor][self.candidate]
-        return {k: e.get(k) for k in ("trust", "uncertainty", "positive", "negative", "kinds", "last")}
+        data = self.snap.edge_data(k)
+        return {key: data[key] for key in keys}
 
-    def people(self) -> pd.DataFrame:
-        return self._memo("people", lambda: shared_people(self.tables, as_of=self.day,
-                                                          half_life_days=self.half_life_days))
+    def people(self) -> pd.DataFrame | None:
+        return cast("pd.DataFrame | None", self._memo("people", self._people))
 
     def exposure(self) -> float:
-        return float(self._memo("exposure", lambda: contagion_scores(self.G, people=self.people()))[self.candidate])
+        scores = self._memo("exposure", lambda: contagion_scores(self.G, people=self.people()))
+        return float(scores[self.candidate])
 
     def exposure_paths(self, hops: int) -> list[dict[str, Any]]:
         def make() -> list[dict[str, Any]]:
@@ -516,7 +574,12 @@ class _Facts:
 
     def reputation(self) -> dict[str, Any]:
         def make() -> dict[str, Any]:
-            r = reputation(self.G, evidence=self.evidence)
+            # A snapshot splits the explanation by evidence kind itself; a NetworkX graph needs the
+            # evidence rows received by the candidate.
+            ev = self.evidence_frame([self.candidate]) if not isinstance(self.G, Snapshot) else None
+            from .reputation import reputation
+
+            r = reputation(self.G, evidence=ev)
             doc = r.explain(self.candidate, top=3)
             doc["of"] = len(r)
             doc["view"] = "pre-trusted set" if r.pretrusted else "everyone equally (no pre-trusted set)"
@@ -562,16 +625,20 @@ class _Facts:
             self.G, self.assessor, self.candidate, max_hops=max_hops, evidence=self.evidence,
             index=ChainIndex(self.G, min_trust=min_trust))))
 
+    def staff_graph(self) -> nx.Graph:
+        from .continuity import staff_graph
+
+        return cast("nx.Graph", self._memo("staff_graph", lambda: staff_graph(self.staff, as_of=self.day)))
+
     def person_path(self) -> dict[str, Any] | None:
-        def make() -> dict[str, Any] | None:
-            P = staff_graph(self.tables, as_of=self.day)
-            return person_path(P, self.assessor, self.candidate)
-        return cast("dict[str, Any] | None", self._memo("person_path", make))
+        from .continuity import person_path
+
+        return cast("dict[str, Any] | None", self._memo(
+            "person_path", lambda: person_path(self.staff_graph(), self.assessor, self.candidate)))
 
     def staff_counts(self) -> tuple[int, int]:
         def make() -> tuple[int, int]:
-            P = staff_graph(self.tables, as_of=self.day)
-            orgs = [o for _, o in P.nodes(data="organization")]
+            orgs = [o for _, o in self.staff_graph().nodes(data="organization")]
             return orgs.count(self.assessor), orgs.count(self.candidate)
         return cast(tuple[int, int], self._memo("staff", make))
 
@@ -785,7 +852,7 @@ def _decide(f: _Facts, p: Profile, chosen_by: str) -> dict[str, Any]:
         "profile": p.name,
         "rule": p.rule,
         "chosen_by": chosen_by,
-        "culture": f.G.nodes[f.assessor].get("culture"),
+        "culture": f.attributes(f.assessor).get("culture"),
         "risk_appetite": p.risk_appetite,
         "description": p.description,
         "decision": decision,
@@ -803,25 +870,35 @@ def _prepare(
     assessor: Hashable,
     as_of: str | None,
     half_life_days: float | None,
-    graph: nx.DiGraph | None,
-    evidence: pd.DataFrame | None,
+    graph: Snapshot | nx.DiGraph | None,
+    evidence: EvidenceSource,
+    staff_tables: Mapping[str, pd.DataFrame] | None,
 ) -> _Facts:
-    from ..graph import project
+    from ..snapshot import from_graph
 
-    if evidence is None:
-        evidence = evidence_frame(tables, as_of=graph.graph.get("as_of") if graph is not None else as_of,
-                                  half_life_days=half_life_days)
-    G = graph if graph is not None else project(tables, as_of=as_of, half_life_days=half_life_days, evidence=evidence)
+    if graph is None:
+        G: Snapshot | nx.DiGraph = compile_tables(tables, as_of=as_of, half_life_days=half_life_days)
+    else:
+        G = graph
+    snap = G if isinstance(G, Snapshot) else from_graph(G)
+    day = snap.as_of if isinstance(G, Snapshot) else str(G.graph.get("as_of"))
     for node, role in ((candidate, "candidate"), (assessor, "assessor")):
-        if node not in G:
+        if snap.find(node) is None:
             raise NotFoundError(f"no organisation {node!r} ({role})")
     if candidate == assessor:
         raise TrustgraphError("an organisation cannot assess itself")
-    return _Facts(tables, G, evidence, candidate, assessor, half_life_days)
+    if evidence is None:
+        evidence = evidence_frame(tables, as_of=day, half_life_days=half_life_days)
+    def people() -> pd.DataFrame | None:
+        # A snapshot holds the ties through shared people; with every row they are computed here.
+        return None if isinstance(graph, Snapshot) else shared_people(tables, as_of=day, half_life_days=half_life_days)
+
+    return _Facts(tables, G, snap, evidence, candidate, assessor, half_life_days, day=day, people=people,
+                  staff=tables if staff_tables is None else staff_tables)
 
 
-def _appetite(G: nx.DiGraph, assessor: Hashable, risk_appetite: str | None) -> str:
-    return risk_appetite or G.nodes[assessor].get("risk_appetite") or DEFAULT_RISK_APPETITE
+def _appetite(f: _Facts, risk_appetite: str | None) -> str:
+    return risk_appetite or f.attributes(f.assessor).get("risk_appetite") or DEFAULT_RISK_APPETITE
 
 
 def assess(
@@ -834,15 +911,17 @@ def assess(
     risk_appetite: str | None = None,
     as_of: str | None = None,
     half_life_days: float | None = DEFAULT_HALF_LIFE_DAYS,
-    graph: nx.DiGraph | None = None,
-    evidence: pd.DataFrame | None = None,
+    graph: Snapshot | nx.DiGraph | None = None,
+    evidence: EvidenceSource = None,
+    staff_tables: Mapping[str, pd.DataFrame] | None = None,
 ) -> dict[str, Any]:
     """Should ``assessor`` enter a partnership with ``candidate``? One profile's decision.
 
     Parameters
     ----------
     tables : mapping
-        Canonical frames (people, incidents, referrals, listings are read from them).
+        Canonical frames (incidents, referrals, listings, partnerships are read from them): every
+        row, or with a snapshot ``graph`` the rows about the two parties (``Store.about``).
     candidate, assessor : organisation ids
     profile : str, optional
         Profile name; default: the assessor's ``culture``.
@@ -854,8 +933,19 @@ def assess(
         ISO reference date (default: the newest event).
     half_life_days : float or None
         Evidence half-life (:mod:`trustgraph.evidence`).
-    graph, evidence : optional
-        The trust graph and evidence frame for the same ``as_of`` and half-life (computed if absent).
+    graph : Snapshot or networkx.DiGraph, optional
+        The trust graph for the same ``as_of`` and half-life (compiled from ``tables`` if absent).
+        With a :class:`~trustgraph.snapshot.Snapshot` (``open_snapshot``), ``tables`` need hold
+        only the rows about the two parties (:meth:`Store.about`), and the reference date is the
+        snapshot's ``as_of``.
+    evidence : DataFrame or callable, optional
+        The :func:`~trustgraph.evidence.evidence_frame` for the same date and half-life, or a
+        function giving the evidence frame of the parties it is given (chain hops, the candidate's
+        reputation); default: computed from ``tables`` (which then must hold every row).
+    staff_tables : mapping, optional
+        The tables of the staff graph (:data:`~trustgraph.analysis.continuity.STAFF_TABLES`, whole:
+        a person-to-person path may cross any organisation); default ``tables``. Read only by the
+        ``relationship-first`` profile.
 
     Returns
     -------
@@ -876,16 +966,16 @@ def assess(
         When ``candidate`` is ``assessor``.
     """
     book = profiles or load_profiles()
-    f = _prepare(tables, candidate, assessor, as_of, half_life_days, graph, evidence)
+    f = _prepare(tables, candidate, assessor, as_of, half_life_days, graph, evidence, staff_tables)
     chosen_by = "option"
     if profile is None:
-        profile = f.G.nodes[assessor].get("culture")
+        profile = f.attributes(assessor).get("culture")
         chosen_by = "culture"
         if not profile:
             raise ConfigurationError(
                 f"{assessor} has no trust culture in the data: choose a profile with --profile "
                 f"({', '.join(book.names())}) or compare them all with --all-profiles")
-    p = book.resolve(str(profile), _appetite(f.G, assessor, risk_appetite))
+    p = book.resolve(str(profile), _appetite(f, risk_appetite))
     return _decide(f, p, chosen_by)
 
 
@@ -898,8 +988,9 @@ def assess_all(
     risk_appetite: str | None = None,
     as_of: str | None = None,
     half_life_days: float | None = DEFAULT_HALF_LIFE_DAYS,
-    graph: nx.DiGraph | None = None,
-    evidence: pd.DataFrame | None = None,
+    graph: Snapshot | nx.DiGraph | None = None,
+    evidence: EvidenceSource = None,
+    staff_tables: Mapping[str, pd.DataFrame] | None = None,
 ) -> dict[str, Any]:
     """Every profile's decision on ``candidate`` for ``assessor``: how the answer differs by culture.
 
@@ -913,9 +1004,9 @@ def assess_all(
         and ``differs`` (whether the profiles disagree).
     """
     book = profiles or load_profiles()
-    f = _prepare(tables, candidate, assessor, as_of, half_life_days, graph, evidence)
-    appetite = _appetite(f.G, assessor, risk_appetite)
-    culture = f.G.nodes[assessor].get("culture")
+    f = _prepare(tables, candidate, assessor, as_of, half_life_days, graph, evidence, staff_tables)
+    appetite = _appetite(f, risk_appetite)
+    culture = f.attributes(assessor).get("culture")
     decisions = [_decide(f, book.resolve(name, appetite), "all-profiles") for name in book.names()]
     return {
         "id": candidate, "name": f.name(candidate), "for": assessor, "for_name": f.name(assessor), "as_of": f.day,

@@ -44,17 +44,21 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-import networkx as nx
 import pandas as pd
 
 from ..cells import day as _day
 from ..cells import text as _text
 from ..errors import NotFoundError
 
+if TYPE_CHECKING:  # imported by staff_graph, the one function that builds a graph
+    import networkx as nx
+
 __all__ = [
     "SIDE_STATUS",
+    "STAFF_TABLES",
+    "TABLES",
     "Positions",
     "positions",
     "running_partnerships",
@@ -67,6 +71,11 @@ __all__ = [
 
 #: Side states, most at risk first.
 SIDE_STATUS = ("orphaned", "single", "covered")
+#: The tables :func:`staff_graph` reads.
+STAFF_TABLES = ("people", "personal_ties", "relationship_holders")
+#: The tables every function of this module reads (no evidence tables: give ``as_of`` explicitly, as
+#: the reference date of the default is the newest event of the whole dataset).
+TABLES = (*STAFF_TABLES, "partnerships", "partnership_members")
 
 
 def _records(tables: Mapping[str, pd.DataFrame], name: str) -> list[dict[str, Any]]:
@@ -278,6 +287,8 @@ def staff_graph(tables: Mapping[str, pd.DataFrame], *, as_of: str | None = None)
         tie's kind (``friend``, ``alumni``, ...), ``co-holder`` (``ref`` = the partnership) or
         ``colleague`` (``ref`` = the organisation). Graph attribute ``as_of``.
     """
+    import networkx as nx
+
     pos = positions(tables, as_of=as_of)
     P = nx.Graph(as_of=pos.day)
     for p in pos.in_post.values():

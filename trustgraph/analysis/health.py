@@ -5,8 +5,8 @@
 
 * **how others see it** — its reputation (:func:`trustgraph.analysis.reputation.reputation`: score,
   rank, percentile, who gives and who takes it) and the trend: the same score recomputed as of
-  earlier dates (every ``trend_step_days`` back, ``trend_points`` points), each on the graph
-  projected as of that date; warnings others gave about it;
+  earlier dates (every ``trend_step_days`` back, ``trend_points`` points), each on the trust graph
+  as of that date (one snapshot per date, cached on disk); warnings others gave about it;
 * **incidents where it was blamed**, with their follow-up and state
   (:func:`trustgraph.analysis.assess.incident_history`);
 * **incidents still without repair** — involving it on either side, with no post-mortem,
@@ -21,25 +21,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
-from typing import Any
+from collections.abc import Callable, Hashable, Mapping
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
+import numpy as np
 import pandas as pd
 
 from ..errors import NotFoundError
 from ..evidence import DEFAULT_HALF_LIFE_DAYS, evidence_frame, reference_date
-from .assess import incident_history
+from ..snapshot import Snapshot, compile_tables, from_graph
+from .assess import SnapshotNames, incident_history
 from .contagion import exposure_paths, shared_people
 from .continuity import partnership_sides
-from .reputation import reputation, reputation_scores
+from .reputation import reputation, reputation_arrays
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from .chains import EvidenceSource
 
 __all__ = ["health", "reputation_trend"]
-
-
-def _rank(scores: Mapping[Any, float], node: Hashable) -> int:
-    mine = scores[node]
-    return 1 + sum(1 for v in scores.values() if v > mine)
 
 
 def reputation_trend(
@@ -50,11 +51,27 @@ def reputation_trend(
     half_life_days: float | None = DEFAULT_HALF_LIFE_DAYS,
     points: int = 5,
     step_days: int = 365,
+    graphs: Callable[[str], Snapshot | nx.DiGraph] | None = None,
 ) -> list[dict[str, Any]]:
     """Reputation of ``organization`` as of ``as_of`` and ``points − 1`` earlier dates.
 
-    Each point projects the graph as of its date (:func:`trustgraph.graph.project`) and computes
-    :func:`~trustgraph.analysis.reputation.reputation_scores` with the default pre-trusted set.
+    Each point computes the reputation scores (:func:`~trustgraph.analysis.reputation.reputation_arrays`)
+    with the default pre-trusted set on the trust graph as of its date.
+
+    Parameters
+    ----------
+    tables : mapping
+        Canonical frames; each point's graph is compiled from them unless ``graphs`` is given.
+    organization : node
+    as_of : str, optional
+        ISO date of the last point (default: the newest event in ``tables``).
+    half_life_days : float or None
+        Evidence half-life.
+    points, step_days : int
+        How many points, how many days apart.
+    graphs : callable, optional
+        ISO date → the trust graph as of that date for ``half_life_days`` (a snapshot, e.g.
+        ``lambda day: open_snapshot(store, as_of=day)``, cached on disk; or a NetworkX graph).
 
     Returns
     -------
@@ -62,18 +79,24 @@ def reputation_trend(
         Oldest first: ``date``, ``score``, ``rank``, ``of`` (organisations scored), ``change`` (from
         the previous point; ``None`` for the first).
     """
-    from ..graph import project
+    def scores(day: str) -> tuple[float, np.ndarray]:
+        G = graphs(day) if graphs is not None else compile_tables(tables, as_of=day, half_life_days=half_life_days)
+        snap, score, _ = reputation_arrays(G)
+        return float(score[snap.index_of(organization)]), score
 
+    return _trend(reference_date(tables, as_of), points, step_days, scores)
+
+
+def _trend(end: pd.Timestamp, points: int, step_days: int,
+           scores: Callable[[str], tuple[float, np.ndarray]]) -> list[dict[str, Any]]:
+    """:func:`reputation_trend` from ``scores``: ISO date → (the organisation's score, every score)."""
     if points < 1 or step_days < 1:
         raise ValueError("points and step_days must be at least 1")
-    end = reference_date(tables, as_of)
     out: list[dict[str, Any]] = []
     for k in range(points - 1, -1, -1):
         day = (end - pd.Timedelta(days=step_days * k)).strftime("%Y-%m-%d")
-        G = project(tables, as_of=day, half_life_days=half_life_days)
-        scores = reputation_scores(G)
-        score = float(scores[organization])
-        out.append({"date": day, "score": score, "rank": _rank(scores, organization), "of": len(scores),
+        score, every = scores(day)
+        out.append({"date": day, "score": score, "rank": 1 + int(np.count_nonzero(every > score)), "of": len(every),
                     "change": None if not out else score - out[-1]["score"]})
     return out
 
@@ -84,28 +107,37 @@ def health(
     *,
     as_of: str | None = None,
     half_life_days: float | None = DEFAULT_HALF_LIFE_DAYS,
-    graph: nx.DiGraph | None = None,
-    evidence: pd.DataFrame | None = None,
+    graph: Snapshot | nx.DiGraph | None = None,
+    evidence: EvidenceSource = None,
     trend_points: int = 5,
     trend_step_days: int = 365,
     exposure_paths_shown: int = 5,
+    graphs: Callable[[str], Snapshot | nx.DiGraph] | None = None,
 ) -> dict[str, Any]:
     """How ``organization`` stands: reputation and trend, incidents, continuity risk, exposure.
 
     Parameters
     ----------
     tables : mapping
-        Canonical frames.
+        Canonical frames: every row, or, with a snapshot ``graph``, the rows about ``organization``
+        (:meth:`Store.about`).
     organization : node
         The organisation to examine.
     as_of : str, optional
         ISO reference date (default: the newest event).
     half_life_days : float or None
         Evidence half-life (:mod:`trustgraph.evidence`).
-    graph, evidence : optional
-        The trust graph and evidence frame for the same date and half-life (computed if absent).
+    graph : Snapshot or networkx.DiGraph, optional
+        The trust graph for the same date and half-life (compiled from ``tables`` if absent); its
+        ``as_of`` is the reference date.
+    evidence : DataFrame or callable, optional
+        With a NetworkX ``graph``: the evidence frame it was projected from, or a function giving
+        the evidence frame of the parties it is given (splits the reputation by evidence kind).
     trend_points, trend_step_days : int
         The reputation trend: this many points, this many days apart, ending at ``as_of``.
+    graphs : callable, optional
+        ISO date → the trust graph as of that date, for the trend (see :func:`reputation_trend`);
+        needed with a snapshot ``graph`` and rows about the organisation only.
     exposure_paths_shown : int
         Strongest exposure paths listed.
 
@@ -126,23 +158,37 @@ def health(
     NotFoundError
         When ``organization`` is not in the data.
     """
-    from ..graph import project
-
-    day = reference_date(tables, as_of if graph is None else graph.graph.get("as_of")).strftime("%Y-%m-%d")
-    if evidence is None:
-        evidence = evidence_frame(tables, as_of=day, half_life_days=half_life_days)
-    G = graph if graph is not None else project(tables, as_of=day, half_life_days=half_life_days, evidence=evidence)
-    if organization not in G:
+    if graph is None:
+        G: Snapshot | nx.DiGraph = compile_tables(tables, as_of=as_of, half_life_days=half_life_days)
+    else:
+        G = graph
+    snap = G if isinstance(G, Snapshot) else from_graph(G)
+    day = reference_date(tables, snap.as_of if isinstance(G, Snapshot) else G.graph.get("as_of")).strftime("%Y-%m-%d")
+    at_index = snap.find(organization)
+    if at_index is None:
         raise NotFoundError(f"no organisation {organization!r}")
-    names = dict(G.nodes(data="name"))
-    node = G.nodes[organization]
-
-    rep = reputation(G, evidence=evidence)
+    if not isinstance(G, Snapshot):
+        names: Mapping[Any, Any] = dict(G.nodes(data="name"))
+        node: Mapping[str, Any] = G.nodes[organization]
+        if evidence is None:
+            evidence = evidence_frame(tables, as_of=day, half_life_days=half_life_days)
+        rep = reputation(G, evidence=evidence([organization]) if callable(evidence) else evidence)
+    else:
+        names = SnapshotNames(snap)
+        node = snap.node_data(at_index)
+        rep = reputation(G)  # a snapshot splits the explanation by evidence kind itself
     explained = rep.explain(organization, top=3)
     rep_doc = {k: explained[k] for k in ("score", "rank", "percentile", "breakdown", "givers", "takers")}
     rep_doc["of"] = len(rep)
-    trend = reputation_trend(tables, organization, as_of=day, half_life_days=half_life_days,
-                             points=trend_points, step_days=trend_step_days)
+
+    def scores(point: str) -> tuple[float, np.ndarray]:
+        if point == day:  # the reputation above
+            return float(rep.scores[organization]), np.fromiter(rep.scores.values(), dtype=float, count=len(rep))
+        at = graphs(point) if graphs is not None else compile_tables(tables, as_of=point, half_life_days=half_life_days)
+        snap_then, score, _ = reputation_arrays(at)
+        return float(score[snap_then.index_of(organization)]), score
+
+    trend = _trend(pd.Timestamp(day), trend_points, trend_step_days, scores)
     trend_change = trend[-1]["score"] - trend[0]["score"] if len(trend) > 1 else 0.0
 
     warnings = []
@@ -164,14 +210,15 @@ def health(
     sides = partnership_sides(tables, as_of=day, organization=organization)
     at_risk = [s for s in sides if s["status"] != "covered"]
 
-    people = shared_people(tables, as_of=day, half_life_days=half_life_days)
+    # A snapshot holds the ties through shared people; with every row they are computed here.
+    people = None if isinstance(graph, Snapshot) else shared_people(tables, as_of=day, half_life_days=half_life_days)
     exp = exposure_paths(G, organization, people=people, limit=exposure_paths_shown)
     exposure = {
         "score": exp["score"],
         "paths": [{"listed": p["listed"]["id"], "listed_name": p["listed"].get("name"), "hops": p["hops"],
                    "strength": p["strength"], "path": p["path"]} for p in exp["paths"]],
     }
-    listings = [dict(x) for x in node.get("listings", [])]
+    listings = [dict(x) for x in node.get("listings") or []]
 
     findings: list[str] = []
     for x in listings:

@@ -303,11 +303,13 @@ def timeline(
     Parameters
     ----------
     tables : mapping
-        Canonical frames.
+        Canonical frames: every row, or only the rows about ``a`` and ``b`` (``Store.about([a, b])``
+        has every row this reads); then give ``as_of``, as the default is the newest event of the
+        rows given (a snapshot's ``as_of`` is that of the whole dataset).
     a, b : organisation ids
         The pair; ``trust_ab`` is ``a``'s trust in ``b``.
     as_of : str, optional
-        ISO date to stop at (default: the newest event in the data).
+        ISO date to stop at (default: the newest event in ``tables``).
     half_life_days : float or None
         Evidence half-life (:mod:`trustgraph.evidence`); ``None`` disables decay.
 

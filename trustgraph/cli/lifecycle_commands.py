@@ -7,32 +7,44 @@ profiles are documented in docs/lifecycle.md.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import networkx as nx
-import pandas as pd
 
-from ..analysis.assess import RISK_APPETITES, assess, assess_all, load_profiles
-from ..analysis.continuity import continuity, departure
-from ..analysis.health import health
-from ..analysis.timeline import plot_dates, timeline, timeline_figure, trust_series
-from ..evidence import evidence_frame
-from ..graph import project
+from ..model import RISK_APPETITE
 from .app import Env, as_of_option, as_of_str, cli, half_life_option, half_life_value, note, pass_env
 from .output import emit_document, flatten, format_option, resolve_format, to_json
+
+if TYPE_CHECKING:  # pandas and the analyses are imported by the commands that run them
+    import pandas as pd
 
 __all__ = ["assess_command", "continuity_command", "timeline_command", "health_command"]
 
 PLOT_SUFFIXES = (".png", ".svg")
 
 
-def _graph(env: Env, as_of: Any, half_life: float) -> tuple[nx.DiGraph, pd.DataFrame, float | None]:
-    tables = env.tables()
-    day, hl = as_of_str(as_of), half_life_value(half_life)
-    evidence = evidence_frame(tables, as_of=day, half_life_days=hl)
-    return project(tables, as_of=day, half_life_days=hl, evidence=evidence), evidence, hl
+class _StoreTables(Mapping[str, "pd.DataFrame"]):
+    """Some whole tables of the store, each read when an analysis first asks for it."""
+
+    def __init__(self, env: Env, names: Iterable[str]) -> None:
+        self._env = env
+        self._names = tuple(names)
+        self._read: dict[str, pd.DataFrame] = {}
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self._names:
+            raise KeyError(name)
+        if name not in self._read:
+            self._read[name] = self._env.store.table(name)
+        return self._read[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
 
 
 def _table(rows: list[dict[str, Any]], columns: list[str], max_width: int = 60) -> str:
@@ -135,7 +147,7 @@ def _assess_rows(docs: list[dict[str, Any]], *, csv: bool) -> list[dict[str, Any
 @click.option("--all-profiles", is_flag=True, help="Decide by every profile: how the answer differs by culture.")
 @click.option("--profiles", "profiles_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               metavar="FILE", help="TOML file read over the built-in profiles (see docs/lifecycle.md).")
-@click.option("--risk-appetite", type=click.Choice(RISK_APPETITES), default=None,
+@click.option("--risk-appetite", type=click.Choice(RISK_APPETITE), default=None,
               help="Thresholds to use [default: ORG's risk appetite in the data, else medium].")
 @as_of_option
 @half_life_option
@@ -153,17 +165,30 @@ def assess_command(env: Env, candidate: str, assessor: str, profile: str | None,
     enough independent vouchers (one complete or three marginal); relationship-first: a short
     person-to-person path. Every reason is listed with its evidence.
     """
+    from ..analysis.assess import assess, assess_all, load_profiles
+    from ..analysis.continuity import STAFF_TABLES
+    from ..evidence import evidence_frame
+
     if profile is not None and all_profiles:
         raise click.UsageError("--profile and --all-profiles are exclusive")
     book = load_profiles(profiles_file)
-    G, evidence, hl = _graph(env, as_of, half_life)
-    cand = env.resolve_org(G, candidate)
-    org = env.resolve_org(G, assessor)
-    tables = env.tables()
+    snap = env.snapshot(as_of=as_of_str(as_of), half_life_days=half_life_value(half_life))
+    cand = env.resolve_org(snap, candidate)
+    org = env.resolve_org(snap, assessor)
+
+    def evidence(parties: list[Any]) -> pd.DataFrame:
+        """Evidence about a few parties (chain hops, the candidate), from their rows alone."""
+        return evidence_frame(env.about(parties), as_of=snap.as_of, half_life_days=snap.half_life_days)
+
+    # The rows about the two parties; the staff graph of the relationship-first profile may cross
+    # any organisation, so its tables are read whole, and only when that profile asks.
+    rows = env.about([cand, org])
+    common: dict[str, Any] = {"profiles": book, "risk_appetite": risk_appetite,
+                              "half_life_days": snap.half_life_days, "graph": snap, "evidence": evidence,
+                              "staff_tables": _StoreTables(env, STAFF_TABLES)}
     fmt = resolve_format(fmt)
     if all_profiles:
-        doc = assess_all(tables, cand, org, profiles=book, risk_appetite=risk_appetite, half_life_days=hl,
-                         graph=G, evidence=evidence)
+        doc = assess_all(rows, cand, org, **common)
         docs = doc["decisions"]
 
         def text(d: dict[str, Any]) -> str:
@@ -184,8 +209,7 @@ def assess_command(env: Env, candidate: str, assessor: str, profile: str | None,
 
         emit_document(doc, fmt, text=text, rows=_assess_rows(docs, csv=fmt == "csv"))
         return
-    one = assess(tables, cand, org, profile=profile, profiles=book, risk_appetite=risk_appetite,
-                 half_life_days=hl, graph=G, evidence=evidence)
+    one = assess(rows, cand, org, profile=profile, **common)
     emit_document(one, fmt, text=lambda d: "\n".join(_assessment_text(d)), rows=_assess_rows([one], csv=fmt == "csv"))
 
 
@@ -306,14 +330,19 @@ def continuity_command(env: Env, person: str | None, org: str | None, top: int, 
     With --leaves PERSON: the partnerships that would be orphaned and the colleagues nearest to each
     partner (their own ties, in hops) who could take over.
     """
-    tables = env.tables()
-    day = as_of_str(as_of)
+    from ..analysis.continuity import TABLES, continuity, departure
+
+    # Key people are ranked over everyone: the people and partnership tables are read whole (no
+    # evidence tables). The reference date by default is the newest event: the snapshot's.
+    tables = _StoreTables(env, TABLES)
+    snap = env.snapshot() if as_of is None or org is not None else None
+    day = as_of_str(as_of) or (snap.as_of if snap is not None else None)
     fmt = resolve_format(fmt)
     if person is not None:
         doc = departure(tables, person, as_of=day)
         emit_document(doc, fmt, text=_departure_text, rows=_departure_rows(doc))
         return
-    organization = env.resolve_org(env.graph(as_of=day), org) if org is not None else None
+    organization = env.resolve_org(snap, org) if snap is not None and org is not None else None
     doc = continuity(tables, as_of=day, top=top, organization=organization)
     rows = [_side_row(x) for x in doc["at_risk"]] + [_person_row(p) for p in doc["key_people"]]
     emit_document(doc, fmt, text=_continuity_text, rows=rows)
@@ -370,11 +399,15 @@ def timeline_command(env: Env, a: str, b: str, plot: Path | None, as_of: Any, ha
     """
     if plot is not None and plot.suffix.lower() not in PLOT_SUFFIXES:
         raise click.BadParameter(f"{plot}: the plot file must end in {' or '.join(PLOT_SUFFIXES)}", param_hint="--plot")
-    tables = env.tables()
-    G = env.graph(as_of=as_of_str(as_of), half_life_days=half_life_value(half_life))
-    first, second = env.resolve_org(G, a), env.resolve_org(G, b)
+    from ..analysis.timeline import plot_dates, timeline, timeline_figure, trust_series
+
+    # The snapshot names the parties and gives the default reference date (the newest event); the
+    # trust between the two is computed from their own rows.
+    snap = env.snapshot()
+    first, second = env.resolve_org(snap, a), env.resolve_org(snap, b)
     hl = half_life_value(half_life)
-    doc = timeline(tables, first, second, as_of=as_of_str(as_of), half_life_days=hl)
+    tables = env.about([first, second])
+    doc = timeline(tables, first, second, as_of=as_of_str(as_of) or snap.as_of, half_life_days=hl)
     if plot is not None:
         series = trust_series(tables, first, second, plot_dates(doc), half_life_days=hl)
         fig = timeline_figure(doc, series)
@@ -462,9 +495,13 @@ def health_command(env: Env, org: str, trend_points: int, trend_step: int, as_of
     without a post-mortem, mediation, staff rotation or reset, partnerships resting on one person
     or on nobody, and exposure to listed parties.
     """
-    G, evidence, hl = _graph(env, as_of, half_life)
-    node = env.resolve_org(G, org)
-    doc = health(env.tables(), node, half_life_days=hl, graph=G, evidence=evidence, trend_points=trend_points,
-                 trend_step_days=trend_step)
+    from ..analysis.health import health
+
+    hl = half_life_value(half_life)
+    snap = env.snapshot(as_of=as_of_str(as_of), half_life_days=hl)
+    node = env.resolve_org(snap, org)
+    # One snapshot per trend point (each cached on disk), the organisation's own rows for the rest.
+    doc = health(env.about([node]), node, half_life_days=hl, graph=snap, trend_points=trend_points,
+                 trend_step_days=trend_step, graphs=lambda day: env.snapshot(as_of=day, half_life_days=hl))
     emit_document(doc, fmt, text=_health_text, rows=_health_rows(doc))
 
