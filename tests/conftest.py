@@ -126,3 +126,24 @@ def write_dataset(folder: Path, files: dict[str, str]) -> Path:
     for name, text in files.items():
         (folder / (name if name.endswith(".csv") else f"{name}.csv")).write_text(text, encoding="utf-8")
     return folder
+
+
+def store_digest(path: str | Path) -> str:
+    """sha256 of every table of the SQLite store at ``path`` (a canonical dump): equal digests mean
+    the data did not change. Opens the store read-only; a missing file digests as ``"missing"``."""
+    import hashlib
+
+    from trustgraph.model import TABLE_ORDER
+
+    if not Path(path).exists():
+        return "missing"
+    store = SqliteStore(path, create=False)
+    try:
+        h = hashlib.sha256()
+        for name in TABLE_ORDER:
+            h.update(name.encode())
+            h.update(store.table(name).to_csv(index=False).encode())
+        h.update(store.scores().to_csv(index=False).encode())
+        return h.hexdigest()
+    finally:
+        store.close()
