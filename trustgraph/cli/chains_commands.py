@@ -38,7 +38,12 @@ from .output import emit, emit_document, format_option, to_json
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["chain", "vouchers", "accepted", "referrals"]
+__all__ = ["chain", "vouchers", "accepted", "referrals", "DEFAULT_VOUCHER_LIMIT"]
+
+#: Independent vouchers searched for by default: each is one more chain search, and between a hub and
+#: a well-referred party there are thousands (1 M referrals); twenty is far past the web-of-trust rule's
+#: three marginal introducers.
+DEFAULT_VOUCHER_LIMIT = 20
 
 
 def _snapshot(env: Env, as_of: Any, half_life: float) -> Snapshot:
@@ -184,14 +189,15 @@ def chain(env: Env, source: str, target: str, k: int, max_hops: int, min_trust: 
               help="Complete introducers that make a party valid.")
 @click.option("--marginals-needed", type=click.IntRange(min=1), default=MARGINALS_NEEDED, show_default=True,
               help="Marginal introducers that make a party valid.")
-@click.option("--limit", type=click.IntRange(min=1), default=None, help="Most independent vouchers shown.")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=DEFAULT_VOUCHER_LIMIT, show_default=True,
+              help="Most independent vouchers searched for and shown (a hub has thousands).")
 @as_of_option
 @_exclude_listed_option
 @half_life_option
 @format_option
 @pass_env
 def vouchers(env: Env, target: str, owner: str, max_hops: int, min_trust: float, complete_trust: float,
-             marginal_trust: float, completes_needed: int, marginals_needed: int, limit: int | None,
+             marginal_trust: float, completes_needed: int, marginals_needed: int, limit: int,
              as_of: Any, exclude_listed: bool, half_life: float, fmt: str | None) -> None:
     """Independent vouchers for TARGET (node-disjoint chains) and a web-of-trust verdict.
 
@@ -218,7 +224,8 @@ def vouchers(env: Env, target: str, owner: str, max_hops: int, min_trust: float,
     document = {
         "id": target, "name": snap.names[t], "for": owner, "as_of": snap.as_of,
         "listed": bool(snap.listed[t]),
-        "independent_vouchers": len(rows), "valid": v["valid"], "validity": v["validity"], "depth": v["depth"],
+        "independent_vouchers": len(rows), "limited": len(rows) >= limit,
+        "valid": v["valid"], "validity": v["validity"], "depth": v["depth"],
         "web_of_trust": v, "vouchers": rows,
     }
 
@@ -232,7 +239,8 @@ def vouchers(env: Env, target: str, owner: str, max_hops: int, min_trust: float,
                      f"{marginals_needed} marginal valid introducers, depth ≤ {max_hops}):")
         lines.extend(f"  - {r}" for r in v["reasoning"])
         lines.append("")
-        lines.append(f"{len(rows)} independent voucher{'s' if len(rows) != 1 else ''} (node-disjoint chains):")
+        more = f"; --limit {limit} reached, there may be more" if doc["limited"] else ""
+        lines.append(f"{len(rows)} independent voucher{'s' if len(rows) != 1 else ''} (node-disjoint chains{more}):")
         for c in rows:
             lines.append("")
             lines.extend(_chain_text(c, snap))
