@@ -86,3 +86,20 @@ def test_store_of_another_schema_version_is_refused(run_cli, tmp_path: Path) -> 
     code, _, err = run_cli(["--store", str(path), "stats"])
     assert code == 5
     assert "schema version 99, this trustgraph needs 1" in err
+
+
+def test_record_refuses_a_stored_id_and_updates_only_given_fields(sample_dir: Path, run_cli) -> None:
+    assert run_cli(["load", str(sample_dir)])[0] == 0
+    assert run_cli("record organization --id ORG001 --name X") == (
+        3, "",
+        "error: record organization: organizations already holds id 'ORG001'; nothing was written (use --update "
+        "to change the fields you give, or choose another id)\n"
+        "  record organization [--id]: got 'ORG001'; expected a new id (or --update)\n",
+    )
+    code, out, err = run_cli("record organization --id ORG001 --country KE --update --format csv")
+    assert code == 0, err
+    assert out == ("id,name,sector,country,region,culture,risk_appetite,pretrusted,tags\n"
+                   "ORG001,Brugwerk Foundation,foundation,KE,Western Europe,verify-later,medium,true,"
+                   "development-finance;governance\n")
+    code, _, err = run_cli("record incident --id I999 --severity 2 --update")
+    assert code == 4 and "incidents holds no row with id 'I999'" in err

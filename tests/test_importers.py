@@ -6,10 +6,12 @@ import gzip
 from pathlib import Path
 
 import pytest
+from conftest import store_digest
 
 from trustgraph.errors import InvalidDataError
 from trustgraph.graph import project
 from trustgraph.importers import read_konect, read_snap_signed
+from trustgraph.store import SqliteStore
 
 pytestmark = pytest.mark.realdata
 
@@ -23,6 +25,8 @@ def test_bitcoin_otc_counts_and_scaling(otc_tables) -> None:
     assert round((strength > 0).mean() * 100, 2) == 89.99
     first = refs.iloc[0]
     assert (first["source"], first["target"], first["strength"], first["date"]) == ("6", "2", 0.4, "2010-11-08")
+    # Ids derived from source, target and date cannot collide with another import's.
+    assert first["id"] == "6>2@2010-11-08" and refs["id"].is_unique
 
 
 def test_advogato_counts_names_and_self_loops(advogato_path: Path) -> None:
@@ -33,6 +37,20 @@ def test_advogato_counts_names_and_self_loops(advogato_path: Path) -> None:
     names = result["organizations"].set_index("id")["name"]
     assert (names["328"], names["30"], names["719"], names["46"]) == ("raph", "miguel", "federico", "alan")
     assert set(result["referrals"]["strength"].astype(float)) == {0.6, 0.8, 1.0}
+    assert result["referrals"]["id"].is_unique
+
+
+def test_advogato_after_an_import_without_names_fills_them_in(advogato_path: Path, run_cli, tmp_path: Path) -> None:
+    # The same network first imported from a copy without its names file: names are the ids.
+    bare = tmp_path / "out.copy"
+    bare.write_bytes(advogato_path.read_bytes())
+    store = str(tmp_path / "a.db")
+    assert run_cli(["--store", store, "import", "konect", str(bare)])[0] == 0
+    code, out, err = run_cli(["--store", store, "import", "konect", str(advogato_path), "--format", "csv"])
+    assert code == 0, err
+    assert out.startswith("table,rows\norganizations,") and out.endswith("referrals,0\n")
+    names = SqliteStore(store, create=False).table("organizations").set_index("id")["name"]
+    assert (names["328"], names["30"]) == ("raph", "miguel")
 
 
 @pytest.mark.slow
@@ -63,7 +81,11 @@ def test_import_command_loads_the_store(otc_path: Path, run_cli, tmp_path: Path)
     code, out, err = run_cli(["--store", store, "import", "snap-signed", str(otc_path), "--format", "csv"])
     assert code == 0, err
     assert out == "table,rows\norganizations,5881\nreferrals,35592\n"
-    # Importing again changes nothing.
-    assert run_cli(["--store", store, "import", "snap-signed", str(otc_path), "--format", "csv"])[1] == out
+    # Importing again changes nothing: every row is already stored, nothing is written.
+    before = store_digest(store)
+    code, again, err = run_cli(["--store", store, "import", "snap-signed", str(otc_path), "--format", "csv"])
+    assert (code, again) == (0, "table,rows\norganizations,0\nreferrals,0\n")
+    assert "kept 5881 organisations already in the store" in err and "kept 35592 referrals" in err
+    assert store_digest(store) == before
     code, out, _ = run_cli(["--store", store, "stats", "--format", "json"])
     assert '"referrals": 35592' in out and '"negative_referrals": 3563' in out

@@ -277,6 +277,37 @@ def test_xss_payload_in_names_and_notes_displays_as_written_and_never_runs(open_
     assert_clean(page)
 
 
+def test_a_100000_character_name_leaves_the_page_usable(open_map):
+    """Issue 13: such a name made the header 23,775 px tall and the map canvas 0 px."""
+    long_name = "L" * 100_000
+    tables = tiny_tables(name_b=long_name)
+    G = project(tables)
+    m = map_data(G, tables, color="sector", focus="b", edge_kinds=["referral"], physics_max_nodes=0)
+    page, _ = open_map(m, width=1200, height=800)
+    sizes = page.evaluate(
+        "(function () { function h(s) { return document.querySelector(s).getBoundingClientRect().height; }"
+        " return { header: h('header'), canvas: h('#tg-map canvas'), toolbar: h('#tg-toolbar') }; })()")
+    assert sizes["header"] < 160 and sizes["toolbar"] < 120
+    assert sizes["canvas"] > 500
+    assert page.evaluate("document.getElementById('tg-title').textContent") == m.title
+    assert m.title == f"trustgraph map \u2014 neighbourhood of {'L' * 99}\u2026 (2 hops)"
+    assert page.evaluate("trustgraphMap.nodes.get('b').label") == "L" * 27 + "\u2026"
+    # The tooltip holds the whole name (as text) but stays within the map.
+    page.mouse_move(*dom_point(page, "b"))
+    page.wait_for("!document.getElementById('tg-tooltip').hidden")
+    assert page.evaluate("document.getElementById('tg-tooltip').firstChild.textContent") == long_name
+    tip = page.evaluate("document.getElementById('tg-tooltip').getBoundingClientRect().height")
+    assert tip < page.evaluate("document.getElementById('tg-map-wrap').getBoundingClientRect().height")
+    # Search by the start of the name finds it; the status line shows it cut.
+    page.mouse_move(0, 0)
+    assert page.evaluate(f"trustgraphMap.search({_js('L' * 50)})") == "b"
+    status = page.evaluate("document.getElementById('tg-status').textContent")
+    assert status.startswith("found " + "L" * 99 + "\u2026") and len(status) < 200
+    assert page.evaluate("document.querySelector('#tg-details-body .tg-heading').textContent") == long_name
+    assert page.evaluate("document.getElementById('tg-toolbar').getBoundingClientRect().height") < 120
+    assert_clean(page)
+
+
 def _png_pixels_vary(data: bytes) -> tuple[int, int, int]:
     """PNG width, height and the number of distinct byte values in its (filtered) pixel data."""
     assert data[:8] == b"\x89PNG\r\n\x1a\n"

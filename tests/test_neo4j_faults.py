@@ -3,7 +3,8 @@
 A dedicated server (its own port and state folder, so the other tests are unaffected) is killed with
 SIGKILL while ``trustgraph load`` writes a synthetic dataset of 200,000 referrals. The command must
 exit with the store-unavailable code and one clear line; after the server restarts (and recovers
-from its transaction log), running the same load again must leave every row exactly once.
+from its transaction log), readers must refuse the partial load, naming it (exit 5), and running the
+same load again must leave every row exactly once and let readers answer again.
 """
 
 from __future__ import annotations
@@ -75,6 +76,24 @@ def _version(server: Server) -> str:
         store.close()
 
 
+def _stats(server: Server, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", "from trustgraph.cli import main; main()", *server.cli_args(),
+                           "stats", "--format", "json"], cwd=cwd, capture_output=True, text=True, timeout=300,
+                          env={**{k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "TRUSTGRAPH_"))},
+                               "TRUSTGRAPH_CACHE": str(cwd / "cache")})
+
+
+def _raw_version(server: Server) -> str:
+    """The version node's counter, read past the refusal of an unfinished load."""
+    import neo4j
+
+    with neo4j.GraphDatabase.driver(server.uri, auth=(server.username, server.password)) as driver:
+        records, _, _ = driver.execute_query(
+            "MATCH (m:TrustgraphMeta {key: 'store'}) RETURN m.store_id + ':' + toString(m.version) AS v",
+            database_=server.database, routing_=neo4j.RoutingControl.READ)
+    return str(records[0]["v"])
+
+
 def _count_referrals(server: Server) -> int:
     store = server.store()
     try:
@@ -114,8 +133,21 @@ def test_kill_during_a_large_load_then_rerun_completes_without_duplicates(privat
     server.start()  # recovers from the transaction log
     partial = _count_referrals(server)
     assert 0 < partial < N_REFERRALS, partial  # the kill landed mid-load
-    half = _version(server)
+    half = _raw_version(server)
     assert half != empty and half.rpartition(":")[0] == empty.rpartition(":")[0]  # committed batches counted
+
+    # Readers do not take the partial load for the truth: they name it and say how to finish it.
+    store = server.store()
+    try:
+        [unfinished] = store.unfinished_loads()
+    finally:
+        store.close()
+    assert unfinished["rows"] == N_ORGS + N_REFERRALS
+    refused = _stats(server, tmp_path)
+    assert refused.returncode == 5 and refused.stdout == "", refused.stderr
+    assert refused.stderr.startswith(f"error: Neo4j at {server.uri} holds an unfinished load: load "
+                                     f"{unfinished['load']} of {N_ORGS + N_REFERRALS:,} rows"), refused.stderr
+    assert "rerun the same load" in refused.stderr and "Traceback" not in refused.stderr
 
     again = _load(server, folder, tmp_path)
     out, err = again.communicate(timeout=600)
@@ -130,6 +162,9 @@ def test_kill_during_a_large_load_then_rerun_completes_without_duplicates(privat
             "MATCH ()-[r:REFERS]->() WITH r.id AS id, count(*) AS n WHERE n > 1 RETURN count(id) AS dupes")
         assert dupes == [[0]]
         assert store.version() not in (empty, half)  # a snapshot of the partial load is never reused
+        assert store.unfinished_loads() == []
         pd.testing.assert_frame_equal(store.table("referrals"), sort_frame("referrals", expected["referrals"]))
     finally:
         store.close()
+    answered = _stats(server, tmp_path)
+    assert answered.returncode == 0, answered.stderr

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from neo4j_server import Server, neo4j_server  # noqa: F401  (fixture)
 
-from trustgraph.errors import ConfigurationError
+from trustgraph.errors import ConfigurationError, TrustgraphError
 from trustgraph.queries import PARAMETER_TYPES, ParameterError, get_query, list_queries, parse_query
 
 RunCli = Callable[..., tuple[int, str, str]]
@@ -72,6 +72,67 @@ def test_malformed_headers_are_configuration_errors(text: str, message: str) -> 
         parse_query("bad", text, "bad.cypher")
 
 
+def test_int_parameters_are_64_bit() -> None:
+    q = parse_query("q", "// Limit.\n// @param n: int  how many\n// @param xs: list[int] = []  ids\n"
+                         "MATCH (o) WHERE o.n IN $xs RETURN o LIMIT $n")
+    assert q.bind({"n": str(2**63 - 1)})["n"] == 2**63 - 1
+    for given in ({"n": str(2**63)}, {"n": "1", "xs": f"[1, {2**64}]"}, {"n": "1", "xs": f"1,{-(2**63) - 1}"}):
+        with pytest.raises(ParameterError, match="64-bit"):
+            q.bind(given)
+    with pytest.raises(ConfigurationError, match="the default of n is not an integer"):
+        parse_query("q", f"// Limit.\n// @param n: int = {2**64}  how many\nMATCH (o) RETURN o LIMIT $n")
+    with pytest.raises(ConfigurationError, match="the default of x is not a number"):
+        parse_query("q", "// Limit.\n// @param x: float = NaN  how much\nMATCH (o) WHERE o.x > $x RETURN o")
+
+
+@pytest.mark.parametrize("statement, message", [
+    ('LOAD CSV FROM "file:///etc/passwd" AS line RETURN line', "LOAD CSV is not allowed"),
+    ("load csv with headers from 'https://example.org/x.csv' AS r RETURN r", "LOAD CSV is not allowed"),
+    ("MATCH (o:Organization) SET o.name = 'x' RETURN o", "SET is not allowed"),
+    ("MATCH (o:Organization) DETACH DELETE o", "DETACH is not allowed"),
+    ("MERGE (o:Organization {id: 'X'}) RETURN o", "MERGE is not allowed"),
+    ("MATCH (o) REMOVE o.name RETURN o", "REMOVE is not allowed"),
+    ("MATCH (o) FOREACH (x IN [1] | CREATE (:X)) RETURN o", "FOREACH is not allowed"),
+    ("MATCH (o) CALL (o) { CREATE (:X) } RETURN o", "CREATE is not allowed"),
+    ("MATCH (o) CALL { MATCH (p) RETURN p } IN TRANSACTIONS RETURN o", "IN TRANSACTIONS is not allowed"),
+    ("CALL apoc.load.json('file:///etc/passwd') YIELD value RETURN value", "CALL apoc.load.json is not allowed"),
+    ("CALL apoc.export.csv.all('out.csv', {}) YIELD file RETURN file", "CALL apoc.export.csv.all is not allowed"),
+    ("CALL dbms.listConfig() YIELD name RETURN name", "CALL dbms.listConfig is not allowed"),
+    ("CALL db.createLabel('X')", "CALL db.createLabel is not allowed"),
+    ("call apoc.cypher.runFirstColumnMany('MATCH (n) DETACH DELETE n', {})", "apoc.cypher.runFirstColumnMany"),
+    ("RETURN apoc.export.json.all('x.json', {}) AS x", "function apoc.export.json.all() is not allowed"),
+    ("MATCH (o) RETURN o; MATCH (p) DETACH DELETE p", "several statements"),
+    ("SHOW USERS", "SHOW is not allowed"),
+    ("USE system MATCH (n) RETURN n", "USE is not allowed"),
+])
+def test_queries_that_do_more_than_read_are_refused_when_read(statement: str, message: str, tmp_path: Path) -> None:
+    message = message.replace(" is not allowed", "") if message.startswith("CALL") else message
+    with pytest.raises(ConfigurationError, match=message.replace("(", r"\(").replace(")", r"\)")) as caught:
+        parse_query("bad", f"// Reads, it says.\n{statement}\n", "bad.cypher")
+    assert "bad.cypher:2:" in str(caught.value) and "may only read the graph" in str(caught.value)
+
+
+@pytest.mark.parametrize("statement", [
+    "MATCH (o:Organization {set: 1}) RETURN o.set AS set, o.delete AS `delete`, o.start AS start",
+    "MATCH (o:CREATE) WHERE o.name = 'LOAD CSV; DELETE' RETURN o // SET in a comment",
+    "MATCH (o) CALL { WITH o MATCH (o)-[:REFERS]->(p) RETURN count(p) AS n } RETURN o.id, n",
+    "MATCH (o) RETURN date.truncate('month', date(o.since)) AS month, toLower(o.name) AS name",
+    "CALL db.labels() YIELD label RETURN label",
+    "MATCH (o) RETURN o;",
+])
+def test_read_only_queries_pass_the_check(statement: str) -> None:
+    parse_query("good", f"// Reads.\n{statement}\n", "good.cypher")
+
+
+def test_a_user_query_that_loads_a_server_file_is_refused_before_the_server(run_cli: RunCli, tmp_path: Path) -> None:
+    folder = tmp_path / "queries"
+    folder.mkdir()
+    (folder / "peek.cypher").write_text('// Peek.\nLOAD CSV FROM "file:///etc/passwd" AS l RETURN l\n', encoding="utf-8")
+    code, out, err = run_cli(["query", "--queries-dir", str(folder), "peek"])
+    assert code == 6 and out == ""
+    assert "peek.cypher:2: LOAD CSV is not allowed" in err
+
+
 def test_list_command_works_without_neo4j(run_cli: RunCli) -> None:
     code, out, err = run_cli("query --list --format json")
     assert code == 0, err
@@ -101,6 +162,9 @@ def test_missing_parameter_is_a_usage_error(run_cli: RunCli) -> None:
     ("query partners -p org=ORG001 -p nope=1", "has no parameter nope"),
     ("query referral_paths -p source=A -p target=B -p max_hops=many", "'many' is not an integer"),
     ("query partners -p org", "is not KEY=VALUE"),
+    ("query top_referrers -p limit=99999999999999999999", "outside the 64-bit integer range"),
+    ("query top_referrers -p limit=-9223372036854775809", "outside the 64-bit integer range"),
+    ("query top_referrers -p limit=" + "9" * 5000, "is not an integer"),
 ])
 def test_bad_parameters_are_usage_errors(run_cli: RunCli, args: str, message: str) -> None:
     code, _, err = run_cli(args)
@@ -396,12 +460,16 @@ def test_a_query_that_writes_is_refused(run_cli: RunCli, loaded: Server, tmp_pat
         "CREATE (o:Organization {id: $id, name: 'sneaky'}) RETURN o.id AS id\n", encoding="utf-8")
     code, out, err = run_cli([*loaded.cli_args(), "query", "--queries-dir", str(folder), "sneaky_write",
                               "-p", "id=SNEAKY"])
-    assert code == 1 and out == ""
-    assert "refused the query because it writes" in err and err.count("\n") == 1
+    # refused when the file is read, before anything reaches the server
+    assert code == 6 and out == ""
+    assert "sneaky_write.cypher:3: CREATE is not allowed" in err and err.count("\n") == 1
     monkeypatch.setenv("TRUSTGRAPH_QUERIES", str(folder))  # the environment variable works the same way
-    assert run_cli([*loaded.cli_args(), "query", "sneaky_write", "-p", "id=SNEAKY"])[0] == 1
+    assert run_cli([*loaded.cli_args(), "query", "sneaky_write", "-p", "id=SNEAKY"])[0] == 6
     store = loaded.store()
     try:
+        # the second line: queries run in read transactions, so the server refuses a write anyway
+        with pytest.raises(TrustgraphError, match="refused the query because it writes"):
+            store.run_read("CREATE (o:Organization {id: $id, name: 'sneaky'}) RETURN o.id AS id", {"id": "SNEAKY"})
         assert "SNEAKY" not in store.ids(["organizations"])["organizations"]
     finally:
         store.close()

@@ -204,17 +204,17 @@ def test_stats_facts_come_from_the_snapshot_metadata(sample_store: SqliteStore) 
 
 @pytest.mark.parametrize("args", [["--version"], ["--help"]])
 def test_start_up_imports_no_heavy_library(args: list[str]) -> None:
-    code = ("import sys\nfrom trustgraph.cli import main\ntry:\n    main(%r)\nexcept SystemExit:\n    pass\n"
-            "print(sorted(m for m in ('pandas', 'scipy', 'networkx', 'numpy') if m in sys.modules))" % args)
+    code = (f"import sys\nfrom trustgraph.cli import main\ntry:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('pandas', 'scipy', 'networkx', 'numpy') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert done.stdout.strip().splitlines()[-1] == "[]"
 
 
 def test_stats_imports_neither_pandas_scipy_nor_networkx(sample_store: SqliteStore) -> None:
     cached_facts(sample_store, half_life_days=730.0)  # the snapshot exists (a later stats reads its metadata)
-    code = ("import sys\nfrom trustgraph.cli import main\ntry:\n    main(['--store', %r, 'stats'])\n"
+    code = (f"import sys\nfrom trustgraph.cli import main\ntry:\n    main(['--store', {sample_store.path!r}, 'stats'])\n"
             "except SystemExit:\n    pass\n"
-            "print(sorted(m for m in ('pandas', 'scipy', 'networkx') if m in sys.modules))" % sample_store.path)
+            "print(sorted(m for m in ('pandas', 'scipy', 'networkx') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert done.stdout.strip().splitlines()[-1] == "[]", done.stderr
 

@@ -147,7 +147,7 @@ def test_upsert_updates_rows_in_place(store: Store, sample_tables) -> None:
         }),
         # relationships keyed by their endpoints change their properties
         "partnership_members": object_frame({"partnership": ["PS020"], "organization": ["ORG087"], "role": ["lead"]}),
-        "personal_ties": object_frame({"a": ["P120"], "b": ["P008"], "kind": ["friend"], "since": [None]}),
+        "personal_ties": object_frame({"a": ["P008"], "b": ["P120"], "kind": ["friend"], "since": [None]}),  # canonical order
         "blacklist": object_frame({
             "id": ["B005"], "lister": ["ORG001"], "listed": ["ORG061"], "date": ["2019-03-01"],
             "until": [None], "reason": ["changed"], "source": [None],

@@ -35,10 +35,13 @@ partnership is dated at the reference date.
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+
+from .model import DATE_MIN, latest_date
 
 __all__ = [
     "DEFAULT_HALF_LIFE_DAYS",
@@ -95,20 +98,51 @@ def beta_trust(positive: float, negative: float) -> tuple[float, float]:
     return (positive + 1.0) / total, 2.0 / total
 
 
+_NS_MIN, _NS_MAX = pd.Timestamp.min.ceil("D"), pd.Timestamp.max.floor("D")
+
+
 def _dates(values: pd.Series) -> pd.Series:
     """Dates of ISO cells (a time part ignored); empty or unparsable cells become NaT."""
     # A network has far fewer distinct dates than rows: parse each distinct cell once.
     codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
     texts = pd.Series(np.asarray(uniques, dtype=object)).astype("string").str.slice(0, 10)
-    parsed = pd.to_datetime(texts, format="%Y-%m-%d", errors="coerce").to_numpy(dtype="datetime64[ns]")
+    stamps = pd.to_datetime(texts, format="%Y-%m-%d", errors="coerce")
+    # Outside the nanosecond range (before 1677 or after 2262) a cast would wrap around silently
+    # (0001-01-01 became 1754-08-30): such dates become NaT instead, like any unusable cell.
+    parsed = stamps.where((stamps >= _NS_MIN) & (stamps <= _NS_MAX)).to_numpy(dtype="datetime64[ns]")
     days = np.append(parsed, np.datetime64("NaT", "ns"))[codes]  # code −1 (empty) picks the NaT
     return pd.Series(days, index=values.index)
 
 
 def reference_date(tables: Mapping[str, pd.DataFrame], as_of: str | None = None) -> pd.Timestamp:
-    """The date evidence is aged against: ``as_of``, else the newest dated row in ``tables``."""
+    """The date evidence is aged against: ``as_of``, else the newest dated row in ``tables``.
+
+    Only dates in the plausible range count (:func:`trustgraph.model.check_date`: 1900-01-01 to one
+    year after today): validation refuses others, and a store written before that rule may still hold
+    one (``9999-12-31``), which must not move every analysis to that year. With no such date the
+    reference is 1970-01-01. An explicit ``as_of`` (the CLI allows only the plausible range; callers
+    may pass a stored event's day) is kept within 1677-09-22 .. 2262-04-11, the range of a
+    timestamp, so that ``strftime`` always gives ``YYYY-MM-DD``.
+
+    Raises
+    ------
+    ValueError
+        When ``as_of`` does not start with a calendar date ``YYYY-MM-DD``.
+    """
     if as_of:
-        return pd.Timestamp(str(as_of)[:10])
+        day = str(as_of)[:10]
+        try:
+            if len(day) != 10:
+                raise ValueError(day)
+            _dt.date.fromisoformat(day)
+        except ValueError:
+            raise ValueError(f"as-of date {str(as_of)!r}: expected an ISO 8601 date YYYY-MM-DD") from None
+        if day < _NS_MIN.strftime("%Y-%m-%d"):
+            return _NS_MIN
+        if day > _NS_MAX.strftime("%Y-%m-%d"):
+            return _NS_MAX
+        return pd.Timestamp(day)
+    low, high = pd.Timestamp(DATE_MIN), pd.Timestamp(latest_date())
     newest: list[pd.Timestamp] = []
     for name, cols in (
         ("referrals", ["date"]),
@@ -122,7 +156,8 @@ def reference_date(tables: Mapping[str, pd.DataFrame], as_of: str | None = None)
         if frame is None or not len(frame):
             continue
         for col in cols:
-            d = _dates(frame[col]).max()
+            days = _dates(frame[col])
+            d = days[(days >= low) & (days <= high)].max()
             if pd.notna(d):
                 newest.append(d)
     return max(newest) if newest else pd.Timestamp("1970-01-01")

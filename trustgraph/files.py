@@ -121,7 +121,10 @@ def read_bytes_limited(path: str | Path, limit: int | None = None, what: str = "
         truncated or damaged.
     """
     p = regular_file(path, what)
-    return b"".join(_chunks(p, max_input_bytes() if limit is None else limit))
+    data = bytearray()
+    for chunk in _chunks(p, max_input_bytes() if limit is None else limit):
+        data += chunk  # grows in place: the peak stays near the content's size, not twice it
+    return bytes(data)
 
 
 @contextmanager
@@ -156,6 +159,11 @@ def atomic_path(path: str | Path, *, what: str = "output file") -> Iterator[Path
     tmp = Path(tmp_name)
     try:
         yield tmp
+        # mkstemp makes the file private (0600): keep the mode of the file replaced, else give the
+        # mode an ordinary open() would
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o666 & ~umask)
         os.replace(tmp, target)  # a rename replaces the link itself, never its target
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -21,10 +21,13 @@ import numpy as np
 import pandas as pd
 
 from .errors import InvalidDataError, Problem
-from .model import TABLE_ORDER, TABLES, Table
+from .files import read_bytes_limited
+from .model import DATE_MIN, TABLE_ORDER, TABLES, Table, check_date, latest_date
 
 __all__ = [
     "MAX_PROBLEMS",
+    "check_date",
+    "invalid_dates",
     "read_dataset",
     "validate",
     "load_dataset",
@@ -36,7 +39,7 @@ __all__ = [
 #: How many problems are kept in an error (the total is still counted).
 MAX_PROBLEMS = 200
 
-_DATE_RE = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$"
+_DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
 _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f"}
 
@@ -85,7 +88,12 @@ def empty_frame(table: Table) -> pd.DataFrame:
 
 
 def _read_text(path: Path, table: Table, problems: _Collector) -> str | None:
-    data = path.read_bytes()
+    try:  # regular files only (no FIFO, device, symlink loop), bounded (no gzip bomb, /dev/zero)
+        data = read_bytes_limited(path, what="CSV file")
+    except InvalidDataError as err:
+        expected = err.problems[0].expected if err.problems else "a regular file"
+        problems.add(Problem(table.file, None, None, str(err), expected))
+        return None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
@@ -172,7 +180,7 @@ def read_dataset(path: str | Path) -> dict[str, pd.DataFrame]:
     for name in TABLE_ORDER:
         table = TABLES[name]
         file = folder / table.file
-        if not file.exists():
+        if not file.exists() and not file.is_symlink():  # a looping or dangling link is an error, not "absent"
             if table.required:
                 problems.add(Problem(table.file, None, None, None, "this file (it is required)"))
             continue
@@ -195,6 +203,37 @@ def _error(problems: _Collector, where: Path | str) -> InvalidDataError:
         problems.errors,
         total=n,
     )
+
+
+def _date_masks(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Per cell: (not a calendar date ``YYYY-MM-DD``, a date outside the plausible range).
+
+    Each distinct cell is checked once (a network has far fewer distinct dates than rows)."""
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+    texts = pd.Series(np.asarray(uniques, dtype=object)).astype("string")
+    shaped = texts.str.match(_DATE_RE).fillna(False).to_numpy(dtype=bool)
+    parsed = pd.to_datetime(texts.where(shaped, None), format="%Y-%m-%d", errors="coerce")
+    malformed = ~shaped | parsed.isna().to_numpy()
+    text_values = texts.fillna("").to_numpy(dtype=object)
+    outside = ~malformed & ((text_values < DATE_MIN) | (text_values > latest_date()))
+    # code −1 (a missing cell) is neither: required-ness is checked separately
+    malformed = np.append(malformed, False)[codes]
+    outside = np.append(outside, False)[codes]
+    return malformed, outside
+
+
+def invalid_dates(values: pd.Series) -> np.ndarray:
+    """Where a non-empty cell of ``values`` is not a valid date by :func:`check_date`'s rule
+    (``YYYY-MM-DD``, in the calendar, from 1900-01-01 to one year after today): the vectorised
+    rule, for importers that convert millions of Unix times.
+
+    >>> invalid_dates(pd.Series(["2023-02-01", "", None, "1899-12-31", "2019-04-02T10:00"])).tolist()
+    [False, False, False, True, True]
+    """
+    cells = values.astype(object).where(values.notna(), "")
+    malformed, outside = _date_masks(cells.astype(str).str.strip())
+    empty = (cells.astype(str).str.strip() == "").to_numpy()
+    return (~empty) & (malformed | outside)
 
 
 def _check_column(table: Table, frame: pd.DataFrame, name: str, problems: _Collector) -> pd.Series:
@@ -225,10 +264,10 @@ def _check_column(table: Table, frame: pd.DataFrame, name: str, problems: _Colle
             out[~ok] = None
         return out
     if col.type == "date":
-        shaped = raw.str.match(_DATE_RE).to_numpy()
-        parsed = pd.to_datetime(raw.str.slice(0, 10).where(shaped & ~empty, None), format="%Y-%m-%d", errors="coerce")
-        bad = (~empty) & (~shaped | parsed.isna().to_numpy())
-        problems.add_rows(table, frame, bad, name, col.expected)
+        malformed, outside = _date_masks(raw)
+        problems.add_rows(table, frame, (~empty) & malformed, name, col.expected)
+        problems.add_rows(table, frame, (~empty) & outside, name,
+                          f"a date from {DATE_MIN} to {latest_date()} (one year after today)")
     elif col.type == "bool":
         lowered = raw.str.lower()
         wrong = (~empty) & ~lowered.isin(_TRUE | _FALSE).to_numpy()
@@ -244,6 +283,24 @@ def _check_column(table: Table, frame: pd.DataFrame, name: str, problems: _Colle
         empty = (raw == "").to_numpy()
     out = out.copy()
     out[empty] = None
+    return out
+
+
+#: Tables whose key is an unordered pair: stored with the smaller id first, so that a store holds
+#: each pair once whatever the order it was given in.
+_UNDIRECTED: dict[str, tuple[str, str]] = {"personal_ties": ("a", "b")}
+
+
+def _canonical_pairs(frame: pd.DataFrame, a: str, b: str) -> pd.DataFrame:
+    """``frame`` with ``a`` and ``b`` swapped where both are given and ``a > b``."""
+    va, vb = frame[a].to_numpy(dtype=object), frame[b].to_numpy(dtype=object)
+    swap = np.array([x is not None and y is not None and str(x) > str(y) for x, y in zip(va, vb)], dtype=bool)
+    if not swap.any():
+        return frame
+    out = frame.copy()
+    # object Series: a plain array would be inferred as pandas' string dtype, unlike every other column
+    out[a] = pd.Series(np.where(swap, vb, va), index=out.index, dtype=object)
+    out[b] = pd.Series(np.where(swap, va, vb), index=out.index, dtype=object)
     return out
 
 
@@ -263,12 +320,16 @@ def typed_frame(table: Table, frame: pd.DataFrame, problems: _Collector) -> pd.D
         else:
             typed[col.name] = np.full(len(frame), None, dtype=object)
     out = object_frame(typed)
+    if table.name in _UNDIRECTED and not missing:
+        out = _canonical_pairs(out, *_UNDIRECTED[table.name])
     if not missing:
         keys = out[list(table.key)]
         dup = keys.duplicated(keep="first").to_numpy()
         expected = "a unique " + ("id" if table.key == ("id",) else "(" + ", ".join(table.key) + ") pair")
-        problems.add_rows(table, out.assign(**{table.key[0]: frame[table.key[0]]}), dup, table.key[0],
-                          expected + " (already used above)")
+        expected += " (already used above)"
+        if table.name in _UNDIRECTED:
+            expected = "a pair not given above in either order (the tie is undirected)"
+        problems.add_rows(table, out.assign(**{table.key[0]: frame[table.key[0]]}), dup, table.key[0], expected)
     return out
 
 

@@ -23,6 +23,7 @@ incident recovers after a post-mortem or a reset.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
@@ -33,6 +34,7 @@ from ..cells import day as _day
 from ..cells import text as _text
 from ..errors import NotFoundError, TrustgraphError
 from ..evidence import DEFAULT_HALF_LIFE_DAYS, beta_trust, evidence_frame, local_trust, reference_date
+from ..model import check_date
 
 __all__ = [
     "EVENT_KINDS",
@@ -339,7 +341,9 @@ def timeline(
     a_name, b_name = _name(tables, a), _name(tables, b)
     day = reference_date(tables, as_of).strftime("%Y-%m-%d")
     pt = pair_tables(tables, a, b)
-    events = _events(pt, tables, a, b, day)
+    # A store written before dates were range-checked may hold e.g. 0001-01-01: such events are left
+    # out, as they are when the reference date is found (trustgraph.model.check_date).
+    events = [e for e in _events(pt, tables, a, b, day) if check_date(str(e["date"])) is None]
     at = _PairTrust(pt, a, b, half_life_days).at
 
     for e in events:
@@ -417,6 +421,23 @@ _STYLE = {
 }
 
 
+# Control characters (and bidirectional overrides) in text from the data; see :func:`_plot_text`.
+_PLOT_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_PLOT_CHARS = 80
+
+
+def _plot_text(value: Any, limit: int = _PLOT_CHARS) -> str:
+    """Text from the data as the plot shows it: at most ``limit`` characters (the last an ellipsis),
+    control characters as ``\\xNN`` escapes (as in terminal tables, docs/output.md) and ``$`` literal,
+    so Matplotlib never reads a name as mathtext."""
+    text = str(value)
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "\u2026"
+    text = _PLOT_UNSAFE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                            else f"\\u{ord(m.group()):04x}", text)
+    return text.replace("$", r"\$")
+
+
 def timeline_figure(
     doc: Mapping[str, Any],
     series: Sequence[Mapping[str, Any]],
@@ -444,9 +465,9 @@ def timeline_figure(
     dates = np.array([num(s["date"]) for s in series])
     ab = np.array([s["trust_ab"] for s in series])
     ba = np.array([s["trust_ba"] for s in series])
-    a, b = doc["a"], doc["b"]
-    a_label = f"{a} {doc.get('a_name') or ''}".strip()
-    b_label = f"{b} {doc.get('b_name') or ''}".strip()
+    a, b = _plot_text(doc["a"]), _plot_text(doc["b"])
+    a_label = f"{a} {_plot_text(doc.get('a_name') or '')}".strip()
+    b_label = f"{b} {_plot_text(doc.get('b_name') or '')}".strip()
     ax.plot(dates, ab, color="#154360", lw=2.6, label=f"trust of {a} in {b}", zorder=3)
     ax.plot(dates, ba, color="#5d6d7e", lw=1.2, ls="--", label=f"trust of {b} in {a}", zorder=2)
     ax.axhline(_NEUTRAL, color="#7f8c8d", lw=0.8, ls=":", zorder=1)
@@ -480,7 +501,8 @@ def timeline_figure(
         colour = {"completed": "#85c1e9", "terminated": "#f1948a", "suspended": "#f8c471"}.get(status or "", "#82e0aa")
         y = bottom + bar_h * (k + 0.5)
         ax.barh(y, x1 - x0, left=x0, height=bar_h * 0.8, color=colour, edgecolor="#566573", lw=0.5, zorder=2)
-        ax.text(x0, y, f" {ps} ({status})", va="center", ha="left", fontsize=7.5, color="#1b2631", zorder=4)
+        ax.text(x0, y, f" {_plot_text(ps)} ({_plot_text(status)})", va="center", ha="left", fontsize=7.5,
+                color="#1b2631", zorder=4)
 
     # Communications as ticks.
     comms = [num(e["date"]) for e in events if e["kind"] == "communication"]
@@ -507,7 +529,7 @@ def timeline_figure(
         ax.plot([x], [y], ls="none", marker=marker, ms=9, color=colour, markeredgecolor="white", zorder=5,
                 label=label_kind if label_kind not in seen else None)
         seen.add(label_kind)
-        text, ha = e["label"], "center"
+        text, ha = _plot_text(e["label"]), "center"
         if e["kind"] == "incident":
             row, ha, text = 3, "right", f"{text}\ntrust {e['trust_ab_before']:.2f} → {e['trust_ab']:.2f} "
         elif e["kind"] == "action":

@@ -85,7 +85,7 @@ def _risk_frame(assessed: Risk, computed_at: str) -> tuple[pd.DataFrame, np.ndar
 
 @cli.command()
 @click.option("--write", is_flag=True, help="Store the scores (Neo4j: node properties; SQLite: the scores table).")
-@click.option("--top", type=click.IntRange(min=1), default=None, help="Print only the N riskiest.")
+@click.option("--top", type=click.IntRange(1, 10_000_000), default=None, help="Print only the N riskiest.")
 @as_of_option
 @half_life_option
 @format_option

@@ -18,7 +18,9 @@ code  meaning
 
 from __future__ import annotations
 
+import datetime
 import importlib
+import math
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -29,6 +31,7 @@ import click
 
 from .. import __version__
 from ..errors import InvalidDataError, NotFoundError, TrustgraphError
+from ..model import DATE_RANGE_TEXT, check_date
 from ..store import Store, StoreSettings, open_store
 
 if TYPE_CHECKING:  # heavy modules are imported where a command uses them: --help stays fast
@@ -38,7 +41,7 @@ if TYPE_CHECKING:  # heavy modules are imported where a command uses them: --hel
     from ..snapshot import Snapshot
 
 __all__ = ["cli", "main", "Env", "pass_env", "progress", "SHOWN_PROBLEMS", "half_life_option", "as_of_option",
-           "COMMANDS", "LazyGroup"]
+           "FiniteFloat", "IsoDate", "IntListText", "MAX_HALF_LIFE_DAYS", "COMMANDS", "LazyGroup"]
 
 #: How many validation problems are printed before "... and N more".
 SHOWN_PROBLEMS = 20
@@ -141,19 +144,83 @@ def progress(env: Env, total: int, label: str) -> Iterator[Callable[[int], None]
         yield bar.update
 
 
+class FiniteFloat(click.FloatRange):
+    """A float option within ``[min, max]`` that also refuses ``nan``, ``inf`` and ``-inf``.
+
+    ``click.FloatRange`` lets NaN through (every comparison with NaN is false), so ``--half-life
+    nan`` used to mean "no decay" silently. Every float option of the CLI uses this type, with both
+    bounds given; ``--help`` shows the range.
+    """
+
+    def __init__(self, min: float, max: float, *, min_open: bool = False, max_open: bool = False) -> None:
+        super().__init__(min=min, max=max, min_open=min_open, max_open=max_open, clamp=False)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = click.FLOAT.convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number (expected a number {self._describe_range()})", param, ctx)
+        return super().convert(number, param, ctx)
+
+
+class IsoDate(click.ParamType):
+    """A date option: exactly ``YYYY-MM-DD``, from 1900-01-01 to one year after today (the rule of
+    :func:`trustgraph.model.check_date`, which every stored date follows). Converts to a
+    :class:`datetime.datetime` at midnight."""
+
+    name = "date"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, datetime.datetime):
+            value = value.strftime("%Y-%m-%d")
+        problem = check_date(str(value))
+        if problem is not None:
+            self.fail(f"{str(value)!r}: expected {problem}", param, ctx)
+        return datetime.datetime.strptime(str(value), "%Y-%m-%d")
+
+
+class IntListText(click.ParamType):
+    """A comma-separated list of integers in ``[min, max]`` (at most ``max_items``), checked and
+    passed on as the text given (the command parses it), e.g. ``--capacities 800,200,50``."""
+
+    name = "N,N,..."
+
+    def __init__(self, min: int, max: int, max_items: int) -> None:
+        self.min, self.max, self.max_items = min, max, max_items
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        items = [item.strip() for item in str(value).split(",") if item.strip()]
+        if len(items) > self.max_items:
+            self.fail(f"at most {self.max_items} values, got {len(items)}", param, ctx)
+        for item in items:
+            try:
+                number = int(item)
+            except ValueError:
+                continue  # the command says what it expected
+            if not self.min <= number <= self.max:
+                self.fail(f"{item} is not in the range {self.min}..{self.max}", param, ctx)
+        return value
+
+
+#: The largest ``--half-life``: 100 years (0 already means no decay).
+MAX_HALF_LIFE_DAYS = 36_500.0
+
+
 def half_life_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    """``--half-life DAYS`` (0 = no decay)."""
+    """``--half-life DAYS`` (0 = no decay; finite, at most :data:`MAX_HALF_LIFE_DAYS`)."""
     return click.option(
-        "--half-life", "half_life", type=click.FloatRange(min=0), default=DEFAULT_HALF_LIFE_DAYS, show_default=True,
-        help="Evidence half-life in days (0 = no decay).",
+        "--half-life", "half_life", type=FiniteFloat(0, MAX_HALF_LIFE_DAYS), default=DEFAULT_HALF_LIFE_DAYS,
+        show_default=True, help="Evidence half-life in days (0 = no decay).",
     )(func)
 
 
 def as_of_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    """``--as-of DATE``."""
+    """``--as-of DATE`` (:class:`IsoDate`: 1900-01-01 to one year after today)."""
     return click.option(
-        "--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-        help="Evaluate as of this date (YYYY-MM-DD) [default: the newest event in the data].",
+        "--as-of", "as_of", type=IsoDate(), default=None,
+        help=f"Evaluate as of this date ({DATE_RANGE_TEXT}) [default: the newest event in the data].",
     )(func)
 
 
@@ -279,16 +346,20 @@ def cli(ctx: click.Context, store: str | None, neo4j_uri: str | None, neo4j_user
 
 
 def note(env: Env, message: str) -> None:
-    """A note for the user on stderr (silenced by --quiet)."""
+    """A note for the user on stderr (silenced by --quiet), control characters shown escaped."""
+    from .output import terminal_text
+
     if not env.quiet:
-        click.echo(message, err=True)
+        click.echo(terminal_text(message), err=True)
 
 
 def _report(err: TrustgraphError) -> None:
-    click.echo(f"error: {err}", err=True)
+    from .output import terminal_text
+
+    click.echo(terminal_text(f"error: {err}"), err=True)
     if isinstance(err, InvalidDataError):
         for problem in err.problems[:SHOWN_PROBLEMS]:
-            click.echo(f"  {problem}", err=True)
+            click.echo(terminal_text(f"  {problem}"), err=True)
         more = err.total - min(len(err.problems), SHOWN_PROBLEMS)
         if more > 0:
             click.echo(f"  ... and {more} more", err=True)

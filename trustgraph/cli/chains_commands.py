@@ -32,8 +32,18 @@ from ..analysis.chains import (
 )
 from ..errors import NotFoundError, TrustgraphError
 from ..snapshot import Snapshot
-from .app import Env, as_of_option, as_of_str, cli, half_life_option, half_life_value, pass_env
-from .output import emit, emit_document, format_option, to_json
+from .app import (
+    Env,
+    FiniteFloat,
+    IntListText,
+    as_of_option,
+    as_of_str,
+    cli,
+    half_life_option,
+    half_life_value,
+    pass_env,
+)
+from .output import emit, emit_document, format_option, terminal_text, to_json
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -63,8 +73,10 @@ def _hop_evidence(env: Env, snap: Snapshot) -> Callable[[list[Any]], pd.DataFram
 
 
 def _label(snap: Snapshot, node: Any) -> str:
+    """``ID (name)`` on one line: a name from the data never starts a line of its own."""
     name = snap.name(node)
-    return f"{node} ({name})" if name and name != node else str(node)
+    text = f"{node} ({name})" if name and name != node else str(node)
+    return terminal_text(text, one_line=True)
 
 
 def _exclude_listed_option(func: Any) -> Any:
@@ -76,7 +88,7 @@ def _exclude_listed_option(func: Any) -> Any:
 
 def _min_trust_option(func: Any) -> Any:
     return click.option(
-        "--min-trust", type=click.FloatRange(0, 1), default=DEFAULT_MIN_TRUST, show_default=True,
+        "--min-trust", type=FiniteFloat(0, 1), default=DEFAULT_MIN_TRUST, show_default=True,
         help="Lowest trust a hop may have (hops must also be above the neutral 0.5).",
     )(func)
 
@@ -126,7 +138,7 @@ def _no_chain(index: ChainIndex, snap: Snapshot, source: Any, target: Any, max_h
 @cli.command()
 @click.argument("source", metavar="FROM")
 @click.argument("target", metavar="TO")
-@click.option("--k", "k", type=click.IntRange(min=1), default=DEFAULT_K, show_default=True,
+@click.option("--k", "k", type=click.IntRange(1, 100), default=DEFAULT_K, show_default=True,
               help="How many chains (the k strongest).")
 @click.option("--max-hops", type=click.IntRange(1, 20), default=DEFAULT_MAX_HOPS, show_default=True,
               help="Longest chain, in hops.")
@@ -181,13 +193,13 @@ def chain(env: Env, source: str, target: str, k: int, max_hops: int, min_trust: 
 @click.option("--max-hops", "--max-depth", "max_hops", type=click.IntRange(1, 20), default=DEFAULT_MAX_HOPS,
               show_default=True, help="Longest chain / deepest introducer (GnuPG max-cert-depth).")
 @_min_trust_option
-@click.option("--complete-trust", type=click.FloatRange(0, 1), default=COMPLETE_TRUST, show_default=True,
+@click.option("--complete-trust", type=FiniteFloat(0, 1), default=COMPLETE_TRUST, show_default=True,
               help="Owner's trust that makes an introducer complete.")
-@click.option("--marginal-trust", type=click.FloatRange(0, 1), default=MARGINAL_TRUST, show_default=True,
+@click.option("--marginal-trust", type=FiniteFloat(0, 1), default=MARGINAL_TRUST, show_default=True,
               help="Owner's trust that makes an introducer marginal.")
-@click.option("--completes-needed", type=click.IntRange(min=1), default=COMPLETES_NEEDED, show_default=True,
+@click.option("--completes-needed", type=click.IntRange(1, 100), default=COMPLETES_NEEDED, show_default=True,
               help="Complete introducers that make a party valid.")
-@click.option("--marginals-needed", type=click.IntRange(min=1), default=MARGINALS_NEEDED, show_default=True,
+@click.option("--marginals-needed", type=click.IntRange(1, 100), default=MARGINALS_NEEDED, show_default=True,
               help="Marginal introducers that make a party valid.")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=DEFAULT_VOUCHER_LIMIT, show_default=True,
               help="Most independent vouchers searched for and shown (a hub has thousands).")
@@ -258,8 +270,9 @@ def _split(value: str, what: str) -> list[str]:
 
 @cli.command()
 @click.option("--seeds", required=True, metavar="A,B,...", help="Seed organisations (ids or names), comma-separated.")
-@click.option("--capacities", default=",".join(map(str, ADVOGATO_CAPACITIES)), show_default=True,
-              metavar="N,N,...", help="Capacity by distance from the virtual root (root, seeds, ...).")
+@click.option("--capacities", type=IntListText(1, 1_000_000_000, 100), default=",".join(map(str, ADVOGATO_CAPACITIES)),
+              show_default=True, metavar="N,N,...",
+              help="Capacity by distance from the virtual root (root, seeds, ...); each 1..1e9, at most 100.")
 @click.option("--level", type=click.Choice([*LEVELS, "all"]), default="all", show_default=True,
               help="Certification level (apprentice ≥ 0.6, journeyer ≥ 0.8, master = 1.0).")
 @as_of_option

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .app import Env, as_of_option, as_of_str, cli, half_life_option, half_life_value, note, pass_env
+from .app import Env, FiniteFloat, as_of_option, as_of_str, cli, half_life_option, half_life_value, note, pass_env
 from .output import emit, emit_document, flatten, format_option
 
 if TYPE_CHECKING:
@@ -39,15 +39,15 @@ def _method_options(func: Any) -> Any:
              "change. Nothing is written to the store.",
     )(func)
     func = click.option(
-        "--prior", type=click.FloatRange(min=0), default=DEFAULT_PRIOR, show_default=True,
+        "--prior", type=FiniteFloat(0, 1000), default=DEFAULT_PRIOR, show_default=True,
         help="Activity added to every party's total (evidence units), so one weak tie does not define a party.",
     )(func)
     func = click.option(
-        "--decay", type=click.FloatRange(0, 1, min_open=True), default=DEFAULT_DECAY, show_default=True,
+        "--decay", type=FiniteFloat(0, 1, min_open=True), default=DEFAULT_DECAY, show_default=True,
         help="Weight of each hop beyond the first.",
     )(func)
     return click.option(
-        "--hops", type=click.IntRange(min=1), default=DEFAULT_HOPS, show_default=True,
+        "--hops", type=click.IntRange(1, 10), default=DEFAULT_HOPS, show_default=True,
         help="Cut-off: paths of at most this many ties.",
     )(func)
 
@@ -85,7 +85,7 @@ def _strongest(row: dict[str, Any]) -> str:
 @_method_options
 @click.option("--pretrusted", default=None, metavar="A,B",
               help="Pre-trusted parties for the reputation half of `risk` [default: those marked pretrusted].")
-@click.option("--top", type=click.IntRange(min=1), default=None,
+@click.option("--top", type=click.IntRange(1, 10_000_000), default=None,
               help="Only the N highest-ranked parties (explanations are computed for the rows shown: use it on "
                    "large networks).")
 @as_of_option
@@ -187,7 +187,7 @@ def _exposure_text(doc: dict[str, Any]) -> str:
 @cli.command("exposure")
 @click.argument("org")
 @_method_options
-@click.option("--limit", type=click.IntRange(min=0), default=100, show_default=True,
+@click.option("--limit", type=click.IntRange(0, 100_000), default=100, show_default=True,
               help="Show at most N paths, strongest first (0 = every path).")
 @as_of_option
 @half_life_option

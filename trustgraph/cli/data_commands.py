@@ -6,15 +6,18 @@ import datetime as _dt
 import uuid
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..errors import InvalidDataError
+from ..errors import InvalidDataError, NotFoundError, Problem
 from ..model import TABLE_ORDER, TABLES
-from ..store.base import ids_frame_map
+from ..store.base import Store, ids_frame_map
 from .app import DEFAULT_HALF_LIFE_DAYS, Env, cli, note, pass_env, progress
 from .output import emit, format_option
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["load", "import_", "export", "stats", "record", "RECORD_KINDS"]
 
@@ -49,8 +52,9 @@ def load(env: Env, path: Path, fmt: str | None) -> None:
 
 @cli.command("import")
 @click.argument("format_", metavar="FORMAT", type=click.Choice(("snap-signed", "konect")))
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--date", default="1970-01-01", show_default=True, help="Date for referrals when the file has none.")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--date", default="1970-01-01", show_default=True,
+              help="Date (YYYY-MM-DD, 1900-01-01 to one year after today) for referrals when the file has none.")
 @format_option
 @pass_env
 def import_(env: Env, format_: str, path: Path, date: str, fmt: str | None) -> None:
@@ -58,28 +62,45 @@ def import_(env: Env, format_: str, path: Path, date: str, fmt: str | None) -> N
 
     Every party becomes an organisation and every rating a referral (strength rating/10 for OTC,
     ±1 for Epinions, the certification level for Advogato). Gzip files are read directly.
+
+    An import only adds: an organisation already in the store is kept as stored (a placeholder name
+    equal to its id is filled in from a KONECT names file); referral ids are derived from source,
+    target and date (``6>2@2010-11-08``, then ``~2``, ``~3`` for repeats), so a second file adds to
+    the first and importing the same file again changes nothing. The rows written are counted.
     """
-    from ..importers import read_konect, read_snap_signed
+    from ..importers import merge_import, read_konect, read_snap_signed
 
     reader = read_snap_signed if format_ == "snap-signed" else read_konect
     result = reader(path, date=date)
-    for line in result.notes:
+    store = env.writable_store
+    tables, kept = merge_import(result, store)
+    for line in [*result.notes, *kept]:
         note(env, f"note: {line}")
-    total = sum(len(f) for f in result.values())
-    with progress(env, total, "importing") as bar:
-        written = env.writable_store.load(dict(result), progress=bar)
-    emit(_loaded_rows(written), fmt, columns=["table", "rows"])
+    total = sum(len(f) for f in tables.values())
+    written: dict[str, int] = {}
+    if total:  # nothing new: leave the store (and its version) untouched
+        with progress(env, total, "importing") as bar:
+            written = store.load(tables, progress=bar)
+    emit(_loaded_rows({name: written.get(name, 0) for name in tables}), fmt, columns=["table", "rows"])
 
 
 @cli.command()
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, default=False,
+              help="Export into a folder that is not empty: its table files are replaced, other files kept.")
 @format_option
 @pass_env
-def export(env: Env, folder: Path, fmt: str | None) -> None:
-    """Write every table back to FOLDER as the CSV files `load` reads."""
+def export(env: Env, folder: Path, force: bool, fmt: str | None) -> None:
+    """Write every table back to FOLDER as the CSV files `load` reads.
+
+    FOLDER must be new or empty (exit 1 otherwise), so that no table file of an older export is
+    loaded back with the new ones; --force removes the table files (<table>.csv) it holds first and
+    leaves every other file alone. Files are written to a temporary file and renamed, never through a
+    symlink; cells are written exactly as stored.
+    """
     from ..export import export_dataset
 
-    written = export_dataset(env.tables(), folder)
+    written = export_dataset(env.tables(), folder, force=force)
     emit(_loaded_rows(written), fmt, columns=["table", "rows"])
 
 
@@ -124,57 +145,167 @@ def record() -> None:
 
     The row is validated exactly like a loaded dataset (references must exist in the store) and
     written in one transaction. A date defaults to today; an id is generated when not given.
+
+    Nothing is overwritten silently: a row whose id is already stored (for a tie, holder or
+    membership: whose pair is stored; a tie in either order, as ties are undirected) is refused
+    (exit 3) unless --update is given. --update changes only the fields given on the command line and
+    keeps the others as stored; --update of a row that does not exist is exit 4.
     """
+
+
+#: Tables whose two key columns name an undirected pair: (a, b) and (b, a) are the same row.
+_UNDIRECTED_KEYS: dict[str, tuple[str, str]] = {"personal_ties": ("a", "b")}
+
+
+def _text_row(table_name: str, stored: pd.Series) -> dict[str, str]:
+    """A stored (canonical) row as the text cells :func:`trustgraph.ingest.validate` reads."""
+    from ..export import canonical_text
+
+    return {c: canonical_text(stored[c]) for c in TABLES[table_name].column_names}
+
+
+def _stored_rows(store: Store, table_name: str, key: dict[str, str]) -> pd.DataFrame:
+    """The stored rows of ``table_name`` with this key (both orders for an undirected pair)."""
+    import numpy as np
+    import pandas as pd
+
+    frame = store.table(table_name)
+    match = np.ones(len(frame), dtype=bool)
+    for col, value in key.items():
+        match &= (frame[col] == value).to_numpy()
+    if table_name in _UNDIRECTED_KEYS:
+        a, b = _UNDIRECTED_KEYS[table_name]
+        match |= ((frame[a] == key[b]) & (frame[b] == key[a])).to_numpy()
+        # The order given first, then the other (a store from before ties were canonical may hold both).
+        exact = ((frame[a] == key[a]) & (frame[b] == key[b])).to_numpy()
+        return pd.concat([frame[match & exact], frame[match & ~exact]])
+    return frame[match]
+
+
+def _describe_key(table_name: str, key: dict[str, str]) -> str:
+    if list(key) == ["id"]:
+        return f"id {key['id']!r}"
+    return "(" + ", ".join(f"{c}={v!r}" for c, v in key.items()) + ")"
+
+
+def _existing(kind: str, table_name: str, key: dict[str, str], stored: pd.DataFrame) -> InvalidDataError:
+    table = TABLES[table_name]
+    shown = _describe_key(table_name, key)
+    where = f"record {kind}"
+    if len(stored) and table_name in _UNDIRECTED_KEYS:
+        a, b = _UNDIRECTED_KEYS[table_name]
+        first = stored.iloc[0]
+        if (first[a], first[b]) != (key[a], key[b]):
+            shown += f", stored as ({a}={first[a]!r}, {b}={first[b]!r}): the tie is undirected"
+    option = ", ".join("--" + c.replace("_", "-") for c in table.key)
+    return InvalidDataError(
+        f"{where}: {table_name} already holds {shown}; nothing was written (use --update to change "
+        "the fields you give, or choose another " + ("id" if table.key == ("id",) else "pair") + ")",
+        [Problem(where, None, option, ", ".join(key.values()), "a new " + ("id" if table.key == ("id",) else "pair")
+                 + " (or --update)")],
+    )
+
+
+def _merge_members(store: Store, partnership: str, members: tuple[str, ...], update: bool) -> pd.DataFrame:
+    """The member rows given as ORG[:ROLE]; under --update a member without a role keeps its stored role."""
+    import pandas as pd
+
+    rows = [{"partnership": partnership, "organization": m.split(":", 1)[0],
+             "role": m.split(":", 1)[1] if ":" in m else ""} for m in members]
+    if update and rows:
+        stored = store.table("partnership_members")
+        stored = stored[(stored["partnership"] == partnership).to_numpy()]
+        roles = {o: r for o, r in zip(stored["organization"], stored["role"]) if r is not None}
+        for row in rows:
+            if not row["role"]:
+                row["role"] = roles.get(row["organization"], "")
+    return pd.DataFrame(rows, columns=["partnership", "organization", "role"], dtype=str)
 
 
 def _make_record_command(kind: str, table_name: str) -> click.Command:
     table = TABLES[table_name]
     params: list[click.Parameter] = []
+    by_column: dict[str, click.Option] = {}
     for col in table.columns:
         flag = "--" + col.name.replace("_", "-")
         dest = "col_" + col.name
         if col.name == "id":
-            params.append(click.Option([flag, dest], default=None, help="Id of the new row [default: generated]."))
+            params.append(click.Option([flag, dest], default=None,
+                                       help="Id of the new row (of the row to change with --update) "
+                                       "[default: generated]."))
             continue
         if col.type == "enum":
             ctype: click.ParamType = click.Choice(col.choices)
         else:
             ctype = click.STRING
         required = col.required and not (col.type == "date")
-        help_text = (col.doc or col.expected) + (" (required)" if required else "")
+        needed = " (required)" if col.name in table.key else " (required unless --update)"
+        help_text = (col.doc or col.expected) + (needed if required else "")
         if col.type == "date" and col.required:
             help_text += " [default: today]"
-        params.append(click.Option([flag, dest], type=ctype, required=required, default=None, help=help_text))
+        # Required options are checked in the callback: --update needs only the key.
+        option = click.Option([flag, dest], type=ctype, default=None, help=help_text)
+        by_column[col.name] = option
+        params.append(option)
     if table_name == "partnerships":
         params.append(click.Option(["--member", "members"], multiple=True, metavar="ORG[:ROLE]",
                                    help="A member organisation (repeat; at least two)."))
+    params.append(click.Option(["--update"], is_flag=True, default=False,
+                               help="Change the stored row with this key: only the fields given change."))
     params.append(click.Option(["--format", "fmt"], type=click.Choice(["table", "json", "ndjson", "csv"]),
                                default=None, help="Output format."))
 
     @pass_env
-    def callback(env: Env, fmt: str | None, members: tuple[str, ...] = (), **values: str | None) -> None:
-        row: dict[str, str] = {}
-        for col in table.columns:
-            value = values.get("col_" + col.name)
-            if value is None and col.type == "date" and col.required:
-                value = _dt.date.today().isoformat()
-            row[col.name] = "" if value is None else str(value)
-        if "id" in row and not row["id"]:
-            row["id"] = f"{kind[:3]}-{uuid.uuid4().hex[:10]}"
+    def callback(env: Env, fmt: str | None, update: bool, members: tuple[str, ...] = (),
+                 **values: str | None) -> None:
+        given = {c.name: str(values["col_" + c.name]) for c in table.columns
+                 if values.get("col_" + c.name) is not None}
+        ctx = click.get_current_context()
+        if update:
+            if table.key == ("id",) and "id" not in given:
+                raise click.UsageError("--update needs --id: the id of the row to change", ctx=ctx)
+            missing = [c for c in table.key if c not in given]
+        else:
+            missing = [c.name for c in table.columns
+                       if c.required and c.type != "date" and c.name != "id" and c.name not in given]
+        if missing:
+            raise click.MissingParameter(ctx=ctx, param=by_column[missing[0]])
+        if table_name == "partnerships" and not update and len(members) < 2:
+            raise click.UsageError("a partnership needs at least two --member ORG[:ROLE] options", ctx=ctx)
+        if table.key == ("id",) and "id" not in given:
+            given["id"] = f"{kind[:3]}-{uuid.uuid4().hex[:10]}"
         import pandas as pd
+
+        store = env.writable_store
+        key = {c: given[c] for c in table.key}
+        known = ids_frame_map(store)
+        if table.key == ("id",):
+            exists = key["id"] in known.get(table_name, set())
+            # The stored row is read only to be changed (a table may hold millions of rows).
+            stored = _stored_rows(store, table_name, key) if exists and update else pd.DataFrame()
+        else:
+            stored = _stored_rows(store, table_name, key)
+            exists = bool(len(stored))
+        if exists and not update:
+            raise _existing(kind, table_name, key, stored)
+        if update and not exists:
+            raise NotFoundError(f"record {kind} --update: {table_name} holds no row with "
+                                f"{_describe_key(table_name, key)}; nothing was written (leave out --update to add it)")
+        if update:
+            row = {**_text_row(table_name, stored.iloc[0]), **{c: v for c, v in given.items() if c not in table.key}}
+        else:
+            row = {c.name: given.get(c.name, "") for c in table.columns}
+            for col in table.columns:
+                if col.type == "date" and col.required and not row[col.name]:
+                    row[col.name] = _dt.date.today().isoformat()
 
         from ..ingest import validate
 
         raw = {table_name: pd.DataFrame([row], dtype=str)}
-        if table_name == "partnerships":
-            if len(members) < 2:
-                raise click.UsageError("a partnership needs at least two --member ORG[:ROLE] options")
-            raw["partnership_members"] = pd.DataFrame(
-                [{"partnership": row["id"], "organization": m.split(":", 1)[0],
-                  "role": m.split(":", 1)[1] if ":" in m else ""} for m in members], dtype=str)
-        store = env.writable_store
+        if table_name == "partnerships" and members:
+            raw["partnership_members"] = _merge_members(store, row["id"], members, update)
         try:
-            tables = validate(raw, known_ids=ids_frame_map(store), where=f"record {kind}")
+            tables = validate(raw, known_ids=known, where=f"record {kind}")
         except InvalidDataError as err:
             # Name the option, not a CSV line: the row came from the command line.
             err.problems = [
@@ -182,12 +313,20 @@ def _make_record_command(kind: str, table_name: str) -> click.Command:
                 for p in err.problems
             ]
             raise
+        if update and table_name in _UNDIRECTED_KEYS:
+            # Keep the stored orientation so that the update replaces the row instead of adding a twin.
+            a, b = _UNDIRECTED_KEYS[table_name]
+            tables[table_name].loc[0, [a, b]] = [row[a], row[b]]
+        elif table_name in _UNDIRECTED_KEYS:
+            a, b = _UNDIRECTED_KEYS[table_name]
+            row[a], row[b] = str(tables[table_name].loc[0, a]), str(tables[table_name].loc[0, b])
         store.load(tables)
-        emit([{k: v for k, v in row.items()}], fmt, document={"recorded": kind, **row})
+        emit([dict(row)], fmt, document={"updated" if update else "recorded": kind, **row})
 
     return click.Command(
         kind, params=params, callback=callback,
-        help=f"Append one row to {table.file}: {table.doc}",
+        help=f"Append one row to {table.file}: {table.doc} An existing "
+             + ("id" if table.key == ("id",) else "pair") + " is refused unless --update.",
         short_help=f"Append a {kind} ({table.file}).",
     )
 

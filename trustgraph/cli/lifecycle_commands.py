@@ -316,7 +316,7 @@ def _departure_text(doc: dict[str, Any]) -> str:
 @click.option("--leaves", "person", default=None, metavar="PERSON",
               help="What this person's departure would break, and who could take over (id or name).")
 @click.option("--org", "org", default=None, metavar="ORG", help="Only this organisation's side (id or name).")
-@click.option("--top", type=click.IntRange(min=1), default=10, show_default=True,
+@click.option("--top", type=click.IntRange(1, 1000), default=10, show_default=True,
               help="Key people listed.")
 @as_of_option
 @format_option
@@ -411,8 +411,12 @@ def timeline_command(env: Env, a: str, b: str, plot: Path | None, as_of: Any, ha
     if plot is not None:
         series = trust_series(tables, first, second, plot_dates(doc), half_life_days=hl)
         fig = timeline_figure(doc, series)
+        from ..files import atomic_path
+
         try:
-            fig.savefig(plot)
+            # Drawn to a temporary file beside FILE and renamed onto it; a symlink at FILE is refused.
+            with atomic_path(plot, what="plot") as tmp:
+                fig.savefig(tmp, format=plot.suffix.lower().lstrip("."))
         except OSError as err:
             raise click.FileError(str(plot), hint=str(err)) from err
         note(env, f"wrote {plot}")
@@ -479,9 +483,9 @@ def _health_text(doc: dict[str, Any]) -> str:
 
 @cli.command("health")
 @click.argument("org")
-@click.option("--trend-points", type=click.IntRange(min=1), default=5, show_default=True,
-              help="Points in the reputation trend.")
-@click.option("--trend-step", type=click.IntRange(min=1), default=365, show_default=True,
+@click.option("--trend-points", type=click.IntRange(1, 15), default=5, show_default=True,
+              help="Points in the reputation trend (each is a snapshot; the cache keeps 16 per store version).")
+@click.option("--trend-step", type=click.IntRange(1, 1826), default=365, show_default=True,
               help="Days between trend points.")
 @as_of_option
 @half_life_option

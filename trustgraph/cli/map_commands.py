@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import importlib
 import importlib.util
@@ -12,17 +13,20 @@ import click
 
 from ..errors import ConfigurationError
 from ..evidence import evidence_frame
+from ..files import atomic_path
 from ..render.map import (
     DEFAULT_EDGE_KINDS,
     DEFAULT_HOPS,
     DEFAULT_MAX_NODES,
     EDGE_KINDS,
+    MapData,
     available_colors,
     available_sizes,
     map_data,
     render_html,
 )
 from .app import Env, as_of_option, as_of_str, cli, half_life_option, half_life_value, note, pass_env
+from .output import terminal_text
 
 __all__ = ["map_command"]
 
@@ -42,7 +46,7 @@ def _edge_kinds(ctx: click.Context, param: click.Parameter, value: str) -> list[
               type=click.Path(dir_okay=False, writable=True, allow_dash=True, path_type=Path),
               help="HTML file to write ('-' for stdout).")
 @click.option("--focus", metavar="ID", default=None, help="Map the neighbourhood of this organisation (id or name).")
-@click.option("--hops", type=click.IntRange(min=0), default=None,
+@click.option("--hops", type=click.IntRange(0, 10), default=None,
               help=f"Neighbourhood radius in ties [default: {DEFAULT_HOPS} around --focus, 1 around --chain].")
 @click.option("--chain", nargs=2, metavar="FROM TO", default=None,
               help="Highlight the strongest vouching chain from FROM to TO (and map around it).")
@@ -54,9 +58,10 @@ def _edge_kinds(ctx: click.Context, param: click.Parameter, value: str) -> list[
               metavar="KINDS", help=f"Kinds of tie to draw, comma-separated, from {', '.join(EDGE_KINDS)}.")
 @as_of_option
 @half_life_option
-@click.option("--max-nodes", type=click.IntRange(min=1), default=DEFAULT_MAX_NODES, show_default=True,
+@click.option("--max-nodes", type=click.IntRange(1, 20_000), default=DEFAULT_MAX_NODES, show_default=True,
               help="Most organisations drawn; beyond it the most relevant are kept (the map says so).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the layout and communities.")
+@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True,
+              help="Seed of the layout and communities.")
 @pass_env
 def map_command(env: Env, out: Path, focus: str | None, hops: int | None, chain: tuple[str, str] | None,
                 color: str | None, size: str, edges: list[str], as_of: Any, half_life: float, max_nodes: int,
@@ -70,6 +75,27 @@ def map_command(env: Env, out: Path, focus: str | None, hops: int | None, chain:
     """
     if hops is not None and focus is None and chain is None:
         raise click.BadParameter("needs --focus or --chain (the whole network has no centre)", param_hint="--hops")
+    to_stdout = str(out) == "-"
+    with contextlib.ExitStack() as stack:
+        # The page goes to a temporary file beside FILE.html, renamed onto it once whole; a symlink
+        # (or anything but a regular file) at FILE.html is refused before any work is done.
+        page_file = None if to_stdout else stack.enter_context(atomic_path(out, what="map"))
+        data = _map(env, focus, hops, chain, color, size, edges, as_of, half_life, max_nodes, seed)
+        page = render_html(data)
+        if page_file is None:
+            click.echo(page, nl=False)
+        else:
+            page_file.write_text(page, encoding="utf-8")
+    for line in data.notes:
+        note(env, terminal_text(f"note: {line}"))
+    where = "stdout" if to_stdout else str(out)
+    note(env, terminal_text(f"wrote {where}: {len(data.nodes):,} organisations, {len(data.edges):,} ties"
+                            f" ({'live physics' if data.physics else 'precomputed layout'})"))
+
+
+def _map(env: Env, focus: str | None, hops: int | None, chain: tuple[str, str] | None, color: str | None,
+         size: str, edges: list[str], as_of: Any, half_life: float, max_nodes: int, seed: int) -> MapData:
+    """What ``map`` draws (:func:`~trustgraph.render.map.map_data`) for the command's options."""
     snap = env.snapshot(as_of=as_of_str(as_of), half_life_days=half_life_value(half_life))
     G = snap.to_networkx()  # what the map draws; the scores are computed on the snapshot itself
     # The ties drawn and their tooltips show rows of the whole dataset.
@@ -87,16 +113,6 @@ def map_command(env: Env, out: Path, focus: str | None, hops: int | None, chain:
         found = importlib.import_module(_CHAINS).vouching_chains(G, ends[0], ends[1], k=1)
         path = list(found[0].path) if found else []
     made = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    data = map_data(G, tables, evidence=evidence, focus=focus_id, hops=hops, chain=path, chain_ends=ends,
+    return map_data(G, tables, evidence=evidence, focus=focus_id, hops=hops, chain=path, chain_ends=ends,
                     color=color, size=size, edge_kinds=edges, max_nodes=max_nodes, seed=seed, generated_at=made,
                     snapshot=snap)
-    page = render_html(data)
-    if str(out) == "-":
-        click.echo(page, nl=False)
-    else:
-        out.write_text(page, encoding="utf-8")
-    for line in data.notes:
-        note(env, f"note: {line}")
-    where = "stdout" if str(out) == "-" else str(out)
-    note(env, f"wrote {where}: {len(data.nodes):,} organisations, {len(data.edges):,} ties"
-              f" ({'live physics' if data.physics else 'precomputed layout'})")

@@ -2,6 +2,20 @@
 
 Rows are plain dicts. JSON keeps nested values; table and CSV flatten them (lists joined with ``; ``,
 dicts as ``key=value``). Output streams to stdout; nothing here prints anywhere else.
+
+Names and notes come from data, so each format is made safe for where it goes (docs/output.md):
+
+* **table** (and every text report): control characters are shown escaped, never passed to the
+  terminal — C0 controls, DEL, C1 controls and the bidirectional overrides become ``\\x1b``,
+  ``\\u202e`` …; in a table cell line breaks and tabs are escaped too (``\\n``, ``\\t``), so a value
+  stays on its row (:func:`terminal_text`).
+* **csv** (for spreadsheets): a text cell, or a ``;``-separated part of one, that starts with ``=``,
+  ``+``, ``-``, ``@``, a tab, a carriage return or NUL gets a leading apostrophe, so a spreadsheet
+  shows it as text instead of running it as a formula (OWASP "CSV Injection"); numbers, and text
+  that is a plain number such as ``-0.25``, are unchanged (:func:`spreadsheet_cell`).
+* **json**/**ndjson**: exact. JSON escapes C0 controls; DEL, C1 controls, the bidirectional
+  overrides and U+2028/U+2029 are written as ``\\uXXXX`` escapes too, so the text is safe on a
+  terminal and parses to the same values (:func:`to_json`).
 """
 
 from __future__ import annotations
@@ -10,13 +24,15 @@ import csv
 import io
 import json
 import math
+import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 import click
 
-__all__ = ["FORMATS", "format_option", "emit", "emit_document", "to_json", "flatten"]
+__all__ = ["FORMATS", "format_option", "emit", "emit_document", "to_json", "flatten", "terminal_text",
+           "spreadsheet_cell"]
 
 FORMATS = ("table", "json", "ndjson", "csv")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -34,6 +50,80 @@ def resolve_format(fmt: str | None) -> str:
     if fmt:
         return fmt
     return "table" if sys.stdout.isatty() else "json"
+
+
+# Characters a terminal may act on: C0 controls, DEL, C1 controls (U+009B is a one-character CSI), and
+# the bidirectional embeddings, overrides and isolates that reorder what is shown.
+_UNSAFE_CELL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_UNSAFE_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")  # keeps \t and \n
+_UNSAFE_JSON = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# What makes a spreadsheet read a cell as a formula (OWASP), the separator of composite text, and
+# text that is only a number (left as it is).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\x00")
+_SEPARATOR = re.compile(r"(;[ \t]*)")
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _NAMED:
+        return _NAMED[char]
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def terminal_text(text: str, *, one_line: bool = False) -> str:
+    r"""``text`` with every character a terminal could act on shown escaped.
+
+    C0 controls (except newline and tab), DEL, C1 controls and the bidirectional overrides become
+    ``\xNN`` / ``\uNNNN`` (a carriage return ``\r``); with ``one_line`` (a table cell) newlines and
+    tabs become ``\n`` and ``\t`` too. Text without them is returned unchanged.
+
+    >>> terminal_text("\x1b[31mred\x1b[0m\tok")
+    '\\x1b[31mred\\x1b[0m\tok'
+    >>> terminal_text("two\nlines", one_line=True)
+    'two\\nlines'
+    """
+    pattern = _UNSAFE_CELL if one_line else _UNSAFE_TEXT
+    return pattern.sub(_escape, text) if pattern.search(text) else text
+
+
+def _terminal_safe(value: Any) -> Any:
+    """A copy of a document whose text (values and keys) is :func:`terminal_text` on one line each."""
+    if isinstance(value, str):
+        return terminal_text(value, one_line=True)
+    if isinstance(value, dict):
+        return {_terminal_safe(k) if isinstance(k, str) else k: _terminal_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_terminal_safe(v) for v in value)
+    return value
+
+
+def _formula(text: str) -> bool:
+    return text.startswith(_FORMULA_START) and not _NUMBER.fullmatch(text)
+
+
+def spreadsheet_cell(value: Any) -> str:
+    r"""One CSV cell (:func:`flatten`), safe to open in a spreadsheet.
+
+    Text that starts with ``=``, ``+``, ``-``, ``@``, a tab, a carriage return or NUL, and each
+    ``;``-separated part of a text cell that does (lists and composite text such as "A (+0.1); B"),
+    gets a leading apostrophe, which spreadsheets read as "this is text". Numbers, and text that is
+    a plain number (``-0.25``, ``+0.0130``), are left as they are.
+
+    >>> spreadsheet_cell('=HYPERLINK("http://x")'), spreadsheet_cell(-0.25), spreadsheet_cell("-0.25")
+    ('\'=HYPERLINK("http://x")', '-0.25', '-0.25')
+    >>> spreadsheet_cell(["Alpha", "@SUM(A1)", "-2"])
+    "Alpha; '@SUM(A1); -2"
+    """
+    text = flatten(value)
+    if isinstance(_clean(value), (int, float)) or not text:
+        return text
+    if ";" not in text:
+        return "'" + text if _formula(text) else text
+    pieces = _SEPARATOR.split(text)  # parts at even positions, separators at odd ones
+    return "".join("'" + p if i % 2 == 0 and _formula(p) else p for i, p in enumerate(pieces))
 
 
 def _clean(value: Any) -> Any:
@@ -55,8 +145,12 @@ def _clean(value: Any) -> Any:
 
 
 def to_json(value: Any, *, indent: int | None = 2) -> str:
-    """Serialise with stable key order as given, UTF-8 text kept as is."""
-    return json.dumps(_clean(value), indent=indent, ensure_ascii=False)
+    """Serialise with stable key order as given, UTF-8 text kept as is except the characters a terminal
+    acts on: JSON escapes C0 controls, and DEL, C1 controls, bidirectional overrides and U+2028/9 are
+    escaped here (``\\u009b``), which parses to the same value."""
+    text = json.dumps(_clean(value), indent=indent, ensure_ascii=False)
+    # They can only occur inside JSON strings, where a \\u escape means the same character.
+    return _UNSAFE_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text) if _UNSAFE_JSON.search(text) else text
 
 
 def flatten(value: Any) -> str:
@@ -86,8 +180,9 @@ def _columns(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None) -> l
 
 
 def _table(rows: Sequence[dict[str, Any]], columns: list[str], max_width: int = 60) -> str:
-    cells = [[flatten(r.get(c)) for c in columns] for r in rows]
+    cells = [[terminal_text(flatten(r.get(c)), one_line=True) for c in columns] for r in rows]
     cells = [[c if len(c) <= max_width else c[: max_width - 1] + "…" for c in row] for row in cells]
+    columns = [terminal_text(c, one_line=True) for c in columns]
     widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
@@ -121,13 +216,13 @@ def emit(
         buf = io.StringIO()
         cols = _columns(rows, columns)
         writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(cols)
+        writer.writerow([spreadsheet_cell(c) for c in cols])
         for row in rows:
-            writer.writerow([flatten(row.get(c)) for c in cols])
+            writer.writerow([spreadsheet_cell(row.get(c)) for c in cols])
         click.echo(buf.getvalue(), nl=False)
     else:
         if title:
-            click.echo(title)
+            click.echo(terminal_text(title))
         if not rows:
             click.echo("(no rows)")
             return
@@ -136,11 +231,16 @@ def emit(
 
 def emit_document(document: dict[str, Any], fmt: str | None, *, text: Callable[[dict[str, Any]], str],
                   rows: Sequence[dict[str, Any]] | None = None, columns: Sequence[str] | None = None) -> None:
-    """Print one structured result: JSON as is, ndjson/CSV as ``rows``, table via ``text``."""
+    """Print one structured result: JSON as is, ndjson/CSV as ``rows``, table via ``text``.
+
+    ``text`` is given a copy of ``document`` whose strings are escaped for a terminal on one line each
+    (:func:`terminal_text`), and what it returns is escaped again, so a name from the data can neither
+    reach the terminal as a control sequence nor start a line of its own.
+    """
     fmt = resolve_format(fmt)
     if fmt == "json":
         click.echo(to_json(document))
     elif fmt == "table":
-        click.echo(text(document))
+        click.echo(terminal_text(text(_terminal_safe(document))))
     else:
         emit(rows if rows is not None else [document], fmt, columns=columns)

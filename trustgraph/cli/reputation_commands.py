@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .app import Env, as_of_option, as_of_str, cli, half_life_option, half_life_value, note, pass_env
+from .app import Env, FiniteFloat, as_of_option, as_of_str, cli, half_life_option, half_life_value, note, pass_env
 from .output import emit, emit_document, format_option, resolve_format
 
 if TYPE_CHECKING:
@@ -107,12 +107,12 @@ def _view(result: ReputationResult) -> str:
               help="Pre-trusted organisations (ids or names) [default: those marked pretrusted, else everyone].")
 @click.option("--from", "source", metavar="ORG", default=None,
               help="Personalised view: reputation as seen from ORG (instead of a pre-trusted set).")
-@click.option("--top", type=click.IntRange(min=1), default=None, help="Only the N best.")
-@click.option("--contributors", type=click.IntRange(min=0), default=3, show_default=True,
+@click.option("--top", type=click.IntRange(1, 10_000_000), default=None, help="Only the N best.")
+@click.option("--contributors", type=click.IntRange(0, 100), default=3, show_default=True,
               help="Contributors listed on each side.")
-@click.option("--damping", type=click.FloatRange(0.0, 1.0, max_open=True), default=DEFAULT_DAMPING, show_default=True,
+@click.option("--damping", type=FiniteFloat(0.0, 1.0, max_open=True), default=DEFAULT_DAMPING, show_default=True,
               help="Share of trust passed along endorsements (EigenTrust/PageRank α).")
-@click.option("--shrinkage", type=click.FloatRange(min=0.0), default=DEFAULT_SHRINKAGE, show_default=True,
+@click.option("--shrinkage", type=FiniteFloat(0.0, 1000.0), default=DEFAULT_SHRINKAGE, show_default=True,
               help="Prior weight, in neutral opinions of one full voice each (0 = none).")
 @as_of_option
 @half_life_option

@@ -42,6 +42,11 @@ __all__ = [
     "get_query",
     "query_dirs",
     "plain_value",
+    "check_read_only",
+    "FORBIDDEN_CLAUSES",
+    "READ_PROCEDURES",
+    "INT_MIN",
+    "INT_MAX",
 ]
 
 #: Parameter types a query header may declare.
@@ -80,6 +85,8 @@ class Parameter:
         try:
             return _convert(self.type, text)
         except ValueError as err:
+            if "64-bit" in str(err):
+                raise ParameterError(f"parameter {self.name}: {err}") from err
             raise ParameterError(f"parameter {self.name}: {text!r} is not {_describe(self.type)}") from err
 
     def signature(self) -> str:
@@ -98,11 +105,19 @@ def _describe(type_: str) -> str:
     }.get(type_, "a comma-separated list or a JSON array of " + type_[5:-1] + " values")
 
 
+#: The range of an ``int`` parameter: a 64-bit signed integer, as Neo4j stores integers (a larger
+#: one made the driver fail with an OverflowError).
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+
+
 def _convert(type_: str, text: str) -> Any:
     if type_ == "string":
         return text
     if type_ == "int":
-        return int(text.strip())
+        number = int(text.strip())
+        if not INT_MIN <= number <= INT_MAX:
+            raise ValueError(f"{text.strip()} is outside the 64-bit integer range ({INT_MIN} to {INT_MAX})")
+        return number
     if type_ == "float":
         value = float(text.strip())
         if value != value or value in (float("inf"), float("-inf")):
@@ -126,6 +141,116 @@ def _convert(type_: str, text: str) -> Any:
             raise ValueError(text)
         return [_convert(inner, str(item)) for item in items]
     return [_convert(inner, item.strip()) for item in stripped.split(",") if item.strip()]
+
+
+#: Clauses (and admin commands) that do anything but read the graph: writes, schema and admin
+#: commands, another database (``USE``), and ``LOAD CSV``, which reads files or URLs from the server
+#: even inside a read transaction.
+FORBIDDEN_CLAUSES = (
+    "CREATE", "MERGE", "DELETE", "DETACH", "NODETACH", "SET", "REMOVE", "DROP", "FOREACH", "INSERT", "LOAD",
+    "USE", "SHOW", "GRANT", "DENY", "REVOKE", "ALTER", "RENAME", "START", "STOP", "TERMINATE", "ENABLE",
+    "PERIODIC", "TRANSACTIONS",
+)
+_ADMIN_COMMANDS = frozenset({"USE", "SHOW", "GRANT", "DENY", "REVOKE", "ALTER", "RENAME", "START", "STOP",
+                             "TERMINATE", "ENABLE"})
+#: Procedures a query may ``CALL``: read-only catalogue look-ups. Every other procedure is refused
+#: (``apoc.load.*`` and ``apoc.export.*`` read and write files, ``dbms.*`` administers the server,
+#: ``db.create.*`` writes, ``apoc.cypher.run*`` would run unchecked Cypher).
+READ_PROCEDURES = frozenset({"db.labels", "db.relationshipTypes", "db.propertyKeys"})
+#: Namespaces of the functions a query may call (``date.truncate(...)``); plain functions
+#: (``count``, ``coalesce``, ``toLower``...) are always allowed.
+READ_FUNCTION_NAMESPACES = ("date", "datetime", "localdatetime", "localtime", "time", "duration", "point",
+                            "vector", "apoc.coll", "apoc.text", "apoc.map", "apoc.math", "apoc.number")
+_WORD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\s*\.\s*[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+def _code_only(text: str) -> str:
+    """``text`` with comments, string literals and backquoted names blanked out (same length and
+    line breaks, so positions still give line numbers)."""
+    out = list(text)
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if text.startswith("//", i):
+            end = text.find("\n", i)
+            end = n if end < 0 else end
+        elif text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            end = n if end < 0 else end + 2
+        elif ch in "'\"`":
+            end = i + 1
+            while end < n and text[end] != ch:
+                end += 2 if text[end] == "\\" and ch != "`" else 1
+            end = min(end + 1, n)
+        else:
+            i += 1
+            continue
+        for k in range(i, end):
+            if out[k] != "\n":
+                out[k] = " "
+        i = end
+    return "".join(out)
+
+
+def check_read_only(text: str, where: str = "query") -> None:
+    """Refuse a Cypher statement that does anything but read the graph.
+
+    The check is static and conservative: a forbidden clause word anywhere outside strings,
+    comments, property keys and labels (``n.set`` or ``{set: 1}`` are fine), a ``CALL`` of a procedure
+    not in :data:`READ_PROCEDURES`, a namespaced function outside :data:`READ_FUNCTION_NAMESPACES`,
+    or several statements. Queries also run in read transactions, so the server refuses a write
+    this check missed.
+
+    Raises
+    ------
+    ConfigurationError
+        Naming the file, the line and the word, and what is allowed.
+    """
+    code = _code_only(text)
+
+    def fail(pos: int, what: str) -> ConfigurationError:
+        line = code.count("\n", 0, pos) + 1
+        return ConfigurationError(
+            f"{where}:{line}: {what}; named queries may only read the graph (MATCH, OPTIONAL MATCH, WITH, WHERE, "
+            "UNWIND, RETURN, CALL { subquery }, read functions, CALL of "
+            f"{', '.join(sorted(READ_PROCEDURES))})"
+        )
+
+    stripped = code.rstrip().rstrip(";")
+    if ";" in stripped:
+        raise fail(stripped.index(";"), "several statements (';')")
+    for match in _WORD_RE.finditer(code):
+        word = re.sub(r"\s+", "", match.group(0))
+        before = code[: match.start()].rstrip()
+        after = code[match.end():].lstrip()
+        if before.endswith((".", ":", "$")) or (after.startswith(":") and not after.startswith("::")):
+            continue  # a property key, a label or relationship type, a parameter, a map key
+        if "." in word:
+            if after.startswith("("):
+                namespace = word.rsplit(".", 1)[0]
+                previous = re.search(r"([A-Za-z_]+)\s*$", before)
+                if previous and previous.group(1).upper() == "CALL":
+                    if word not in READ_PROCEDURES:
+                        raise fail(match.start(), f"CALL {word} is not an allowed read procedure")
+                elif not any(namespace == ns or namespace.startswith(ns + ".") for ns in READ_FUNCTION_NAMESPACES):
+                    raise fail(match.start(), f"function {word}() is not allowed")
+            elif re.search(r"\bCALL\s*$", before, flags=re.IGNORECASE):
+                if word not in READ_PROCEDURES:
+                    raise fail(match.start(), f"CALL {word} is not an allowed read procedure")
+            continue
+        upper = word.upper()
+        if re.search(r"\bAS\s*$", before, flags=re.IGNORECASE):
+            continue  # an alias: RETURN p.start AS start
+        if upper in _ADMIN_COMMANDS and before not in ("", "{") and not before.endswith(("{", ";")):
+            continue  # admin commands are whole statements; elsewhere the word is a variable
+        if upper in FORBIDDEN_CLAUSES:
+            clause = "LOAD CSV" if upper == "LOAD" else "CALL ... IN TRANSACTIONS" if upper == "TRANSACTIONS" else upper
+            raise fail(match.start(), f"{clause} is not allowed")
+        if upper == "CALL" and not after.startswith(("{", "(")):
+            name = _WORD_RE.match(after)
+            called = re.sub(r"\s+", "", name.group(0)) if name else after[:20]
+            if called not in READ_PROCEDURES:
+                raise fail(match.start(), f"CALL {called} is not an allowed read procedure")
 
 
 @dataclass(frozen=True)
@@ -168,6 +293,23 @@ class NamedQuery:
         return {
             p.name: p.convert(given[p.name]) if p.name in given else p.default for p in self.parameters
         }
+
+
+def _check_default(type_: str, value: Any) -> None:
+    """Raise ValueError when the JSON default ``value`` is not of ``type_`` (ints in 64 bits, floats
+    finite)."""
+    if type_.startswith("list["):
+        if not isinstance(value, list):
+            raise ValueError(value)
+        for item in value:
+            _check_default(type_[5:-1], item)
+        return
+    if type_ == "int" and (isinstance(value, bool) or not isinstance(value, int)):
+        raise ValueError(value)
+    if type_ == "float" and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        raise ValueError(value)
+    if type_ in ("int", "float"):
+        _convert(type_, str(value))
 
 
 def parse_query(name: str, text: str, source: str = "") -> NamedQuery:
@@ -231,6 +373,13 @@ def parse_query(name: str, text: str, source: str = "") -> NamedQuery:
         raise ConfigurationError(f"{where}: the statement uses undeclared ${', $'.join(sorted(used - declared))}")
     if declared - used:
         raise ConfigurationError(f"{where}: declared but unused parameter(s) {', '.join(sorted(declared - used))}")
+    for p in params:
+        if p.default is not None:
+            try:
+                _check_default(p.type, p.default)
+            except (ValueError, TypeError) as err:
+                raise ConfigurationError(f"{where}: the default of {p.name} is not {_describe(p.type)}") from err
+    check_read_only(text, where)
     return NamedQuery(name, " ".join(description), tuple(params), text, where)
 
 

@@ -69,6 +69,7 @@ import pandas as pd
 
 from ..errors import ConfigurationError, NotFoundError, TrustgraphError
 from ..evidence import evidence_frame
+from ..files import write_text_atomic
 from ..snapshot import Snapshot
 from .layout import layout_positions
 
@@ -112,6 +113,9 @@ LISTED_MARK = "\u26a0"
 _MODULES = {"reputation": "trustgraph.analysis.reputation", "risk": "trustgraph.analysis.contagion"}
 _VIS_JS = ("lib", "vis-9.1.2", "vis-network.min.js")
 _LABEL_CHARS = 28
+#: Longest name in the page header, notes and legend (longer ones are cut with an ellipsis; tooltips
+#: and the details panel keep the whole name).
+_HEADER_CHARS = 100
 _EVIDENCE_BREAKDOWN_MAX = 1500
 _MAX_ROWS = 12
 
@@ -368,8 +372,14 @@ def _day(value: Any) -> str:
     return _text(value)[:10]
 
 
-def _label(name: str) -> str:
-    return name if len(name) <= _LABEL_CHARS else name[: _LABEL_CHARS - 1].rstrip() + "\u2026"
+def _label(name: str, limit: int = _LABEL_CHARS) -> str:
+    """``name`` cut to ``limit`` characters, the last an ellipsis, when it is longer."""
+    return name if len(name) <= limit else name[: limit - 1].rstrip() + "\u2026"
+
+
+def _short(name: str) -> str:
+    """A name as the header, notes and legend show it (at most :data:`_HEADER_CHARS` characters)."""
+    return _label(name, _HEADER_CHARS)
 
 
 def _fmt_int(n: int) -> str:
@@ -529,10 +539,10 @@ def _categorical(values: Mapping[Any, Any], title: str) -> tuple[dict[Any, tuple
         if not label:
             out[node] = (_UNKNOWN, "unknown")
         elif label in colors:
-            out[node] = (colors[label], label)
+            out[node] = (colors[label], _short(label))
         else:
             out[node] = (_OTHER, "other")
-    items = [{"label": k, "color": colors[k], "count": counts[k]} for k in ranked[: len(_PALETTE)]]
+    items = [{"label": _short(k), "color": colors[k], "count": counts[k]} for k in ranked[: len(_PALETTE)]]
     rest = sum(counts[k] for k in ranked[len(_PALETTE):])
     if rest:
         items.append({"label": "other", "color": _OTHER, "count": rest})
@@ -1000,18 +1010,18 @@ def map_data(
         edges_out += chain_items
         legend_counts[("chain", "+")] = len(chain_items)
     elif chain is not None and chain_ends:
-        notes.append(f"No vouching chain found from {names[chain_ends[0]]} to {names[chain_ends[1]]}.")
+        notes.append(f"No vouching chain found from {_short(names[chain_ends[0]])} to {_short(names[chain_ends[1]])}.")
 
     # 6. Header, legend, options.
     if chain_ends:
-        query = f"strongest vouching chain {names[chain_ends[0]]} \u2192 {names[chain_ends[1]]}"
+        query = f"strongest vouching chain {_short(names[chain_ends[0]])} \u2192 {_short(names[chain_ends[1]])}"
         if strength is not None:
             query += f" (strength {strength:.3f}, {len(chain_nodes) - 1} hops)"
         if focus is not None:
-            query += f", around {names[focus]}"
+            query += f", around {_short(names[focus])}"
     elif focus is not None:
         radius = hops if hops is not None else DEFAULT_HOPS
-        query = f"neighbourhood of {names[focus]} ({radius} hop{'s' if radius != 1 else ''})"
+        query = f"neighbourhood of {_short(names[focus])} ({radius} hop{'s' if radius != 1 else ''})"
     else:
         query = "whole network"
     parameters = {
@@ -1133,7 +1143,15 @@ def render_html(data: MapData) -> str:
 
 
 def write_html(data: MapData, path: str | Path) -> Path:
-    """Write :func:`render_html` to ``path`` as UTF-8 and return the path."""
-    out = Path(path)
-    out.write_text(render_html(data), encoding="utf-8")
-    return out
+    """Write :func:`render_html` to ``path`` as UTF-8 and return the path.
+
+    The page is written to a temporary file beside ``path`` and renamed onto it
+    (:func:`trustgraph.files.write_text_atomic`): a reader never sees half a page, and a symlink at
+    ``path`` is refused rather than followed.
+
+    Raises
+    ------
+    TrustgraphError
+        When ``path`` is a symlink or not a regular file, or its folder does not exist.
+    """
+    return write_text_atomic(path, render_html(data), what="map")

@@ -48,11 +48,16 @@ nothing, and an update moves a relationship whose endpoint changed. A load of up
 841k-referral Epinions network) commits batch by batch: on a server with a 1 GiB heap a single
 transaction of about 350,000 rows already exceeds the transaction memory limit. If such a load fails
 half-way, the batches already committed stay, and running the same load again completes it with no
-duplicates and nothing missing (every statement is an idempotent MERGE by key).
+duplicates and nothing missing (every statement is an idempotent MERGE by key). Such a load marks
+itself on the version node (``loading``: set in its first transaction, removed in its last), and
+every read refuses the database while a mark is there (:meth:`Neo4jStore.unfinished_loads`), so a
+half-finished load is never taken for the truth.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
+import hashlib
 import logging
 import re
 import uuid
@@ -372,13 +377,48 @@ _META_CONSTRAINT = (
 _META_MERGE = f"MERGE (m:{_META} {{key: $key}}) ON CREATE SET m.store_id = randomUUID(), m.version = 0 "
 #: Count one more write, inside the writer's transaction (the node's write lock orders concurrent writers).
 _BUMP = _META_MERGE + "SET m.version = m.version + 1"
-_VERSION = f"MATCH (m:{_META} {{key: $key}}) RETURN m.store_id AS id, m.version AS n"
-_CREATE_META = _META_MERGE + "RETURN m.store_id AS id, m.version AS n"
+_VERSION = (f"MATCH (m:{_META} {{key: $key}}) "
+            "RETURN m.store_id AS id, m.version AS n, coalesce(m.loading, []) AS loading")
+_CREATE_META = _META_MERGE + "RETURN m.store_id AS id, m.version AS n, [] AS loading"
+
+# Unfinished loads: ``m.loading`` lists one entry "<load id> <started> <rows>" per load that commits in
+# several transactions, set in its first transaction and removed in its last (see Neo4jStore.load).
+_LOADING = f"OPTIONAL MATCH (m:{_META} {{key: $key}}) RETURN coalesce(m.loading, []) AS loading"
+_WITHOUT_LOAD = "[x IN coalesce(m.loading, []) WHERE split(x, ' ')[0] <> $load]"
+_BEGIN_LOAD = _META_MERGE + f"SET m.loading = {_WITHOUT_LOAD} + [$entry]"
+_END_LOAD = (_META_MERGE + f"WITH m, {_WITHOUT_LOAD} AS rest "
+             "SET m.loading = CASE WHEN size(rest) = 0 THEN null ELSE rest END")
+_FORGET_LOADS = f"MATCH (m:{_META} {{key: $key}}) REMOVE m.loading"
 
 
 def _bump(tx: ManagedTransaction) -> None:
     """Count one more write in ``tx`` (see :meth:`Neo4jStore.version`)."""
     tx.run(_BUMP, key=_META_KEY).consume()
+
+
+def _load_id(frames: Mapping[str, pd.DataFrame]) -> str:
+    """A fingerprint of a load's rows: the same data gives the same id, so that a rerun of an
+    interrupted load is recognised as that load (and clears its marker)."""
+    digest = hashlib.sha256()
+    for name, frame in frames.items():
+        digest.update(f"{name}:{len(frame)};".encode())
+        hashed = pd.util.hash_pandas_object(frame[TABLES[name].column_names], index=False)
+        digest.update(hashed.to_numpy().tobytes())
+    return digest.hexdigest()[:16]
+
+
+def _unfinished(where: str, loading: list[str]) -> StoreUnavailableError:
+    """The refusal of a read while a load that commits in several transactions has not finished."""
+    load, started, rows = (str(loading[0]).split(" ") + ["?", "?"])[:3]
+    more = f" (and {len(loading) - 1} more)" if len(loading) > 1 else ""
+    size = f"{int(rows):,} rows" if rows.isdigit() else "rows"
+    return StoreUnavailableError(
+        f"{where} holds an unfinished load: load {load} of {size}, started {started}{more}, has not finished "
+        "(it is still running, or it was interrupted) and its rows are only partly written, so trustgraph "
+        "will not read the database as the truth. When it is not running, rerun the same load "
+        "(`trustgraph load` or `import` of the same data; loads are idempotent) to complete it, or, to keep "
+        f"the data as it is, run in Cypher: MATCH (m:{META_LABEL} {{key: '{_META_KEY}'}}) REMOVE m.loading"
+    )
 
 
 # -- about: the rows that concern a few parties, by indexed lookups ----------------------------------
@@ -672,6 +712,18 @@ class Neo4jStore:
                                   fetch_size=10_000) as session:
             return session.execute_read(work, *args)
 
+    def _read_complete(self, work: Callable[..., Any], *args: Any) -> Any:
+        """:meth:`_read`, refused while a load that commits in several transactions is unfinished (the
+        check runs in the same read transaction as ``work``)."""
+
+        def checked(tx: ManagedTransaction, *more: Any) -> Any:
+            loading = list(tx.run(_LOADING, key=_META_KEY).single(strict=True)["loading"])
+            if loading:
+                raise _unfinished(self.where, loading)
+            return work(tx, *more)
+
+        return self._read(checked, *args)
+
     def _write(self, work: Callable[..., Any], *args: Any) -> Any:
         with self._driver.session(database=self.database) as session:
             return session.execute_write(work, *args)
@@ -823,15 +875,25 @@ class Neo4jStore:
                 self._write(everything)
                 tick(total)
             else:
+                load = _load_id(frames)
+                started = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
-                def one(tx: ManagedTransaction, unit: _Unit) -> None:
+                def one(tx: ManagedTransaction, unit: _Unit, first: bool, last: bool) -> None:
+                    if first:  # readers refuse the database until the last batch has committed
+                        tx.run(_BEGIN_LOAD, key=_META_KEY, load=load, entry=f"{load} {started} {total}").consume()
                     self._run_unit(tx, unit, False)
+                    if last:
+                        tx.run(_END_LOAD, key=_META_KEY, load=load).consume()
                     _bump(tx)  # every committed batch is a new version
 
-                for unit in self._units(frames, existing):
-                    self._write(one, unit)
+                units = iter(self._units(frames, existing))
+                unit, first = next(units, None), True
+                while unit is not None:
+                    following = next(units, None)
+                    self._write(one, unit, first, following is None)
                     if unit.statement == _STATEMENTS[unit.table].upsert:  # count each row once
                         tick(len(unit.rows))
+                    unit, first = following, False
         return written
 
     def write_scores(self, scores: pd.DataFrame) -> int:
@@ -877,7 +939,8 @@ class Neo4jStore:
         """One table as a canonical frame sorted by key; see :meth:`Store.table`."""
         table = TABLES[name]
         with self._errors("read"):
-            rows = self._read(_read_rows, _STATEMENTS[name], table.column_names.index("id") if "id" in table.key else 0)
+            rows = self._read_complete(_read_rows, _STATEMENTS[name],
+                                       table.column_names.index("id") if "id" in table.key else 0)
         return _frame(name, rows)
 
     def about(self, parties: Iterable[str], names: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
@@ -899,7 +962,7 @@ class Neo4jStore:
             return {n: list(tx.run(_ABOUT[n], ids=wanted).single(strict=True)["rows"]) for n in chosen}
 
         with self._errors("read"):
-            found = self._read(read)
+            found = self._read_complete(read)
         return {name: _frame(name, rows) for name, rows in found.items()}
 
     def version(self) -> str:
@@ -915,7 +978,8 @@ class Neo4jStore:
         Raises
         ------
         StoreUnavailableError
-            When the server cannot be reached.
+            When the server cannot be reached, or a load that commits in several transactions has
+            not finished (see :meth:`unfinished_loads`).
         """
         with self._errors("read"):
             record = self._read(lambda tx: tx.run(_VERSION, key=_META_KEY).single())
@@ -928,6 +992,8 @@ class Neo4jStore:
                 if not isinstance(err.__cause__, nx_err.Forbidden):
                     raise
                 return f"unversioned:{uuid.uuid4().hex}"
+        if record["loading"]:
+            raise _unfinished(self.where, list(record["loading"]))
         return f"{record['id']}:{int(record['n'])}"
 
     def ids(self, names: Iterable[str] | None = None) -> dict[str, set[str]]:
@@ -954,7 +1020,7 @@ class Neo4jStore:
     def scores(self) -> pd.DataFrame:
         """The stored scores; see :meth:`Store.scores`."""
         with self._errors("read"):
-            rows = self._read(lambda tx: tx.run(_READ_SCORES).values())
+            rows = self._read_complete(lambda tx: tx.run(_READ_SCORES).values())
         return pd.DataFrame.from_records([tuple(r) for r in rows], columns=list(SCORE_COLUMNS))
 
     def run_read(
@@ -977,7 +1043,7 @@ class Neo4jStore:
 
         with self._errors("query"):
             try:
-                keys, rows = self._read(work)
+                keys, rows = self._read_complete(work)
             except nx_err.ClientError as err:
                 code = err.code or ""
                 if code == "Neo.ClientError.Statement.AccessMode" or "ForbiddenOnReadOnly" in code:
@@ -1006,6 +1072,33 @@ class Neo4jStore:
                               f"MATCH (n) WHERE NOT n:{_META} WITH n LIMIT 50000 DETACH DELETE n RETURN count(*) AS n"):
                 while self._write(wipe, statement):
                     pass
+        self.forget_unfinished_loads()
+
+    def unfinished_loads(self) -> list[dict[str, Any]]:
+        """The loads that commit in several transactions and have not finished: running now, or
+        interrupted (killed, connection lost, a batch refused). Each is ``{"load": fingerprint of its
+        rows, "started": UTC time, "rows": rows}``. While there is one, every read but :meth:`ids` and
+        :meth:`counts` (which loads use) is refused; rerunning the same load completes it and clears
+        its entry.
+        """
+        with self._errors("read"):
+            loading = self._read(lambda tx: list(tx.run(_LOADING, key=_META_KEY).single(strict=True)["loading"]))
+        out = []
+        for entry in loading:
+            load, started, rows = (str(entry).split(" ") + ["", ""])[:3]
+            out.append({"load": load, "started": started, "rows": int(rows) if rows.isdigit() else None})
+        return out
+
+    def forget_unfinished_loads(self) -> None:
+        """Accept the data as it is: remove the markers of unfinished loads (see
+        :meth:`unfinished_loads`); this counts as a write."""
+
+        def forget(tx: ManagedTransaction) -> None:
+            tx.run(_FORGET_LOADS, key=_META_KEY).consume()
+            _bump(tx)
+
+        with self._errors("clean-up"):
+            self._write(forget)
 
     def close(self) -> None:
         """Close the driver and its connections."""

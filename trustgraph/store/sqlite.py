@@ -4,16 +4,27 @@ Schema: one SQL table per model table (typed columns, primary key = the table's 
 deferred to commit), ``meta`` (schema version, the store's id and its data version) and ``scores``.
 Every ``load`` is one transaction: a failure rolls everything back. Every write bumps the data
 version in its own transaction (:meth:`SqliteStore.version`), so a compiled snapshot
-(:mod:`trustgraph.snapshot`) of older data is never used. Opening an existing store does not write.
+(:mod:`trustgraph.snapshot`) of older data is never used.
+
+Concurrency (also in ``docs/snapshot.md``): the file is in WAL mode, so readers never wait for a
+writer and see the data as it was before the write in progress. A store opened for reading
+(``create=False``) uses a read-only connection and writes nothing at open; a read-only file or folder
+can be read. Writers take the write lock with ``BEGIN IMMEDIATE`` and wait for it, up to
+``lock_timeout`` seconds (default :data:`LOCK_TIMEOUT_S`), so concurrent writes are serialised.
+A file that is not a trustgraph store (another application's database) is refused before anything
+is written to it.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from ..errors import StoreUnavailableError, TrustgraphError
 from ..model import TABLE_ORDER, TABLES, Table
@@ -22,10 +33,19 @@ from .base import SCORE_COLUMNS
 if TYPE_CHECKING:  # pandas is imported where frames are built: `stats` and `--version` stay light
     import pandas as pd
 
-__all__ = ["SqliteStore", "SCHEMA_VERSION"]
+__all__ = ["SqliteStore", "SCHEMA_VERSION", "LOCK_TIMEOUT_S"]
 
 #: Bump when the schema changes; a store with another version is refused with a clear message.
 SCHEMA_VERSION = 1
+
+#: How long a writer waits for another process's write to end before giving up (seconds). A load of
+#: ten million referrals holds the lock for a few minutes on a small machine.
+LOCK_TIMEOUT_S = 600.0
+#: SQLite's own wait inside one attempt (its busy handler), in seconds.
+_BUSY_TIMEOUT_S = 30.0
+
+# Primary result codes (``sqlite3.Error.sqlite_errorcode & 0xFF``).
+_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY, _SQLITE_CANTOPEN = 5, 6, 8, 14
 
 _SQL_TYPES = {"int": "INTEGER", "float": "REAL", "bool": "INTEGER"}
 _BATCH = 50_000
@@ -87,6 +107,46 @@ def _upsert_sql(table: Table) -> str:
     return sql
 
 
+#: The indexes every store has: the reference columns that ``about`` and the analyses look up.
+_INDEXES = (("referrals", "target"), ("referrals", "source"), ("incidents", "subject"), ("blacklist", "listed"),
+            ("partnership_members", "organization"), ("people", "organization"), ("communications", "a"),
+            ("communications", "b"), ("incidents", "reporter"), ("incident_actions", "incident"),
+            ("people", "previous"), ("personal_ties", "b"), ("relationship_holders", "partnership"))
+
+#: Every table of a trustgraph store and its columns (the model's tables, ``scores`` and ``meta``).
+_EXPECTED: dict[str, tuple[str, ...]] = {
+    **{name: tuple(TABLES[name].column_names) for name in TABLE_ORDER},
+    "scores": tuple(SCORE_COLUMNS),
+    "meta": ("key", "value"),
+}
+
+
+def _scores_sql() -> str:
+    cols = ", ".join(
+        f"{_q(c)} {'REAL' if c in ('reputation', 'risk') else 'INTEGER' if c.endswith('rank') else 'TEXT'}"
+        for c in SCORE_COLUMNS
+    )
+    return f"CREATE TABLE IF NOT EXISTS scores ({cols}, PRIMARY KEY (id))"
+
+
+def _code(err: sqlite3.Error) -> int:
+    """SQLite's primary result code of ``err`` (0 when unknown)."""
+    return int(getattr(err, "sqlite_errorcode", 0) or 0) & 0xFF
+
+
+def _is_busy(err: sqlite3.Error) -> bool:
+    return _code(err) in (_SQLITE_BUSY, _SQLITE_LOCKED) or "locked" in str(err) or "busy" in str(err)
+
+
+def _is_readonly(err: sqlite3.Error) -> bool:
+    return _code(err) == _SQLITE_READONLY or "readonly" in str(err)
+
+
+def _uri(path: str, mode: str, *, immutable: bool = False) -> str:
+    """A ``file:`` URI for ``path`` (any character of the path quoted) opened in ``mode``."""
+    return f"file:{quote(os.path.abspath(path))}?mode={mode}" + ("&immutable=1" if immutable else "")
+
+
 class SqliteStore:
     """A :class:`~trustgraph.store.base.Store` in one SQLite file.
 
@@ -95,84 +155,282 @@ class SqliteStore:
     path : str or Path
         The database file. ``":memory:"`` works for tests.
     create : bool
-        Create the file (and its folder, and the schema) when missing (default). With ``False`` a
-        missing file is refused: read commands never create a store.
+        Open for writing and create the file (and its folder, and the schema) when missing
+        (default). With ``False`` the store is opened for reading: a missing file is refused, the
+        connection is read-only and nothing is written at open, so a read-only file or folder can be
+        read; the first write (:meth:`load`, :meth:`write_scores`) reopens it for writing.
+    lock_timeout : float
+        Seconds a write waits for another process's write to end (default :data:`LOCK_TIMEOUT_S`).
 
     Raises
     ------
     StoreUnavailableError
-        When the file cannot be opened, is missing and ``create`` is false, or was written by
-        another schema version.
+        When the file cannot be opened, is missing and ``create`` is false, is not a trustgraph store
+        (another application's database: refused before anything is written to it), or was written
+        by another schema version.
     """
 
     kind = "sqlite"
 
-    def __init__(self, path: str | Path = "trustgraph.db", *, create: bool = True) -> None:
+    def __init__(self, path: str | Path = "trustgraph.db", *, create: bool = True,
+                 lock_timeout: float = LOCK_TIMEOUT_S) -> None:
         self.path = str(path)
-        if not create and self.path != ":memory:" and not Path(self.path).is_file():
-            raise StoreUnavailableError(
-                f"no trustgraph store at {self.path}: create one with `trustgraph load DIR` (a dataset folder), "
-                "`trustgraph import FORMAT FILE` or `trustgraph demo`, or point --store / TRUSTGRAPH_STORE at one"
-            )
+        self.lock_timeout = float(lock_timeout)
+        self._readonly = False
+        # The version of a store set up before versions existed: random, so that no snapshot is reused.
+        self._unversioned = f"unversioned:{uuid.uuid4().hex}"
+        if create or self.path == ":memory:":
+            self._open_for_writing(create=True)
+        else:
+            self._open_for_reading()
+
+    # -- opening -------------------------------------------------------------------------------
+
+    def _connect(self, mode: str, *, immutable: bool = False) -> sqlite3.Connection:
+        if self.path == ":memory:":
+            db = sqlite3.connect(":memory:", isolation_level=None, timeout=_BUSY_TIMEOUT_S)
+        else:
+            db = sqlite3.connect(_uri(self.path, mode, immutable=immutable), uri=True, isolation_level=None,
+                                 timeout=_BUSY_TIMEOUT_S)
         try:
-            if self.path != ":memory:":
-                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
-            self._db.execute("PRAGMA foreign_keys = ON")
-            self._db.execute("PRAGMA journal_mode = WAL" if self.path != ":memory:" else "PRAGMA journal_mode = MEMORY")
-            self._db.execute("PRAGMA synchronous = NORMAL")
+            db.execute("PRAGMA foreign_keys = ON")
+            db.execute("PRAGMA synchronous = NORMAL")
             # A large page cache keeps index pages of bulk loads in memory (random-order keys).
-            self._db.execute("PRAGMA cache_size = -262144")
-            self._db.execute("PRAGMA temp_store = MEMORY")
-            self._init_schema()
+            db.execute("PRAGMA cache_size = -262144")
+            db.execute("PRAGMA temp_store = MEMORY")
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _missing(self) -> StoreUnavailableError:
+        return StoreUnavailableError(
+            f"no trustgraph store at {self.path}: create one with `trustgraph load DIR` (a dataset folder), "
+            "`trustgraph import FORMAT FILE` or `trustgraph demo`, or point --store / TRUSTGRAPH_STORE at one"
+        )
+
+    def _open_for_reading(self) -> None:
+        """A read-only connection; nothing is written (a WAL store on read-only media is opened
+        ``immutable``: no other process can change it there)."""
+        if not Path(self.path).is_file():
+            raise self._missing()
+        self._readonly = True
+        try:
+            try:
+                self._db = self._connect("ro")
+                state = self._inspect()
+            except sqlite3.OperationalError as err:
+                if _code(err) != _SQLITE_CANTOPEN or self._folder_writable():
+                    raise
+                # WAL needs a -shm file beside the store; where none can be made the file cannot
+                # change either, so it is read as it is.
+                if hasattr(self, "_db"):
+                    self._db.close()
+                self._db = self._connect("ro", immutable=True)
+                state = self._inspect()
+        except StoreUnavailableError:
+            self._db.close()
+            raise
         except sqlite3.DatabaseError as err:
-            raise StoreUnavailableError(f"cannot open the store {self.path}: {err}") from err
-
-    def _meta(self) -> dict[str, str]:
-        exists = self._db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
-        if not exists:
-            return {}
-        return dict(self._db.execute("SELECT key, value FROM meta").fetchall())
-
-    def _init_schema(self) -> None:
-        db = self._db
-        meta = self._meta()
-        row = meta.get("schema_version")
-        if row is not None and int(row) != SCHEMA_VERSION:
+            if hasattr(self, "_db"):
+                self._db.close()
+            raise self._cannot_open(err) from err
+        if state == "new":
+            self._db.close()
             raise StoreUnavailableError(
-                f"the store {self.path} has schema version {row}, this trustgraph needs {SCHEMA_VERSION}; "
+                f"{self.path} is an empty file, not a trustgraph store yet: create one with `trustgraph load DIR`, "
+                "`trustgraph import FORMAT FILE` or `trustgraph demo`"
+            )
+        missing = [name for name in _EXPECTED if name not in self._tables()]
+        if missing:
+            self._db.close()
+            raise StoreUnavailableError(
+                f"the store {self.path} lacks the table(s) {', '.join(missing)}: a command that writes "
+                "(load, import, record) completes it"
+            )
+
+    def _open_for_writing(self, *, create: bool) -> None:
+        """A read-write connection; a new store gets its schema (one transaction, safe when several
+        processes create the same store at once), an existing file is checked first."""
+        memory = self.path == ":memory:"
+        if not memory and Path(self.path).exists() and not self._folder_writable():
+            # SQLite would open the file read-only without a word and fail at the first write
+            raise self._read_only("this process may not write to it")
+        try:
+            if create and not memory:
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            self._db = self._connect("rwc" if create else "rw")
+        except OSError as err:
+            raise StoreUnavailableError(f"cannot create the store {self.path}: {err.strerror or err}") from err
+        except sqlite3.DatabaseError as err:
+            raise self._cannot_open(err, writing=True) from err
+        try:
+            if self._inspect() != "ready":
+                self._set_up()
+            if memory:
+                self._db.execute("PRAGMA journal_mode = MEMORY")
+            elif str(self._db.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                self._retry(lambda: self._db.execute("PRAGMA journal_mode = WAL"), "switch to WAL")
+        except StoreUnavailableError:
+            self._db.close()
+            raise
+        except sqlite3.DatabaseError as err:
+            self._db.close()
+            raise self._cannot_open(err, writing=True) from err
+        self._readonly = False
+
+    def _writable(self) -> None:
+        """Reopen a store opened for reading for writing (before its first write)."""
+        if not self._readonly:
+            return
+        reader = self._db
+        try:
+            self._open_for_writing(create=False)
+        except BaseException:
+            self._db = reader
+            raise
+        reader.close()
+
+    def _folder_writable(self) -> bool:
+        path = Path(self.path)
+        return os.access(path.parent, os.W_OK) and os.access(path, os.W_OK)
+
+    def _cannot_open(self, err: sqlite3.DatabaseError, *, writing: bool = False) -> StoreUnavailableError:
+        if "not a database" in str(err):
+            return StoreUnavailableError(
+                f"cannot open the store {self.path}: it is not a SQLite database, so not a trustgraph store ({err})"
+            )
+        if writing and (_is_readonly(err) or not self._folder_writable()):
+            return self._read_only(err)
+        if _code(err) == _SQLITE_CANTOPEN and writing:
+            return StoreUnavailableError(
+                f"cannot open the store {self.path} for writing: {err} (a writer creates {self.path}-wal and "
+                f"{self.path}-shm beside it)"
+            )
+        return StoreUnavailableError(f"cannot open the store {self.path}: {err}")
+
+    def _read_only(self, reason: object) -> StoreUnavailableError:
+        return StoreUnavailableError(
+            f"cannot write the store {self.path}: the file or its folder is read-only ({reason}); nothing was "
+            "written, and commands that only read it work"
+        )
+
+    def _tables(self) -> set[str]:
+        return {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+    def _inspect(self) -> str:
+        """What the file holds: ``"new"`` (nothing), ``"ready"`` (a complete trustgraph store) or
+        ``"incomplete"`` (a trustgraph store that lacks tables or version keys); reads only.
+
+        Raises
+        ------
+        StoreUnavailableError
+            When the file is another application's database, or a trustgraph store of another
+            schema version, or has a trustgraph table of another shape.
+        """
+        db = self._db
+        objects = [r[0] for r in db.execute(
+            "SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite!_%' ESCAPE '!' ORDER BY name")]
+        if not objects:
+            return "new"
+        tables = self._tables()
+        meta: dict[str, str] | None = None
+        if "meta" in tables and [r[1] for r in db.execute("PRAGMA table_info(meta)")] == ["key", "value"]:
+            meta = {str(k): str(v) for k, v in db.execute("SELECT key, value FROM meta")}
+        if meta is None or "schema_version" not in meta:
+            names = sorted(t for t in tables if not t.startswith("sqlite_")) or objects
+            shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+            raise StoreUnavailableError(
+                f"{self.path} is not a trustgraph store: it is another SQLite database (it has {shown} but no "
+                "trustgraph meta table); nothing was written to it. Give --store a trustgraph store or a new file"
+            )
+        version = meta["schema_version"]
+        try:
+            number = int(version)
+        except ValueError:
+            number = None
+        if number is None:
+            raise StoreUnavailableError(
+                f"the store {self.path} records schema version {version!r}, which is not a number: it is damaged "
+                f"or was not written by trustgraph (this trustgraph needs schema version {SCHEMA_VERSION})"
+            )
+        if number != SCHEMA_VERSION:
+            raise StoreUnavailableError(
+                f"the store {self.path} has schema version {number}, this trustgraph needs {SCHEMA_VERSION}; "
                 "export it with the matching version and load it into a new store"
             )
-        if row is not None and "store_id" in meta and "version" in meta:
-            return  # set up already: opening a store to read it writes nothing
-        db.execute("BEGIN IMMEDIATE")
+        for name, columns in _EXPECTED.items():
+            if name not in tables:
+                continue
+            found = [str(r[1]) for r in db.execute(f"PRAGMA table_info({_q(name)})")]
+            if set(found) != set(columns):
+                raise StoreUnavailableError(
+                    f"the store {self.path} has a table {name} with columns ({', '.join(found)}), trustgraph's has "
+                    f"({', '.join(columns)}): it was not written by this trustgraph; nothing was written to it"
+                )
+        if any(name not in tables for name in _EXPECTED) or "store_id" not in meta or "version" not in meta:
+            return "incomplete"
+        return "ready"
+
+    def _set_up(self) -> None:
+        """Create what a new (or incomplete) store lacks, in one write transaction; the file is
+        inspected again under the write lock, so two processes creating one store agree."""
+        db = self._db
+        self._begin_write()
         try:
-            for name in TABLE_ORDER:
-                db.execute(_create_sql(TABLES[name]))
-            cols = ", ".join(
-                f"{_q(c)} {'REAL' if c in ('reputation', 'risk') else 'INTEGER' if c.endswith('rank') else 'TEXT'}"
-                for c in SCORE_COLUMNS
-            )
-            db.execute(f"CREATE TABLE IF NOT EXISTS scores ({cols}, PRIMARY KEY (id))")
-            for idx, (tname, col) in enumerate(
-                [("referrals", "target"), ("referrals", "source"), ("incidents", "subject"),
-                 ("blacklist", "listed"), ("partnership_members", "organization"), ("people", "organization")]
-            ):
-                db.execute(f"CREATE INDEX IF NOT EXISTS ix_{idx}_{tname}_{col} ON {_q(tname)} ({_q(col)})")
-            for idx, (tname, col) in enumerate(
-                [("communications", "a"), ("communications", "b"), ("incidents", "reporter"),
-                 ("incident_actions", "incident"), ("people", "previous"), ("personal_ties", "b"),
-                 ("relationship_holders", "partnership")], start=6
-            ):
-                db.execute(f"CREATE INDEX IF NOT EXISTS ix_{idx}_{tname}_{col} ON {_q(tname)} ({_q(col)})")
-            db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-            for key, value in (("schema_version", str(SCHEMA_VERSION)), ("store_id", uuid.uuid4().hex),
-                               ("version", "0")):
-                db.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING", (key, value))
+            if self._inspect() != "ready":
+                for name in TABLE_ORDER:
+                    db.execute(_create_sql(TABLES[name]))
+                db.execute(_scores_sql())
+                for idx, (tname, col) in enumerate(_INDEXES):
+                    db.execute(f"CREATE INDEX IF NOT EXISTS ix_{idx}_{tname}_{col} ON {_q(tname)} ({_q(col)})")
+                db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+                for key, value in (("schema_version", str(SCHEMA_VERSION)), ("store_id", uuid.uuid4().hex),
+                                   ("version", "0")):
+                    db.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING", (key, value))
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
+
+    def _retry(self, step: Callable[[], object], doing: str) -> None:
+        """Run ``step`` until it gets the lock it needs, for at most :attr:`lock_timeout` seconds.
+
+        SQLite's busy handler already waits inside each attempt; the loop adds the cases where SQLite
+        answers "busy" at once, and bounds the whole wait.
+
+        Raises
+        ------
+        StoreUnavailableError
+            When the store stays locked past the bound, or cannot be written at all (read-only).
+        """
+        deadline = time.monotonic() + self.lock_timeout
+        pause = 0.05
+        while True:
+            left = deadline - time.monotonic()
+            self._db.execute(f"PRAGMA busy_timeout = {int(max(1.0, min(_BUSY_TIMEOUT_S, left) * 1000))}")
+            try:
+                step()
+                self._db.execute(f"PRAGMA busy_timeout = {int(_BUSY_TIMEOUT_S * 1000)}")
+                return
+            except sqlite3.OperationalError as err:
+                if _is_readonly(err):
+                    raise self._read_only(err) from err
+                if not _is_busy(err):
+                    raise StoreUnavailableError(f"cannot {doing} in the store {self.path}: {err}") from err
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise StoreUnavailableError(
+                        f"the store {self.path} is busy: another process kept it locked for more than "
+                        f"{self.lock_timeout:g} s, so this command gave up waiting and wrote nothing; run it "
+                        "again when the other write has finished"
+                    ) from err
+                time.sleep(min(pause, left))
+                pause = min(pause * 2, 1.0)
+
+    def _begin_write(self) -> None:
+        """``BEGIN IMMEDIATE``: take the write lock, waiting for other writers (bounded)."""
+        self._retry(lambda: self._db.execute("BEGIN IMMEDIATE"), "start a write")
 
     # -- writes ------------------------------------------------------------------------------
 
@@ -188,8 +446,9 @@ class SqliteStore:
     ) -> dict[str, int]:
         """Upsert canonical frames in one transaction; see :meth:`Store.load`."""
         written: dict[str, int] = {}
+        self._writable()
         db = self._db
-        db.execute("BEGIN IMMEDIATE")
+        self._begin_write()
         try:
             for name in TABLE_ORDER:
                 if name not in tables:
@@ -218,6 +477,8 @@ class SqliteStore:
             db.execute("COMMIT")
         except sqlite3.DatabaseError as err:
             db.execute("ROLLBACK")
+            if _is_readonly(err):
+                raise self._read_only(err) from err
             raise TrustgraphError(f"the store {self.path} refused the write, nothing was written: {err}") from err
         except BaseException:
             db.execute("ROLLBACK")
@@ -227,8 +488,9 @@ class SqliteStore:
     def write_scores(self, scores: pd.DataFrame) -> int:
         """Replace the stored scores; see :meth:`Store.write_scores`."""
         frame = scores[list(SCORE_COLUMNS)].astype(object).where(scores[list(SCORE_COLUMNS)].notna(), None)
+        self._writable()
         db = self._db
-        db.execute("BEGIN IMMEDIATE")
+        self._begin_write()
         try:
             db.execute("DELETE FROM scores")
             db.executemany(
@@ -237,6 +499,11 @@ class SqliteStore:
             )
             self._bump()
             db.execute("COMMIT")
+        except sqlite3.DatabaseError as err:
+            db.execute("ROLLBACK")
+            if _is_readonly(err):
+                raise self._read_only(err) from err
+            raise TrustgraphError(f"the store {self.path} refused the scores, nothing was written: {err}") from err
         except BaseException:
             db.execute("ROLLBACK")
             raise
@@ -305,9 +572,13 @@ class SqliteStore:
         return out
 
     def version(self) -> str:
-        """The store's identity and data version; see :meth:`Store.version`."""
+        """The store's identity and data version; see :meth:`Store.version`. A store set up before
+        versions existed (opened for reading, so not completed) answers a version that matches
+        nothing but itself, so that no cached snapshot is taken for current."""
         meta = dict(self._db.execute("SELECT key, value FROM meta WHERE key IN ('store_id', 'version')").fetchall())
-        return f"{meta.get('store_id', 'unknown')}:{meta.get('version', '0')}"
+        if "store_id" not in meta or "version" not in meta:
+            return self._unversioned
+        return f"{meta['store_id']}:{meta['version']}"
 
     def scores(self) -> pd.DataFrame:
         """The stored scores; see :meth:`Store.scores`."""
