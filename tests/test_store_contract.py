@@ -679,3 +679,21 @@ def test_password_never_in_repr(neo4j_server: Server) -> None:  # noqa: F811
         store.close()
     settings_ = StoreSettings.resolve(neo4j_uri=neo4j_server.uri, neo4j_password=SECRET, env={})
     assert SECRET not in repr(settings_) and SECRET not in settings_.describe()
+
+
+def test_insert_only_refuses_a_stored_key_in_the_same_transaction(store: Store, sample_tables) -> None:
+    """What `record` relies on: a key another writer stored since its check is refused, not overwritten."""
+    from trustgraph.errors import InvalidDataError
+
+    store.load(sample_tables)
+    before = store.table("referrals")
+    version = store.version()
+    row = object_frame({"id": ["R0001"], "source": ["ORG002"], "target": ["ORG003"], "strength": [-1.0],
+                        "date": ["2020-01-01"], "recipient": [None], "note": ["overwrite?"]})
+    with pytest.raises(InvalidDataError, match="already holds"):
+        store.load({"referrals": row}, insert_only=("referrals",))
+    pd.testing.assert_frame_equal(store.table("referrals"), before)
+    assert store.version() == version
+    fresh = row.assign(id=["R-NEW"])
+    store.load({"referrals": fresh}, insert_only=("referrals",))
+    assert len(store.table("referrals")) == len(before) + 1

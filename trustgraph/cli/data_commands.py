@@ -320,7 +320,9 @@ def _make_record_command(kind: str, table_name: str) -> click.Command:
         elif table_name in _UNDIRECTED_KEYS:
             a, b = _UNDIRECTED_KEYS[table_name]
             row[a], row[b] = str(tables[table_name].loc[0, a]), str(tables[table_name].loc[0, b])
-        store.load(tables)
+        # a new row is inserted, not upserted: a writer that added the same key since the check above
+        # makes this write fail instead of being overwritten
+        store.load(tables, insert_only=() if update else (table_name,))
         emit([dict(row)], fmt, document={"updated" if update else "recorded": kind, **row})
 
     return click.Command(

@@ -29,9 +29,12 @@ class Store(Protocol):
     kind: str
 
     def load(
-        self, tables: Mapping[str, pd.DataFrame], *, progress: Callable[[int], object] | None = None
+        self, tables: Mapping[str, pd.DataFrame], *, progress: Callable[[int], object] | None = None,
+        insert_only: Iterable[str] = (),
     ) -> dict[str, int]:
-        """Upsert canonical frames (by each table's key) in one transaction; return rows per table."""
+        """Upsert canonical frames (by each table's key) in one transaction; return rows per table.
+        Tables in ``insert_only`` must not hold the rows' keys yet (checked in the same transaction;
+        InvalidDataError, nothing written)."""
         ...
 
     def table(self, name: str) -> pd.DataFrame:

@@ -73,7 +73,7 @@ import pandas as pd
 from neo4j import GraphDatabase, ManagedTransaction
 
 from .. import __version__
-from ..errors import ConfigurationError, StoreUnavailableError, TrustgraphError
+from ..errors import ConfigurationError, InvalidDataError, StoreUnavailableError, TrustgraphError
 from ..model import TABLE_ORDER, TABLES
 from .base import SCORE_COLUMNS, sort_frame
 
@@ -195,6 +195,19 @@ def _q(name: str) -> str:
     if not _NAME_RE.match(name):
         raise ValueError(f"not an identifier of the graph model: {name!r}")
     return f"`{name}`"
+
+
+def _refuse_stored_ids(tx: ManagedTransaction, table: str, ids: list[str]) -> None:
+    """Raise InvalidDataError when ``table`` already holds one of ``ids`` (inside the write transaction)."""
+    m = GRAPH_MODEL[table]
+    if isinstance(m, NodeMapping):
+        statement = f"MATCH (n:{_label(m.label)}) WHERE n.id IN $ids RETURN collect(n.id) AS found"
+    else:
+        statement = f"MATCH ()-[r:{_type(m.type)}]->() WHERE r.id IN $ids RETURN collect(r.id) AS found"
+    record = tx.run(statement, ids=ids).single()
+    found = list(record["found"]) if record is not None else []
+    if found:
+        raise InvalidDataError(f"{table} already holds id {found[0]!r}; nothing was written")
 
 
 def _label(name: str) -> str:
@@ -844,8 +857,13 @@ class Neo4jStore:
         tables: Mapping[str, pd.DataFrame],
         *,
         progress: Callable[[int], object] | None = None,
+        insert_only: Iterable[str] = (),
     ) -> dict[str, int]:
         """Upsert canonical frames; see :meth:`Store.load` and the module docs on transactions.
+
+        Tables named in ``insert_only`` (id-keyed tables of a load that fits one transaction, as
+        ``record`` writes) must not hold any of the rows' ids yet: checked inside the write
+        transaction, which fails with :class:`InvalidDataError` (nothing written) when one does.
 
         Raises
         ------
@@ -868,6 +886,9 @@ class Neo4jStore:
             if total <= self.transaction_rows:
 
                 def everything(tx: ManagedTransaction) -> None:
+                    for name in insert_only:
+                        if name in frames and TABLES[name].key == ("id",):
+                            _refuse_stored_ids(tx, name, [str(v) for v in frames[name]["id"].tolist()])
                     for unit in self._units(frames, existing):
                         self._run_unit(tx, unit, True)
                     _bump(tx)

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from ..errors import StoreUnavailableError, TrustgraphError
+from ..errors import InvalidDataError, StoreUnavailableError, TrustgraphError
 from ..model import TABLE_ORDER, TABLES, Table
 from .base import SCORE_COLUMNS
 
@@ -443,9 +443,16 @@ class SqliteStore:
         tables: Mapping[str, pd.DataFrame],
         *,
         progress: Callable[[int], object] | None = None,
+        insert_only: Iterable[str] = (),
     ) -> dict[str, int]:
-        """Upsert canonical frames in one transaction; see :meth:`Store.load`."""
+        """Upsert canonical frames in one transaction; see :meth:`Store.load`.
+
+        Tables named in ``insert_only`` are inserted, not upserted: a row whose key is already stored
+        makes the whole write fail (:class:`InvalidDataError`, nothing written) — the check and the
+        write are one transaction, so two writers of the same new key cannot both succeed.
+        """
         written: dict[str, int] = {}
+        inserting = set(insert_only)
         self._writable()
         db = self._db
         self._begin_write()
@@ -456,6 +463,8 @@ class SqliteStore:
                 table = TABLES[name]
                 frame = tables[name][table.column_names]
                 sql = _upsert_sql(table)
+                if name in inserting:
+                    sql = sql[: sql.index(" ON CONFLICT")]
                 rows = frame.itertuples(index=False, name=None)
                 n = 0
                 batch: list[tuple[object, ...]] = []
@@ -479,6 +488,10 @@ class SqliteStore:
             db.execute("ROLLBACK")
             if _is_readonly(err):
                 raise self._read_only(err) from err
+            if inserting and isinstance(err, sqlite3.IntegrityError) and "UNIQUE" in str(err):
+                raise InvalidDataError(
+                    f"the store {self.path} already holds a row with that key (another writer added it just now); "
+                    f"nothing was written: {err}") from err
             raise TrustgraphError(f"the store {self.path} refused the write, nothing was written: {err}") from err
         except BaseException:
             db.execute("ROLLBACK")
