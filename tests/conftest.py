@@ -100,7 +100,7 @@ def run_cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[..., tu
     Returns (exit code, stdout, stderr). The environment is cleaned of store settings, and the
     working directory is a temporary folder so the default store never touches the repository.
     """
-    for var in ("TRUSTGRAPH_STORE", "NEO4J_URI", "NEO4J_USERNAME", "NEO4J_PASSWORD", "NEO4J_DATABASE"):
+    for var in ("TRUSTGRAPH_STORE", "TRUSTGRAPH_QUERIES", "NEO4J_URI", "NEO4J_USERNAME", "NEO4J_PASSWORD", "NEO4J_DATABASE"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.chdir(tmp_path)
 

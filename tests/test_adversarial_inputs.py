@@ -206,7 +206,7 @@ def test_a_user_query_with_load_csv_is_refused(run_cli: RunCli, tmp_path: Path) 
     folder.mkdir()
     (folder / "peek.cypher").write_text('// Peek.\nLOAD CSV FROM "file:///etc/passwd" AS l RETURN l\n',
                                         encoding="utf-8")
-    code, out, err = run_cli(["query", "--queries-dir", str(folder), "peek"])
+    code, out, err = run_cli(["query", "--queries", str(folder), "peek"])
     assert code == 6 and out == "" and "LOAD CSV is not allowed" in err
 
 

@@ -8,6 +8,13 @@ planted situations of data/sample/README.md.
 from __future__ import annotations
 
 import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+import zipfile
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -19,7 +26,14 @@ import pytest
 from neo4j_server import Server, neo4j_server  # noqa: F401  (fixture)
 
 from trustgraph.errors import ConfigurationError, TrustgraphError
-from trustgraph.queries import PARAMETER_TYPES, ParameterError, get_query, list_queries, parse_query
+from trustgraph.named_queries import (
+    PARAMETER_TYPES,
+    SHIPPED_PACKAGE,
+    ParameterError,
+    get_query,
+    list_queries,
+    parse_query,
+)
 
 RunCli = Callable[..., tuple[int, str, str]]
 DAY = "2025-06-30"  # the sample's "today"
@@ -128,7 +142,7 @@ def test_a_user_query_that_loads_a_server_file_is_refused_before_the_server(run_
     folder = tmp_path / "queries"
     folder.mkdir()
     (folder / "peek.cypher").write_text('// Peek.\nLOAD CSV FROM "file:///etc/passwd" AS l RETURN l\n', encoding="utf-8")
-    code, out, err = run_cli(["query", "--queries-dir", str(folder), "peek"])
+    code, out, err = run_cli(["query", "--queries", str(folder), "peek"])
     assert code == 6 and out == ""
     assert "peek.cypher:2: LOAD CSV is not allowed" in err
 
@@ -150,6 +164,127 @@ def test_list_command_works_without_neo4j(run_cli: RunCli) -> None:
 def test_show_prints_the_cypher(run_cli: RunCli) -> None:
     code, out, _ = run_cli("query partners --show")
     assert code == 0 and out == get_query("partners", []).text.rstrip("\n") + "\n"
+
+
+# -- where the queries live: the top-level queries/ folder, the wheel, the user's folders ------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_shipped_queries_come_from_the_top_level_folder() -> None:
+    folder = resources.files(SHIPPED_PACKAGE)
+    assert Path(str(folder)).resolve() == ROOT / "queries"  # the editable install maps the package there
+    assert not (ROOT / "trustgraph" / "queries").exists()
+    queries = list_queries([])
+    assert [f"{q.name}.cypher" for q in queries] == sorted(p.name for p in (ROOT / "queries").glob("*.cypher"))
+    assert all(q.shipped and not q.overrides and q.source == f"queries/{q.name}.cypher" for q in queries)
+
+
+def test_pyproject_ships_the_queries_folder_and_every_package() -> None:
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    assert setuptools["package-dir"] == {SHIPPED_PACKAGE: "queries"}
+    assert setuptools["package-data"][SHIPPED_PACKAGE] == ["*.cypher"]
+    # the packages are listed, not found (package-dir needs it): a new subpackage must be added there
+    found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "trustgraph").rglob("__init__.py")}
+    assert sorted(setuptools["packages"]) == sorted(found | {SHIPPED_PACKAGE})
+
+
+@pytest.mark.slow
+def test_the_wheel_ships_the_queries(tmp_path: Path) -> None:
+    # Build with the declared build requirements (pip fetches setuptools), then install the wheel as an
+    # installer does (unpacked on the import path) and list the queries from there, not from the checkout.
+    source = tmp_path / "source"  # a copy, so the build leaves no build/ folder in the checkout
+    for part in ("trustgraph", "queries"):
+        shutil.copytree(ROOT / part, source / part, ignore=shutil.ignore_patterns("__pycache__"))
+    for part in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / part, source / part)
+    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path / "dist"),
+                            str(source)], capture_output=True, text=True, timeout=300)
+    if build.returncode and re.search(r"No matching distribution|Could not find a version|NewConnectionError|"
+                                      r"Temporary failure in name resolution", build.stdout + build.stderr):
+        pytest.skip("the package index cannot be reached to fetch the build requirements")
+    assert build.returncode == 0, build.stderr
+    (wheel,) = (tmp_path / "dist").glob("trustgraph-*.whl")
+    site = tmp_path / "site"
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        archive.extractall(site)
+    shipped = sorted(p.name for p in (ROOT / "queries").glob("*.cypher"))
+    assert sorted(n.rsplit("/", 1)[1] for n in names if n.endswith(".cypher")) == shipped
+    assert all(n.startswith("trustgraph/") for n in names if not n.startswith("trustgraph-"))
+    code = ("import json, trustgraph, trustgraph.queries; from trustgraph.named_queries import list_queries; "
+            "print(json.dumps([trustgraph.__file__, trustgraph.queries.__file__, [q.name for q in list_queries([])]]))")
+    run = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "PYTHONPATH": str(site)})
+    assert run.returncode == 0, run.stderr
+    package, data_package, names_listed = json.loads(run.stdout)
+    assert package.startswith(str(site)) and data_package.startswith(str(site))
+    assert [f"{n}.cypher" for n in names_listed] == shipped
+
+
+def _user_query(folder: Path, name: str, note: str) -> None:
+    folder.mkdir(exist_ok=True)
+    (folder / f"{name}.cypher").write_text(
+        f"// {note}.\n// @param org: string  organisation id\nMATCH (o:Organization {{id: $org}}) RETURN o.id AS id\n",
+        encoding="utf-8")
+
+
+def test_a_user_folder_adds_queries_and_replaces_a_shipped_one_with_a_note(run_cli: RunCli, tmp_path: Path) -> None:
+    mine = tmp_path / "mine"
+    _user_query(mine, "sector_ranking", "Mine")
+    _user_query(mine, "partners", "My partners")
+    code, out, err = run_cli(["query", "--list", "--queries", str(mine), "--format", "json"])
+    assert code == 0
+    assert err == f"note: {mine / 'partners.cypher'} replaces the shipped query partners (queries/partners.cypher)\n"
+    listed = {q["id"]: q for q in json.loads(out)}
+    assert set(listed) == {q.name for q in list_queries([])} | {"sector_ranking"}
+    assert (listed["partners"]["shipped"], listed["partners"]["overrides"]) == (False, "queries/partners.cypher")
+    assert (listed["sector_ranking"]["shipped"], listed["sector_ranking"]["overrides"]) == (False, None)
+    assert (listed["top_referrers"]["shipped"], listed["top_referrers"]["source"]) == (True, "queries/top_referrers.cypher")
+    code, out, err = run_cli(["--quiet", "query", "partners", "--show", "--queries", str(mine)])
+    assert (code, err) == (0, "") and out.startswith("// My partners.")
+
+
+def test_user_folders_come_from_the_environment_and_the_old_option(run_cli: RunCli, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    one, two = tmp_path / "one", tmp_path / "two"
+    _user_query(one, "first_one", "One")
+    _user_query(two, "second_one", "Two")
+    monkeypatch.setenv("TRUSTGRAPH_QUERIES", f"{one}{os.pathsep}{two}")
+    code, out, _ = run_cli("query --list --format json")
+    assert code == 0 and {"first_one", "second_one"} <= {q["id"] for q in json.loads(out)}
+    code, out, _ = run_cli(["query", "--list", "--format", "json", "--queries", str(one)])  # the flag wins
+    assert code == 0 and "second_one" not in {q["id"] for q in json.loads(out)}
+    monkeypatch.delenv("TRUSTGRAPH_QUERIES")
+    code, out, _ = run_cli(["query", "--queries-dir", str(two), "second_one", "--show"])  # hidden alias
+    assert code == 0 and out.startswith("// Two.")
+    assert "--queries-dir" not in run_cli("query --help")[1]
+
+
+def test_the_same_name_in_two_user_folders_is_refused(run_cli: RunCli, tmp_path: Path) -> None:
+    one, two = tmp_path / "one", tmp_path / "two"
+    _user_query(one, "mine", "One")
+    _user_query(two, "mine", "Two")
+    code, out, err = run_cli(["query", "--list", "--queries", str(one), "--queries", str(two)])
+    assert (code, out) == (6, "")
+    assert err == f"error: query mine is in two query folders ({one / 'mine.cypher'} and {two / 'mine.cypher'}); rename one\n"
+    assert run_cli(["query", "--list", "--queries", str(one), "--queries", str(one)])[0] == 0  # one folder twice
+
+
+def test_user_queries_get_the_same_header_and_read_only_checks(run_cli: RunCli, tmp_path: Path) -> None:
+    folder = tmp_path / "q"
+    folder.mkdir()
+    (folder / "undeclared.cypher").write_text("// Uses an undeclared parameter.\nMATCH (o {id: $org}) RETURN o\n",
+                                              encoding="utf-8")
+    code, _, err = run_cli(["query", "--list", "--queries", str(folder)])
+    assert code == 6 and "undeclared.cypher: the statement uses undeclared $org" in err
+    (folder / "undeclared.cypher").unlink()
+    (folder / "partners.cypher").write_text("// Replaces partners with a write.\nMATCH (o) SET o.x = 1 RETURN o\n",
+                                            encoding="utf-8")
+    code, _, err = run_cli(["query", "partners", "--queries", str(folder), "-p", "org=ORG001"])
+    assert code == 6 and "partners.cypher:2: SET is not allowed" in err
+    code, _, err = run_cli(["query", "--list", "--queries", str(tmp_path / "missing")])
+    assert code == 6 and "query directory" in err and "does not exist" in err
 
 
 def test_missing_parameter_is_a_usage_error(run_cli: RunCli) -> None:
@@ -458,7 +593,7 @@ def test_a_query_that_writes_is_refused(run_cli: RunCli, loaded: Server, tmp_pat
     (folder / "sneaky_write.cypher").write_text(
         "// Pretends to read but creates an organisation.\n// @param id: string  the new id\n"
         "CREATE (o:Organization {id: $id, name: 'sneaky'}) RETURN o.id AS id\n", encoding="utf-8")
-    code, out, err = run_cli([*loaded.cli_args(), "query", "--queries-dir", str(folder), "sneaky_write",
+    code, out, err = run_cli([*loaded.cli_args(), "query", "--queries", str(folder), "sneaky_write",
                               "-p", "id=SNEAKY"])
     # refused when the file is read, before anything reaches the server
     assert code == 6 and out == ""
@@ -480,7 +615,7 @@ def test_an_extra_directory_overrides_and_adds(run_cli: RunCli, loaded: Server, 
     (tmp_path / "partners.cypher").write_text(
         "// My partners, overridden.\n// @param org: string  organisation id\n"
         "MATCH (o:Organization {id: $org}) RETURN o.id AS id, 'overridden' AS note\n", encoding="utf-8")
-    code, out, err = run_cli([*loaded.cli_args(), "query", "partners", "--queries-dir", str(tmp_path),
+    code, out, err = run_cli([*loaded.cli_args(), "query", "partners", "--queries", str(tmp_path),
                               "-p", "org=ORG001", "--format", "json"])
     assert code == 0, err
     assert json.loads(out) == [{"id": "ORG001", "note": "overridden"}]

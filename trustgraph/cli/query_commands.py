@@ -8,8 +8,8 @@ from typing import Any
 import click
 
 from ..errors import ConfigurationError
-from ..queries import NamedQuery, ParameterError, get_query, list_queries, plain_value
-from .app import Env, cli, pass_env
+from ..named_queries import NamedQuery, ParameterError, get_query, list_queries, plain_value
+from .app import Env, cli, note, pass_env
 from .output import emit, format_option
 
 __all__ = ["query"]
@@ -45,10 +45,17 @@ def _listing(queries: list[NamedQuery], fmt: str | None) -> None:
                 for p in q.parameters
             ],
             "source": q.source,
+            "shipped": q.shipped,
+            "overrides": q.overrides or None,
         }
         for q in queries
     ]
     emit(rows, fmt, columns=["id", "parameters", "description"], document=document)
+
+
+def _note_override(env: Env, named: NamedQuery) -> None:
+    if named.overrides:
+        note(env, f"note: {named.source} replaces the shipped query {named.name} ({named.overrides})")
 
 
 @cli.command("query")
@@ -57,28 +64,40 @@ def _listing(queries: list[NamedQuery], fmt: str | None) -> None:
               help="A query parameter (repeat); lists are comma-separated or a JSON array.")
 @click.option("--list", "list_", is_flag=True, help="List the named queries and their parameters.")
 @click.option("--show", is_flag=True, help="Print the query's Cypher instead of running it.")
-@click.option("--queries-dir", "queries_dir", envvar="TRUSTGRAPH_QUERIES", default=None, metavar="DIR",
+@click.option("--queries", "queries", multiple=True, envvar="TRUSTGRAPH_QUERIES", metavar="DIR",
               type=click.Path(file_okay=False, path_type=Path),
-              help="More .cypher files (add to or override the packaged ones) [env TRUSTGRAPH_QUERIES].")
+              help="A folder of your own .cypher queries (repeat for several; a query named like a shipped one "
+                   "replaces it) [env TRUSTGRAPH_QUERIES, folders separated by ':'].")
+# The option's name before issue 14; kept for one release.
+@click.option("--queries-dir", "queries_dir", multiple=True, hidden=True,
+              type=click.Path(file_okay=False, path_type=Path))
 @format_option
 @pass_env
 def query(env: Env, name: str | None, params: tuple[str, ...], list_: bool, show: bool,
-          queries_dir: Path | None, fmt: str | None) -> None:
+          queries: tuple[Path, ...], queries_dir: tuple[Path, ...], fmt: str | None) -> None:
     """Run the named Cypher query NAME on Neo4j, in a read transaction.
 
     `trustgraph query --list` shows every query with its parameters; `trustgraph query NAME -p
     key=value ...` runs one. Every declared parameter without a default must be given (exit 2
     otherwise). A query that tries to write is refused by the server. Named queries need the Neo4j
     store (--neo4j-uri or NEO4J_URI); on the SQLite store they exit 6.
+
+    Your own queries: put .cypher files (same header, same read-only rule) in a folder and give it
+    with --queries DIR or TRUSTGRAPH_QUERIES (see docs/neo4j.md).
     """
+    folders = [*queries, *queries_dir]
     if list_:
         if name or params:
             raise click.UsageError("--list takes no query name or parameters")
-        _listing(list_queries(queries_dir), fmt)
+        listed = list_queries(folders)
+        for q in listed:
+            _note_override(env, q)
+        _listing(listed, fmt)
         return
     if not name:
         raise click.UsageError("give a query NAME (see `trustgraph query --list`)")
-    named = get_query(name, queries_dir)
+    named = get_query(name, folders)
+    _note_override(env, named)
     if show:
         click.echo(named.text.rstrip("\n"))
         return

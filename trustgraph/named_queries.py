@@ -1,4 +1,4 @@
-"""Named, parameterised Cypher queries: the ``.cypher`` files shipped in this package.
+"""Named, parameterised Cypher queries: the ``.cypher`` files shipped with trustgraph and the user's own.
 
 Each file holds one read-only statement and starts with a comment block::
 
@@ -12,10 +12,14 @@ declares one parameter. A parameter without a default is required. Types: ``stri
 ``list``/``list[string]``, ``list[int]``, ``list[float]`` (comma-separated on the command line, or a
 JSON array). Defaults are JSON literals (``null``, ``3``, ``"active"``, ``[1, 2]``).
 
-The files are found with :mod:`importlib.resources`, so an installed wheel finds them; more
-directories (``--queries-dir`` or ``TRUSTGRAPH_QUERIES``) add queries or override packaged ones by
-file name. The queries run in read transactions (see :meth:`trustgraph.store.neo4j.Neo4jStore.run_read`),
-so the server refuses one that writes.
+The shipped files live in the project's top-level ``queries/`` folder, installed as the data package
+``trustgraph.queries`` and found with :mod:`importlib.resources` (in a wheel and in an editable
+install alike). User folders (``--queries DIR`` or ``TRUSTGRAPH_QUERIES``, see :func:`query_dirs`) add
+queries; every file, shipped or not, goes through the same header parser and read-only check. A user
+query named like a shipped one replaces it, and says so (:attr:`NamedQuery.overrides`), so that a
+release adding a query cannot break a user's folder; the same name in two user folders is refused.
+The queries run in read transactions (see :meth:`trustgraph.store.neo4j.Neo4jStore.run_read`), so the
+server refuses one that writes.
 """
 
 from __future__ import annotations
@@ -25,12 +29,12 @@ import json
 import os
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigurationError, NotFoundError, TrustgraphError
+from .errors import ConfigurationError, NotFoundError, TrustgraphError
 
 __all__ = [
     "Parameter",
@@ -41,6 +45,7 @@ __all__ = [
     "list_queries",
     "get_query",
     "query_dirs",
+    "SHIPPED_PACKAGE",
     "plain_value",
     "check_read_only",
     "FORBIDDEN_CLAUSES",
@@ -261,7 +266,12 @@ class NamedQuery:
     description: str
     parameters: tuple[Parameter, ...]
     text: str
+    #: Where the text came from: ``queries/NAME.cypher`` for a shipped query, else the file's path.
     source: str
+    #: Whether the query is one shipped with trustgraph.
+    shipped: bool = False
+    #: The source of the shipped query this user query replaces ("" when it replaces none).
+    overrides: str = ""
 
     def parameter(self, name: str) -> Parameter:
         for p in self.parameters:
@@ -383,9 +393,15 @@ def parse_query(name: str, text: str, source: str = "") -> NamedQuery:
     return NamedQuery(name, " ".join(description), tuple(params), text, where)
 
 
-def query_dirs(extra: str | Path | Iterable[str | Path] | None = None) -> list[Path]:
-    """Extra query directories: ``extra`` (one path or several), else ``TRUSTGRAPH_QUERIES``
-    (several separated by ``os.pathsep``)."""
+#: The package the shipped ``.cypher`` files are installed as (from the top-level ``queries/`` folder).
+SHIPPED_PACKAGE = "trustgraph.queries"
+
+QueryDirs = str | Path | Iterable[str | Path] | None
+
+
+def query_dirs(extra: QueryDirs = None) -> list[Path]:
+    """The user's query folders: ``extra`` (one path or several), else the ``TRUSTGRAPH_QUERIES``
+    environment variable (several folders separated by ``os.pathsep``), else none."""
     if extra is None:
         env = os.environ.get("TRUSTGRAPH_QUERIES", "")
         return [Path(p) for p in env.split(os.pathsep) if p]
@@ -394,53 +410,80 @@ def query_dirs(extra: str | Path | Iterable[str | Path] | None = None) -> list[P
     return [Path(p) for p in extra]
 
 
-def _texts(dirs: list[Path]) -> dict[str, tuple[str, str]]:
-    """name -> (text, source): packaged files first, then each extra directory (later ones win)."""
-    found: dict[str, tuple[str, str]] = {}
-    for entry in resources.files(__name__).iterdir():
-        if entry.name.endswith(".cypher") and entry.is_file():
-            name = entry.name[: -len(".cypher")]
-            found[name] = (entry.read_text(encoding="utf-8"), f"trustgraph/queries/{entry.name}")
-    for folder in dirs:
-        if not folder.is_dir():
-            raise ConfigurationError(f"query directory {folder} does not exist")
-        for path in sorted(folder.glob("*.cypher")):
-            found[path.stem] = (path.read_text(encoding="utf-8"), str(path))
-    return found
+@dataclass(frozen=True)
+class _File:
+    text: str
+    source: str
+    shipped: bool
+    overrides: str = ""
 
 
-def list_queries(extra: str | Path | Iterable[str | Path] | None = None) -> list[NamedQuery]:
-    """Every named query, sorted by name (see :func:`query_dirs` for ``extra``).
+def _files(dirs: list[Path]) -> dict[str, _File]:
+    """name -> file: the shipped queries, then each user folder's (a user file replaces a shipped one).
 
     Raises
     ------
     ConfigurationError
-        When a query file's name or header is malformed.
+        When a folder does not exist, or two user folders hold a query of the same name.
     """
-    out = []
-    for name, (text, source) in sorted(_texts(query_dirs(extra)).items()):
-        if not _NAME_RE.match(name):
-            raise ConfigurationError(f"{source}: query names are lower_case_with_underscores")
-        out.append(parse_query(name, text, source))
-    return out
+    found: dict[str, _File] = {}
+    for entry in resources.files(SHIPPED_PACKAGE).iterdir():
+        if entry.name.endswith(".cypher") and entry.is_file():
+            found[entry.name[: -len(".cypher")]] = _File(
+                entry.read_text(encoding="utf-8"), f"queries/{entry.name}", shipped=True
+            )
+    seen: set[Path] = set()
+    for folder in dirs:
+        if not folder.is_dir():
+            raise ConfigurationError(f"query directory {folder} does not exist")
+        if folder.resolve() in seen:
+            continue
+        seen.add(folder.resolve())
+        for path in sorted(folder.glob("*.cypher")):
+            previous = found.get(path.stem)
+            if previous is not None and not previous.shipped:
+                raise ConfigurationError(
+                    f"query {path.stem} is in two query folders ({previous.source} and {path}); rename one"
+                )
+            overrides = previous.source if previous is not None else ""
+            found[path.stem] = _File(path.read_text(encoding="utf-8"), str(path), shipped=False, overrides=overrides)
+    return found
 
 
-def get_query(name: str, extra: str | Path | Iterable[str | Path] | None = None) -> NamedQuery:
-    """The named query ``name``.
+def _parse(name: str, file: _File) -> NamedQuery:
+    if not _NAME_RE.match(name):
+        raise ConfigurationError(f"{file.source}: query names are lower_case_with_underscores")
+    parsed = parse_query(name, file.text, file.source)
+    return replace(parsed, shipped=file.shipped, overrides=file.overrides)
+
+
+def list_queries(extra: QueryDirs = None) -> list[NamedQuery]:
+    """Every named query, shipped and the user's, sorted by name (see :func:`query_dirs` for ``extra``).
+
+    Raises
+    ------
+    ConfigurationError
+        When a folder does not exist, two user folders hold the same name, or a query file's name or
+        header is malformed or its statement does more than read.
+    """
+    return [_parse(name, file) for name, file in sorted(_files(query_dirs(extra)).items())]
+
+
+def get_query(name: str, extra: QueryDirs = None) -> NamedQuery:
+    """The named query ``name`` (see :func:`query_dirs` for ``extra``).
 
     Raises
     ------
     NotFoundError
         When there is no such query.
     ConfigurationError
-        When its file is malformed.
+        As :func:`list_queries`, for the folders and this query's file.
     """
-    texts = _texts(query_dirs(extra))
-    if name not in texts:
-        known = ", ".join(sorted(texts))
+    files = _files(query_dirs(extra))
+    if name not in files:
+        known = ", ".join(sorted(files))
         raise NotFoundError(f"no named query {name!r}; `trustgraph query --list` shows them ({known})")
-    text, source = texts[name]
-    return parse_query(name, text, source)
+    return _parse(name, files[name])
 
 
 def plain_value(value: Any) -> Any:
