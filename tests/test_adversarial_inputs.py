@@ -265,3 +265,10 @@ def test_timeline_of_a_store_written_before_the_date_rule(run_cli, sample_store)
     assert "0001-01-01" not in out
     code, _, err = run_cli(f"--store {path} timeline ORG001 ORG017 --plot {path}.png")
     assert code == 0, err
+
+
+@pytest.mark.parametrize("args", ["chain ORG001 ORG001", "vouchers ORG001 --for ORG001",
+                                  "assess ORG001 --for ORG001", "timeline ORG001 ORG001"])
+def test_a_party_and_itself_is_a_usage_error_everywhere(run_cli, sample_store, args: str) -> None:
+    code, _, err = run_cli(f"--store {sample_store.path} {args}")
+    assert code == 2 and "Invalid value" in err

@@ -175,6 +175,8 @@ def assess_command(env: Env, candidate: str, assessor: str, profile: str | None,
     snap = env.snapshot(as_of=as_of_str(as_of), half_life_days=half_life_value(half_life))
     cand = env.resolve_org(snap, candidate)
     org = env.resolve_org(snap, assessor)
+    if cand == org:  # a usage error, as in chain and vouchers
+        raise click.BadParameter("CANDIDATE is the --for organisation itself", param_hint="CANDIDATE")
 
     def evidence(parties: list[Any]) -> pd.DataFrame:
         """Evidence about a few parties (chain hops, the candidate), from their rows alone."""
@@ -405,6 +407,8 @@ def timeline_command(env: Env, a: str, b: str, plot: Path | None, as_of: Any, ha
     # trust between the two is computed from their own rows.
     snap = env.snapshot()
     first, second = env.resolve_org(snap, a), env.resolve_org(snap, b)
+    if first == second:  # a usage error, as in chain and vouchers
+        raise click.BadParameter("A and B are the same organisation", param_hint="B")
     hl = half_life_value(half_life)
     tables = env.about([first, second])
     doc = timeline(tables, first, second, as_of=as_of_str(as_of) or snap.as_of, half_life_days=hl)
