@@ -147,3 +147,29 @@ def store_digest(path: str | Path) -> str:
         return h.hexdigest()
     finally:
         store.close()
+
+
+@pytest.fixture()
+def table_reads(monkeypatch: pytest.MonkeyPatch) -> Callable[[], list[str]]:
+    """Watch whole-table reads from now on: call the returned function to start (or restart) the
+    watch; it returns the list of tables that ``SqliteStore.table`` reads, and ``Env.tables()`` (every
+    table at once) fails the test."""
+    from trustgraph.cli.app import Env
+
+    read: list[str] = []
+    table = SqliteStore.table
+
+    def spy(self: SqliteStore, name: str) -> pd.DataFrame:
+        read.append(name)
+        return table(self, name)
+
+    def refuse(self: Env) -> None:
+        raise AssertionError("env.tables() read every table")
+
+    def start() -> list[str]:
+        read.clear()
+        monkeypatch.setattr(SqliteStore, "table", spy)
+        monkeypatch.setattr(Env, "tables", refuse)
+        return read
+
+    return start

@@ -647,26 +647,13 @@ def test_a_networkx_graph_and_evidence_frame_decide_as_before(sample_tables: dic
         assert got == expected
 
 
-def test_cli_reads_the_parties_rows_not_every_table(sample, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_reads_the_parties_rows_not_every_table(sample, run_cli, table_reads) -> None:
     """Once the snapshot is built, ``assess`` reads the two parties' rows and, for the staff graph of
     relationship-first, the people tables only: never the evidence tables."""
-    from trustgraph.cli.app import Env
-    from trustgraph.store import SqliteStore
 
     code, first, err = run_cli("assess ORG066 --for ORG001 --all-profiles --format json")  # builds the snapshot
     assert code == 0, err
-    read: list[str] = []
-    table = SqliteStore.table
-
-    def spy(self: SqliteStore, name: str) -> pd.DataFrame:
-        read.append(name)
-        return table(self, name)
-
-    def refuse(self: Env) -> None:
-        raise AssertionError("env.tables() read every table")
-
-    monkeypatch.setattr(SqliteStore, "table", spy)
-    monkeypatch.setattr(Env, "tables", refuse)
+    read = table_reads()
     code, again, err = run_cli("assess ORG066 --for ORG001 --all-profiles --format json")
     assert code == 0, err
     assert again == first

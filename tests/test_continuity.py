@@ -261,26 +261,13 @@ def test_people_and_partnership_tables_suffice(sample_tables: dict[str, pd.DataF
         assert departure(few, person, as_of=day) == departure(sample_tables, person)
 
 
-def test_cli_reads_no_evidence_table(loaded, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_reads_no_evidence_table(loaded, run_cli, table_reads) -> None:
     """``continuity`` reads the people and partnership tables, and the snapshot for the date."""
     from trustgraph.analysis.continuity import TABLES
-    from trustgraph.cli.app import Env
-    from trustgraph.store import SqliteStore
 
     code, first, err = run_cli("continuity --format json")  # builds the snapshot
     assert code == 0, err
-    read: list[str] = []
-    table = SqliteStore.table
-
-    def spy(self: SqliteStore, name: str) -> pd.DataFrame:
-        read.append(name)
-        return table(self, name)
-
-    def refuse(self: Env) -> None:
-        raise AssertionError("env.tables() read every table")
-
-    monkeypatch.setattr(SqliteStore, "table", spy)
-    monkeypatch.setattr(Env, "tables", refuse)
+    read = table_reads()
     for args in ("continuity --format json", "continuity --org B --format json", "continuity --leaves a1 --format json",
                  "continuity --as-of 2024-01-01 --format json"):
         read.clear()

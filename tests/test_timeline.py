@@ -213,19 +213,13 @@ def test_about_rows_give_the_whole_tables_timeline(sample_tables: dict[str, pd.D
     assert timeline(rows, a, b, as_of=as_of) == timeline(sample_tables, a, b, as_of=as_of)
 
 
-def test_cli_reads_the_pairs_rows_only(loaded, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_reads_the_pairs_rows_only(loaded, run_cli, table_reads) -> None:
     """Once the snapshot is built, ``timeline`` reads no whole table."""
-    from trustgraph.cli.app import Env
-    from trustgraph.store import SqliteStore
 
     code, first, err = run_cli("timeline A B --format json")
     assert code == 0, err
-
-    def refuse(*args: object) -> None:
-        raise AssertionError("a whole table was read")
-
-    monkeypatch.setattr(SqliteStore, "table", refuse)
-    monkeypatch.setattr(Env, "tables", refuse)
+    read = table_reads()
     code, again, err = run_cli("timeline 'Alpha Fund' B --format json")
     assert code == 0, err
+    assert read == []  # no whole table
     assert again == first
