@@ -33,7 +33,6 @@ import pandas as pd
 
 from .evidence import DEFAULT_HALF_LIFE_DAYS
 from .store.base import Store
-from .store.base import tables as store_tables
 
 __all__ = ["project", "project_store", "active_listings", "NODE_ATTRIBUTES"]
 
@@ -102,5 +101,8 @@ def project_store(
     as_of: str | None = None,
     half_life_days: float | None = DEFAULT_HALF_LIFE_DAYS,
 ) -> nx.DiGraph:
-    """Read every table from ``store`` and :func:`project` it."""
-    return project(store_tables(store), as_of=as_of, half_life_days=half_life_days)
+    """The trust graph of ``store``: its cached snapshot (:func:`trustgraph.snapshot.open_snapshot`)
+    as NetworkX."""
+    from .snapshot import open_snapshot
+
+    return open_snapshot(store, as_of=as_of, half_life_days=half_life_days).to_networkx()

@@ -62,6 +62,7 @@ __all__ = [
     "open_snapshot",
     "cached_facts",
     "snapshot_folder",
+    "row_pointers",
 ]
 
 #: Evidence kinds, in the order of the ``kinds`` bits and the ``kind_net`` / ``received`` columns.
@@ -461,29 +462,25 @@ class Snapshot:
 # Compiling
 
 
-def _csr_order(src: np.ndarray, dst: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+def row_pointers(rows: np.ndarray, n: int) -> np.ndarray:
+    """CSR row pointers of entries grouped by ``rows`` (values in ``0 … n−1``): the entries of row
+    ``i`` are ``indptr[i]:indptr[i + 1]``."""
     import numpy as np
 
-    order = np.lexsort((dst, src))
     indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
-    return order, indptr
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    return indptr
 
 
 def _listings_by_party(tables: Mapping[str, pd.DataFrame], day: str) -> dict[str, list[dict[str, Any]]]:
+    from .cells import text
     from .graph import active_listings
 
     out: dict[str, list[dict[str, Any]]] = {}
     for row in active_listings(tables, day).to_dict("records"):
         out.setdefault(str(row["listed"]), []).append(
-            {k: _plain(row.get(k)) for k in ("id", "lister", "date", "until", "reason", "source")})
+            {k: text(row.get(k)) for k in ("id", "lister", "date", "until", "reason", "source")})
     return out
-
-
-def _plain(value: Any) -> Any:
-    from .cells import text
-
-    return text(value)
 
 
 def compile_tables(
@@ -583,9 +580,7 @@ def compile_tables(
         received[:, k, 0] = np.bincount(d[sel], minlength=n)
         received[:, k, 1] = np.bincount(d[sel & (pos > 0)], minlength=n)
         received[:, k, 2] = np.bincount(d[sel & (neg > 0)], minlength=n)
-    # np.unique sorted the pairs by (src, dst): already CSR order.
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
+    indptr = row_pointers(src, n)  # np.unique sorted the pairs by (src, dst): already CSR order
 
     people = shared_people(tables, as_of=day, half_life_days=half_life_days)
     ps = where.get_indexer(pd.Index(people["src"].astype(str))) if len(people) else np.zeros(0, dtype=np.int64)
@@ -680,8 +675,7 @@ def from_graph(G: nx.DiGraph, *, weight: str = "trust") -> Snapshot:
         if bits and bits & (bits - 1) == 0:
             kind_net[k, bits.bit_length() - 1] = positive[k] - negative[k]
     src = np.array(src_l, dtype=np.int64)
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
+    indptr = row_pointers(src, n)
     listings = {str(v): list(d.get("listings") or []) for v, d in G.nodes(data=True) if d.get("listed")}
     attributes = {
         a: Strings.from_values(

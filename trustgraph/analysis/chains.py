@@ -52,7 +52,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias, cast
 import numpy as np
 
 from ..errors import NotFoundError, TrustgraphError
-from ..snapshot import Snapshot, as_snapshot
+from ..snapshot import Snapshot, as_snapshot, row_pointers
 
 if TYPE_CHECKING:  # imported where used: the chain commands need neither NetworkX nor (for paths) pandas
     import networkx as nx
@@ -237,12 +237,6 @@ def _stable_order(keys: np.ndarray) -> np.ndarray:
             return order
 
 
-def _indptr(rows: np.ndarray, n: int) -> np.ndarray:
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
-    return indptr
-
-
 class ChainIndex:
     """A trust graph compiled for fast chain queries (build once, query many times).
 
@@ -301,7 +295,7 @@ class ChainIndex:
             # adjacency order need not be.
             order = np.argsort(key, kind="stable")
             src, dst, hop = src[order], dst[order], hop[order]
-        self.fptr, self.fsrc, self.fdst, self.ftrust = _indptr(src, n), src, dst, hop
+        self.fptr, self.fsrc, self.fdst, self.ftrust = row_pointers(src, n), src, dst, hop
         self.fcost = -np.log(hop)
         self.edges = len(hop)
         self.party_listed = np.asarray(snap.listed, dtype=bool)
@@ -311,7 +305,7 @@ class ChainIndex:
     def _reverse(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         # Stable by target over (source, target) order: the reverse rows are in (target, source) order.
         back = _stable_order(self.fdst)
-        return _indptr(self.fdst, self.n), self.fsrc[back], self.ftrust[back], self.fcost[back]
+        return row_pointers(self.fdst, self.n), self.fsrc[back], self.ftrust[back], self.fcost[back]
 
     @property
     def rptr(self) -> np.ndarray:

@@ -81,7 +81,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from ..errors import ConfigurationError, NotFoundError, TrustgraphError
-from ..snapshot import KINDS, Snapshot, as_snapshot
+from ..snapshot import KINDS, Snapshot, as_snapshot, row_pointers
 
 if TYPE_CHECKING:  # heavy imports only where used
     import networkx as nx
@@ -230,9 +230,7 @@ class ReputationResult:
     def _grouped(self) -> tuple[np.ndarray, np.ndarray]:
         """Rated edges grouped by target: edges into party j are ``by_dst[indptr[j]:indptr[j + 1]]``."""
         by_dst = np.argsort(self._dst, kind="stable")
-        indptr = np.zeros(self.snapshot.n + 1, dtype=np.int64)
-        np.cumsum(np.bincount(self._dst, minlength=self.snapshot.n), out=indptr[1:])
-        return by_dst, indptr
+        return by_dst, row_pointers(self._dst, self.snapshot.n)
 
     def _in_edges(self, j: int) -> np.ndarray:
         """The rated edges into party ``j``, in edge order: a scan for the first few parties asked

@@ -35,7 +35,6 @@ from ..model import DATE_RANGE_TEXT, check_date
 from ..store import Store, StoreSettings, open_store
 
 if TYPE_CHECKING:  # heavy modules are imported where a command uses them: --help stays fast
-    import networkx as nx
     import pandas as pd
 
     from ..snapshot import Snapshot
@@ -100,10 +99,6 @@ class Env:
         if key not in self._snapshots:
             self._snapshots[key] = open_snapshot(self.store, as_of=as_of, half_life_days=half_life_days)
         return self._snapshots[key]
-
-    def graph(self, *, as_of: str | None = None, half_life_days: float | None = DEFAULT_HALF_LIFE_DAYS) -> nx.DiGraph:
-        """The whole trust graph as NetworkX (from the snapshot), for algorithms that need it."""
-        return self.snapshot(as_of=as_of, half_life_days=half_life_days).to_networkx()
 
     def resolve_org(self, G: Any, ref: str) -> str:
         """An organisation id from an id or an exact (case-insensitive) name; ``G`` is a
