@@ -40,7 +40,8 @@ if TYPE_CHECKING:  # heavy modules are imported where a command uses them: --hel
     from ..snapshot import Snapshot
 
 __all__ = ["cli", "main", "Env", "pass_env", "progress", "SHOWN_PROBLEMS", "half_life_option", "as_of_option",
-           "FiniteFloat", "IsoDate", "IntListText", "MAX_HALF_LIFE_DAYS", "COMMANDS", "LazyGroup"]
+           "FiniteFloat", "IsoDate", "IntListText", "MAX_HALF_LIFE_DAYS", "COMMANDS", "LazyGroup", "ANSWERS",
+           "answers"]
 
 #: How many validation problems are printed before "... and N more".
 SHOWN_PROBLEMS = 20
@@ -121,12 +122,34 @@ class Env:
             raise NotFoundError(f"{ref!r} names {len(hits)} organisations ({', '.join(map(str, hits[:5]))}); use an id")
         raise NotFoundError(f"no organisation with id or name {ref!r}")
 
+    def store_info(self, snap: Snapshot | None = None) -> dict[str, Any]:
+        """The ``store`` field of an answer document: backend, location (no credentials) and the
+        version of ``snap`` (else the store's current version)."""
+        from ..documents import store_of
+
+        return store_of(self.settings, None if snap is not None else self.store, snap)
+
     def close(self) -> None:
         if "store" in self.__dict__:
             self.store.close()
 
 
 pass_env = click.make_pass_decorator(Env)
+
+#: The document function of every read command, by command name: ``function(env, **params)`` returns
+#: the command's answer document (:mod:`trustgraph.documents`), where ``params`` are the command's
+#: parameters as click converts them (presentation options such as ``--format`` excluded). The CLI
+#: prints it; ``trustgraph serve`` returns it: one code path, one schema.
+ANSWERS: dict[str, Callable[..., dict[str, Any]]] = {}
+
+
+def answers(command: str) -> Callable[[Callable[..., dict[str, Any]]], Callable[..., dict[str, Any]]]:
+    """Register the document function of ``command`` in :data:`ANSWERS`."""
+    def register(func: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+        ANSWERS[command] = func
+        return func
+
+    return register
 
 
 @contextmanager
@@ -255,6 +278,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "referrals": ("chains_commands", "Referral lookup: who referred ID, whom ID referred, and the strongest chain "
                                      "from --from."),
     "reputation": ("reputation_commands", "Reputation of every organisation, or of ID."),
+    "schema": ("schema_commands", "Print the JSON Schema of a document kind (every command's --format json answer)."),
     "stats": ("data_commands", "Summarise what is stored: rows per table, listings in force, signed referrals."),
     "timeline": ("lifecycle_commands", "The history of trust between A and B, event by event."),
     "vouchers": ("chains_commands", "Independent vouchers for TARGET (node-disjoint chains) and a web-of-trust "

@@ -13,8 +13,8 @@ import click
 from ..errors import InvalidDataError, NotFoundError, Problem
 from ..model import TABLE_ORDER, TABLES
 from ..store.base import Store, ids_frame_map
-from .app import DEFAULT_HALF_LIFE_DAYS, Env, cli, note, pass_env, progress
-from .output import emit, format_option
+from .app import DEFAULT_HALF_LIFE_DAYS, Env, answers, cli, note, pass_env, progress
+from .output import emit, emit_answer, format_option
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -104,22 +104,29 @@ def export(env: Env, folder: Path, force: bool, fmt: str | None) -> None:
     emit(_loaded_rows(written), fmt, columns=["table", "rows"])
 
 
+@answers("stats")
+def stats_document(env: Env) -> dict[str, Any]:
+    """The ``stats`` document: rows per table, listings in force, signed referrals."""
+    from ..documents import envelope
+    from ..snapshot import cached_facts
+
+    facts = cached_facts(env.store, half_life_days=DEFAULT_HALF_LIFE_DAYS)
+    counts = facts.pop("tables")
+    document = envelope("stats", as_of=facts["as_of"], store=env.store_info(), parameters={})
+    document.update({k: facts.get(k) for k in ("negative_referrals", "first_referral", "last_referral")})
+    document.update(listed_now=facts["listed_now"], trust_edges=facts["trust_edges"],
+                    rows=[{"table": name, "count": counts.get(name, 0)} for name in TABLE_ORDER])
+    return document
+
+
 @cli.command()
 @format_option
 @pass_env
 def stats(env: Env, fmt: str | None) -> None:
     """Summarise what is stored: rows per table, listings in force, signed referrals."""
-    from ..snapshot import cached_facts
-
-    facts = cached_facts(env.store, half_life_days=DEFAULT_HALF_LIFE_DAYS)
-    counts = facts.pop("tables")
-    rows: list[dict[str, Any]] = [{"id": name, "table": name, "rows": counts.get(name, 0)} for name in TABLE_ORDER]
-    detail: dict[str, Any] = {k: facts[k] for k in ("negative_referrals", "first_referral", "last_referral")
-                              if k in facts}
-    detail.update(as_of=facts["as_of"], listed_now=facts["listed_now"], trust_edges=facts["trust_edges"])
-    document = {"store": env.settings.describe(), "tables": {r["table"]: r["rows"] for r in rows}, **detail}
-    title = f"store: {env.settings.describe()}  as of {detail['as_of']}  listed now: {detail['listed_now']}"
-    emit(rows, fmt, columns=["table", "rows"], document=document, title=title)
+    document = stats_document(env)
+    title = f"store: {env.settings.describe()}  as of {document['as_of']}  listed now: {document['listed_now']}"
+    emit_answer(document, fmt, columns=["table", "count"], title=title)
 
 
 # -- record ---------------------------------------------------------------------------------------

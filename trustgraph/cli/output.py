@@ -31,8 +31,8 @@ from typing import Any, TypeVar
 
 import click
 
-__all__ = ["FORMATS", "format_option", "emit", "emit_document", "to_json", "flatten", "terminal_text",
-           "spreadsheet_cell"]
+__all__ = ["FORMATS", "format_option", "emit", "emit_document", "emit_answer", "to_json", "flatten",
+           "terminal_text", "spreadsheet_cell", "csv_text", "ndjson_text"]
 
 FORMATS = ("table", "json", "ndjson", "csv")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -244,3 +244,55 @@ def emit_document(document: dict[str, Any], fmt: str | None, *, text: Callable[[
         click.echo(terminal_text(text(_terminal_safe(document))))
     else:
         emit(rows if rows is not None else [document], fmt, columns=columns)
+
+
+def _csv_value(value: Any) -> Any:
+    """A CSV cell's value: lists of objects as compact JSON text (lists of scalars are joined by
+    :func:`flatten`)."""
+    if isinstance(value, (list, tuple)) and any(isinstance(v, (dict, list, tuple)) for v in value):
+        return to_json(value, indent=None)
+    return value
+
+
+def csv_text(document: dict[str, Any]) -> str:
+    """The rows of an answer document as CSV: the same fields as NDJSON (``schema``, ``as_of``, then
+    the row's), nested objects as dotted columns, lists ``; ``-joined, formula cells neutralised."""
+    from ..documents import flat, row_lines
+
+    rows = [flat(r) for r in row_lines(document)]
+    cols = _columns(rows, None) or ["schema", "as_of"]
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow([spreadsheet_cell(c) for c in cols])
+    for row in rows:
+        writer.writerow([spreadsheet_cell(_csv_value(row.get(c))) for c in cols])
+    return buf.getvalue()
+
+
+def ndjson_text(document: dict[str, Any]) -> str:
+    """The rows of an answer document as NDJSON: one row per line, ``schema`` and ``as_of`` first."""
+    from ..documents import row_lines
+
+    return "".join(to_json(row, indent=None) + "\n" for row in row_lines(document))
+
+
+def emit_answer(document: dict[str, Any], fmt: str | None, *, text: Callable[[dict[str, Any]], str] | None = None,
+                columns: Sequence[str] | None = None, title: str | None = None) -> None:
+    """Print an answer document (:mod:`trustgraph.documents`) in ``fmt``.
+
+    ``json``: the document. ``ndjson``/``csv``: its rows, each with ``schema`` and ``as_of``
+    (:func:`ndjson_text`, :func:`csv_text`). ``table``: ``text(document)`` when given (the document's
+    strings escaped for a terminal first, the result escaped again), else the rows as a table of
+    ``columns`` under ``title``.
+    """
+    fmt = resolve_format(fmt)
+    if fmt == "json":
+        click.echo(to_json(document))
+    elif fmt == "ndjson":
+        click.echo(ndjson_text(document), nl=False)
+    elif fmt == "csv":
+        click.echo(csv_text(document), nl=False)
+    elif text is not None:
+        click.echo(terminal_text(text(_terminal_safe(document))))
+    else:
+        emit(document.get("rows") or [], "table", columns=columns, title=title)
