@@ -7,6 +7,8 @@ interactive maps.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 __version__ = "0.1.0"
 
 from .errors import (
@@ -19,9 +21,22 @@ from .errors import (
 
 __all__ = [
     "__version__",
+    "connect",
     "TrustgraphError",
     "InvalidDataError",
     "NotFoundError",
     "StoreUnavailableError",
     "ConfigurationError",
 ]
+
+
+def connect(store: str | None = None, **neo4j: object) -> Trustgraph:
+    """A session on a store for notebooks and scripts (:mod:`trustgraph.api`): one method per read
+    command, each returning the document ``--format json`` prints."""
+    from .api import connect as _connect
+
+    return _connect(store, **neo4j)
+
+
+if TYPE_CHECKING:
+    from .api import Trustgraph

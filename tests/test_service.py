@@ -1,0 +1,285 @@
+"""``trustgraph serve`` over real HTTP, on both stores (issue 14; docs/service.md).
+
+Each backend gets a real server process (``python -m trustgraph ... serve``) on a free loopback port,
+over the sample. The service answers the same documents as the CLI (compared field for field with
+``--format json`` run in another process), each valid against its shipped schema; every bad request
+gets a 4xx problem document (RFC 9457) and the server keeps serving; a newer store version is picked
+up without a restart; a non-loopback bind without a token is refused; the token never reaches a log.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jsonschema
+import pytest
+from neo4j_server import free_port, neo4j_server  # noqa: F401  (fixture)
+
+from trustgraph.documents import load_schema
+from trustgraph.service import ROUTES
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample"
+BACKENDS = ["sqlite", pytest.param("neo4j", marks=pytest.mark.neo4j)]
+TOKEN = "s3cret-token-for-tests-0123456789"
+
+
+def cli(args: list[str], *, input: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "trustgraph", *args], capture_output=True, text=True, input=input,
+                          cwd=ROOT, env=env, timeout=300)
+
+
+class Served:
+    """A running ``trustgraph serve`` process and a client for it."""
+
+    def __init__(self, store_args: list[str], *extra: str, env: dict[str, str] | None = None) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.store_args = store_args
+        self.log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"tg-serve-{self.port}.log"
+        self.log = self.log_path.open("w")
+        self.proc = subprocess.Popen([sys.executable, "-m", "trustgraph", *store_args, "serve", "--port",
+                                      str(self.port), *extra], cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT,
+                                     env=env, start_new_session=True)
+        self.http = httpx.Client(base_url=self.base, timeout=60)
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                if self.http.get("/healthz").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.close()
+                raise AssertionError(f"server did not start: {self.log_path.read_text()}")
+            time.sleep(0.1)
+
+    def get(self, url: str, **kw: Any) -> httpx.Response:
+        return self.http.get(url, **kw)
+
+    def close(self) -> str:
+        self.http.close()
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+        self.log.close()
+        return self.log_path.read_text()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    if request.param == "sqlite":
+        args = ["--store", str(tmp_path_factory.mktemp("serve") / "sample.db")]
+    else:
+        server = request.getfixturevalue("neo4j_server")
+        server.store().clear()
+        args = server.cli_args()
+    loaded = cli([*args, "-q", "load", str(SAMPLE), "--format", "json"])
+    assert loaded.returncode == 0, loaded.stderr
+    s = Served(args)
+    yield s
+    s.close()
+
+
+def valid(kind: str, document: dict[str, Any]) -> dict[str, Any]:
+    jsonschema.Draft202012Validator(load_schema(kind)).validate(document)
+    return document
+
+
+def problem(response: httpx.Response, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    return valid("problem", response.json())
+
+
+#: (URL, query, kind, the same question on the command line)
+SAME: list[tuple[str, dict[str, str], str, list[str]]] = [
+    ("/v1/stats", {}, "stats", ["stats"]),
+    ("/v1/chain", {"from": "ORG001", "to": "ORG045", "limit": "2"}, "chain", ["chain", "ORG001", "ORG045", "--limit", "2"]),
+    ("/v1/vouchers/ORG045", {"for": "ORG001"}, "vouchers", ["vouchers", "ORG045", "--for", "ORG001"]),
+    ("/v1/referrals/ORG045", {"for": "ORG001"}, "referrals", ["referrals", "ORG045", "--for", "ORG001"]),
+    ("/v1/reputation", {"limit": "5"}, "reputation", ["reputation", "--limit", "5"]),
+    ("/v1/reputation/ORG045", {"explain": "true"}, "reputation", ["reputation", "ORG045", "--explain"]),
+    ("/v1/contagion", {"limit": "5", "what_if": "ORG045"}, "contagion", ["contagion", "--limit", "5", "--what-if", "ORG045"]),
+    ("/v1/exposure/ORG001", {"limit": "5"}, "exposure", ["exposure", "ORG001", "--limit", "5"]),
+    ("/v1/accepted", {"pretrusted": "ORG001,ORG017"}, "accepted", ["accepted", "--pretrusted", "ORG001,ORG017"]),
+    ("/v1/assess/ORG045", {"for": "ORG001"}, "assess", ["assess", "ORG045", "--for", "ORG001"]),
+    ("/v1/health/ORG045", {}, "health", ["health", "ORG045"]),
+    ("/v1/timeline", {"a": "ORG001", "b": "ORG045"}, "timeline", ["timeline", "ORG001", "ORG045"]),
+    ("/v1/continuity", {"limit": "3"}, "continuity", ["continuity", "--limit", "3"]),
+]
+
+
+@pytest.mark.parametrize(("url", "query", "kind", "line"), SAME, ids=[s[0] for s in SAME])
+def test_service_answers_the_cli_document(served: Served, url: str, query: dict[str, str], kind: str,
+                                          line: list[str]) -> None:
+    r = served.get(url, params=query)
+    assert r.status_code == 200, r.text
+    document = valid(kind, r.json())
+    expected = cli([*served.store_args, *line, "--format", "json"])
+    assert expected.returncode == 0, expected.stderr
+    assert document == json.loads(expected.stdout)
+
+
+def test_every_route_is_served_and_in_the_openapi_document(served: Served) -> None:
+    spec = served.get("/openapi.json").json()
+    for route in ROUTES:
+        assert route.path in spec["paths"], route.path
+    assert "/v1/referrals" in spec["paths"] and "post" in spec["paths"]["/v1/referrals"]
+    assert {"chain", "referrals", "problem"} <= set(spec["components"]["schemas"])
+    chain_params = {p["name"]: p for p in spec["paths"]["/v1/chain"]["get"]["parameters"]}
+    assert chain_params["max_hops"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 20, "default": 5}
+    assert {"from", "to", "limit", "min_trust", "as_of", "half_life"} <= set(chain_params)
+
+
+def test_analyze_is_read_only_over_http(served: Served) -> None:
+    r = served.get("/v1/analyze", params={"limit": "3"})
+    assert r.status_code == 200, r.text
+    valid("analyze", r.json())
+    problem(served.get("/v1/analyze", params={"write": "true"}), 400)
+
+
+def test_search_and_party(served: Served) -> None:
+    found = valid("parties", served.get("/v1/parties", params={"q": "solar"}).json())
+    assert [r["id"] for r in found["rows"]][:1] == ["ORG045"] and found["total"] >= 3
+    assert all("solar" in (r["name"] or "").lower() for r in found["rows"])
+    exact = valid("parties", served.get("/v1/parties", params={"q": "org045"}).json())
+    assert exact["rows"][0]["id"] == "ORG045"
+    one = valid("party", served.get("/v1/parties/ORG045").json())
+    assert one["id"] == "ORG045" and one["ties_in"] == 3 and {r["direction"] for r in one["rows"]} == {"in"}
+    listed = valid("party", served.get("/v1/parties/ORG026").json())
+    assert listed["listed"] is True and listed["listings"] and listed["listings"][0]["party"] == "ORG026"
+    problem(served.get("/v1/parties/NOPE"), 404)
+
+
+def test_batch_referrals_json_and_ndjson(served: Served) -> None:
+    r = served.http.post("/v1/referrals", params={"for": "ORG001"}, json={"ids": ["ORG045", "ORG050"]})
+    assert r.status_code == 200, r.text
+    document = valid("referrals", r.json())
+    assert [row["id"] for row in document["rows"]] == ["ORG045", "ORG050"]
+    expected = cli([*served.store_args, "referrals", "-", "--for", "ORG001", "--format", "json"], input="ORG045\nORG050\n")
+    assert expected.returncode == 0, expected.stderr
+    assert document == json.loads(expected.stdout)
+    nd = served.http.post("/v1/referrals", content='"ORG045"\n{"id": "ORG050"}\n',
+                          headers={"content-type": "application/x-ndjson", "accept": "application/x-ndjson"})
+    assert nd.status_code == 200 and nd.headers["content-type"].startswith("application/x-ndjson")
+    lines = [json.loads(line) for line in nd.text.splitlines()]
+    assert [line["id"] for line in lines] == ["ORG045", "ORG050"]
+    assert all(line["schema"] == document["schema"] for line in lines)
+
+
+def test_bad_requests_get_problems_and_the_server_keeps_serving(served: Served) -> None:
+    assert problem(served.get("/v1/referrals/NOPE"), 404)["exit_code"] == 4
+    assert problem(served.get("/v1/chain", params={"from": "ORG001", "to": "ORG045", "max_hops": "1000"}),
+                   400)["exit_code"] == 2
+    p = problem(served.get("/v1/chain", params={"from": "ORG001", "to": "ORG045", "limit": str(10**6)}), 400)
+    assert "limit" in p["detail"]
+    problem(served.get("/v1/chain", params={"from": "ORG001", "to": "ORG001"}), 400)
+    problem(served.get("/v1/chain", params={"from": "ORG001", "to": "ORG045", "bogus": "1"}), 400)
+    problem(served.get("/v1/chain", params={"from": "ORG001", "to": "ORG045", "as_of": "yesterday"}), 400)
+    problem(served.http.post("/v1/referrals", content=b"{not json", headers={"content-type": "application/json"}), 400)
+    problem(served.http.post("/v1/referrals", json={"ids": [1, 2]}), 400)
+    problem(served.http.post("/v1/referrals", content=b"x" * (20 * 1024 * 1024),
+                             headers={"content-type": "application/json"}), 413)
+    problem(served.http.post("/v1/referrals", json={"ids": [f"ORG{i}" for i in range(10_001)]}), 413)
+    big = ("\n".join(f"I{i}" for i in range(10**6))).encode()
+    problem(served.http.post("/v1/referrals", content=big, headers={"content-type": "application/x-ndjson"}), 413)
+    # Cypher in a parameter is a value, never code: an id that does not exist
+    cypher = "ORG001' }) MATCH (n) DETACH DELETE n //"
+    problem(served.get(f"/v1/referrals/{cypher}"), 404)
+    problem(served.get("/v1/reputation", params={"for": "x) DETACH DELETE n"}), 404)
+    assert served.get("/v1/stats").json()["rows"][0]["count"] == 96  # nothing was deleted
+    assert served.get("/healthz").status_code == 200
+
+
+def test_slow_client_times_out_while_others_are_served(served: Served) -> None:
+    with socket.create_connection(("127.0.0.1", served.port)) as slow:
+        slow.sendall(b"POST /v1/referrals HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 100000\r\n\r\n{\"ids\": [")
+        t = time.monotonic()
+        assert served.get("/v1/stats").status_code == 200  # served while the slow body trickles
+        assert time.monotonic() - t < 5
+        slow.settimeout(30)
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            chunk = slow.recv(4096)
+            if not chunk:
+                break
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+    assert served.get("/healthz").status_code == 200
+
+
+def test_named_queries_over_http(served: Served) -> None:
+    if "--neo4j-uri" not in served.store_args:
+        problem(served.get("/v1/queries/listings_in_force"), problem_status_on_sqlite(served))
+        return
+    r = served.get("/v1/queries/listings_in_force")
+    assert r.status_code == 200, r.text
+    valid("query", r.json())
+    problem(served.get("/v1/queries/nope"), 404)
+    problem(served.get("/v1/queries/listings_in_force", params={"x": "MATCH (n) DETACH DELETE n"}), 400)
+
+
+def problem_status_on_sqlite(served: Served) -> int:
+    """Named queries need Neo4j: the CLI's exit code on SQLite, mapped to HTTP."""
+    code = cli([*served.store_args, "query", "listings_in_force"]).returncode
+    return {2: 400, 4: 404, 5: 503, 6: 500, 1: 500}[code]
+
+
+def test_new_store_version_is_picked_up_without_restart(tmp_path: Path) -> None:
+    store = tmp_path / "live.db"
+    assert cli(["--store", str(store), "-q", "load", str(SAMPLE)]).returncode == 0
+    s = Served(["--store", str(store)])
+    try:
+        before = s.get("/v1/referrals/ORG050").json()
+        recorded = cli(["--store", str(store), "record", "referral", "--id", "R9999", "--source", "ORG001", "--target",
+                        "ORG050", "--strength", "0.9", "--date", "2025-06-20", "--format", "json"])
+        assert recorded.returncode == 0, recorded.stderr
+        time.sleep(1.2)  # the service checks the store version at most once a second
+        after = s.get("/v1/referrals/ORG050").json()
+        assert after["store"]["version"] != before["store"]["version"]
+        referrers = [r["id"] for r in after["rows"][0]["referred_by"]]
+        assert "ORG001" in referrers and "ORG001" not in [r["id"] for r in before["rows"][0]["referred_by"]]
+    finally:
+        s.close()
+
+
+def test_non_loopback_bind_needs_a_token(tmp_path: Path) -> None:
+    store = tmp_path / "t.db"
+    assert cli(["--store", str(store), "-q", "load", str(SAMPLE)]).returncode == 0
+    env = {k: v for k, v in os.environ.items() if k != "TRUSTGRAPH_TOKEN"}
+    refused = cli(["--store", str(store), "serve", "--host", "0.0.0.0", "--port", str(free_port())], env=env)
+    assert refused.returncode == 6 and "token" in refused.stderr
+    short = cli(["--store", str(store), "serve", "--port", str(free_port())], env={**env, "TRUSTGRAPH_TOKEN": "short"})
+    assert short.returncode == 6
+    token_file = tmp_path / "token"
+    token_file.write_text(TOKEN + "\n")
+    s = Served(["--store", str(store)], "--token-file", str(token_file), "--log-level", "debug", env=env)
+    try:
+        assert problem(s.get("/v1/stats"), 401)["status"] == 401
+        assert problem(s.get("/v1/stats", headers={"authorization": "Bearer wrong"}), 401)
+        ok = s.get("/v1/stats", headers={"authorization": f"Bearer {TOKEN}"})
+        assert ok.status_code == 200
+        assert problem(s.get("/v1/stats", headers={"authorization": f"Bearer {TOKEN}x"}), 401)
+    finally:
+        log = s.close()
+    assert "GET /v1/stats" in log and TOKEN not in log
+
+
+def test_a_token_is_never_a_command_line_argument() -> None:
+    out = cli(["serve", "--help"]).stdout
+    assert "--token-file" in out and "--token " not in out
