@@ -8,7 +8,7 @@ Stages, each a cold ``trustgraph`` process (its own wall time and peak RSS, from
 3. ``snapshot``: the first question (``stats``), which compiles the snapshot beside the store; then
    ``stats`` again, which only opens it.
 4. The questions: ``chain HUB TARGET``, ``vouchers TARGET --for HUB``, ``exposure EXPOSED``,
-   ``referrals TARGET``, ``reputation --top 5``, ``contagion --top 5`` — HUB is the most active
+   ``referrals TARGET``, ``reputation --limit 5``, ``contagion --limit 5`` — HUB is the most active
    pre-trusted party, TARGET a well-referred honest party in another community, EXPOSED a party that
    referred a listed one (``network.json``, written by the generator).
 5. Peers on the same referral edges (positive ones, weighted by strength, personalised on the
@@ -208,8 +208,8 @@ def bench(parties: int, referrals: int, *, workdir: Path, seed: int, peers: bool
         ("vouchers", ["vouchers", target, "--for", hub]),
         ("exposure", ["exposure", exposed]),
         ("referrals", ["referrals", target]),
-        ("reputation --top 5", ["reputation", "--top", "5"]),
-        ("contagion --top 5", ["contagion", "--top", "5"]),
+        ("reputation --limit 5", ["reputation", "--limit", "5"]),
+        ("contagion --limit 5", ["contagion", "--limit", "5"]),
     ]
     for name, args in questions:
         stage, out = step(name, tg + args + ["--format", "json"], question_timeout)

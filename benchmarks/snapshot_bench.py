@@ -53,8 +53,8 @@ COMMON: dict[str, list[tuple[str, list[str]]]] = {
         ("vouchers", ["vouchers", "ORG045", "--for", "ORG001"]),
         ("exposure", ["exposure", "ORG021"]),
         ("referrals", ["referrals", "ORG045"]),
-        ("reputation --top 5", ["reputation", "--top", "5"]),
-        ("contagion --top 5", ["contagion", "--top", "5"]),
+        ("reputation --limit 5", ["reputation", "--limit", "5"]),
+        ("contagion --limit 5", ["contagion", "--limit", "5"]),
         ("assess", ["assess", "ORG066", "--for", "ORG001"]),
         ("health", ["health", "ORG001"]),
         ("timeline", ["timeline", "ORG044", "ORG043"]),
@@ -68,13 +68,13 @@ COMMON: dict[str, list[tuple[str, list[str]]]] = {
         ("vouchers", ["vouchers", "645", "--for", "18"]),
         ("exposure", ["exposure", "645"]),
         ("referrals", ["referrals", "645"]),
-        ("reputation --top 5", ["reputation", "--top", "5"]),
-        ("contagion --top 5", ["contagion", "--top", "5"]),
+        ("reputation --limit 5", ["reputation", "--limit", "5"]),
+        ("contagion --limit 5", ["contagion", "--limit", "5"]),
     ],
 }
 JSON_FREE = {"--version", "map"}
 WITHIN_2X = ("chain", "vouchers", "exposure", "referrals")
-WITHIN_3X = ("reputation --top 5", "contagion --top 5")
+WITHIN_3X = ("reputation --limit 5", "contagion --limit 5")
 
 
 class Side:

@@ -12,8 +12,8 @@ MATCH p = ANY SHORTEST (listed)-[:MEMBER_OF]-{1,10}(o:Organization)
 WHERE o <> listed AND length(p) <= 2 * $max_hops
 RETURN o.id AS id,
        o.name AS name,
-       listed.id AS listed,
+       listed.id AS listed_party,
        listed.name AS listed_name,
        length(p) / 2 AS hops,
        [n IN reverse(nodes(p)) | n.id] AS path
-ORDER BY hops, id, listed
+ORDER BY hops, id, listed_party

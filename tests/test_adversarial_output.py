@@ -72,8 +72,8 @@ TEXT_COMMANDS = [
     "health ORG001 --format table",
     "chain ORG001 ORG017 --format table",
     "vouchers ORG017 --for ORG001 --format table",
-    "referrals ORG017 --from ORG001 --format table",
-    "accepted --seeds ORG001 --format table",
+    "referrals ORG017 --for ORG001 --format table",
+    "accepted --pretrusted ORG001 --format table",
     "timeline ORG001 ORG011 --format table",
     "exposure ORG001 --format table",
     "assess ORG001 --for ORG017 --format table",
@@ -102,7 +102,7 @@ def test_json_output_stays_exact_and_escapes_controls(run_cli, hostile_store):
     assert code == 0
     assert RAW_CONTROL.search(stdout) is None
     assert "\\u001b]0;pwned\\u0007" in stdout and "\\u009b" in stdout and "\\u202e" in stdout
-    assert json.loads(stdout)[0]["name"] == ANSI
+    assert json.loads(stdout)["rows"][0]["name"] == ANSI
     code, stdout, _ = run_cli(["--store", str(hostile_store), "reputation", "--format", "ndjson"])
     assert RAW_CONTROL.search(stdout) is None
     assert {r["id"]: r["name"] for r in map(json.loads, stdout.splitlines())}["ORG001"] == ANSI
@@ -132,14 +132,16 @@ def test_csv_neutralises_formula_cells_and_keeps_numbers(run_cli, hostile_store)
             for part in re.split(r";[ \t]*", value):
                 assert not part.startswith(("=", "+", "@", "\t", "\r")), part
                 assert not part.startswith("-") or re.fullmatch(r"-[\d.]+", part), part
-    # Names embedded in composite text (who raises a score) are neutralised where they start a part.
-    givers = " | ".join(r["givers"] for r in rows.values())
-    assert "; '@SUM(1+1) (+" in givers or givers.startswith("'@SUM") or "| '@SUM(1+1)" in givers
-    assert "'=HYPERLINK(" in givers and '; =HYPERLINK(' not in givers
+    # Names embedded in a list of objects (who raises a reputation) are inside JSON text, which starts
+    # with "[": a spreadsheet shows it as text, and the names read back exactly.
+    givers = [r["givers"] for r in rows.values() if r["givers"]]
+    assert givers and all(g.startswith("[{") for g in givers)
+    named = {p["name"] for g in givers for p in json.loads(g)}
+    assert "@SUM(1+1)" in named and '=HYPERLINK("http://evil.example","click")' in named
     # Numbers stay numbers, negative ones included.
-    breakdown = [float(r["breakdown_incidents"]) for r in rows.values()]
+    breakdown = [float(r["breakdown.incidents"]) for r in rows.values()]
     assert min(breakdown) < 0
-    assert all(re.fullmatch(r"-?\d+(\.\d+)?", r["breakdown_incidents"]) for r in rows.values())
+    assert all(re.fullmatch(r"-?\d+(\.\d+)?", r["breakdown.incidents"]) for r in rows.values())
 
 
 def test_spreadsheet_cell_rules():

@@ -109,7 +109,7 @@ def test_a_bad_schema_version_is_a_clear_exit_5(run_cli: RunCli, sample_db: Path
     db.commit()
     db.close()
     before = _bytes(sample_db)
-    for args in (["stats"], ["reputation", "--top", "3"], RECORD, ["load", str(SAMPLE)]):
+    for args in (["stats"], ["reputation", "--limit", "3"], RECORD, ["load", str(SAMPLE)]):
         code, out, err = run_cli(["--store", str(sample_db), *args])
         assert code == 5 and out == "" and message in err and str(sample_db) in err, err
         assert "ValueError" not in err and "Traceback" not in err
@@ -136,7 +136,7 @@ def test_opening_a_store_to_read_writes_nothing(run_cli: RunCli, sample_db: Path
     db.commit()
     db.close()
     before = hashlib.sha256(sample_db.read_bytes()).hexdigest()
-    for args in (["stats"], ["reputation", "--top", "3"], ["health", "ORG001"]):
+    for args in (["stats"], ["reputation", "--limit", "3"], ["health", "ORG001"]):
         code, _, err = run_cli(["--store", str(sample_db), *args])
         assert code == 0, err
     assert hashlib.sha256(sample_db.read_bytes()).hexdigest() == before
@@ -201,7 +201,7 @@ def test_a_read_only_store_is_readable_and_refuses_writes_clearly(
     shutil.copy(_sample(tmp_path), store)
     target = folder if what == "folder" else store
     digest, listing = store_digest(store), sorted(p.name for p in folder.iterdir())
-    for args in (["stats", "--format", "json"], ["reputation", "--top", "3"], ["health", "ORG001"],
+    for args in (["stats", "--format", "json"], ["reputation", "--limit", "3"], ["health", "ORG001"],
                  ["chain", "ORG001", "ORG045"], ["export", str(tmp_path / "exported")]):
         done = read_only(target, ["--store", str(store), *args])
         assert done.returncode == 0, (args, done.stderr)
@@ -274,7 +274,7 @@ def test_readers_refuse_an_unfinished_neo4j_load_until_it_is_rerun(
         assert unfinished["rows"] == 660 and unfinished["started"].endswith("Z")
         assert all(f"holds an unfinished load: load {unfinished['load']} of 660 rows" in s for s in seen)
 
-        for args in (["stats"], ["reputation", "--top", "3"], ["export", "out"], ["health", "Z001"]):
+        for args in (["stats"], ["reputation", "--limit", "3"], ["export", "out"], ["health", "Z001"]):
             code, out, err = run_cli([*neo4j_server.cli_args(), *args])
             assert code == 5 and out == "", (args, err)
             assert err.startswith(f"error: Neo4j at {neo4j_server.uri} holds an unfinished load: "

@@ -62,7 +62,7 @@ def test_record_update_changes_only_the_fields_given(loaded: Path, run_cli: Run)
     (old,) = _row("organizations", id="ORG001")
     code, out, err = run_cli("record organization --id ORG001 --name X --update --format json")
     assert code == 0, err
-    assert json.loads(out)["updated"] == "organization"
+    assert (json.loads(out)["action"], json.loads(out)["parameters"]["kind"]) == ("updated", "organization")
     (new,) = _row("organizations", id="ORG001")
     assert new == {**old, "name": "X"}
     assert old["sector"] is not None and old["tags"] is not None  # the 7 fields the bug set to NULL
@@ -175,7 +175,7 @@ def test_import_keeps_stored_organisations(loaded: Path, run_cli: Run, tmp_path:
     net = _write(tmp_path / "net.csv", "ORG001,ORG002,5,1300000000\nORG001,NEW1,3,1300000100\n")
     code, out, err = run_cli(["import", "snap-signed", str(net), "--format", "csv"])
     assert code == 0, err
-    assert out == "table,rows\norganizations,1\nreferrals,2\n"
+    assert out == "schema,as_of,table,count\ntrustgraph.import/1,,organizations,1\ntrustgraph.import/1,,referrals,2\n"
     assert "kept 2 organisations already in the store" in err
     after = {r["id"]: r for r in _rows("organizations")}
     assert {k: after[k] for k in orgs} == orgs
@@ -200,7 +200,7 @@ def test_importing_the_same_file_twice_changes_nothing(run_cli: Run, tmp_path: P
     version = SqliteStore(tmp_path / STORE, create=False).version()
     code, out, err = run_cli(["import", "snap-signed", str(net), "--format", "csv"])
     assert code == 0, err
-    assert out == "table,rows\norganizations,0\nreferrals,0\n"
+    assert out == "schema,as_of,table,count\ntrustgraph.import/1,,organizations,0\ntrustgraph.import/1,,referrals,0\n"
     assert "kept 3 referrals already in the store" in err
     assert store_digest(tmp_path / STORE) == before
     assert SqliteStore(tmp_path / STORE, create=False).version() == version
@@ -283,7 +283,8 @@ def test_no_silent_overwrite_on_either_store(store_args: list[str], sample_dir: 
     assert code == 3 and "already holds" in err
     net = _write(tmp_path / "net.csv", "ORG001,ORG002,5,1300000000\n")
     code, out, err = run_cli([*store_args, "import", "snap-signed", str(net), "--format", "csv"])
-    assert (code, out) == (0, "table,rows\norganizations,0\nreferrals,1\n"), err
+    assert (code, out) == (0, "schema,as_of,table,count\ntrustgraph.import/1,,organizations,0\n"
+                              "trustgraph.import/1,,referrals,1\n"), err
     assert rows("organizations") == orgs
     code, _, err = run_cli([*store_args, "record", "organization", "--id", "ORG001", "--region", "Here", "--update"])
     assert code == 0, err
@@ -306,7 +307,7 @@ def test_import_date_must_be_a_plausible_iso_date(loaded: Path, run_cli: Run, tm
     net = _write(tmp_path / "net.tsv", "ORG001\tORG002\t1\n")
     before = store_digest(loaded)
     code, _, err = run_cli(["import", "snap-signed", str(net), "--date", date])
-    assert code == 3 and "import --date" in err and repr(date) in err
+    assert code == 2 and "--date" in err and repr(date) in err  # a usage error, as every date option
     assert "Traceback" not in err
     assert store_digest(loaded) == before
 
@@ -449,7 +450,7 @@ def test_export_force_replaces_only_table_files(loaded: Path, run_cli: Run, tmp_
     assert run_cli(["--store", str(small), "import", "snap-signed", str(net)])[0] == 0
     code, out_text, err = run_cli(["--store", str(small), "export", str(out), "--force", "--format", "csv"])
     assert code == 0, err
-    assert out_text == "table,rows\norganizations,2\nreferrals,1\n"
+    assert out_text == "schema,as_of,table,count\ntrustgraph.export/1,,organizations,2\ntrustgraph.export/1,,referrals,1\n"
     assert sorted(p.name for p in out.iterdir()) == ["notes.txt", "organizations.csv", "referrals.csv"]
     assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
     again = tmp_path / "again.db"

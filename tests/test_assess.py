@@ -390,12 +390,12 @@ def test_assess_candidate_evidence(candidate: dict[str, Any]) -> None:
     assert checks(by["verify-later"]) == {"screen": "proceed", "first_hand": "proceed-with-monitoring"}
     # reputation-first: decent reputation and the referral path through the past grantee ORG011.
     rep = reason(by["reputation-first"], "reputation")
-    assert rep["outcome"] == "proceed" and rep["evidence"]["score"] >= 0.55
+    assert rep["outcome"] == "proceed" and rep["evidence"]["reputation"] >= 0.55
     path = reason(by["reputation-first"], "referral_path")["evidence"]
     assert path["chain"]["path"] == ["ORG001", "ORG011", "ORG066"] and path["referrals"][0]["strength"] == 0.7
     # vouched: exactly two independent vouchers, both marginal.
     v = reason(by["vouched"], "vouchers")["evidence"]
-    assert sorted(c["path"][1] for c in v["vouchers"]) == ["ORG011", "ORG064"]
+    assert sorted(c["chain"]["path"][1] for c in v["vouchers"]) == ["ORG011", "ORG064"]
     assert [c["grade"] for c in v["vouchers"]] == ["marginal", "marginal"]
     assert v["web_of_trust"]["valid"] is False
     # relationship-first: the shortest person-to-person path is three hops.
@@ -413,7 +413,7 @@ def test_three_vouchers_pass_the_vouched_profile(sample_tables: dict[str, pd.Dat
     doc = assess(sample_tables, "ORG045", "ORG001", profile="vouched")
     v = reason(doc, "vouchers")
     assert v["outcome"] == "proceed"
-    chains = [c["path"] for c in v["evidence"]["vouchers"]]
+    chains = [c["chain"]["path"] for c in v["evidence"]["vouchers"]]
     assert len(chains) == 3
     inner = [set(c[1:-1]) for c in chains]
     assert all(not (a & b) for i, a in enumerate(inner) for b in inner[i + 1:])  # node-disjoint
@@ -489,10 +489,11 @@ def test_cli_all_profiles_json(sample, run_cli) -> None:
     code, out, err = run_cli("assess ORG066 --for ORG001 --all-profiles --format json")
     assert code == 0, err
     doc = json.loads(out)
-    assert [(d["profile"], d["decision"]) for d in doc["decisions"]] == [
+    assert [(d["profile"], d["decision"]) for d in doc["rows"]] == [
         ("verify-later", "proceed-with-monitoring"), ("reputation-first", "proceed"),
         ("vouched", "needs-vouching"), ("relationship-first", "needs-vouching")]
-    assert all(r["evidence"] is not None for d in doc["decisions"] for r in d["reasons"])
+    assert all(r["evidence"] is not None for d in doc["rows"] for r in d["reasons"])
+    assert doc["differs"] is True and doc["candidate"]["id"] == "ORG066" and doc["for"]["id"] == "ORG001"
 
 
 def test_cli_table_names_decision_reasons_and_evidence(sample, run_cli) -> None:
@@ -509,23 +510,24 @@ def test_cli_table_names_decision_reasons_and_evidence(sample, run_cli) -> None:
 def test_cli_csv_and_ndjson_carry_every_reason_and_its_evidence(sample, run_cli) -> None:
     code, out, _ = run_cli("assess ORG066 --for ORG001 --all-profiles --format csv")
     assert code == 0
-    rows = list(csv.DictReader(io.StringIO(out)))
+    rows = list(csv.DictReader(io.StringIO(out)))  # one row per profile, its reasons as JSON
     assert {r["profile"] for r in rows} == {"verify-later", "reputation-first", "vouched", "relationship-first"}
-    chain = next(r for r in rows if r["check"] == "referral_path")
-    assert json.loads(chain["evidence"])["chain"]["path"] == ["ORG001", "ORG011", "ORG066"]
+    reasons = json.loads(next(r for r in rows if r["profile"] == "reputation-first")["reasons"])
+    chain = next(r for r in reasons if r["check"] == "referral_path")
+    assert chain["evidence"]["chain"]["path"] == ["ORG001", "ORG011", "ORG066"]
     code, out, _ = run_cli("assess ORG066 --for ORG001 --profile relationship-first --format ndjson")
     rows = [json.loads(line) for line in out.splitlines()]
-    assert [r["check"] for r in rows] == ["screen", "person_path"]
-    assert rows[1]["evidence"]["path"]["hops"] == 3 and rows[1]["decision"] == "needs-vouching"
+    assert len(rows) == 1 and [r["check"] for r in rows[0]["reasons"]] == ["screen", "person_path"]
+    assert rows[0]["reasons"][1]["evidence"]["path"]["hops"] == 3 and rows[0]["decision"] == "needs-vouching"
 
 
 def test_cli_profiles_file_and_risk_appetite(sample, run_cli, tmp_path: Path) -> None:
     (tmp_path / "mine.toml").write_text("[profiles.vouched]\nmarginals_needed = 2\n", encoding="utf-8")
     code, out, _ = run_cli(f"assess ORG066 --for ORG001 --profile vouched --profiles {tmp_path / 'mine.toml'}"
                            " --format json")
-    assert code == 0 and json.loads(out)["decision"] == "proceed"
+    assert code == 0 and json.loads(out)["rows"][0]["decision"] == "proceed"
     code, out, _ = run_cli("assess ORG066 --for ORG001 --profile relationship-first --risk-appetite high --format json")
-    assert code == 0 and json.loads(out)["decision"] == "proceed"
+    assert code == 0 and json.loads(out)["rows"][0]["decision"] == "proceed"
 
 
 def test_cli_errors(sample, run_cli, tmp_path: Path) -> None:

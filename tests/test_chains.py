@@ -105,7 +105,9 @@ def test_no_chain_unknown_party_and_same_ends() -> None:
 def test_as_dict_is_json_ready() -> None:
     (c,) = vouching_chains(graph(NET), "us", "x", k=1)
     d = c.as_dict(rank=1)
-    assert d["rank"] == 1 and d["id"] == "c" and d["name"] == "C" and d["score"] == d["strength"]
+    assert list(d) == ["rank", "strength", "hops", "path", "names", "weakest_link", "listed", "listings", "links"]
+    assert d["rank"] == 1 and d["strength"] == c.strength and d["hops"] == 3 and c.voucher == "c"
+    assert d["listed"] is False and d["listings"] == []
     assert d["path"] == ["us", "b", "c", "x"] and d["names"] == ["US", "B", "C", "X"]
     assert d["weakest_link"] == {"from": "b", "to": "c", "trust": 0.9}
     assert [link["from"] for link in d["links"]] == ["us", "b", "c"]
@@ -138,7 +140,7 @@ def test_decay_at_exactly_one_half_life() -> None:
     assert c.strength == pytest.approx(0.6 * 2 / 3)
     assert c.weakest.source == "us"
     (e,) = c.links[0].evidence
-    assert e == {"kind": "referral", "ref": "R1", "date": "2020-01-01", "strength": 1.0, "decay": 0.5,
+    assert e == {"kind": "referral", "ref": "R1", "date": "2020-01-01", "value": 1.0, "decay": 0.5,
                  "positive": 0.5, "negative": 0.0, "note": "note R1"}
 
 
@@ -328,8 +330,9 @@ def test_referral_lookup() -> None:
     ])
     G = project(tables, half_life_days=None)
     book = ReferralBook(tables["referrals"], G)
-    r = book.lookup("x", from_org="us")
-    assert r["schema"] == "trustgraph.referrals/1" and r["id"] == "x" and r["as_of"] == "2024-05-01"
+    r = book.lookup("x", for_org="us")
+    assert r["id"] == "x" and r["for"] == "us" and book.as_of == "2024-05-01"
+    assert list(r) == ["id", "name", "listed", "listings", "referred_by", "referred", "for", "chain"]
     assert [(e["referral"], e["id"], e["strength"], e["date"]) for e in r["referred_by"]] == [
         ("R5", "a", 0.4, "2024-05-01"), ("R2", "a", 0.8, "2024-03-01"), ("R3", "b", -0.5, "2024-02-01")]
     assert [e["referral"] for e in r["referred"]] == ["R4"]
@@ -338,7 +341,7 @@ def test_referral_lookup() -> None:
     # As of a date: later referrals are hidden.
     early = ReferralBook(tables["referrals"], project(tables, as_of="2024-02-15", half_life_days=None))
     assert [e["referral"] for e in early.lookup("x")["referred_by"]] == ["R3"]
-    assert ReferralBook(tables["referrals"], G).lookup("us", from_org="x")["chain"] is None
+    assert ReferralBook(tables["referrals"], G).lookup("us", for_org="x")["chain"] is None
     with pytest.raises(NotFoundError):
         book.lookup("nobody")
 
@@ -367,6 +370,9 @@ def test_snapshot_and_graph_give_the_same_answers(half_life: float | None) -> No
         a = vouching_chains(snap, "us", "x", k=10, evidence=ev, exclude_listed=exclude)
         b = vouching_chains(G, "us", "x", k=10, evidence=ev, exclude_listed=exclude)
         assert [c.as_dict() for c in a] == [c.as_dict() for c in b] and len(a) >= 3
+        through_bad = [c.as_dict() for c in a if "bad" in c.path]
+        assert all(d["listed"] and [x["id"] for x in d["listings"]] == ["L1"] for d in through_bad)
+        assert bool(through_bad) is not exclude
         a = independent_vouchers(snap, "us", "x", evidence=ev, exclude_listed=exclude)
         b = independent_vouchers(G, "us", "x", evidence=ev, exclude_listed=exclude)
         assert [c.as_dict() for c in a] == [c.as_dict() for c in b]
@@ -374,8 +380,8 @@ def test_snapshot_and_graph_give_the_same_answers(half_life: float | None) -> No
             assert (web_of_trust(snap, owner, target, exclude_listed=exclude, marginals_needed=1).as_dict()
                     == web_of_trust(G, owner, target, exclude_listed=exclude, marginals_needed=1).as_dict())
     assert ChainIndex(snap).widest_from("us") == ChainIndex(G).widest_from("us")
-    assert (ReferralBook(tables["referrals"], snap, evidence=ev).lookup("x", from_org="us")
-            == ReferralBook(tables["referrals"], G, evidence=ev).lookup("x", from_org="us"))
+    assert (ReferralBook(tables["referrals"], snap, evidence=ev).lookup("x", for_org="us")
+            == ReferralBook(tables["referrals"], G, evidence=ev).lookup("x", for_org="us"))
     with pytest.raises(ValueError, match="snapshot"):
         ChainIndex(snap, weight="positive")
 
@@ -409,7 +415,7 @@ def test_evidence_and_referrals_fetched_for_the_parties_concerned() -> None:
     whole = ReferralBook(refs, snap, evidence=ev)
     rows = ReferralBook(referrals_of, snap, evidence=evidence_of)
     for party, origin in (("x", "us"), ("us", None), ("b", "x")):
-        assert rows.lookup(party, from_org=origin) == whole.lookup(party, from_org=origin)
+        assert rows.lookup(party, for_org=origin) == whole.lookup(party, for_org=origin)
     assert looked_up == ["x", "us", "b"]
     early = compile_tables(tables, as_of="2024-02-15", half_life_days=None)
     assert [r["referral"] for r in ReferralBook(referrals_of, early).lookup("x")["referred_by"]] == ["R10", "R7", "R11"]
@@ -423,3 +429,32 @@ def test_graph_edges_in_any_order() -> None:
     assert index.has_edge(us, x) and not index.has_edge(x, us)
     assert [c.path for c in vouching_chains(G, "us", "x", index=index)] == [
         ("us", "b", "c", "x"), ("us", "a", "x"), ("us", "x")]
+
+
+@settings(max_examples=150, deadline=None)
+@given(seed=st.integers(0, 10**6), n=st.integers(2, 12), density=st.floats(0.05, 0.6), max_hops=st.integers(1, 6))
+def test_reachable_matches_brute_force(seed: int, n: int, density: float, max_hops: int) -> None:
+    """The quick "is there any chain" (bidirectional breadth-first search) agrees with enumerating
+    every simple path: the search's shortcut and the no-chain hints rely on it."""
+    rng = random.Random(seed)
+    G = nx.gnp_random_graph(n, density, seed=seed, directed=True)
+    G = nx.relabel_nodes(G, {i: f"n{i}" for i in G})
+    for u, v in G.edges:
+        G[u][v]["trust"] = rng.choice([0.3, 0.5, 0.55, 0.7, 0.9])
+    for node in G:
+        G.nodes[node]["listed"] = rng.random() < 0.2
+    s, t = rng.sample(sorted(G), 2)
+    assert ChainIndex(G).reachable(s, t, max_hops) == bool(_brute(G, s, t, 1, max_hops))
+    assert ChainIndex(G, exclude_listed=False).reachable(s, t, max_hops) == any(
+        min(G[u][v]["trust"] for u, v in itertools.pairwise(p)) > 0.5
+        for p in nx.all_simple_paths(G, s, t, cutoff=max_hops))
+
+
+def test_chain_index_is_kept_with_its_snapshot() -> None:
+    from trustgraph.snapshot import as_snapshot
+
+    snap = as_snapshot(graph(NET))
+    assert ChainIndex.of(snap) is ChainIndex.of(snap)
+    assert ChainIndex.of(snap, min_trust=0.6) is not ChainIndex.of(snap)
+    assert ChainIndex.of(snap, exclude_listed=False) is not ChainIndex.of(snap)
+    assert [c.path for c in vouching_chains(snap, "us", "x")] == [c.path for c in vouching_chains(graph(NET), "us", "x")]

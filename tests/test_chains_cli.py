@@ -3,6 +3,8 @@ dataset whose numbers are worked out by hand (no decay: --half-life 0)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -84,38 +86,58 @@ def test_chain_json(cli: Run) -> None:
     code, out, _ = cli("chain US 'xeno ltd' --half-life 0 --format json")
     assert code == 0
     doc = json.loads(out)
-    assert doc["from"] == {"id": "US", "name": "Us Foundation"}
-    assert doc["to"] == {"id": "X", "name": "Xeno Ltd", "listed": False}
-    assert doc["parameters"] == {"k": 3, "max_hops": 5, "min_trust": 0.5, "exclude_listed": True,
-                                 "half_life_days": None}
-    assert [(c["rank"], c["id"], c["path"], c["strength"]) for c in doc["chains"]] == [
+    assert (doc["schema"], doc["as_of"]) == ("trustgraph.chain/1", "2024-02-01")
+    assert doc["from"] == {"id": "US", "name": "Us Foundation", "listed": False, "listings": []}
+    assert doc["to"] == {"id": "X", "name": "Xeno Ltd", "listed": False, "listings": []}
+    assert doc["parameters"] == {"from": "US", "to": "X", "limit": 3, "max_hops": 5, "min_trust": 0.5,
+                                 "exclude_listed": True, "half_life": 0.0}
+    assert [(c["rank"], c["path"][-2], c["path"], c["strength"]) for c in doc["rows"]] == [
         (1, "A", ["US", "A", "X"], 0.444444), (2, "C", ["US", "B", "C", "X"], 0.266667)]
-    assert doc["chains"][1]["weakest_link"] == {"from": "US", "to": "B", "trust": 0.6}
-    assert doc["chains"][0]["links"][0]["evidence"] == [{
-        "kind": "referral", "ref": "R1", "date": "2024-01-01", "strength": 1.0, "decay": 1.0,
+    assert doc["rows"][1]["weakest_link"] == {"from": "US", "to": "B", "trust": 0.6}
+    assert doc["rows"][0]["links"][0]["evidence"] == [{
+        "kind": "referral", "ref": "R1", "date": "2024-01-01", "value": 1.0, "decay": 1.0,
         "positive": 1.0, "negative": 0.0, "note": "Long-standing partner"}]
 
 
 def test_chain_options(cli: Run) -> None:
     code, out, _ = cli("chain US X --half-life 0 --include-listed --format json")
-    assert [c["path"] for c in json.loads(out)["chains"]] == [
+    assert [c["path"] for c in json.loads(out)["rows"]] == [
         ["US", "A", "X"], ["US", "BAD", "X"], ["US", "B", "C", "X"]]
-    assert json.loads(out)["chains"][1]["listed"] == ["BAD"]
-    code, out, _ = cli("chain US X --half-life 0 --k 1 --format ndjson")
+    through_bad = json.loads(out)["rows"][1]
+    assert through_bad["listed"] is True and [(x["id"], x["party"]) for x in through_bad["listings"]] == [("L1", "BAD")]
+    assert [c["listed"] for c in json.loads(out)["rows"]] == [False, True, False]
+    code, out, _ = cli("chain US X --half-life 0 --limit 1 --format ndjson")
     assert code == 0 and len(out.splitlines()) == 1 and json.loads(out)["path"] == ["US", "A", "X"]
+    assert json.loads(out)["schema"] == "trustgraph.chain/1" and json.loads(out)["rank"] == 1
     code, out, _ = cli("chain US X --half-life 0 --max-hops 2 --format json")
-    assert [c["path"] for c in json.loads(out)["chains"]] == [["US", "A", "X"]]
+    assert [c["path"] for c in json.loads(out)["rows"]] == [["US", "A", "X"]]
     code, out, _ = cli("chain US X --half-life 0 --min-trust 0.65 --format json")
-    assert [c["path"] for c in json.loads(out)["chains"]] == [["US", "A", "X"]]
+    assert [c["path"] for c in json.loads(out)["rows"]] == [["US", "A", "X"]]
     # Before the referrals were made there is nothing to vouch with.
     assert cli("chain US X --as-of 2023-12-31 --format json")[0] == 4
 
 
 def test_chain_csv(cli: Run) -> None:
-    assert cli("chain US X --half-life 0 --format csv") == (0, (
-        "rank,id,name,score,strength,hops,path,weakest_link,weakest_trust,listed\n"
-        "1,A,Alpha Trust,0.4444,0.4444,2,US > A > X,US > A,0.6667,\n"
-        "2,C,Gamma Coop,0.2667,0.2667,3,US > B > C > X,US > B,0.6,\n"), "")
+    code, out, err = cli("chain US X --half-life 0 --format csv")
+    assert (code, err) == (0, "")
+    records = list(csv.DictReader(io.StringIO(out)))
+    assert list(records[0]) == ["schema", "as_of", "rank", "strength", "hops", "path", "names", "weakest_link.from",
+                                "weakest_link.to", "weakest_link.trust", "listed", "listings", "links"]
+    assert [(r["rank"], r["strength"], r["hops"], r["path"], r["weakest_link.from"], r["weakest_link.to"],
+             r["weakest_link.trust"], r["listed"]) for r in records] == [
+        ("1", "0.4444", "2", "US; A; X", "US", "A", "0.6667", "false"),
+        ("2", "0.2667", "3", "US; B; C; X", "US", "B", "0.6", "false")]
+    assert [link["from"] for link in json.loads(records[1]["links"])] == ["US", "B", "C"]
+
+
+def test_chain_limit_was_k(cli: Run) -> None:
+    new = cli("chain US X --half-life 0 --limit 1 --format json")
+    old = cli("chain US X --half-life 0 --k 1 --format json")
+    assert new[0] == 0 and old[:2] == new[:2]
+    assert old[2] == "note: --k is now --limit (--k will be removed in the next release)\n"
+    code, _, err = cli("chain US X --k 1 --limit 2")
+    assert code == 2 and "--k is the old name of --limit" in err
+    assert cli("chain US X --limit 0")[0] == 2 and cli("chain US X --limit 101")[0] == 2
 
 
 def test_chain_not_found(cli: Run) -> None:
@@ -132,7 +154,7 @@ def test_chain_not_found(cli: Run) -> None:
     assert cli("chain US NOPE") == (4, "", "error: no organisation with id or name 'NOPE'\n")
     code, _, err = cli("chain US 'us foundation'")
     assert code == 2 and "FROM and TO are the same organisation" in err
-    assert cli("chain US X --k 0")[0] == 2
+    assert cli("chain US X --k 0")[0] == 2 and cli("chain US X --limit 0")[0] == 2
 
 
 VOUCHERS_HEAD = (
@@ -154,11 +176,14 @@ def test_vouchers(cli: Run) -> None:
     assert code == 0 and out.startswith(VOUCHERS_HEAD)
     code, out, _ = cli("vouchers X --for US --half-life 0 --format json")
     doc = json.loads(out)
-    assert (doc["id"], doc["for"], doc["valid"], doc["validity"], doc["depth"]) == ("X", "US", True, "full", 2)
-    assert doc["independent_vouchers"] == 2
-    assert [v["path"] for v in doc["vouchers"]] == [["US", "A", "X"], ["US", "B", "C", "X"]]
-    assert [(i["id"], i["level"], i["counted"]) for i in doc["web_of_trust"]["introducers"]] == [
-        ("A", "complete", True), ("BAD", "complete", False), ("C", "marginal", False)]
+    assert (doc["target"]["id"], doc["for"]["id"], doc["valid"], doc["validity"], doc["depth"]) == (
+        "X", "US", True, "full", 2)
+    assert doc["independent_vouchers"] == 2 and doc["limited"] is False
+    assert [v["path"] for v in doc["rows"]] == [["US", "A", "X"], ["US", "B", "C", "X"]]
+    assert [(i["id"], i["level"], i["counted"], i["listed"]) for i in doc["web_of_trust"]["introducers"]] == [
+        ("A", "complete", True, False), ("BAD", "complete", False, True), ("C", "marginal", False, False)]
+    assert [x["id"] for x in doc["web_of_trust"]["introducers"][1]["listings"]] == ["L1"]
+    assert doc["parameters"]["for"] == "US" and doc["parameters"]["max_hops"] == 5
     # Raise the bar for a complete introducer: A becomes marginal and one marginal is not enough.
     code, out, _ = cli("vouchers X --for US --half-life 0 --complete-trust 0.7 --format json")
     doc = json.loads(out)
@@ -167,16 +192,25 @@ def test_vouchers(cli: Run) -> None:
     assert cli("vouchers Z --for NOPE")[0] == 4
 
 
+def test_vouchers_max_hops_was_max_depth(cli: Run) -> None:
+    new = cli("vouchers X --for US --half-life 0 --max-hops 2 --format json")
+    old = cli("vouchers X --for US --half-life 0 --max-depth 2 --format json")
+    assert new[0] == 0 and old[:2] == new[:2] and "--max-depth is now --max-hops" in old[2]
+    assert [v["path"] for v in json.loads(new[1])["rows"]] == [["US", "A", "X"]]
+    code, _, err = cli("vouchers X --for US --max-depth 2 --max-hops 3")
+    assert code == 2 and "--max-depth is the old name of --max-hops" in err
+
+
 def test_vouchers_none(cli: Run) -> None:
     code, out, _ = cli("vouchers Z --for US --format json")
     doc = json.loads(out)
-    assert code == 0 and doc["vouchers"] == [] and doc["validity"] == "unknown"
+    assert code == 0 and doc["rows"] == [] and doc["validity"] == "unknown" and doc["independent_vouchers"] == 0
 
 
 def test_accepted(cli: Run) -> None:
-    code, out, _ = cli("accepted --seeds US --half-life 0 --format table")
+    code, out, _ = cli("accepted --pretrusted US --half-life 0 --format table")
     assert (code, out) == (0, """\
-accepted: apprentice 5, journeyer 5, master 5  (seeds US; capacities 800,200,200,50,12,4,2,1)
+accepted: apprentice 5, journeyer 5, master 5  (pre-trusted US; capacities 800,200,200,50,12,4,2,1)
 id   name           level   apprentice  journeyer  master  distance
 ---  -------------  ------  ----------  ---------  ------  --------
 US   Us Foundation  master  true        true       true    1
@@ -186,17 +220,48 @@ X    Xeno Ltd       master  true        true       true    3
 Y    Yonder Ltd     master  true        true       true    3
 """)
     # Capacity 3 at the root, 2 for the seed: the seed keeps one unit and passes one on.
-    code, out, _ = cli("accepted --seeds 'Us Foundation' --capacities 3,2,1 --level master --half-life 0 --format json")
+    code, out, _ = cli("accepted --pretrusted 'Us Foundation' --capacities 3,2,1 --level master --half-life 0 "
+                       "--format json")
     doc = json.loads(out)
+    assert doc["parameters"] == {"pretrusted": ["US"], "capacities": [3, 2, 1], "level": "master", "half_life": 0.0}
     assert doc["levels"] == {"master": {"threshold": 1.0, "accepted": 2, "reached": 5}}
-    assert doc["accepted"][0] == {"id": "US", "name": "Us Foundation", "level": "master", "distance": 1, "capacity": 2}
-    assert cli("accepted --seeds US --capacities 3,x")[0] == 2
-    assert cli("accepted --seeds US --capacities 3,0")[0] == 2
-    assert cli("accepted --seeds US,NOPE")[0] == 4
+    assert doc["rows"][0] == {"id": "US", "name": "Us Foundation", "listed": False, "listings": [],
+                              "level": "master", "distance": 1, "capacity": 2}
+    assert cli("accepted --pretrusted US --capacities 3,x")[0] == 2
+    assert cli("accepted --pretrusted US --capacities 3,0")[0] == 2
+    assert cli("accepted --pretrusted US,NOPE")[0] == 4
+
+
+def test_accepted_pretrusted_was_seeds(cli: Run) -> None:
+    new = cli("accepted --pretrusted US --half-life 0 --format json")
+    old = cli("accepted --seeds US --half-life 0 --format json")
+    assert new[0] == 0 and old[:2] == new[:2] and "--seeds is now --pretrusted" in old[2]
+    code, _, err = cli("accepted --seeds US --pretrusted A")
+    assert code == 2 and "--seeds is the old name of --pretrusted" in err
+
+
+def test_accepted_defaults_to_the_parties_marked_pretrusted(run_cli: Run, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "organizations.csv").write_text(
+        "id,name,pretrusted\n" + "".join(f"{line},{'true' if line.startswith('US,') else 'false'}\n"
+                                         for line in ORGS.splitlines()[1:]), encoding="utf-8")
+    (data / "referrals.csv").write_text(REFERRALS, encoding="utf-8")
+    store = ["--store", str(tmp_path / "p.db")]
+    assert run_cli([*store, "load", str(data), "--format", "json"])[0] == 0
+    code, out, err = run_cli([*store, "accepted", "--half-life", "0", "--format", "json"])
+    assert code == 0, err
+    assert json.loads(out)["parameters"]["pretrusted"] == ["US"]
+    assert out == run_cli([*store, "accepted", "--pretrusted", "US", "--half-life", "0", "--format", "json"])[1]
+
+
+def test_accepted_without_pretrusted_parties_is_a_usage_error(cli: Run) -> None:
+    code, out, err = cli("accepted")
+    assert (code, out) == (2, "") and "no organisation is marked pretrusted" in err
 
 
 def test_referrals(cli: Run) -> None:
-    code, out, _ = cli("referrals X --from US --half-life 0 --format table")
+    code, out, _ = cli("referrals X --for US --half-life 0 --format table")
     assert (code, out) == (0, """\
 Referrals of X (Xeno Ltd), as of 2024-02-01
 Referred by (3):
@@ -209,31 +274,65 @@ Strongest chain from US: strength 0.4444, 2 hops: US → A → X
 """)
     code, out, _ = cli("referrals X --format json")
     doc = json.loads(out)
-    assert list(doc) == ["schema", "id", "name", "listed", "as_of", "referred_by", "referred", "from", "chain"]
-    assert doc["referred_by"][0] == {"referral": "R2", "id": "A", "name": "Alpha Trust", "strength": 1.0,
+    assert list(doc) == ["schema", "as_of", "store", "parameters", "rows"]
+    assert (doc["schema"], doc["as_of"]) == ("trustgraph.referrals/1", "2024-02-01")
+    assert doc["parameters"] == {"id": "X", "for": None, "max_hops": 5, "half_life": 730.0}
+    (row,) = doc["rows"]
+    assert list(row) == ["id", "name", "listed", "listings", "referred_by", "referred", "for", "chain"]
+    assert row["referred_by"][0] == {"referral": "R2", "id": "A", "name": "Alpha Trust", "strength": 1.0,
                                      "date": "2024-01-01", "recipient": "US", "note": "Delivered on time"}
-    assert doc["from"] is None and doc["chain"] is None
-    code, out, _ = cli("referrals X --format csv")
-    assert out.splitlines()[0] == "direction,referral,id,name,strength,date,recipient,note"
-    assert out.splitlines()[4] == "referred,R9,US,Us Foundation,-0.5,2024-02-01,,Late reporting"
+    assert row["for"] is None and row["chain"] is None
+    # CSV and NDJSON: the same one row, with the chain when --for is given.
+    code, out, _ = cli("referrals X --for US --half-life 0 --format csv")
+    (record,) = csv.DictReader(io.StringIO(out))
+    assert (record["schema"], record["id"], record["for"], record["chain.path"], record["chain.strength"]) == (
+        "trustgraph.referrals/1", "X", "US", "US; A; X", "0.4444")
+    assert [r["referral"] for r in json.loads(record["referred"])] == ["R9"]
+    code, out, _ = cli("referrals X --for US --half-life 0 --format ndjson")
+    (line,) = map(json.loads, out.splitlines())
+    assert line["schema"] == "trustgraph.referrals/1" and line["chain"]["path"] == ["US", "A", "X"]
     assert cli("referrals NOPE") == (4, "", "error: no organisation with id or name 'NOPE'\n")
 
 
 def test_referrals_batch(cli: Run) -> None:
-    stdin = 'X\n\nNOPE\n{"id": "A", "from": "B"}\n{oops\n{"name": "A"}\nBad Actor Inc\n'
-    code, out, err = cli("referrals - --from US --half-life 0", input=stdin)
+    stdin = 'X\n\nNOPE\n{"id": "A", "for": "B"}\n{oops\n{"name": "A"}\nBad Actor Inc\n{"id": "C", "from": "A"}\n'
+    code, out, err = cli("referrals - --for US --half-life 0", input=stdin)
     assert code == 0, err
     lines = [json.loads(line) for line in out.splitlines()]
-    assert len(lines) == 6
-    assert [r.get("id") for r in lines] == ["X", "NOPE", "A", None, None, "BAD"]
-    assert lines[0]["chain"]["path"] == ["US", "A", "X"]
-    assert lines[1] == {"schema": "trustgraph.referrals/1", "id": "NOPE", "line": 3,
+    assert len(lines) == 7
+    assert [r.get("id") for r in lines] == ["X", "NOPE", "A", None, None, "BAD", "C"]
+    assert [r["line"] for r in lines] == [1, 3, 4, 5, 6, 7, 8]
+    assert all(r["schema"] == "trustgraph.referrals/1" and r["as_of"] == "2024-02-01" for r in lines)
+    assert lines[0]["chain"]["path"] == ["US", "A", "X"] and lines[0]["for"] == "US"
+    assert lines[1] == {"schema": "trustgraph.referrals/1", "as_of": "2024-02-01", "line": 3, "id": "NOPE",
                         "error": {"code": "not_found", "message": "no organisation with id or name 'NOPE'"}}
-    assert lines[2]["from"] == "B" and lines[2]["chain"] is None
+    assert lines[2]["for"] == "B" and lines[2]["chain"] is None
     assert lines[3]["error"]["code"] == "invalid_input" and lines[3]["line"] == 5
     assert lines[4]["error"]["code"] == "invalid_input" and lines[4]["line"] == 6
     assert lines[5]["listed"] is True and lines[5]["chain"]["path"] == ["US", "BAD"]
+    assert [x["id"] for x in lines[5]["listings"]] == ["L1"]
+    assert lines[6]["for"] == "A" and lines[6]["chain"] is None  # "from", the old key, still read
     assert cli("referrals - --format table", input="X\n")[0] == 2
+    # JSON and CSV give the same rows (CSV: one record per line looked up, each with its chain).
+    code, out, err = cli("referrals - --for US --half-life 0 --format json", input=stdin)
+    doc = json.loads(out)
+    assert code == 0 and doc["parameters"] == {"id": None, "for": "US", "max_hops": 5, "half_life": 0.0}
+    assert [{"schema": doc["schema"], "as_of": doc["as_of"], **row} for row in doc["rows"]] == lines
+    code, out, err = cli("referrals - --for US --half-life 0 --format csv", input=stdin)
+    records = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0 and [r["id"] for r in records] == ["X", "NOPE", "A", "", "", "BAD", "C"]
+    assert [r["chain.path"] for r in records] == ["US; A; X", "", "", "", "", "US; BAD", ""]
+    assert records[1]["error.code"] == "not_found" and records[0]["error.code"] == ""
+
+
+def test_referrals_for_was_from(cli: Run) -> None:
+    new = cli("referrals X --for US --half-life 0 --format json")
+    old = cli("referrals X --from US --half-life 0 --format json")
+    assert new[0] == 0 and old[:2] == new[:2] and "--from is now --for" in old[2]
+    batch = cli("referrals - --for US --half-life 0", input="X\n")
+    assert cli("referrals - --from US --half-life 0", input="X\n")[:2] == batch[:2]
+    code, _, err = cli("referrals X --from US --for A")
+    assert code == 2 and "--from is the old name of --for" in err
 
 
 def test_questions_read_the_snapshot_and_the_rows_of_the_parties_concerned(
@@ -244,11 +343,11 @@ def test_questions_read_the_snapshot_and_the_rows_of_the_parties_concerned(
     questions = [
         "chain US X --half-life 0 --format json", "chain US X --half-life 0 --format table",
         "chain US Y --half-life 0", "vouchers X --for US --half-life 0 --format json",
-        "accepted --seeds US --half-life 0 --format json", "referrals X --from US --half-life 0 --format json",
+        "accepted --pretrusted US --half-life 0 --format json", "referrals X --for US --half-life 0 --format json",
         "referrals BAD --half-life 0 --format table",
     ]
     answers = [cli(q) for q in questions]
-    batch = cli("referrals - --from US --half-life 0", input="X\nA\nNOPE\n")
+    batch = cli("referrals - --for US --half-life 0", input="X\nA\nNOPE\n")
     assert answers[0][0] == 0 and answers[2][0] == 4 and batch[0] == 0
     from trustgraph.store.sqlite import SqliteStore
 
@@ -257,4 +356,4 @@ def test_questions_read_the_snapshot_and_the_rows_of_the_parties_concerned(
 
     monkeypatch.setattr(SqliteStore, "table", whole_table)
     assert [cli(q) for q in questions] == answers
-    assert cli("referrals - --from US --half-life 0", input="X\nA\nNOPE\n") == batch
+    assert cli("referrals - --for US --half-life 0", input="X\nA\nNOPE\n") == batch

@@ -24,17 +24,20 @@ def test_load_and_stats_exact_json(sample_dir: Path, run_cli) -> None:
     code, out, err = run_cli(["load", str(sample_dir), "--format", "json"])
     assert code == 0, err
     loaded = json.loads(out)
-    assert loaded[0] == {"id": "organizations", "table": "organizations", "rows": 96}
-    assert {r["table"]: r["rows"] for r in loaded}["referrals"] == 200
+    assert (loaded["schema"], loaded["as_of"], loaded["parameters"]) == ("trustgraph.load/1", None,
+                                                                         {"path": str(sample_dir)})
+    assert loaded["rows"][0] == {"table": "organizations", "count": 96}
+    assert {r["table"]: r["count"] for r in loaded["rows"]}["referrals"] == 200
     code, out, _ = run_cli("stats --format json")
     doc = json.loads(out)
-    assert doc["store"] == "sqlite trustgraph.db"  # the default file in the working directory
-    assert doc["tables"]["blacklist"] == 5
+    assert doc["store"]["backend"] == "sqlite" and doc["store"]["location"] == "trustgraph.db"  # the default file
+    assert {r["table"]: r["count"] for r in doc["rows"]}["blacklist"] == 5
     assert doc["listed_now"] == 4 - 1 + 0  # four listed organisations, one listing expired
     code, out, _ = run_cli("stats --format csv")
-    assert out.splitlines()[:2] == ["table,rows", "organizations,96"]
+    assert out.splitlines()[:2] == ["schema,as_of,table,count", "trustgraph.stats/1,2025-06-29,organizations,96"]
     code, out, _ = run_cli("stats --format ndjson")
-    assert json.loads(out.splitlines()[0]) == {"id": "organizations", "table": "organizations", "rows": 96}
+    assert json.loads(out.splitlines()[0]) == {"schema": "trustgraph.stats/1", "as_of": "2025-06-29",
+                                               "table": "organizations", "count": 96}
 
 
 def test_store_env_variable_selects_the_file(sample_dir: Path, run_cli, tmp_path: Path, monkeypatch) -> None:
@@ -48,7 +51,10 @@ def test_record_appends_one_validated_event(sample_dir: Path, run_cli) -> None:
     code, out, err = run_cli("record referral --id R9999 --source ORG001 --target ORG002 --strength 0.7 "
                              "--date 2025-06-01 --note 'solid partner' --format json")
     assert code == 0, err
-    assert json.loads(out)["id"] == "R9999"
+    recorded = json.loads(out)
+    assert (recorded["table"], recorded["action"]) == ("referrals", "recorded")
+    assert recorded["rows"] == [{"id": "R9999", "source": "ORG001", "target": "ORG002", "strength": 0.7,
+                                 "date": "2025-06-01", "recipient": None, "note": "solid partner"}]
     refs = SqliteStore("trustgraph.db").table("referrals").set_index("id")
     assert refs.loc["R9999", "strength"] == 0.7 and refs.loc["R9999", "note"] == "solid partner"
     code, _, err = run_cli("record referral --source ORG001 --target NOPE --strength 0.7")
@@ -98,8 +104,8 @@ def test_record_refuses_a_stored_id_and_updates_only_given_fields(sample_dir: Pa
     )
     code, out, err = run_cli("record organization --id ORG001 --country KE --update --format csv")
     assert code == 0, err
-    assert out == ("id,name,sector,country,region,culture,risk_appetite,pretrusted,tags\n"
-                   "ORG001,Brugwerk Foundation,foundation,KE,Western Europe,verify-later,medium,true,"
-                   "development-finance;governance\n")
+    assert out == ("schema,as_of,id,name,sector,country,region,culture,risk_appetite,pretrusted,tags\n"
+                   "trustgraph.record/1,,ORG001,Brugwerk Foundation,foundation,KE,Western Europe,verify-later,medium,"
+                   "true,development-finance;governance\n")
     code, _, err = run_cli("record incident --id I999 --severity 2 --update")
     assert code == 4 and "incidents holds no row with id 'I999'" in err

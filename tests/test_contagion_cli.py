@@ -44,64 +44,108 @@ def test_exposure_exact_table(tiny, run_cli) -> None:
         "  1. +0.1250  L Org L\n"
         "     a -[referral 2024-01-01 +0.500]-> b -[referral 2024-01-01 +0.500]-> L\n"
     )
-    code, out, _ = run_cli("exposure 'Org a' --hops 1 --format table")
+    code, out, _ = run_cli("exposure 'Org a' --max-hops 1 --format table")
     assert out.splitlines()[1:] == ["exposure 0; 0 path(s) of at most 1 ties to listed parties", "(no path)"]
+
+
+def test_old_option_names_still_work(tiny, run_cli) -> None:
+    """--hops and --top are hidden aliases of --max-hops and --limit for one release: same answer, a note."""
+    for new, old in (("exposure a --max-hops 1", "exposure a --hops 1"),
+                     ("contagion --max-hops 2 --limit 2", "contagion --hops 2 --top 2"),
+                     ("analyze --limit 2", "analyze --top 2")):
+        _, want, _ = run_cli(f"{new} --format ndjson")
+        code, got, err = run_cli(f"{old} --format ndjson")
+        assert code == 0 and got == want, old
+        assert "is now --" in err
+    assert json.loads(run_cli("exposure a --hops 1 --format json")[1])["parameters"]["max_hops"] == 1
+    for both in ("exposure a --hops 1 --max-hops 2", "contagion --top 1 --limit 1", "analyze --top 1 --limit 1"):
+        code, _, err = run_cli(both)
+        assert code == 2 and "give one of them" in err, both
+    for command in ("exposure", "contagion", "analyze"):
+        shown = run_cli(f"{command} --help")[1]
+        assert "--hops" not in shown and "--top" not in shown
 
 
 def test_exposure_json_carries_every_tie_and_its_evidence(tiny, run_cli) -> None:
     code, out, _ = run_cli("exposure a --format json")
     doc = json.loads(out)
-    assert doc["id"] == "a" and doc["score"] == 0.125 and doc["listed"] is False
-    path = doc["paths"][0]
-    assert path["listed"] == {"id": "L", "name": "Org L", "listings": [
-        {"lister": "X", "date": "2024-01-01", "until": None, "reason": "Fraud"}]}
-    assert path["path"] == ["a", "b", "L"] and path["strength"] == 0.125
+    assert doc["schema"] == "trustgraph.exposure/1" and doc["as_of"] == "2024-01-01"
+    assert doc["party"] == {"id": "a", "name": "Org a", "listed": False, "listings": []}
+    assert doc["exposure"] == 0.125 and doc["what_if"] is None
+    assert doc["parameters"] == {"id": "a", "max_hops": 3, "decay": 0.5, "prior": 1.0, "what_if": [], "limit": 100,
+                                 "half_life": 730.0}
+    path = doc["rows"][0]
+    listing = {"id": "B1", "party": "L", "lister": "X", "date": "2024-01-01", "until": None, "reason": "Fraud",
+               "source": "notice 1"}
+    assert path["target"] == {"id": "L", "name": "Org L"}
+    assert path["listed"] is True and path["listings"] == [listing] and path["hypothetical"] is False
+    assert path["path"] == ["a", "b", "L"] and path["contribution"] == 0.125 and path["rank"] == 1
     assert path["ties"][0] == {
-        "from": "a", "to": "b", "kinds": ["referral"], "date": "2024-01-01", "strength": 1.0, "share": 0.5,
+        "from": "a", "to": "b", "kinds": ["referral"], "date": "2024-01-01", "weight": 1.0, "share": 0.5,
         "sign": "association",
         "evidence": [{"kind": "referral", "ref": "R1", "date": "2024-01-01", "value": 1.0, "decayed": 1.0,
                       "detail": "Reliable"}],
     }
+    code, out, _ = run_cli("exposure a --format ndjson")
+    (line,) = [json.loads(text) for text in out.splitlines()]
+    assert line["listed"] is True and line["target"]["id"] == "L" and line["schema"] == "trustgraph.exposure/1"
     code, out, _ = run_cli("exposure a --format csv")
-    assert out.splitlines() == [
-        "rank,listed,listed_name,hops,strength,path,ties",
-        "1,L,Org L,2,0.125,a; b; L,a>b referral 2024-01-01 +0.5000; b>L referral 2024-01-01 +0.5000",
-    ]
+    lines = out.splitlines()
+    assert lines[0] == ("schema,as_of,rank,target.id,target.name,listed,listings,hypothetical,hops,contribution,"
+                        "path,ties")
+    assert lines[1].startswith("trustgraph.exposure/1,2024-01-01,1,L,Org L,true,")
+    assert ",false,2,0.125,a; b; L," in lines[1]
 
 
 def test_contagion_json_rows(tiny, run_cli) -> None:
     code, out, err = run_cli("contagion --format json")
     assert code == 0, err
-    rows = json.loads(out)
-    assert [(r["id"], r["rank"], r["score"]) for r in rows] == [
-        ("L", 1, 1.0), ("b", 2, 0.5), ("a", 3, 0.125), ("X", 4, 0.0)]
+    document = json.loads(out)
+    assert document["schema"] == "trustgraph.contagion/1" and document["affected"] is None
+    assert document["parameters"] == {"max_hops": 3, "decay": 0.5, "prior": 1.0, "what_if": [], "pretrusted": None,
+                                      "limit": 0, "half_life": 730.0}
+    rows = document["rows"]
+    assert [(r["id"], r["rank"], r["exposure_rank"], r["exposure"]) for r in rows] == [
+        ("L", 1, 1, 1.0), ("b", 2, 2, 0.5), ("a", 3, 3, 0.125), ("X", 4, 4, 0.0)]
     b = rows[1]
-    assert set(b) >= {"id", "name", "score", "rank", "risk", "reputation", "support", "listed", "exposed_to",
-                      "exposures"}
+    assert set(b) == {"id", "name", "exposure", "rank", "exposure_rank", "risk", "reputation", "support", "listed",
+                      "listings", "exposed_to", "exposures"}
+    assert rows[0]["listed"] is True and rows[0]["listings"][0]["id"] == "B1" and b["listings"] == []
     # Exposure ½ joins b's reputation as one more opinion of −1 with voice ½ / (1 − ½) = 1 (combined_risk).
     x = 2 * b["reputation"] - 1
     assert b["risk"] == pytest.approx((1 - (b["support"] * x - 1) / (b["support"] + 1)) / 2, abs=1e-6)
     assert b["risk"] > 1 - b["reputation"] and rows[0]["risk"] == 1.0
-    assert b["exposures"] == [{"id": "L", "name": "Org L", "listings": [
-        {"lister": "X", "date": "2024-01-01", "until": None, "reason": "Fraud"}],
-        "contribution": 0.5, "path": ["b", "L"], "path_strength": 0.5}]
-    code, out, _ = run_cli("contagion --top 2 --decay 0.25 --prior 0 --format ndjson")
+    assert b["exposures"] == [{"id": "L", "name": "Org L", "listed": True, "listings": [
+        {"id": "B1", "party": "L", "lister": "X", "date": "2024-01-01", "until": None, "reason": "Fraud",
+         "source": "notice 1"}],
+        "contribution": 0.5, "path": ["b", "L"], "path_contribution": 0.5}]
+    code, out, _ = run_cli("contagion --limit 2 --decay 0.25 --prior 0 --format ndjson")
     assert [json.loads(line)["id"] for line in out.splitlines()] == ["L", "b"]
     code, out, _ = run_cli("contagion --format csv")
-    assert out.splitlines()[0] == "rank,id,name,score,risk,reputation,listed,exposed_to,strongest"
-    assert out.splitlines()[2].endswith(",false,1,L +0.5000 via b > L")
+    assert out.splitlines()[0] == ("schema,as_of,rank,id,name,listed,listings,exposure,exposure_rank,reputation,"
+                                   "support,risk,exposed_to,exposures")
+    assert len(out.splitlines()) == 5
+    code, out, _ = run_cli("contagion --format table")
+    assert out.splitlines()[1] == "rank  id  name   exposure  risk    reputation  listed  exposed_to  strongest"
+    assert out.splitlines()[4].endswith("false   1           L +0.5000 via b > L")
 
 
 def test_what_if_reports_before_after_and_change(tiny, run_cli) -> None:
     code, out, err = run_cli("contagion --what-if b --format json")
     assert code == 0 and "nothing is written to the store" in err
-    rows = json.loads(out)
-    assert [(r["id"], r["before"], r["after"], r["change"]) for r in rows] == [
-        ("b", 0.5, 1.0, 0.5), ("a", 0.125, 0.5, 0.375)]
+    document = json.loads(out)
+    assert document["parameters"]["what_if"] == ["b"] and document["affected"] == 2
+    rows = document["rows"]
+    assert [(r["id"], r["before"], r["after"], r["change"], r["hypothetical"]) for r in rows] == [
+        ("b", 0.5, 1.0, 0.5, True), ("a", 0.125, 0.5, 0.375, False)]
+    assert rows[0]["listed"] is False and rows[0]["listings"] == []
     code, out, _ = run_cli("exposure a --what-if b --format json")
     doc = json.loads(out)
     assert doc["what_if"] == {"hypothetical": ["b"], "before": 0.125, "after": 0.5, "change": 0.375}
-    assert doc["paths"][0]["listed"]["hypothetical"] is True and doc["paths"][0]["path"] == ["a", "b"]
+    assert doc["exposure"] == 0.5 and doc["parameters"]["what_if"] == ["b"]
+    path = doc["rows"][0]
+    assert path["hypothetical"] is True and path["listed"] is False and path["listings"] == []
+    assert path["path"] == ["a", "b"] and path["target"] == {"id": "b", "name": "Org b"}
 
 
 def _snapshot(db: Path) -> tuple[str, dict[str, list[dict[Any, Any]]]]:
@@ -119,28 +163,29 @@ def test_what_if_leaves_the_store_unchanged(sample, run_cli) -> None:
     before = _snapshot(db)
     code, out, err = run_cli("contagion --what-if ORG025,'Hope Bridge Relief Fund' --format json")
     assert code == 0, err
-    rows = {r["id"]: r for r in json.loads(out)}
+    rows = {r["id"]: r for r in json.loads(out)["rows"]}
     assert rows["ORG025"]["after"] == 1.0 and rows["ORG021"]["change"] > 0.2
     assert "already listed: ORG015" in err
     code, _, err = run_cli("exposure ORG021 --what-if ORG025 --format json")
     assert code == 0, err
     assert _snapshot(db) == before
     code, out, _ = run_cli("contagion --format json")
-    assert {r["id"] for r in json.loads(out) if r["listed"]} == {"ORG015", "ORG026", "ORG054"}
+    assert {r["id"] for r in json.loads(out)["rows"] if r["listed"]} == {"ORG015", "ORG026", "ORG054"}
 
 
 def test_sample_contagion_and_as_of(sample, run_cli) -> None:
     code, out, _ = run_cli("contagion --format json")
-    rows = json.loads(out)
+    rows = json.loads(out)["rows"]
     unlisted = [r["id"] for r in rows if not r["listed"]]
     assert set(unlisted[:4]) == {"ORG013", "ORG014", "ORG063", "ORG016"}  # the ring and its front
     assert unlisted.index("ORG019") > len(unlisted) // 2  # the honest hub
     # ORG061's listing ran 2019-03-01 .. 2021-03-01: in force in 2020, and its partner ORG056 reported it.
     code, out, _ = run_cli("contagion --as-of 2020-06-01 --format json")
-    rows = {r["id"]: r for r in json.loads(out)}
-    assert rows["ORG061"]["listed"] and rows["ORG056"]["score"] < 0
+    rows = {r["id"]: r for r in json.loads(out)["rows"]}
+    assert rows["ORG061"]["listed"] and rows["ORG056"]["exposure"] < 0
+    assert json.loads(out)["as_of"] == "2020-06-01"
     code, out, _ = run_cli("exposure ORG056 --as-of 2020-06-01 --format json")
-    tie = json.loads(out)["paths"][0]["ties"][0]
+    tie = json.loads(out)["rows"][0]["ties"][0]
     assert tie["to"] == "ORG061" and tie["sign"] == "distancing" and "incident" in tie["kinds"]
 
 
@@ -148,14 +193,19 @@ def test_analyze_and_contagion_agree_on_risk(sample, run_cli) -> None:
     """`analyze` stores the same combined risk that `contagion` shows (people included in both)."""
     code, out, err = run_cli("contagion --format json")
     assert code == 0, err
-    shown = {r["id"]: r for r in json.loads(out)}
+    shown = {r["id"]: r for r in json.loads(out)["rows"]}
     code, out, err = run_cli("analyze --format json")
     assert code == 0, err
-    stored = {r["id"]: r for r in json.loads(out)}
+    analyzed = json.loads(out)
+    assert analyzed["schema"] == "trustgraph.analyze/1" and analyzed["written"] is None
+    assert analyzed["computed_at"] and "computed_at" not in analyzed["rows"][0]
+    stored = {r["id"]: r for r in analyzed["rows"]}
     assert stored.keys() == shown.keys()
     for org, row in shown.items():
         assert stored[org]["risk"] == pytest.approx(row["risk"], abs=1e-6), org
         assert stored[org]["reputation"] == pytest.approx(row["reputation"], abs=1e-6), org
+        assert stored[org]["exposure"] == pytest.approx(row["exposure"], abs=1e-6), org
+    assert [r["rank"] for r in analyzed["rows"]] == [r["risk_rank"] for r in analyzed["rows"]]
     # The ring's front, half of whose activity is with the listed charity, is the riskiest unlisted party.
     unlisted = sorted((r for r in stored.values() if r["risk"] < 1), key=lambda r: -r["risk"])
     assert unlisted[0]["id"] == "ORG016"
@@ -166,7 +216,7 @@ def test_errors_and_usage(tiny, run_cli) -> None:
     assert code == 4 and err == "error: no organisation with id or name 'nobody'\n"
     code, _, err = run_cli("contagion --what-if a,nobody")
     assert code == 4 and "'nobody'" in err
-    code, _, err = run_cli("contagion --hops 0")
-    assert code == 2 and "--hops" in err
+    code, _, err = run_cli("contagion --max-hops 0")
+    assert code == 2 and "--max-hops" in err
     code, _, err = run_cli("exposure a --decay 0")
     assert code == 2 and "--decay" in err

@@ -222,12 +222,14 @@ def test_cli_formats(loaded, run_cli) -> None:
     assert code == 0 and json.loads(out)["summary"]["orphaned_sides"] == 1
     code, out, _ = run_cli("continuity --format csv")
     rows = list(csv.DictReader(io.StringIO(out)))
-    orphan = next(r for r in rows if r["status"] == "orphaned")
-    assert (orphan["section"], orphan["id"], orphan["ended"]) == ("at_risk", "P3", "Max Mover moved to C (m2) on 2023-06-01")
-    assert any(r["section"] == "key_people" and r["id"] == "b1" for r in rows)
+    orphan = next(r for r in rows if r["status"] == "orphaned")  # rows: the sides at risk
+    assert (orphan["partnership"], json.loads(orphan["ended"])[0]["reason"]) == (
+        "P3", "Max Mover moved to C (m2) on 2023-06-01")
+    code, out, _ = run_cli("continuity --format json")
+    assert any(p["id"] == "b1" for p in json.loads(out)["key_people"])
     code, out, _ = run_cli("continuity --leaves m1 --format json")
     doc = json.loads(out)
-    assert doc["person"]["id"] == "m2" and doc["resolved_from"] == "m1"
+    assert doc["departure"]["person"]["id"] == "m2" and doc["departure"]["resolved_from"] == "m1"
     code, out, _ = run_cli("continuity --format table")
     assert out.splitlines()[0] == ("continuity as of 2024-12-31: 4 running partnerships, 8 sides — 1 orphaned, "
                                    "6 held by one person, 1 covered")
@@ -276,3 +278,18 @@ def test_cli_reads_no_evidence_table(loaded, run_cli, table_reads) -> None:
         assert set(read) <= set(TABLES), args
     code, again, _ = run_cli("continuity --format json")
     assert again == first
+
+
+def test_old_option_names_still_work(loaded, run_cli) -> None:
+    """--top is now --limit and --org is now --for (hidden aliases for one release)."""
+    code, new, _ = run_cli("continuity --limit 1 --for B --format json")
+    assert code == 0
+    code, old, err = run_cli("continuity --top 1 --org B --format json")
+    assert code == 0 and old == new
+    assert "--top is now --limit" in err and "--org is now --for" in err
+    assert json.loads(new)["parameters"] == {"leaves": None, "for": "B", "limit": 1}
+    assert run_cli("continuity --top 1 --limit 2")[0] == 2
+    assert run_cli("continuity --org B --for B")[0] == 2
+    code, out, _ = run_cli("continuity --limit 0 --format json")  # 0 = every key person
+    assert code == 0 and len(json.loads(out)["key_people"]) >= 1
+

@@ -56,8 +56,8 @@ def test_small_world(small: dict[str, pd.DataFrame]) -> None:
     sides = {s["partnership"]: s["status"] for s in doc["continuity"]["sides"]}
     assert sides == {"P1": "single", "P2": "orphaned"}
     # B partners with the listed L but reported and terminated it: on balance a distancing.
-    assert doc["exposure"]["score"] < 0 and doc["exposure"]["paths"][0]["path"] == ["B", "L"]
-    assert f"distanced from listed parties (exposure {doc['exposure']['score']:.3f})" in doc["findings"]
+    assert doc["exposure"]["exposure"] < 0 and doc["exposure"]["paths"][0]["path"] == ["B", "L"]
+    assert f"distanced from listed parties (exposure {doc['exposure']['exposure']:.3f})" in doc["findings"]
     assert doc["listings"] == []
     assert doc["findings"][:3] == [
         "blamed for incident I2 (communication_breakdown, severity 1, 2024-02-01) with W: no follow-up yet",
@@ -114,7 +114,7 @@ def test_open_incidents_and_exposure_in_the_sample(sample_tables: dict[str, pd.D
     single = health(sample_tables, "ORG087")  # single_holder: PS020 rests on P105
     assert [(s["partnership"], s["holders"][0]["id"]) for s in single["continuity"]["sides"]] == [("PS020", "P105")]
     hub = health(sample_tables, "ORG019")  # honest_hub: distanced from its listed ex-partner
-    assert hub["exposure"]["score"] < 0
+    assert hub["exposure"]["exposure"] < 0
 
 
 # --- the command -----------------------------------------------------------------------------------------
@@ -135,11 +135,14 @@ def test_cli(loaded, run_cli) -> None:
     assert "  I2 2024-02-01 W → B communication_breakdown [open]" in lines
     assert "  P2 Supply (with L): orphaned" in lines
     code, out, _ = run_cli("health B --format json")
-    assert json.loads(out)["continuity"]["at_risk"] == 2
+    doc = json.loads(out)
+    assert doc["continuity"]["at_risk"] == 2
+    assert doc["reputation"]["reputation_rank"] >= 1 and len(doc["trend"]) == 5  # the default trend points
     code, out, _ = run_cli("health B --format csv")
-    rows = list(csv.DictReader(io.StringIO(out)))
-    assert {r["section"] for r in rows} >= {"reputation", "trend", "warning", "blamed", "unrepaired", "continuity",
-                                            "exposure"}
+    rows = list(csv.DictReader(io.StringIO(out)))  # one row per item needing attention
+    assert {r["concern"] for r in rows} >= {"warning", "blamed_incident", "unrepaired_incident",
+                                            "partnership_at_risk", "exposure_path"}
+    assert len(rows) == len(doc["rows"])
     code, _, err = run_cli("health NOPE")
     assert code == 4
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 from pathlib import Path
 
 import pytest
@@ -48,7 +49,7 @@ def test_advogato_after_an_import_without_names_fills_them_in(advogato_path: Pat
     assert run_cli(["--store", store, "import", "konect", str(bare)])[0] == 0
     code, out, err = run_cli(["--store", store, "import", "konect", str(advogato_path), "--format", "csv"])
     assert code == 0, err
-    assert out.startswith("table,rows\norganizations,") and out.endswith("referrals,0\n")
+    assert out.startswith("schema,as_of,table,count\ntrustgraph.import/1,,organizations,") and out.endswith(",referrals,0\n")
     names = SqliteStore(store, create=False).table("organizations").set_index("id")["name"]
     assert (names["328"], names["30"]) == ("raph", "miguel")
 
@@ -80,12 +81,15 @@ def test_import_command_loads_the_store(otc_path: Path, run_cli, tmp_path: Path)
     store = str(tmp_path / "otc.db")
     code, out, err = run_cli(["--store", store, "import", "snap-signed", str(otc_path), "--format", "csv"])
     assert code == 0, err
-    assert out == "table,rows\norganizations,5881\nreferrals,35592\n"
+    assert out == ("schema,as_of,table,count\ntrustgraph.import/1,,organizations,5881\n"
+                   "trustgraph.import/1,,referrals,35592\n")
     # Importing again changes nothing: every row is already stored, nothing is written.
     before = store_digest(store)
     code, again, err = run_cli(["--store", store, "import", "snap-signed", str(otc_path), "--format", "csv"])
-    assert (code, again) == (0, "table,rows\norganizations,0\nreferrals,0\n")
+    assert (code, again) == (0, "schema,as_of,table,count\ntrustgraph.import/1,,organizations,0\n"
+                                "trustgraph.import/1,,referrals,0\n")
     assert "kept 5881 organisations already in the store" in err and "kept 35592 referrals" in err
     assert store_digest(store) == before
     code, out, _ = run_cli(["--store", store, "stats", "--format", "json"])
-    assert '"referrals": 35592' in out and '"negative_referrals": 3563' in out
+    stats = json.loads(out)
+    assert {r["table"]: r["count"] for r in stats["rows"]}["referrals"] == 35592 and stats["negative_referrals"] == 3563

@@ -117,7 +117,9 @@ def test_unknown_column_and_file_warn_but_load(good: Path, run_cli, tmp_path: Pa
     assert code == 0, err
     assert "warning: notes.csv" in err
     assert "warning: organizations.csv:1 [colour]" in err
-    assert json.loads(out)[0] == {"id": "organizations", "table": "organizations", "rows": 3}
+    loaded = json.loads(out)
+    assert loaded["rows"][0] == {"table": "organizations", "count": 3}
+    assert any(w.startswith("notes.csv") for w in loaded["warnings"])
 
 
 def test_every_problem_is_collected_and_the_list_is_capped(good: Path, run_cli, tmp_path: Path) -> None:

@@ -360,3 +360,24 @@ def test_map_command_max_nodes_note_and_errors(run_cli, sample_store, tmp_path):
     assert code == 0
     page = Path(out).read_text(encoding="utf-8")
     assert "strongest vouching chain Brugwerk Foundation \u2192 Anand Solar Solutions Pvt Ltd" in page
+
+
+def test_map_max_hops_and_its_old_name(run_cli, sample_store, tmp_path):
+    """--max-hops is the radius; --hops, its old name, still works for one release (same drawing, a note)."""
+    store = ["--store", str(sample_store.path)]
+
+    def drawn(*options: str) -> tuple[int, str]:
+        code, _, stderr = run_cli([*store, "map", "--out", "-", "--focus", "ORG019", *options])
+        return code, stderr
+
+    code, new = drawn("--max-hops", "1")
+    assert code == 0, new
+    code, old = drawn("--hops", "1")
+    assert code == 0 and "--hops is now --max-hops" in old
+    assert old.splitlines()[-1] == new.splitlines()[-1]  # "wrote stdout: N organisations, M ties"
+    assert new.splitlines()[-1] != drawn("--max-hops", "2")[1].splitlines()[-1]
+    code, stderr = drawn("--hops", "1", "--max-hops", "1")
+    assert code == 2 and "give one of them" in stderr
+    code, _, stderr = run_cli([*store, "map", "--out", "-", "--max-hops", "1"])
+    assert code == 2 and "--max-hops" in stderr
+    assert "--hops" not in run_cli(["map", "--help"])[1]

@@ -335,7 +335,9 @@ def run_query(run_cli: RunCli, server: Server, name: str, *extra: str, **params:
         args += ["-p", f"{key}={value}"]
     code, out, err = run_cli(args)
     assert code == 0, err
-    return json.loads(out)
+    document = json.loads(out)
+    assert document["schema"] == "trustgraph.query/1" and document["parameters"]["name"] == name
+    return list(document["rows"])
 
 
 def check_partners(run_cli: RunCli, server: Server, t: dict[str, pd.DataFrame]) -> None:
@@ -404,18 +406,18 @@ def check_near_blacklisted(run_cli: RunCli, server: Server, t: dict[str, pd.Data
         for o, length in nx.single_source_shortest_path_length(B, listed, cutoff=4).items():
             if o in orgs and o != listed:
                 want.add((o, listed, length // 2))
-    assert {(r["id"], r["listed"], r["hops"]) for r in rows} == want
+    assert {(r["id"], r["listed_party"], r["hops"]) for r in rows} == want
     for r in rows:
         path = r["path"]
-        assert path[0] == r["id"] and path[-1] == r["listed"] and len(path) == 2 * r["hops"] + 1
+        assert path[0] == r["id"] and path[-1] == r["listed_party"] and len(path) == 2 * r["hops"] + 1
         assert all(B.has_edge(a, "p:" + b) for a, b in zip(path[::2], path[1::2]))
     # planted situation 1: ORG021 is exposed to the listed ORG026 through ORG025, two hops away
     mine = [r for r in rows if r["id"] == "ORG021"]
-    assert ("ORG026", 2) in {(r["listed"], r["hops"]) for r in mine}
+    assert ("ORG026", 2) in {(r["listed_party"], r["hops"]) for r in mine}
     assert all(r["hops"] == 2 for r in mine)
-    assert "ORG061" not in {r["listed"] for r in rows}  # its listing expired in 2021
+    assert "ORG061" not in {r["listed_party"] for r in rows}  # its listing expired in 2021
     one = run_query(run_cli, server, "near_blacklisted", max_hops=1, as_of=DAY)
-    assert {(r["id"], r["listed"]) for r in one} == {(o, listed) for o, listed, h in want if h == 1}
+    assert {(r["id"], r["listed_party"]) for r in one} == {(o, listed) for o, listed, h in want if h == 1}
 
 
 def check_incidents_between(run_cli: RunCli, server: Server, t: dict[str, pd.DataFrame]) -> None:
@@ -577,9 +579,10 @@ def test_query_prints_every_format(run_cli: RunCli, loaded: Server, fmt: str) ->
                               "--format", fmt])
     assert code == 0, err
     if fmt == "csv":
-        assert out.splitlines() == ["id,name,role,holders,holder_names",
-                                    "ORG087,Gold Coast Development Foundation,funder,P105,Kwame Boateng",
-                                    "ORG095,Kumasi Clean Energy Cooperative,implementer,P116,Efua Asante"]
+        assert out.splitlines() == [
+            "schema,as_of,id,name,role,holders,holder_names",
+            "trustgraph.query/1,,ORG087,Gold Coast Development Foundation,funder,P105,Kwame Boateng",
+            "trustgraph.query/1,,ORG095,Kumasi Clean Energy Cooperative,implementer,P116,Efua Asante"]
     elif fmt == "ndjson":
         assert [json.loads(line)["id"] for line in out.splitlines()] == ["ORG087", "ORG095"]
     else:
@@ -618,4 +621,4 @@ def test_an_extra_directory_overrides_and_adds(run_cli: RunCli, loaded: Server, 
     code, out, err = run_cli([*loaded.cli_args(), "query", "partners", "--queries", str(tmp_path),
                               "-p", "org=ORG001", "--format", "json"])
     assert code == 0, err
-    assert json.loads(out) == [{"id": "ORG001", "note": "overridden"}]
+    assert json.loads(out)["rows"] == [{"id": "ORG001", "note": "overridden"}]

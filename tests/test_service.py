@@ -137,7 +137,7 @@ def test_service_answers_the_cli_document(served: Served, url: str, query: dict[
 def test_every_route_is_served_and_in_the_openapi_document(served: Served) -> None:
     spec = served.get("/openapi.json").json()
     for route in ROUTES:
-        assert route.path in spec["paths"], route.path
+        assert route.path.replace(":path", "") in spec["paths"], route.path
     assert "/v1/referrals" in spec["paths"] and "post" in spec["paths"]["/v1/referrals"]
     assert {"chain", "referrals", "problem"} <= set(spec["components"]["schemas"])
     chain_params = {p["name"]: p for p in spec["paths"]["/v1/chain"]["get"]["parameters"]}

@@ -168,10 +168,11 @@ def test_record_appends_one_validated_row_through_the_cli(run_cli: RunCli, store
                               "--target", "ORG066", "--strength", "0.55", "--date", "2025-06-01",
                               "--note", "met at the cooperative", "--format", "json"])
     assert (code, err) == (0, "")
-    assert json.loads(out)["recorded"] == "referral"
+    recorded = json.loads(out)
+    assert (recorded["action"], recorded["table"], recorded["rows"][0]["id"]) == ("recorded", "referrals", "RX1")
     code, out, err = run_cli([*store_args, "stats", "--format", "json"])
     assert code == 0, err
-    assert json.loads(out)["tables"]["referrals"] == 201
+    assert {r["table"]: r["count"] for r in json.loads(out)["rows"]}["referrals"] == 201
     code, _, err = run_cli([*store_args, "record", "referral", "--source", "ORG001", "--target", "NOPE",
                             "--strength", "0.5"])
     assert code == 3 and "NOPE" in err
@@ -279,7 +280,7 @@ def test_projection_is_identical(both: tuple[Store, Store], as_of: str | None) -
     ["exposure", "ORG021"],
     ["chain", "ORG001", "ORG045"],
     ["vouchers", "ORG045", "--for", "ORG001"],
-    ["accepted", "--seeds", "ORG001,ORG027"],
+    ["accepted", "--pretrusted", "ORG001,ORG027"],
     ["referrals", "ORG019"],
     ["stats"],
 ])
@@ -310,7 +311,9 @@ def test_analyze_write_stores_identical_scores(run_cli: RunCli, neo4j_server: Se
         assert run_cli([*args, "-q", "load", str(sample_dir)])[0] == 0
         code, out, err = run_cli([*args, "analyze", "--write", "--format", "json"])
         assert code == 0 and err.startswith("wrote 96 scores to "), err
-        outputs.append([{k: v for k, v in row.items() if k != "computed_at"} for row in json.loads(out)])
+        document = json.loads(out)
+        assert document["written"] == 96 and document["computed_at"]
+        outputs.append(document["rows"])
     assert outputs[0] == outputs[1]
     stores = [SqliteStore(tmp_path / "w.db"), neo4j_server.store()]
     try:

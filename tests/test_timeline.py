@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -177,11 +179,14 @@ lowest trust of A in B: 0.600 on 2021-03-01 (I1); highest since: 0.698 on 2021-0
 def test_cli_json_csv_and_plot(loaded, run_cli, tmp_path: Path) -> None:
     code, out, err = run_cli(f"timeline A B --plot {tmp_path / 'plot.svg'} --format json")
     assert code == 0, err
-    assert json.loads(out)["events"][3]["ref"] == "I1"
+    doc = json.loads(out)
+    assert doc["rows"][3]["ref"] == "I1" and doc["rows"][3]["kind"] == "incident"
+    assert (doc["a"]["id"], doc["b"]["id"]) == ("A", "B")
     assert err.strip() == f"wrote {tmp_path / 'plot.svg'}"
     assert (tmp_path / "plot.svg").read_text(encoding="utf-8").lstrip().startswith("<?xml")
     code, out, _ = run_cli("timeline A B --format csv")
-    assert out.splitlines()[0] == "date,kind,ref,direction,text,trust_ab,change_ab,trust_ba,change_ba"
+    assert out.splitlines()[0].startswith("schema,as_of,date,kind,ref,direction,label,text,")
+    assert len(list(csv.DictReader(io.StringIO(out)))) == len(doc["rows"])
     code, _, err = run_cli(f"timeline A B --plot {tmp_path / 'plot.gif'}")
     assert code == 2 and "must end in .png or .svg" in err
     code, _, err = run_cli("timeline A NOPE")

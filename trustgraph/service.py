@@ -27,6 +27,7 @@ import inspect
 import ipaddress
 import json
 import os
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -57,6 +58,8 @@ PROBLEM_TITLES = {400: "Bad request", 401: "Unauthorized", 404: "Not found", 405
                   408: "Request timeout", 413: "Content too large", 415: "Unsupported media type",
                   422: "Invalid data", 500: "Internal error", 503: "Service unavailable"}
 PROBLEM_TYPE = "https://trustgraph.dev/problems/"
+#: Parameters that make a command write (``analyze --write``): not parameters of the service.
+WRITE_PARAMETERS = {"write"}
 #: The environment variable that may hold the bearer token (or use --token-file).
 TOKEN_ENV = "TRUSTGRAPH_TOKEN"
 
@@ -161,6 +164,10 @@ class Engine:
 
             class ServiceEnv(Env):
                 service = True
+
+                @property
+                def writable_store(self) -> Any:
+                    raise Problem(405, "trustgraph serve is read-only", kind="read-only")
 
                 def snapshot(self, *, as_of: str | None = None, half_life_days: float | None = 730.0) -> Snapshot:
                     engine.refresh()
@@ -282,7 +289,7 @@ def convert(cmd: click.Command, func: Callable[..., Any], values: dict[str, str]
             multi: dict[str, list[str]]) -> dict[str, Any]:
     """The keyword arguments of ``func`` for HTTP ``values``, converted by ``cmd``'s click parameters
     (the CLI's own types, ranges, defaults and messages). Unknown names are refused (exit 2)."""
-    wanted = set(inspect.signature(func).parameters) - {"env"}
+    wanted = set(inspect.signature(func).parameters) - {"env"} - WRITE_PARAMETERS
     argv: list[str] = []
     positional: list[str] = []
     known: set[str] = set()
@@ -356,22 +363,23 @@ class Route:
 ROUTES: tuple[Route, ...] = (
     Route("/v1/stats", "stats", "What is stored: rows per table, listings in force.", "stats"),
     Route("/v1/chain", "chain", "The strongest vouching chains from `from` to `to`.", "chain"),
-    Route("/v1/vouchers/{target}", "vouchers", "Independent vouchers for a party, for `for`.", "vouchers",
+    Route("/v1/vouchers/{target:path}", "vouchers", "Independent vouchers for a party, for `for`.", "vouchers",
           ("target",)),
-    Route("/v1/referrals/{id}", "referrals", "Referral lookup: who referred a party, and whom it referred.",
+    Route("/v1/referrals/{id:path}", "referrals", "Referral lookup: who referred a party, and whom it referred.",
           "referrals", ("id",)),
     Route("/v1/reputation", "reputation", "Reputation of every organisation.", "reputation"),
-    Route("/v1/reputation/{id}", "reputation", "Reputation of one organisation.", "reputation", ("id",)),
+    Route("/v1/reputation/{id:path}", "reputation", "Reputation of one organisation.", "reputation", ("id",)),
     Route("/v1/contagion", "contagion", "Exposure of every party to blacklisted parties.", "contagion"),
-    Route("/v1/exposure/{id}", "exposure", "Paths from a party to listed parties.", "exposure", ("id",)),
+    Route("/v1/exposure/{id:path}", "exposure", "Paths from a party to listed parties.", "exposure", ("id",)),
     Route("/v1/analyze", "analyze", "Reputation and risk of every organisation (never written).", "analyze"),
     Route("/v1/accepted", "accepted", "Parties accepted by the Advogato max-flow metric.", "accepted"),
-    Route("/v1/assess/{candidate}", "assess", "Should `for` enter a partnership with a candidate?", "assess",
+    Route("/v1/assess/{candidate:path}", "assess", "Should `for` enter a partnership with a candidate?", "assess",
           ("candidate",)),
-    Route("/v1/health/{id}", "health", "A party's health check.", "health", ("id",)),
+    Route("/v1/health/{id:path}", "health", "A party's health check.", "health", ("id",)),
     Route("/v1/timeline", "timeline", "The history of trust between `a` and `b`.", "timeline"),
     Route("/v1/continuity", "continuity", "Partnerships resting on a single person.", "continuity"),
-    Route("/v1/queries/{name}", "query", "Run a named Cypher query (Neo4j; read transaction).", "query", ("name",)),
+    Route("/v1/queries/{name:path}", "query", "Run a named Cypher query (Neo4j; read transaction).", "query",
+          ("name",)),
 )
 
 
@@ -390,7 +398,7 @@ def _openapi_parameters(route: Route) -> list[dict[str, Any]]:
 
     cli.load_all()
     cmd = cli.commands[route.command]
-    wanted = set(inspect.signature(ANSWERS[route.command]).parameters) - {"env"}
+    wanted = set(inspect.signature(ANSWERS[route.command]).parameters) - {"env"} - WRITE_PARAMETERS
     args = _positional_names(route.command)
     out = []
     for k, param in enumerate(p for p in cmd.params if p.name in wanted and not getattr(p, "hidden", False)):
@@ -466,7 +474,7 @@ def create_app(config: ServiceConfig, token: str | None = None) -> FastAPI:
     limits = config.limits
     if config.token_required and not token:
         raise ConfigurationError("this service was configured to require a token and none was given")
-    app = FastAPI(title="trustgraph", version=__version__, docs_url=None, redoc_url=None,
+    app = FastAPI(title="trustgraph", version=__version__, docs_url=None, redoc_url=None, redirect_slashes=False,
                   description="Trust analysis for partnership networks: the answers of the trustgraph CLI, "
                               "as versioned JSON documents (one schema per kind). Read-only.")
     app.state.engine = engine
@@ -585,7 +593,7 @@ def create_app(config: ServiceConfig, token: str | None = None) -> FastAPI:
             "default": {"description": "A problem document (RFC 9457).",
                         "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/problem"}}}}}
         app.add_api_route(route.path, make_handler(route), methods=["GET"], summary=route.summary,
-                          name=route.path.strip("/").replace("/", "_").replace("{", "").replace("}", ""),
+                          name=re.sub(r"\W+", "_", route.path.replace(":path", "")).strip("_"),
                           openapi_extra={"parameters": _openapi_parameters(route), "responses": responses},
                           tags=[route.kind])
 
@@ -612,7 +620,7 @@ def create_app(config: ServiceConfig, token: str | None = None) -> FastAPI:
         document = await on_engine(lambda: engine.search(q, limit))
         return document_response(document, request)
 
-    @app.get("/v1/parties/{id}", tags=["party"], summary="One party: facts, listings and direct trust ties.")
+    @app.get("/v1/parties/{id:path}", tags=["party"], summary="One party: facts, listings and direct trust ties.")
     async def one_party(request: Request, id: str) -> Response:
         if set(request.query_params):
             raise Problem(400, "this route takes no query parameters", exit_code=2, kind="bad-parameter")

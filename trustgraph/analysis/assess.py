@@ -372,13 +372,42 @@ def _records(tables: Mapping[str, pd.DataFrame], name: str) -> list[dict[str, An
     return [] if frame is None or not len(frame) else cast(list[dict[str, Any]], frame.to_dict("records"))
 
 
-def _chain_doc(chain: Any, *, grade: str | None = None) -> dict[str, Any]:
-    d = chain.as_dict()
-    out = {k: d[k] for k in ("path", "names", "strength", "hops", "weakest_link", "listed")}
-    out["links"] = [{k: link[k] for k in ("from", "to", "trust", "evidence")} for link in d["links"]]
-    if grade is not None:
-        out["grade"] = grade
-    return out
+def _chain_doc(snap: Snapshot, chain: Any) -> dict[str, Any]:
+    """A :class:`~trustgraph.analysis.chains.Chain` as answer documents give a chain: ``strength``,
+    ``hops``, ``path``, ``names``, ``weakest_link``, ``listed`` (a party on it is listed) with
+    ``listings``, and ``links`` (each hop's trust and evidence, evidence strength as ``value``)."""
+    from ..documents import listings_of
+
+    names = dict(zip(chain.path, chain.names, strict=True)) if chain.names else {}
+
+    def name(node: Any) -> Any:
+        return names[node] if node in names else snap.name(node)
+
+    def evidence(e: Mapping[str, Any]) -> dict[str, Any]:
+        return {"kind": e.get("kind"), "ref": e.get("ref"), "date": e.get("date"),
+                "value": e["value"] if "value" in e else e.get("strength"), "decay": e.get("decay"),
+                "positive": e.get("positive"), "negative": e.get("negative"), "note": e.get("note")}
+
+    weakest = chain.weakest
+    listed = [str(n) for n in chain.listed]
+    return {
+        "strength": chain.strength, "hops": chain.hops, "path": [str(n) for n in chain.path],
+        "names": [name(n) for n in chain.path],
+        "weakest_link": {"from": str(weakest.source), "to": str(weakest.target), "trust": weakest.trust},
+        "listed": bool(listed), "listings": listings_of(snap, listed),
+        "links": [{"from": str(x.source), "from_name": name(x.source), "to": str(x.target), "to_name": name(x.target),
+                   "trust": x.trust, "uncertainty": x.uncertainty, "positive": x.positive, "negative": x.negative,
+                   "evidence": [evidence(e) for e in x.evidence]} for x in chain.links],
+    }
+
+
+def listed_party(path: Mapping[str, Any]) -> dict[str, Any]:
+    """``{"id", "name"}`` of the listed party an exposure path (:func:`~.contagion.exposure_paths`) ends at."""
+    for key in ("target", "listed"):
+        value = path.get(key)
+        if isinstance(value, Mapping):
+            return {"id": str(value["id"]), "name": value.get("name")}
+    return {"id": str(path["path"][-1]), "name": path.get("listed_name")}
 
 
 def _path_text(G: nx.DiGraph, path: Iterable[Any]) -> str:
@@ -515,15 +544,16 @@ class _Facts:
     # -- screen ---------------------------------------------------------------------------------------
 
     def listings(self) -> list[dict[str, Any]]:
-        listings = self.attributes(self.candidate).get("listings") or []
-        return [dict(x, lister_name=self.name(x.get("lister"))) for x in listings]
+        from ..documents import listing
+
+        return [listing(x, self.candidate) for x in self.attributes(self.candidate).get("listings") or []]
 
     def past_listings(self) -> list[dict[str, Any]]:
         out = []
         for row in _records(self.tables, "blacklist"):
             until = _day(row.get("until"))
             if row["listed"] == self.candidate and until is not None and until <= self.day:
-                out.append({"id": row["id"], "lister": row["lister"], "lister_name": self.name(row["lister"]),
+                out.append({"id": row["id"], "party": str(self.candidate), "lister": row["lister"],
                             "date": _day(row["date"]), "until": until, "reason": _text(row.get("reason")),
                             "source": _text(row.get("source"))})
         return out
@@ -564,8 +594,8 @@ class _Facts:
     def exposure_paths(self, hops: int) -> list[dict[str, Any]]:
         def make() -> list[dict[str, Any]]:
             doc = exposure_paths(self.G, self.candidate, hops=hops, people=self.people(), limit=50)
-            return [{"listed": p["listed"]["id"], "listed_name": p["listed"].get("name"), "hops": p["hops"],
-                     "strength": p["strength"], "path": p["path"],
+            return [{"target": listed_party(p), "hops": p["hops"],
+                     "contribution": p["contribution"] if "contribution" in p else p["strength"], "path": p["path"],
                      "ties": [{k: t.get(k) for k in ("from", "to", "kinds", "sign", "share")} for t in p["ties"]]}
                     for p in doc["paths"]]
         return list(self._memo(("paths", hops), make))
@@ -580,9 +610,11 @@ class _Facts:
             from .reputation import reputation
 
             r = reputation(self.G, evidence=ev)
-            doc = r.explain(self.candidate, top=3)
+            doc = dict(r.explain(self.candidate, top=3))
+            doc.setdefault("score", doc.get("reputation"))
+            doc.setdefault("rank", doc.get("reputation_rank"))
             doc["of"] = len(r)
-            doc["view"] = "pre-trusted set" if r.pretrusted else "everyone equally (no pre-trusted set)"
+            doc["pretrusted"] = sorted(str(n) for n in r.pretrusted) or None
             return doc
         return dict(self._memo("reputation", make))
 
@@ -623,7 +655,7 @@ class _Facts:
     def vouchers(self, min_trust: float, max_hops: int) -> list[Any]:
         return list(self._memo(("vouchers", min_trust, max_hops), lambda: independent_vouchers(
             self.G, self.assessor, self.candidate, max_hops=max_hops, evidence=self.evidence,
-            index=ChainIndex(self.G, min_trust=min_trust))))
+            index=ChainIndex.of(self.G, min_trust=min_trust))))
 
     def staff_graph(self) -> nx.Graph:
         from .continuity import staff_graph
@@ -687,17 +719,17 @@ def _screen(f: _Facts, p: Profile) -> list[dict[str, Any]]:
     exposure = f.exposure()
     paths = f.exposure_paths(max(int(t["nearby_hops"]), 3))
     if exposure >= float(t["max_exposure"]):
-        top = [x for x in paths if x["strength"] > 0][:3]
+        top = [x for x in paths if x["contribution"] > 0][:3]
         flag("exposure", f"exposure to listed parties {exposure:.3f} ≥ {t['max_exposure']}"
                          + (f", strongest via {_path_text(f.G, top[0]['path'])}" if top else ""),
              {"exposure": exposure, "threshold": t["max_exposure"], "paths": top})
     floor = max(float(t["nearby_min_strength"]), 1e-12)
-    nearby = [x for x in paths if x["hops"] <= int(t["nearby_hops"]) and x["strength"] >= floor]
+    nearby = [x for x in paths if x["hops"] <= int(t["nearby_hops"]) and x["contribution"] >= floor]
     if nearby:
-        listed = sorted({x["listed"] for x in nearby})
+        listed = sorted({x["target"]["id"] for x in nearby})
         flag("listed_nearby", f"listed part{'y' if len(listed) == 1 else 'ies'} {', '.join(listed)} within "
                               f"{t['nearby_hops']} ties: {_path_text(f.G, nearby[0]['path'])} "
-                              f"(strength {nearby[0]['strength']:.3f} ≥ {t['nearby_min_strength']})",
+                              f"(strength {nearby[0]['contribution']:.3f} ≥ {t['nearby_min_strength']})",
              {"paths": nearby[:5], "hops": t["nearby_hops"], "min_strength": t["nearby_min_strength"]})
     if not out:
         out.append(_reason("screen", "proceed",
@@ -727,9 +759,9 @@ def _reputation_first(f: _Facts, p: Profile) -> list[dict[str, Any]]:
     rep = f.reputation()
     lo, hi = float(t["decline_reputation"]), float(t["min_reputation"])
     score = float(rep["score"])
-    rep_evidence = {"score": score, "rank": rep["rank"], "of": rep["of"], "percentile": rep["percentile"],
-                    "view": rep["view"], "breakdown": rep["breakdown"], "givers": rep["givers"],
-                    "takers": rep["takers"], "min_reputation": hi, "decline_reputation": lo}
+    rep_evidence = {"reputation": score, "reputation_rank": rep["rank"], "of": rep["of"],
+                    "percentile": rep["percentile"], "pretrusted": rep["pretrusted"], "breakdown": rep["breakdown"],
+                    "givers": rep["givers"], "takers": rep["takers"], "min_reputation": hi, "decline_reputation": lo}
     where = f"reputation {score:.3f} (rank {rep['rank']} of {rep['of']})"
     if score >= hi:
         out = [_reason("reputation", "proceed", f"{where} ≥ {hi}", rep_evidence)]
@@ -758,13 +790,13 @@ def _reputation_first(f: _Facts, p: Profile) -> list[dict[str, Any]]:
         c, refs = found
         via = ("the assessor's own referral" if c.hops == 1 else
                f"known partner {c.path[1]} (partnerships {', '.join(known[c.path[1]])})")
-        path_evidence.update({"chain": _chain_doc(c), "referrals": refs})
+        path_evidence.update({"chain": _chain_doc(f.snap, c), "referrals": refs})
         out.append(_reason("referral_path", "proceed",
                            f"referral path {_path_text(f.G, c.path)} through {via}, strength {c.strength:.3f} ≥ "
                            f"{min_strength}; {c.voucher} referred it ({', '.join(r['id'] for r in refs)})",
                            path_evidence))
     else:
-        path_evidence["best_chains"] = [_chain_doc(c) for c in chains[:3]]
+        path_evidence["best_chains"] = [_chain_doc(f.snap, c) for c in chains[:3]]
         if not chains:
             why = f"no vouching chain within {max_hops} hops"
         else:
@@ -789,7 +821,8 @@ def _vouched(f: _Facts, p: Profile) -> list[dict[str, Any]]:
     rule = {"complete_trust": complete, "marginal_trust": marginal, "completes_needed": c_need,
             "marginals_needed": m_need, "max_hops": max_hops}
     evidence = {
-        "vouchers": [_chain_doc(c, grade=g) for c, g in graded], "completes": completes, "marginals": marginals,
+        "vouchers": [{"grade": g, "chain": _chain_doc(f.snap, c)} for c, g in graded], "completes": completes,
+        "marginals": marginals,
         "rule": rule,
         "web_of_trust": {"valid": strict.valid, "validity": strict.validity, "completes": strict.completes,
                          "marginals": strict.marginals, "reasoning": list(strict.reasoning)},

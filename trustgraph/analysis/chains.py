@@ -100,7 +100,7 @@ MARGINAL_TRUST = 0.55
 COMPLETES_NEEDED = 1
 #: GnuPG's ``--marginals-needed`` default.
 MARGINALS_NEEDED = 3
-#: Identifies the JSON produced by :meth:`ReferralBook.lookup` (bumped on incompatible change).
+#: The schema of the ``referrals`` document, whose rows :meth:`ReferralBook.lookup` gives.
 REFERRALS_SCHEMA = "trustgraph.referrals/1"
 
 _EMPTY = np.empty(0, dtype=np.int64)
@@ -118,9 +118,9 @@ EvidenceSource: TypeAlias = "pd.DataFrame | Callable[[list[Any]], pd.DataFrame |
 class Link:
     """One hop of a chain: ``source`` vouches for ``target`` with ``trust``, because of ``evidence``.
 
-    ``evidence`` holds one dict per evidence row (``kind``, ``ref``, ``date``, ``strength`` — the raw
-    signed amount —, ``decay`` — the age factor —, ``positive``, ``negative``, ``note``); it is empty
-    when the caller gave no evidence frame.
+    ``evidence`` holds one dict per evidence row (``kind``, ``ref``, ``date``, ``value`` — the raw
+    signed strength of the evidence —, ``decay`` — the age factor —, ``positive``, ``negative``,
+    ``note``); it is empty when the caller gave no evidence frame.
     """
 
     source: str
@@ -148,13 +148,18 @@ class Link:
 
 @dataclass(frozen=True)
 class Chain:
-    """A vouching chain: ``path[0]`` (the source) … ``path[-1]`` (the target)."""
+    """A vouching chain: ``path[0]`` (the source) … ``path[-1]`` (the target).
+
+    ``listed`` names the parties on the path under a listing in force, ``listings`` gives those
+    listings (:func:`trustgraph.documents.listing`).
+    """
 
     path: tuple[str, ...]
     strength: float
     links: tuple[Link, ...]
     names: tuple[str | None, ...] = ()
     listed: tuple[str, ...] = field(default=())
+    listings: tuple[dict[str, Any], ...] = field(default=())
 
     @property
     def source(self) -> str:
@@ -183,24 +188,21 @@ class Chain:
         return min(self.links, key=lambda link: link.trust)
 
     def as_dict(self, rank: int | None = None) -> dict[str, Any]:
-        """A JSON-ready dict; ``id``/``name`` are the voucher's (who vouches for the target)."""
+        """A JSON-ready dict: the ``chain`` of the answer documents (``trustgraph schema chain``),
+        with ``rank`` first when given. ``listed`` is true when a party on the path is listed."""
         names = dict(zip(self.path, self.names, strict=True)) if self.names else {}
         weakest = self.weakest
         out: dict[str, Any] = {}
         if rank is not None:
             out["rank"] = rank
         out.update({
-            "id": self.voucher,
-            "name": names.get(self.voucher),
-            "score": self.strength,
             "strength": self.strength,
             "hops": self.hops,
-            "source": self.source,
-            "target": self.target,
             "path": list(self.path),
             "names": [names.get(n) for n in self.path],
             "weakest_link": {"from": weakest.source, "to": weakest.target, "trust": weakest.trust},
-            "listed": list(self.listed),
+            "listed": bool(self.listed),
+            "listings": [dict(x) for x in self.listings],
             "links": [link.as_dict(names) for link in self.links],
         })
         return out
@@ -300,6 +302,17 @@ class ChainIndex:
         self.edges = len(hop)
         self.party_listed = np.asarray(snap.listed, dtype=bool)
         self.listed = self.party_listed.copy() if exclude_listed else np.zeros(n, dtype=bool)
+
+    @classmethod
+    def of(cls, G: Snapshot | nx.DiGraph, *, weight: str = "trust", min_trust: float = DEFAULT_MIN_TRUST,
+           exclude_listed: bool = True) -> ChainIndex:
+        """The index of ``G`` for these rules: built once per snapshot and kept with it
+        (:meth:`Snapshot.memo`), so a long-lived process (``trustgraph serve``, a notebook) answers
+        every chain question of a snapshot from one index. A NetworkX ``G`` is compiled each time."""
+        if isinstance(G, Snapshot) and weight == "trust":
+            return G.memo(("chain-index", float(min_trust), bool(exclude_listed)),
+                          lambda: cls(G, min_trust=min_trust, exclude_listed=exclude_listed))
+        return cls(G, weight=weight, min_trust=min_trust, exclude_listed=exclude_listed)
 
     @cached_property
     def _reverse(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -413,6 +426,43 @@ class ChainIndex:
 
     # -- queries ------------------------------------------------------------------------------------
 
+    def reachable(self, source: Any, target: Any, max_hops: int) -> bool:
+        """Whether any chain ``source → target`` of at most ``max_hops`` usable hops exists (listed
+        intermediaries excluded as the index says): a bidirectional breadth-first search, far
+        cheaper than :meth:`search` — the quick "no" before a search, and the hints of a miss."""
+        s, t = self.node_index(source), self.node_index(target)
+        if s == t:
+            return False
+        passable = ~self.listed
+        seen_f = np.zeros(self.n, dtype=bool)
+        seen_b = np.zeros(self.n, dtype=bool)
+        seen_f[s] = seen_b[t] = True
+        front_f = np.array([s], dtype=np.int64)
+        front_b = np.array([t], dtype=np.int64)
+        for _ in range(max_hops):
+            # expand the side with fewer edges to follow; only passable parties pass a chain on
+            deg_f = int((self.fptr[front_f + 1] - self.fptr[front_f]).sum())
+            deg_b = int((self.rptr[front_b + 1] - self.rptr[front_b]).sum())
+            if deg_f <= deg_b:
+                idx, _ = _gather(self.fptr, front_f)
+                nxt = self.fdst[idx]
+                if bool(seen_b[nxt].any()):
+                    return True
+                nxt = np.unique(nxt[passable[nxt] & ~seen_f[nxt]])
+                seen_f[nxt] = True
+                front_f = nxt
+            else:
+                idx, _ = _gather(self.rptr, front_b)
+                nxt = self.rsrc[idx]
+                if bool(seen_f[nxt].any()):
+                    return True
+                nxt = np.unique(nxt[passable[nxt] & ~seen_b[nxt]])
+                seen_b[nxt] = True
+                front_b = nxt
+            if not len(front_f) or not len(front_b):
+                return False
+        return False
+
     def search(
         self,
         source: Any,
@@ -457,6 +507,8 @@ class ChainIndex:
         s, t = self.node_index(source), self.node_index(target)
         if s == t:
             raise TrustgraphError(f"{source!r} is both ends of the chain")
+        if not self.reachable(source, target, max_hops):  # the quick "no": no search needed
+            return []
         banned = [i for i in (self.find(a) for a in avoid) if i is not None]
         passable = self._passable(t, banned)
         b = self._bounds(s, t, max_hops, passable)
@@ -606,7 +658,7 @@ def _evidence_by_pair(evidence: pd.DataFrame | None, pairs: set[tuple[Any, Any]]
             "kind": row["kind"],
             "ref": row["ref"],
             "date": None if row["date"] is None else str(row["date"])[:10],
-            "strength": float(row["value"]),
+            "value": float(row["value"]),
             "decay": float(row["weight"]),
             "positive": float(row["positive"]),
             "negative": float(row["negative"]),
@@ -629,13 +681,17 @@ def _hop_data(G: Snapshot | nx.DiGraph, u: Any, v: Any) -> Mapping[str, Any]:
     return G[u][v]
 
 
-def _party(G: Snapshot | nx.DiGraph, node: Any) -> tuple[str | None, bool]:
-    """The name of ``node`` and whether it is listed."""
+def _party(G: Snapshot | nx.DiGraph, node: Any) -> tuple[str | None, bool, list[dict[str, Any]]]:
+    """The name of ``node``, whether it is listed, and its listings in force."""
+    from ..documents import listing
+
     if isinstance(G, Snapshot):
         i = G.index_of(node)
-        return G.names[i], bool(G.listed[i])
+        rows = G.listings.get(str(node), []) if G.listed[i] else []
+        return G.names[i], bool(G.listed[i]), [listing(r, node) for r in rows]
     data = G.nodes[node]
-    return data.get("name"), bool(data.get("listed"))
+    listed = bool(data.get("listed"))
+    return data.get("name"), listed, [listing(r, node) for r in (data.get("listings") or [])] if listed else []
 
 
 def build_chains(
@@ -681,8 +737,9 @@ def build_chains(
         parties = [_party(G, n) for n in p]
         chains.append(Chain(
             path=tuple(p), strength=strength, links=tuple(links),
-            names=tuple(name for name, _ in parties),
-            listed=tuple(n for n, (_, listed) in zip(p, parties, strict=True) if listed),
+            names=tuple(name for name, _, _ in parties),
+            listed=tuple(n for n, (_, listed, _) in zip(p, parties, strict=True) if listed),
+            listings=tuple(x for _, _, rows in parties for x in rows),
         ))
     return chains
 
@@ -751,7 +808,7 @@ def vouching_chains(
     [(('us', 'a', 'x'), 0.72), (('us', 'x'), 0.6)]
     """
     if index is None:
-        index = ChainIndex(G, weight=weight, min_trust=min_trust, exclude_listed=exclude_listed)
+        index = ChainIndex.of(G, weight=weight, min_trust=min_trust, exclude_listed=exclude_listed)
     found = index.search(source, target, k=k, max_hops=max_hops)
     found.sort(key=lambda pc: (round(pc[1], 12), len(pc[0]), [str(n) for n in pc[0]]))
     return build_chains(G, [p for p, _ in found], weight=weight, evidence=evidence)
@@ -785,7 +842,7 @@ def independent_vouchers(
         If ``source`` or ``target`` is not in ``G``.
     """
     if index is None:
-        index = ChainIndex(G, weight=weight, min_trust=min_trust, exclude_listed=exclude_listed)
+        index = ChainIndex.of(G, weight=weight, min_trust=min_trust, exclude_listed=exclude_listed)
     paths: list[list[Any]] = []
     used: set[Any] = set()
     direct = True
@@ -938,7 +995,7 @@ def web_of_trust(
     if completes_needed < 1 or marginals_needed < 1 or max_depth < 1:
         raise ValueError("completes_needed, marginals_needed and max_depth must be at least 1")
     if index is None:
-        index = ChainIndex(G, weight=weight, min_trust=min_trust, exclude_listed=exclude_listed)
+        index = ChainIndex.of(G, weight=weight, min_trust=min_trust, exclude_listed=exclude_listed)
     o, t = index.node_index(owner), index.node_index(target)
     rule = {
         "complete_trust": complete_trust, "marginal_trust": marginal_trust,
@@ -1075,8 +1132,8 @@ _REFERRAL_COLUMNS = ["id", "source", "target", "strength", "date", "recipient", 
 
 class ReferralBook:
     """Referral lookups over a referrals table: who referred a party, whom it referred, and how the
-    asking organisation reaches it (the JSON schema :data:`REFERRALS_SCHEMA`, documented in
-    ``docs/chains.md``).
+    asking organisation reaches it (the rows of the ``referrals`` document, :data:`REFERRALS_SCHEMA`,
+    documented in ``docs/chains.md``).
 
     Parameters
     ----------
@@ -1089,12 +1146,12 @@ class ReferralBook:
         The trust graph compiled from the same data; its as-of date (when set) hides referrals dated
         after it, and its names label the parties.
     index : ChainIndex, optional
-        Used for the ``from`` chain; built from ``G`` with the defaults when first needed.
+        Used for the ``for`` chain; built from ``G`` with the defaults when first needed.
     evidence : DataFrame or callable, optional
         Hop evidence for the chain: the evidence frame of ``G``, or a function giving the evidence
         frame of the parties on the chain (see :func:`build_chains`).
     max_hops : int
-        Longest chain searched for ``from``.
+        Longest chain searched for ``for``.
     """
 
     def __init__(
@@ -1113,6 +1170,7 @@ class ReferralBook:
         self.max_hops = max_hops
         self._index = index
         self._lookup_rows: Callable[[Any], pd.DataFrame] | None = None
+        self._prefetched: dict[Any, tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]]] = {}
         self._rows: list[dict[str, Any]] = []
         self._by_source: dict[Any, list[int]] = {}
         self._by_target: dict[Any, list[int]] = {}
@@ -1139,7 +1197,7 @@ class ReferralBook:
     @property
     def index(self) -> ChainIndex:
         if self._index is None:
-            self._index = ChainIndex(self.snapshot)
+            self._index = ChainIndex.of(self.snapshot)
         return self._index
 
     def _name(self, node: Any) -> Any:
@@ -1159,45 +1217,65 @@ class ReferralBook:
             "note": None if note is None or note != note else note,
         }
 
+    def prefetch(self, parties: Iterable[Any], rows_of: Callable[[list[Any]], pd.DataFrame]) -> None:
+        """Read the referral rows of many ``parties`` at once (``rows_of(parties)``: the rows where
+        any of them is source or target) for the next :meth:`lookup` calls — a batch reads them in
+        one query instead of one per party. Replaces what an earlier call prefetched."""
+        wanted = list(dict.fromkeys(parties))
+        self._prefetched = {p: ([], []) for p in wanted}
+        if not wanted:
+            return
+        for row in self._records(rows_of(wanted)):
+            if row["target"] in self._prefetched:
+                self._prefetched[row["target"]][0].append(row)
+            if row["source"] in self._prefetched:
+                self._prefetched[row["source"]][1].append(row)
+
     def _referrals_of(self, party: Any) -> tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]]:
         """(rows referring ``party``, rows ``party`` gave), newest first."""
+        if party in self._prefetched:
+            return self._prefetched[party]
         if self._lookup_rows is None:
             return ([self._rows[i] for i in self._by_target.get(party, [])],
                     [self._rows[i] for i in self._by_source.get(party, [])])
         rows = self._records(self._lookup_rows(party))
         return [r for r in rows if r["target"] == party], [r for r in rows if r["source"] == party]
 
-    def lookup(self, party: Any, *, from_org: Any | None = None) -> dict[str, Any]:
-        """The referral record of ``party`` (see ``docs/chains.md`` for every field).
+    def lookup(self, party: Any, *, for_org: Any | None = None) -> dict[str, Any]:
+        """The referral record of ``party``: one row of the ``referrals`` document (see
+        ``docs/chains.md`` and ``trustgraph schema referrals`` for every field).
+
+        ``for_org`` is the organisation asking: the row then carries its strongest vouching chain
+        to ``party`` (null when there is none within ``max_hops``, or ``for_org`` is ``party``).
 
         Raises
         ------
         NotFoundError
-            If ``party`` or ``from_org`` is not in the graph.
+            If ``party`` or ``for_org`` is not in the graph.
         """
+        from ..documents import listing
+
         snap = self.snapshot
         i = snap.find(party)
         if i is None:
             raise NotFoundError(f"no organisation {party!r}")
-        if from_org is not None and snap.find(from_org) is None:
-            raise NotFoundError(f"no organisation {from_org!r} (--from)")
+        if for_org is not None and snap.find(for_org) is None:
+            raise NotFoundError(f"no organisation {for_org!r} (--for)")
         received, given = self._referrals_of(party)
+        listed = bool(snap.listed[i])
         out: dict[str, Any] = {
-            "schema": REFERRALS_SCHEMA,
             "id": party,
             "name": snap.names[i],
-            "listed": bool(snap.listed[i]),
-            "as_of": self.as_of,
+            "listed": listed,
+            "listings": [listing(r, party) for r in snap.listings.get(str(party), [])] if listed else [],
             "referred_by": [self._row(r, "source") for r in received],
             "referred": [self._row(r, "target") for r in given],
-            "from": from_org,
+            "for": for_org,
             "chain": None,
         }
-        if from_org is not None and from_org != party:
-            chains = vouching_chains(self.graph, from_org, party, k=1, max_hops=self.max_hops, index=self.index,
+        if for_org is not None and for_org != party:
+            chains = vouching_chains(self.graph, for_org, party, k=1, max_hops=self.max_hops, index=self.index,
                                      evidence=self.evidence, weight=self.index.weight)
             if chains:
-                c = chains[0].as_dict()
-                out["chain"] = {key: c[key] for key in (
-                    "strength", "hops", "path", "names", "weakest_link", "listed", "links")}
+                out["chain"] = chains[0].as_dict()
         return out

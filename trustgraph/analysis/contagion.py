@@ -77,6 +77,7 @@ parties have risk 1.
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import itertools
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
@@ -273,7 +274,24 @@ def _indices(snap: Snapshot, values: Iterable[Any]) -> np.ndarray:
 
 def _ties(snap: Snapshot, people: pd.DataFrame | None, prior: float) -> _Ties:
     """The tie matrices: the snapshot's edges plus the ties through shared people (``people`` when
-    given, else the snapshot's own)."""
+    given, else the snapshot's own). From the snapshot's own ties they are built once per snapshot
+    and prior (:meth:`Snapshot.memo`): a long-lived process reuses them for every question."""
+    if people is None:
+        return snap.memo(("contagion-ties", float(prior)), lambda: _build_ties(snap, None, prior))
+    return _build_ties(snap, people, prior)
+
+
+def _kept(ties: _Ties, key: tuple[Any, ...], mask: np.ndarray, build: Callable[[], np.ndarray]) -> np.ndarray:
+    """``build()`` kept with the snapshot when ``ties`` are its own (memoised) ties, per ``key``
+    and listed set ``mask``; computed afresh otherwise."""
+    snap = ties.snap
+    if any(v is ties for v in snap._memo.values()):
+        digest = hashlib.blake2b(np.packbits(mask).tobytes(), digest_size=16).hexdigest()
+        return snap.memo((*key, id(ties), digest), build)
+    return build()
+
+
+def _build_ties(snap: Snapshot, people: pd.DataFrame | None, prior: float) -> _Ties:
     n = snap.n
     src, dst = np.asarray(snap.src), np.asarray(snap.dst)
     pos, neg = np.asarray(snap.positive, dtype=float), np.asarray(snap.negative, dtype=float)
@@ -1060,8 +1078,8 @@ def exposure_paths(
     ties = _ties(snap, people, prior)
     mask = _mask(snap, listed)
     hypothetical = mask & ~np.asarray(snap.listed, dtype=bool)
-    score = _scores(ties, mask, hops, decay)
-    dist = _reach(ties, mask, hops)
+    score = _kept(ties, ("contagion-scores", hops, decay), mask, lambda: _scores(ties, mask, hops, decay))
+    dist = _kept(ties, ("contagion-reach", hops), mask, lambda: _reach(ties, mask, hops))
     P, S = ties.assoc, ties.signed
     found: list[tuple[list[int], float]] = []
     labels: dict[int, str] = {}

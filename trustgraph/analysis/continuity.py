@@ -203,7 +203,7 @@ def running_partnerships(tables: Mapping[str, pd.DataFrame], day: str) -> dict[s
 def _ended_holding(pos: Positions, position: str) -> dict[str, Any]:
     """Why a holding by ``position`` no longer counts: the person moved or left."""
     row = pos.rows[position]
-    out: dict[str, Any] = {**pos.describe(position), "until": row["until"]}
+    out: dict[str, Any] = {**pos.describe(position), "until": row["until"], "moved_to": None, "new_position": None}
     nxt = pos.successor.get(position)
     if nxt is not None:
         new = pos.rows[nxt]
@@ -397,7 +397,7 @@ def continuity(
     tables: Mapping[str, pd.DataFrame],
     *,
     as_of: str | None = None,
-    top: int = 10,
+    top: int | None = 10,
     organization: Hashable | None = None,
 ) -> dict[str, Any]:
     """Partnership sides at continuity risk and the people whose departure would orphan the most.
@@ -408,8 +408,8 @@ def continuity(
         Canonical frames.
     as_of : str, optional
         ISO reference date (default: the newest event).
-    top : int
-        How many key people to list.
+    top : int or None
+        How many key people to list (None: all of them).
     organization : node, optional
         Only this organisation's sides and people.
 
@@ -441,7 +441,7 @@ def continuity(
     for p in key[:top]:
         n = len(sole[p])
         rank = 1 + sum(1 for q in key if len(sole[q]) > n)
-        key_people.append({"rank": rank, **pos.describe(p), "would_orphan": n, "score": n, "partnerships": sole[p]})
+        key_people.append({"rank": rank, **pos.describe(p), "would_orphan": n, "partnerships": sole[p]})
     counts = {status: sum(1 for s in sides if s["status"] == status) for status in SIDE_STATUS}
     return {
         "as_of": pos.day,

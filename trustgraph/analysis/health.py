@@ -30,7 +30,7 @@ import pandas as pd
 from ..errors import NotFoundError
 from ..evidence import DEFAULT_HALF_LIFE_DAYS, evidence_frame, reference_date
 from ..snapshot import Snapshot, compile_tables, from_graph
-from .assess import SnapshotNames, incident_history
+from .assess import SnapshotNames, incident_history, listed_party
 from .contagion import exposure_paths, shared_people
 from .continuity import partnership_sides
 from .reputation import reputation, reputation_arrays
@@ -150,7 +150,8 @@ def health(
         (negative referrals about it); ``blamed`` (incidents where it was the subject);
         ``unrepaired`` (incidents on either side still ``open`` or ``escalated``); ``continuity``
         (its partnership sides that are ``single`` or ``orphaned``, with ``running`` and ``at_risk``
-        counts); ``exposure`` (``score``, ``paths``); ``listings`` (active listings of it);
+        counts); ``exposure`` (``exposure``, ``paths``: ``target``, ``hops``, ``contribution``,
+        ``path``); ``listings`` (active listings of it);
         ``findings`` (sentences, most serious first).
 
     Raises
@@ -178,7 +179,10 @@ def health(
         node = snap.node_data(at_index)
         rep = reputation(G)  # a snapshot splits the explanation by evidence kind itself
     explained = rep.explain(organization, top=3)
-    rep_doc = {k: explained[k] for k in ("score", "rank", "percentile", "breakdown", "givers", "takers")}
+    # (explain() gives "score"/"rank"; later versions may name them "reputation"/"reputation_rank")
+    rep_doc = {"score": explained.get("score", explained.get("reputation")),
+               "rank": explained.get("rank", explained.get("reputation_rank")),
+               **{k: explained[k] for k in ("percentile", "breakdown", "givers", "takers")}}
     rep_doc["of"] = len(rep)
 
     def scores(point: str) -> tuple[float, np.ndarray]:
@@ -213,10 +217,11 @@ def health(
     # A snapshot holds the ties through shared people; with every row they are computed here.
     people = None if isinstance(graph, Snapshot) else shared_people(tables, as_of=day, half_life_days=half_life_days)
     exp = exposure_paths(G, organization, people=people, limit=exposure_paths_shown)
-    exposure = {
-        "score": exp["score"],
-        "paths": [{"listed": p["listed"]["id"], "listed_name": p["listed"].get("name"), "hops": p["hops"],
-                   "strength": p["strength"], "path": p["path"]} for p in exp["paths"]],
+    exposure: dict[str, Any] = {
+        "exposure": float(exp["exposure"] if "exposure" in exp else exp["score"]),
+        "paths": [{"target": listed_party(p), "hops": p["hops"],
+                   "contribution": p["contribution"] if "contribution" in p else p["strength"], "path": p["path"]}
+                  for p in exp["paths"]],
     }
     listings = [dict(x) for x in node.get("listings") or []]
 
@@ -242,13 +247,13 @@ def health(
             by_person.setdefault(f"{s['holders'][0]['name']} ({s['holders'][0]['id']})", []).append(s["partnership"])
         findings.append(f"{len(single)} running partnership(s) resting on one person: "
                         + "; ".join(f"{p}: {', '.join(ps)}" for p, ps in by_person.items()))
-    if exposure["score"] > 0 and exposure["paths"]:
-        top = next((p for p in exposure["paths"] if p["strength"] > 0), None)
+    if exposure["exposure"] > 0 and exposure["paths"]:
+        top = next((p for p in exposure["paths"] if p["contribution"] > 0), None)
         if top is not None:
-            findings.append(f"exposure to listed parties {exposure['score']:.3f}, strongest via "
+            findings.append(f"exposure to listed parties {exposure['exposure']:.3f}, strongest via "
                             + " > ".join(map(str, top["path"])))
-    elif exposure["score"] < 0:
-        findings.append(f"distanced from listed parties (exposure {exposure['score']:.3f})")
+    elif exposure["exposure"] < 0:
+        findings.append(f"distanced from listed parties (exposure {exposure['exposure']:.3f})")
     if len(trend) > 1:
         direction = "up" if trend_change > 0.005 else "down" if trend_change < -0.005 else "flat"
         findings.append(f"reputation {rep_doc['score']:.3f}, rank {rep_doc['rank']} of {rep_doc['of']}; "

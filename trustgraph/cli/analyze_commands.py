@@ -7,8 +7,20 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .app import Env, as_of_option, as_of_str, cli, half_life_option, half_life_value, note, pass_env
-from .output import emit, format_option
+from .app import (
+    DEFAULT_HALF_LIFE_DAYS,
+    Env,
+    answers,
+    as_of_option,
+    as_of_str,
+    cli,
+    half_life_option,
+    half_life_value,
+    note,
+    pass_env,
+)
+from .options import alias, limit_option
+from .output import emit_answer, format_option
 
 if TYPE_CHECKING:
     import numpy as np
@@ -16,7 +28,7 @@ if TYPE_CHECKING:
 
     from ..analysis.contagion import Risk
 
-__all__ = ["analyze", "score_frame"]
+__all__ = ["analyze", "analyze_document", "score_frame"]
 
 
 def _ranks(scores: dict[Any, float], *, descending: bool) -> dict[Any, int]:
@@ -83,38 +95,53 @@ def _risk_frame(assessed: Risk, computed_at: str) -> tuple[pd.DataFrame, np.ndar
     return frame, by_id
 
 
-@cli.command()
-@click.option("--write", is_flag=True, help="Store the scores (Neo4j: node properties; SQLite: the scores table).")
-@click.option("--top", type=click.IntRange(1, 10_000_000), default=None, help="Print only the N riskiest.")
-@as_of_option
-@half_life_option
-@format_option
-@pass_env
-def analyze(env: Env, write: bool, top: int | None, as_of: Any, half_life: float, fmt: str | None) -> None:
-    """Compute reputation and risk (reputation combined with blacklist exposure) for every organisation.
-
-    With --write the scores, their ranks and the time they were computed are stored, so Neo4j users
-    see them in Cypher and Bloom (properties reputation, reputation_rank, risk, risk_rank,
-    computed_at on :Organization) and SQLite users in the `scores` table.
-    """
+@answers("analyze")
+def analyze_document(env: Env, *, write: bool = False, limit: int = 0, as_of: Any = None,
+                     half_life: float = DEFAULT_HALF_LIFE_DAYS) -> dict[str, Any]:
+    """The ``analyze`` document: one row per organisation, riskiest first (with ``write``, the scores
+    are stored first; ``written`` says how many)."""
     import numpy as np
 
     from ..analysis.contagion import assess_risk
+    from ..documents import envelope
 
     snap = env.snapshot(as_of=as_of_str(as_of), half_life_days=half_life_value(half_life))
     # The same reputation, exposure and risk as `trustgraph contagion` (one assembly: assess_risk).
     assessed = assess_risk(snap)
     computed_at = _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()
     frame, by_id = _risk_frame(assessed, computed_at)
-    if write:
-        n = env.store.write_scores(frame)
-        note(env, f"wrote {n} scores to {env.settings.describe()}")
+    written = env.store.write_scores(frame) if write else None
     rank = frame["risk_rank"].to_numpy()
-    shown = np.argsort(rank, kind="stable")[:top]
-    out = [
-        {"id": r["id"], "name": snap.names[int(by_id[k])], "score": r["risk"], "rank": r["risk_rank"],
-         "reputation": r["reputation"], "reputation_rank": r["reputation_rank"], "risk": r["risk"],
-         "risk_rank": r["risk_rank"], "computed_at": r["computed_at"]}
-        for k, r in zip(shown.tolist(), frame.iloc[shown].to_dict("records"), strict=True)
+    shown = np.argsort(rank, kind="stable")[:limit or None]
+    document = envelope("analyze", as_of=snap.as_of, store=env.store_info(snap if not write else None),
+                        parameters={"write": write, "limit": limit, "half_life": half_life})
+    document["computed_at"] = computed_at
+    document["written"] = written
+    document["rows"] = [
+        {"rank": k, "id": r["id"], "name": snap.names[int(by_id[i])], "risk": r["risk"], "risk_rank": r["risk_rank"],
+         "reputation": r["reputation"], "reputation_rank": r["reputation_rank"],
+         "exposure": float(assessed.exposure[int(by_id[i])])}
+        for k, (i, r) in enumerate(zip(shown.tolist(), frame.iloc[shown].to_dict("records"), strict=True), start=1)
     ]
-    emit(out, fmt, columns=["rank", "id", "name", "risk", "reputation", "reputation_rank"])
+    return document
+
+
+@cli.command()
+@click.option("--write", is_flag=True, help="Store the scores (Neo4j: node properties; SQLite: the scores table).")
+@limit_option(0, 10_000_000, "organisations, the riskiest first")
+@alias("--top", "limit", type=click.IntRange(0, 10_000_000))
+@as_of_option
+@half_life_option
+@format_option
+@pass_env
+def analyze(env: Env, write: bool, limit: int, as_of: Any, half_life: float, fmt: str | None) -> None:
+    """Compute reputation and risk (reputation combined with blacklist exposure) for every organisation.
+
+    With --write the scores, their ranks and the time they were computed are stored, so Neo4j users
+    see them in Cypher and Bloom (properties reputation, reputation_rank, risk, risk_rank,
+    computed_at on :Organization) and SQLite users in the `scores` table.
+    """
+    document = analyze_document(env, write=write, limit=limit, as_of=as_of, half_life=half_life)
+    if document["written"] is not None:
+        note(env, f"wrote {document['written']} scores to {env.settings.describe()}")
+    emit_answer(document, fmt, columns=["rank", "id", "name", "risk", "reputation", "reputation_rank"])

@@ -258,14 +258,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "analyze": ("analyze_commands", "Compute reputation and risk (reputation combined with blacklist exposure) for "
                                     "every organisation."),
     "assess": ("lifecycle_commands", "Should ORG enter a partnership with CANDIDATE?"),
-    "chain": ("chains_commands", "The k strongest vouching chains from FROM to TO."),
+    "chain": ("chains_commands", "The strongest vouching chains from FROM to TO (at most --limit)."),
     "contagion": ("contagion_commands", "Exposure of every party to blacklisted parties, highest first."),
     "continuity": ("lifecycle_commands", "Partnerships whose relationship rests on a single person, and what a "
                                          "departure would break."),
     "demo": ("demo_commands", "Load the sample dataset into the store and run a short tour of the main commands."),
     "export": ("data_commands", "Write every table back to FOLDER as the CSV files `load` reads."),
-    "exposure": ("contagion_commands", "Every path of at most --hops ties from ORG (id or name) to a listed party, "
-                                       "strongest first."),
+    "exposure": ("contagion_commands", "Every path of at most --max-hops ties from ORG (id or name) to a listed "
+                                       "party, strongest first."),
     "health": ("lifecycle_commands", "ORG's look in the mirror: how others see it, and what needs attention."),
     "import": ("data_commands", "Import a research network (snap-signed: Bitcoin OTC/Alpha, Epinions; konect: "
                                 "Advogato)."),
@@ -276,9 +276,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "record": ("data_commands", "Append one event (referral, incident, action, listing, partnership, ...) with full "
                                 "validation."),
     "referrals": ("chains_commands", "Referral lookup: who referred ID, whom ID referred, and the strongest chain "
-                                     "from --from."),
+                                     "from --for."),
     "reputation": ("reputation_commands", "Reputation of every organisation, or of ID."),
     "schema": ("schema_commands", "Print the JSON Schema of a document kind (every command's --format json answer)."),
+    "serve": ("serve_commands", "Serve every answer over HTTP as JSON documents (read-only; OpenAPI at "
+                                "/openapi.json)."),
     "stats": ("data_commands", "Summarise what is stored: rows per table, listings in force, signed referrals."),
     "timeline": ("lifecycle_commands", "The history of trust between A and B, event by event."),
     "vouchers": ("chains_commands", "Independent vouchers for TARGET (node-disjoint chains) and a web-of-trust "

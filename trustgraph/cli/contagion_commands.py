@@ -11,15 +11,28 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .app import Env, FiniteFloat, as_of_option, as_of_str, cli, half_life_option, half_life_value, note, pass_env
-from .output import emit, emit_document, flatten, format_option
+from .app import (
+    DEFAULT_HALF_LIFE_DAYS,
+    Env,
+    FiniteFloat,
+    answers,
+    as_of_option,
+    as_of_str,
+    cli,
+    half_life_option,
+    half_life_value,
+    note,
+    pass_env,
+)
+from .options import alias, limit_option, max_hops_option, pretrusted_option
+from .output import emit, emit_answer, flatten, format_option, resolve_format
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from ..snapshot import Snapshot
 
-__all__ = ["contagion_command", "exposure_command", "WHAT_IF_MIN_CHANGE"]
+__all__ = ["contagion_command", "contagion_document", "exposure_command", "exposure_document", "WHAT_IF_MIN_CHANGE"]
 
 #: The defaults of :mod:`trustgraph.analysis.contagion` (checked by the tests), here so that
 #: ``--help`` does not import the analysis.
@@ -27,15 +40,15 @@ DEFAULT_HOPS = 3
 DEFAULT_DECAY = 0.5
 DEFAULT_PRIOR = 1.0
 
-#: ``contagion --what-if`` lists the parties whose score changes by more than this.
+#: ``contagion --what-if`` lists the parties whose exposure changes by more than this.
 WHAT_IF_MIN_CHANGE = 5e-5
 
 
 def _method_options(func: Any) -> Any:
-    """``--hops``, ``--decay``, ``--prior`` and ``--what-if``, shared by both commands."""
+    """``--max-hops`` (alias ``--hops``), ``--decay``, ``--prior`` and ``--what-if``, shared by both commands."""
     func = click.option(
         "--what-if", "what_if_ids", default=None, metavar="A,B",
-        help="Hypothetical listings (ids or names, comma-separated): report score before, after and the "
+        help="Hypothetical listings (ids or names, comma-separated): report exposure before, after and the "
              "change. Nothing is written to the store.",
     )(func)
     func = click.option(
@@ -46,10 +59,8 @@ def _method_options(func: Any) -> Any:
         "--decay", type=FiniteFloat(0, 1, min_open=True), default=DEFAULT_DECAY, show_default=True,
         help="Weight of each hop beyond the first.",
     )(func)
-    return click.option(
-        "--hops", type=click.IntRange(1, 10), default=DEFAULT_HOPS, show_default=True,
-        help="Cut-off: paths of at most this many ties.",
-    )(func)
+    func = alias("--hops", "max_hops", type=click.IntRange(1, 10))(func)
+    return max_hops_option(DEFAULT_HOPS, 10, "Cut-off: paths of at most this many ties.")(func)
 
 
 def _snapshot(env: Env, as_of: Any, half_life: float) -> Snapshot:
@@ -57,20 +68,75 @@ def _snapshot(env: Env, as_of: Any, half_life: float) -> Snapshot:
 
 
 def _hypothetical(env: Env, G: Snapshot, value: str | None) -> list[str]:
+    """The parties of ``--what-if``, resolved to ids (in the order given, once each)."""
     if not value:
         return []
     ids: list[str] = []
     for part in value.split(","):
         ref = part.strip()
         if ref:
-            org = env.resolve_org(G, ref)
+            org = str(env.resolve_org(G, ref))
             if org not in ids:
                 ids.append(org)
+    return ids
+
+
+def _what_if_notes(env: Env, G: Snapshot, ids: list[str]) -> None:
+    if not ids:
+        return
     already = [i for i in ids if G.listed[G.index_of(i)]]
     if already:
         note(env, f"note: already listed: {', '.join(already)}")
     note(env, f"what-if: listing {', '.join(ids)} hypothetically; nothing is written to the store")
-    return ids
+
+
+def _exposures(G: Snapshot, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A contagion row's exposures: each listed party (``listed``/``listings`` as in force), its
+    contribution and the strongest path to it."""
+    from ..documents import party
+
+    return [{**party(G, e["id"]), "contribution": e["contribution"], "path": [str(v) for v in e["path"]],
+             "path_contribution": e["path_strength"]} for e in entries]
+
+
+@answers("contagion")
+def contagion_document(env: Env, *, max_hops: int = DEFAULT_HOPS, decay: float = DEFAULT_DECAY,
+                       prior: float = DEFAULT_PRIOR, what_if_ids: str | None = None, pretrusted: str | None = None,
+                       limit: int = 0, as_of: Any = None, half_life: float = DEFAULT_HALF_LIFE_DAYS) -> dict[str, Any]:
+    """The ``contagion`` document: one row per party, highest exposure first; with ``what_if_ids``
+    one row per party whose exposure would change, largest change first."""
+    import numpy as np
+
+    from ..analysis.contagion import assess_risk, contagion, what_if
+    from ..documents import envelope, party
+
+    G = _snapshot(env, as_of, half_life)  # its ties include the people each party shares
+    extra = _hypothetical(env, G, what_if_ids)
+    seeds = None
+    if pretrusted and not extra:
+        seeds = list(dict.fromkeys(str(env.resolve_org(G, p.strip())) for p in pretrusted.split(",") if p.strip()))
+    used = seeds if seeds else sorted(str(G.node(int(i))) for i in np.flatnonzero(G.pretrusted)) or None
+    parameters = {"max_hops": max_hops, "decay": decay, "prior": prior, "what_if": extra,
+                  "pretrusted": None if extra else used, "limit": limit, "half_life": half_life}
+    document = envelope("contagion", as_of=G.as_of, store=env.store_info(G), parameters=parameters)
+    if extra:
+        # Changes that print as 0.0000 are not an effect an analyst can act on.
+        changed = what_if(G, extra, hops=max_hops, decay=decay, prior=prior, tol=WHAT_IF_MIN_CHANGE)
+        document["affected"] = len(changed)
+        document["rows"] = [
+            {"rank": k, **party(G, r["id"]), "hypothetical": r["hypothetical"], "before": r["before"],
+             "after": r["after"], "change": r["change"], "rank_before": r["rank_before"], "rank_after": r["rank_after"]}
+            for k, r in enumerate(changed[:limit or None], start=1)]
+        return document
+    risk = assess_risk(G, pretrusted=seeds, hops=max_hops, decay=decay, prior=prior)
+    found = contagion(G, hops=max_hops, decay=decay, prior=prior, risk=risk, limit=limit or None)
+    document["affected"] = None
+    document["rows"] = [
+        {"rank": k, **party(G, r["id"]), "exposure": r["score"], "exposure_rank": r["rank"],
+         "reputation": r["reputation"], "support": r["support"], "risk": r["risk"], "exposed_to": r["exposed_to"],
+         "exposures": _exposures(G, r["exposures"])}
+        for k, r in enumerate(found, start=1)]
+    return document
 
 
 def _strongest(row: dict[str, Any]) -> str:
@@ -83,58 +149,56 @@ def _strongest(row: dict[str, Any]) -> str:
 
 @cli.command("contagion")
 @_method_options
-@click.option("--pretrusted", default=None, metavar="A,B",
-              help="Pre-trusted parties for the reputation half of `risk` [default: those marked pretrusted].")
-@click.option("--top", type=click.IntRange(1, 10_000_000), default=None,
-              help="Only the N highest-ranked parties (explanations are computed for the rows shown: use it on "
-                   "large networks).")
+@pretrusted_option("Pre-trusted parties for the reputation half of `risk` (ids or names, comma-separated) "
+                   "[default: those marked pretrusted].")
+@limit_option(0, 10_000_000, "parties, highest exposure first (explanations are computed for the rows shown: "
+              "use it on large networks)")
+@alias("--top", "limit", type=click.IntRange(0, 10_000_000))
 @as_of_option
 @half_life_option
 @format_option
 @pass_env
-def contagion_command(env: Env, hops: int, decay: float, prior: float, what_if_ids: str | None,
-                      pretrusted: str | None, top: int | None, as_of: Any, half_life: float,
+def contagion_command(env: Env, max_hops: int, decay: float, prior: float, what_if_ids: str | None,
+                      pretrusted: str | None, limit: int, as_of: Any, half_life: float,
                       fmt: str | None) -> None:
     """Exposure of every party to blacklisted parties, highest first.
 
     Risk spreads from each listing in force (respecting `until` and --as-of) along the ties each
     party chose: referrals it gave, partnerships, communications, incident reports and shared
     people; each tie counts by the share of the party's activity it represents, decaying per hop
-    (--decay) up to --hops. A warning, reported incident or terminated partnership with a listed
-    party counts against exposure. `score` is in [-1, 1] (listed parties 1); `risk` combines it with
-    reputation: a positive score joins the reputation's mean as one more opinion against the party,
-    with voice score / (1 - score), weighed against the `support` the reputation rests on; risk is
-    1 - the result (listed parties 1). Each row names the listed parties it is exposed to and the
-    strongest path to each.
+    (--decay) up to --max-hops. A warning, reported incident or terminated partnership with a listed
+    party counts against exposure. `exposure` is in [-1, 1] (listed parties 1); `risk` combines it
+    with reputation: a positive exposure joins the reputation's mean as one more opinion against the
+    party, with voice exposure / (1 - exposure), weighed against the `support` the reputation rests
+    on; risk is 1 - the result (listed parties 1). Each row names the listed parties it is exposed
+    to and the strongest path to each.
 
-    With --what-if A,B: the parties whose score would change (by more than 0.00005) if A and B were
-    listed, with the score before, after and the change. Nothing is written to the store.
+    With --what-if A,B: the parties whose exposure would change (by more than 0.00005) if A and B
+    were listed, with the exposure before, after and the change. Nothing is written to the store.
     """
-    from ..analysis.contagion import assess_risk, contagion, what_if
-
-    G = _snapshot(env, as_of, half_life)  # its ties include the people each party shares
-    extra = _hypothetical(env, G, what_if_ids)
+    document = contagion_document(env, max_hops=max_hops, decay=decay, prior=prior, what_if_ids=what_if_ids,
+                                  pretrusted=pretrusted, limit=limit, as_of=as_of, half_life=half_life)
+    G = _snapshot(env, as_of, half_life)
+    extra = document["parameters"]["what_if"]
+    _what_if_notes(env, G, extra)
+    if not extra and not G.listed.any():
+        note(env, f"note: no listing in force as of {G.as_of}")
+    if resolve_format(fmt) != "table":
+        emit_answer(document, fmt)
+        return
+    rows = document["rows"]
     if extra:
-        # Changes that print as 0.0000 are not an effect an analyst can act on.
-        rows = what_if(G, extra, hops=hops, decay=decay, prior=prior, tol=WHAT_IF_MIN_CHANGE)
-        title = f"what if {', '.join(extra)} were listed ({len(rows)} parties affected"
-        if top is not None and top < len(rows):
-            rows = rows[:top]
-            title += f", {top} largest changes shown"
+        title = f"what if {', '.join(extra)} were listed ({document['affected']} parties affected"
+        if len(rows) < document["affected"]:
+            title += f", {len(rows)} largest changes shown"
         emit(rows, fmt, columns=["id", "name", "before", "after", "change", "rank_before", "rank_after"],
              title=title + ")")
         return
-    seeds = None
-    if pretrusted:
-        seeds = [env.resolve_org(G, p.strip()) for p in pretrusted.split(",") if p.strip()]
-    risk = assess_risk(G, pretrusted=seeds, hops=hops, decay=decay, prior=prior)
-    rows = contagion(G, hops=hops, decay=decay, prior=prior, risk=risk, limit=top)
-    if not G.listed.any():
-        note(env, f"note: no listing in force as of {G.as_of}")
-    for row in rows:
-        row["strongest"] = _strongest(row)
-    emit(rows, fmt, columns=["rank", "id", "name", "score", "risk", "reputation", "listed", "exposed_to", "strongest"],
-         title=f"exposure to listed parties as of {G.as_of} (hops {hops}, decay {decay:g})")
+    shown = [{**r, "rank": r["exposure_rank"], "exposed_to": r["exposed_to"], "strongest": _strongest(r)}
+             for r in rows]
+    emit(shown, fmt, columns=["rank", "id", "name", "exposure", "risk", "reputation", "listed", "exposed_to",
+                              "strongest"],
+         title=f"exposure to listed parties as of {G.as_of} (hops {max_hops}, decay {decay:g})")
 
 
 def _path_text(path: dict[str, Any]) -> str:
@@ -145,66 +209,43 @@ def _path_text(path: dict[str, Any]) -> str:
     return " ".join(parts)
 
 
-def _path_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
-    rows = []
-    for k, p in enumerate(doc["paths"], start=1):
-        rows.append({
-            "id": doc["id"],
-            "name": doc["name"],
-            "rank": k,
-            "listed": p["listed"]["id"],
-            "listed_name": p["listed"]["name"],
-            "hypothetical": bool(p["listed"].get("hypothetical")),
-            "hops": p["hops"],
-            "strength": p["strength"],
-            "path": p["path"],
-            "ties": "; ".join(
-                f"{t['from']}>{t['to']} {','.join(t['kinds'])} {t['date'] or ''} {t['share']:+.4f}" for t in p["ties"]
-            ),
-        })
-    return rows
-
-
 def _exposure_text(doc: dict[str, Any]) -> str:
-    lines = [f"{doc['id']} {doc['name'] or ''}".rstrip()]
-    head = f"exposure {flatten(doc['score'])}"
-    if "what_if" in doc:
+    me = doc["party"]
+    lines = [f"{me['id']} {me['name'] or ''}".rstrip()]
+    head = f"exposure {flatten(doc['exposure'])}"
+    if doc["what_if"] is not None:
         w = doc["what_if"]
         head = (f"exposure before {flatten(w['before'])}, after {flatten(w['after'])}, "
                 f"change {w['change']:+.4f} (what if {', '.join(w['hypothetical'])} were listed)")
-    if doc["listed"]:
+    if me["listed"]:
         head += "; listed itself"
-    lines.append(f"{head}; {len(doc['paths'])} path(s) of at most {doc['hops']} ties to listed parties")
-    for k, p in enumerate(doc["paths"], start=1):
-        mark = " (hypothetical)" if p["listed"].get("hypothetical") else ""
-        lines.append(f"{k:>3}. {p['strength']:+.4f}  {p['listed']['id']} {p['listed']['name'] or ''}{mark}")
+    lines.append(f"{head}; {len(doc['rows'])} path(s) of at most {doc['parameters']['max_hops']} ties to listed "
+                 "parties")
+    for p in doc["rows"]:
+        mark = " (hypothetical)" if p["hypothetical"] else ""
+        lines.append(f"{p['rank']:>3}. {p['contribution']:+.4f}  {p['target']['id']} {p['target']['name'] or ''}"
+                     f"{mark}")
         lines.append(f"     {_path_text(p)}")
-    if not doc["paths"]:
+    if not doc["rows"]:
         lines.append("(no path)")
     return "\n".join(lines)
 
 
-@cli.command("exposure")
-@click.argument("org")
-@_method_options
-@click.option("--limit", type=click.IntRange(0, 100_000), default=100, show_default=True,
-              help="Show at most N paths, strongest first (0 = every path).")
-@as_of_option
-@half_life_option
-@format_option
-@pass_env
-def exposure_command(env: Env, org: str, hops: int, decay: float, prior: float, what_if_ids: str | None,
-                     limit: int, as_of: Any, half_life: float, fmt: str | None) -> None:
-    """Every path of at most --hops ties from ORG (id or name) to a listed party, strongest first.
+def _tie(tie: dict[str, Any]) -> dict[str, Any]:
+    """A tie of an exposure path: ``weight`` is its net decayed evidence (``strength`` is a chain's)."""
+    out = {"from": str(tie["from"]), "to": str(tie["to"]), "kinds": tie["kinds"], "date": tie["date"],
+           "weight": tie["strength"], "share": tie["share"], "sign": tie["sign"]}
+    out["evidence"] = tie.get("evidence", [])
+    return out
 
-    Each tie shows its kinds, the date of its newest evidence and its share of the first party's
-    activity (negative for a warning, incident or terminated partnership); JSON adds every piece of
-    evidence behind it. A path's strength is its contribution to ORG's exposure score.
 
-    With --what-if A,B: ORG's score before and after listing A and B hypothetically, and the paths
-    with them listed. Nothing is written to the store.
-    """
+@answers("exposure")
+def exposure_document(env: Env, *, org: str, max_hops: int = DEFAULT_HOPS, decay: float = DEFAULT_DECAY,
+                      prior: float = DEFAULT_PRIOR, what_if_ids: str | None = None, limit: int = 100,
+                      as_of: Any = None, half_life: float = DEFAULT_HALF_LIFE_DAYS) -> dict[str, Any]:
+    """The ``exposure`` document: ORG's exposure, and one row per path to a listed party, strongest first."""
     from ..analysis.contagion import contagion_scores, exposure_paths, listed_parties, shared_people
+    from ..documents import envelope, listings_of, party, party_ref
     from ..evidence import evidence_frame
 
     G = _snapshot(env, as_of, half_life)
@@ -218,13 +259,52 @@ def exposure_command(env: Env, org: str, hops: int, decay: float, prior: float, 
                 shared_people(rows, as_of=G.as_of, half_life_days=G.half_life_days))
 
     listed = listed_parties(G) | set(extra)
-    doc = exposure_paths(G, source, listed=listed, hops=hops, decay=decay, prior=prior, evidence_about=about,
-                         limit=limit or None)
+    found = exposure_paths(G, source, listed=listed, hops=max_hops, decay=decay, prior=prior, evidence_about=about,
+                           limit=limit or None)
+    document = envelope("exposure", as_of=G.as_of, store=env.store_info(G), parameters={
+        "id": str(source), "max_hops": max_hops, "decay": decay, "prior": prior, "what_if": extra, "limit": limit,
+        "half_life": half_life})
+    document["party"] = party(G, source)
+    document["exposure"] = found["score"]
+    document["what_if"] = None
     if extra:
-        before = contagion_scores(G, hops=hops, decay=decay, prior=prior)[source]
-        doc["what_if"] = {"hypothetical": extra, "before": before, "after": doc["score"],
-                          "change": doc["score"] - before}
-    if limit and len(doc["paths"]) >= limit:
+        before = contagion_scores(G, hops=max_hops, decay=decay, prior=prior)[source]
+        document["what_if"] = {"hypothetical": extra, "before": before, "after": found["score"],
+                               "change": found["score"] - before}
+    rows = []
+    for k, p in enumerate(found["paths"], start=1):
+        path = [str(v) for v in p["path"]]
+        listings = listings_of(G, path)
+        rows.append({"rank": k, "target": party_ref(G, path[-1]),
+                     "listed": any(party(G, v)["listed"] for v in path), "listings": listings,
+                     "hypothetical": bool(p["listed"].get("hypothetical")), "hops": p["hops"],
+                     "contribution": p["strength"], "path": path, "ties": [_tie(t) for t in p["ties"]]})
+    document["rows"] = rows
+    return document
+
+
+@cli.command("exposure")
+@click.argument("org")
+@_method_options
+@limit_option(100, 100_000, "paths, strongest first")
+@as_of_option
+@half_life_option
+@format_option
+@pass_env
+def exposure_command(env: Env, org: str, max_hops: int, decay: float, prior: float, what_if_ids: str | None,
+                     limit: int, as_of: Any, half_life: float, fmt: str | None) -> None:
+    """Every path of at most --max-hops ties from ORG (id or name) to a listed party, strongest first.
+
+    Each tie shows its kinds, the date of its newest evidence and its share of the first party's
+    activity (negative for a warning, incident or terminated partnership); JSON adds every piece of
+    evidence behind it. A path's contribution is its part of ORG's exposure.
+
+    With --what-if A,B: ORG's exposure before and after listing A and B hypothetically, and the
+    paths with them listed. Nothing is written to the store.
+    """
+    document = exposure_document(env, org=org, max_hops=max_hops, decay=decay, prior=prior, what_if_ids=what_if_ids,
+                                 limit=limit, as_of=as_of, half_life=half_life)
+    _what_if_notes(env, _snapshot(env, as_of, half_life), document["parameters"]["what_if"])
+    if limit and len(document["rows"]) >= limit:
         note(env, f"note: showing the {limit} strongest paths; --limit 0 shows every path")
-    emit_document(doc, fmt, text=_exposure_text, rows=_path_rows(doc),
-                  columns=["rank", "listed", "listed_name", "hops", "strength", "path", "ties"])
+    emit_answer(document, fmt, text=_exposure_text)

@@ -13,8 +13,8 @@ import click
 from ..errors import InvalidDataError, NotFoundError, Problem
 from ..model import TABLE_ORDER, TABLES
 from ..store.base import Store, ids_frame_map
-from .app import DEFAULT_HALF_LIFE_DAYS, Env, answers, cli, note, pass_env, progress
-from .output import emit, emit_answer, format_option
+from .app import DEFAULT_HALF_LIFE_DAYS, Env, IsoDate, answers, cli, note, pass_env, progress
+from .output import emit_answer, format_option
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -22,8 +22,40 @@ if TYPE_CHECKING:
 __all__ = ["load", "import_", "export", "stats", "record", "RECORD_KINDS"]
 
 
-def _loaded_rows(written: dict[str, int]) -> list[dict[str, Any]]:
-    return [{"id": name, "table": name, "rows": n} for name, n in written.items()]
+def _table_rows(written: dict[str, int]) -> list[dict[str, Any]]:
+    """The rows of a load/import/export document: one per table, ``{"table", "count"}``."""
+    return [{"table": name, "count": int(n)} for name, n in written.items()]
+
+
+def _write_document(env: Env, kind: str, parameters: dict[str, Any], written: dict[str, int],
+                    **fields: Any) -> dict[str, Any]:
+    """A write command's document: ``as_of`` null, the store version after the write."""
+    from ..documents import envelope
+
+    document = envelope(kind, as_of=None, store=env.store_info(), parameters=parameters)
+    document.update(fields)
+    document["rows"] = _table_rows(written)
+    return document
+
+
+def _print_notes(env: Env, document: dict[str, Any], key: str, prefix: str) -> None:
+    for line in document.get(key) or []:
+        note(env, f"{prefix}{line}")
+
+
+@answers("load")
+def load_document(env: Env, *, path: Path) -> dict[str, Any]:
+    """Validate the dataset folder ``path``, upsert it, and return the ``load`` document (rows
+    written per table; ``warnings`` about the data)."""
+    from ..ingest import load_dataset
+
+    warnings: list[str] = []
+    store = env.writable_store
+    tables = load_dataset(path, known_ids=ids_frame_map(store), warnings=warnings)
+    total = sum(len(f) for f in tables.values())
+    with progress(env, total, "loading") as bar:
+        written = store.load(tables, progress=bar)
+    return _write_document(env, "load", {"path": str(path)}, written, warnings=list(warnings))
 
 
 @cli.command()
@@ -37,27 +69,39 @@ def load(env: Env, path: Path, fmt: str | None) -> None:
     is any (exit 3). Loading the same folder twice changes nothing; an updated folder updates rows in
     place (by id).
     """
-    from ..ingest import load_dataset
+    document = load_document(env, path=path)
+    _print_notes(env, document, "warnings", "warning: ")
+    emit_answer(document, fmt, columns=["table", "count"])
 
-    warnings: list[str] = []
+
+@answers("import")
+def import_document(env: Env, *, format_: str, path: Path, date: Any) -> dict[str, Any]:
+    """Import the research network ``path`` (``format_``: snap-signed or konect) and return the
+    ``import`` document (rows written per table; ``notes``)."""
+    from ..importers import merge_import, read_konect, read_snap_signed
+
+    day = date.strftime("%Y-%m-%d") if hasattr(date, "strftime") else str(date)
+    reader = read_snap_signed if format_ == "snap-signed" else read_konect
+    result = reader(path, date=day)
     store = env.writable_store
-    tables = load_dataset(path, known_ids=ids_frame_map(store), warnings=warnings)
-    for w in warnings:
-        note(env, f"warning: {w}")
+    tables, kept = merge_import(result, store)
     total = sum(len(f) for f in tables.values())
-    with progress(env, total, "loading") as bar:
-        written = store.load(tables, progress=bar)
-    emit(_loaded_rows(written), fmt, columns=["table", "rows"])
+    written: dict[str, int] = {}
+    if total:  # nothing new: leave the store (and its version) untouched
+        with progress(env, total, "importing") as bar:
+            written = store.load(tables, progress=bar)
+    return _write_document(env, "import", {"format": format_, "path": str(path), "date": day},
+                           {name: written.get(name, 0) for name in tables}, notes=[*result.notes, *kept])
 
 
 @cli.command("import")
 @click.argument("format_", metavar="FORMAT", type=click.Choice(("snap-signed", "konect")))
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--date", default="1970-01-01", show_default=True,
+@click.option("--date", type=IsoDate(), default="1970-01-01", show_default=True,
               help="Date (YYYY-MM-DD, 1900-01-01 to one year after today) for referrals when the file has none.")
 @format_option
 @pass_env
-def import_(env: Env, format_: str, path: Path, date: str, fmt: str | None) -> None:
+def import_(env: Env, format_: str, path: Path, date: Any, fmt: str | None) -> None:
     """Import a research network (snap-signed: Bitcoin OTC/Alpha, Epinions; konect: Advogato).
 
     Every party becomes an organisation and every rating a referral (strength rating/10 for OTC,
@@ -68,20 +112,18 @@ def import_(env: Env, format_: str, path: Path, date: str, fmt: str | None) -> N
     target and date (``6>2@2010-11-08``, then ``~2``, ``~3`` for repeats), so a second file adds to
     the first and importing the same file again changes nothing. The rows written are counted.
     """
-    from ..importers import merge_import, read_konect, read_snap_signed
+    document = import_document(env, format_=format_, path=path, date=date)
+    _print_notes(env, document, "notes", "note: ")
+    emit_answer(document, fmt, columns=["table", "count"])
 
-    reader = read_snap_signed if format_ == "snap-signed" else read_konect
-    result = reader(path, date=date)
-    store = env.writable_store
-    tables, kept = merge_import(result, store)
-    for line in [*result.notes, *kept]:
-        note(env, f"note: {line}")
-    total = sum(len(f) for f in tables.values())
-    written: dict[str, int] = {}
-    if total:  # nothing new: leave the store (and its version) untouched
-        with progress(env, total, "importing") as bar:
-            written = store.load(tables, progress=bar)
-    emit(_loaded_rows({name: written.get(name, 0) for name in tables}), fmt, columns=["table", "rows"])
+
+@answers("export")
+def export_document(env: Env, *, folder: Path, force: bool = False) -> dict[str, Any]:
+    """Write every table to ``folder`` and return the ``export`` document (rows written per table)."""
+    from ..export import export_dataset
+
+    written = export_dataset(env.tables(), folder, force=force)
+    return _write_document(env, "export", {"folder": str(folder), "force": bool(force)}, written)
 
 
 @cli.command()
@@ -98,10 +140,7 @@ def export(env: Env, folder: Path, force: bool, fmt: str | None) -> None:
     leaves every other file alone. Files are written to a temporary file and renamed, never through a
     symlink; cells are written exactly as stored.
     """
-    from ..export import export_dataset
-
-    written = export_dataset(env.tables(), folder, force=force)
-    emit(_loaded_rows(written), fmt, columns=["table", "rows"])
+    emit_answer(export_document(env, folder=folder, force=force), fmt, columns=["table", "count"])
 
 
 @answers("stats")
@@ -229,6 +268,113 @@ def _merge_members(store: Store, partnership: str, members: tuple[str, ...], upd
     return pd.DataFrame(rows, columns=["partnership", "organization", "role"], dtype=str)
 
 
+def _json_cell(value: Any) -> Any:
+    """A stored cell as read commands give it: numpy scalars as numbers, missing as null."""
+    import pandas as pd
+
+    if value is None or (not isinstance(value, (list, tuple, dict, str)) and pd.isna(value)):
+        return None
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, (pd.Timestamp, _dt.datetime)):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, str) and value == "":
+        return None
+    return value
+
+
+def _typed_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(c): _json_cell(v) for c, v in row.items()} for row in frame.to_dict("records")]
+
+
+@answers("record")
+def record_document(env: Env, *, kind: str, update: bool = False, members: tuple[str, ...] = (),
+                    **values: Any) -> dict[str, Any]:
+    """Append (or with ``update`` change) one row of ``RECORD_KINDS[kind]`` and return the ``record``
+    document: its one row is the recorded row with typed values (as read commands give them).
+
+    ``values`` are the sub-command's options by their click names (``col_<column>``).
+    """
+    import pandas as pd
+
+    from ..documents import envelope
+
+    if kind not in RECORD_KINDS:
+        raise click.BadParameter(f"{kind!r} is not one of {', '.join(RECORD_KINDS)}", param_hint="KIND")
+    table_name = RECORD_KINDS[kind]
+    table = TABLES[table_name]
+    given = {c.name: str(values["col_" + c.name]) for c in table.columns
+             if values.get("col_" + c.name) is not None}
+    if update:
+        if table.key == ("id",) and "id" not in given:
+            raise click.UsageError("--update needs --id: the id of the row to change")
+        missing = [c for c in table.key if c not in given]
+    else:
+        missing = [c.name for c in table.columns
+                   if c.required and c.type != "date" and c.name != "id" and c.name not in given]
+    if missing:
+        raise click.MissingParameter(param_hint=f"'--{missing[0].replace('_', '-')}'", param_type="option")
+    if table_name == "partnerships" and not update and len(members) < 2:
+        raise click.UsageError("a partnership needs at least two --member ORG[:ROLE] options")
+    if table.key == ("id",) and "id" not in given:
+        given["id"] = f"{kind[:3]}-{uuid.uuid4().hex[:10]}"
+
+    store = env.writable_store
+    key = {c: given[c] for c in table.key}
+    known = ids_frame_map(store)
+    if table.key == ("id",):
+        exists = key["id"] in known.get(table_name, set())
+        # The stored row is read only to be changed (a table may hold millions of rows).
+        stored = _stored_rows(store, table_name, key) if exists and update else pd.DataFrame()
+    else:
+        stored = _stored_rows(store, table_name, key)
+        exists = bool(len(stored))
+    if exists and not update:
+        raise _existing(kind, table_name, key, stored)
+    if update and not exists:
+        raise NotFoundError(f"record {kind} --update: {table_name} holds no row with "
+                            f"{_describe_key(table_name, key)}; nothing was written (leave out --update to add it)")
+    if update:
+        row = {**_text_row(table_name, stored.iloc[0]), **{c: v for c, v in given.items() if c not in table.key}}
+    else:
+        row = {c.name: given.get(c.name, "") for c in table.columns}
+        for col in table.columns:
+            if col.type == "date" and col.required and not row[col.name]:
+                row[col.name] = _dt.date.today().isoformat()
+
+    from ..ingest import validate
+
+    raw = {table_name: pd.DataFrame([row], dtype=str)}
+    if table_name == "partnerships" and members:
+        raw["partnership_members"] = _merge_members(store, row["id"], members, update)
+    try:
+        tables = validate(raw, known_ids=known, where=f"record {kind}")
+    except InvalidDataError as err:
+        # Name the option, not a CSV line: the row came from the command line.
+        err.problems = [
+            replace(p, file=f"record {kind}", line=None, column=p.column and "--" + p.column.replace("_", "-"))
+            for p in err.problems
+        ]
+        raise
+    if update and table_name in _UNDIRECTED_KEYS:
+        # Keep the stored orientation so that the update replaces the row instead of adding a twin.
+        a, b = _UNDIRECTED_KEYS[table_name]
+        tables[table_name].loc[0, [a, b]] = [row[a], row[b]]
+    # a new row is inserted, not upserted: a writer that added the same key since the check above
+    # makes this write fail instead of being overwritten
+    store.load(tables, insert_only=() if update else (table_name,))
+    recorded = _typed_rows(tables[table_name].iloc[:1])
+    if table_name == "blacklist":  # in documents `listed` is always a boolean: the data column is the party
+        recorded = [{("listed_party" if k == "listed" else k): v for k, v in r.items()} for r in recorded]
+    member_rows = _typed_rows(tables["partnership_members"]) if "partnership_members" in tables else None
+    parameters = {"kind": kind, "update": bool(update),
+                  "values": {c: v for c, v in given.items()}, "members": list(members)}
+    document = envelope("record", as_of=None, store=env.store_info(), parameters=parameters)
+    document.update(table=table_name, action="updated" if update else "recorded", members=member_rows,
+                    rows=recorded)
+    return document
+
+
 def _make_record_command(kind: str, table_name: str) -> click.Command:
     table = TABLES[table_name]
     params: list[click.Parameter] = []
@@ -265,72 +411,8 @@ def _make_record_command(kind: str, table_name: str) -> click.Command:
     @pass_env
     def callback(env: Env, fmt: str | None, update: bool, members: tuple[str, ...] = (),
                  **values: str | None) -> None:
-        given = {c.name: str(values["col_" + c.name]) for c in table.columns
-                 if values.get("col_" + c.name) is not None}
-        ctx = click.get_current_context()
-        if update:
-            if table.key == ("id",) and "id" not in given:
-                raise click.UsageError("--update needs --id: the id of the row to change", ctx=ctx)
-            missing = [c for c in table.key if c not in given]
-        else:
-            missing = [c.name for c in table.columns
-                       if c.required and c.type != "date" and c.name != "id" and c.name not in given]
-        if missing:
-            raise click.MissingParameter(ctx=ctx, param=by_column[missing[0]])
-        if table_name == "partnerships" and not update and len(members) < 2:
-            raise click.UsageError("a partnership needs at least two --member ORG[:ROLE] options", ctx=ctx)
-        if table.key == ("id",) and "id" not in given:
-            given["id"] = f"{kind[:3]}-{uuid.uuid4().hex[:10]}"
-        import pandas as pd
-
-        store = env.writable_store
-        key = {c: given[c] for c in table.key}
-        known = ids_frame_map(store)
-        if table.key == ("id",):
-            exists = key["id"] in known.get(table_name, set())
-            # The stored row is read only to be changed (a table may hold millions of rows).
-            stored = _stored_rows(store, table_name, key) if exists and update else pd.DataFrame()
-        else:
-            stored = _stored_rows(store, table_name, key)
-            exists = bool(len(stored))
-        if exists and not update:
-            raise _existing(kind, table_name, key, stored)
-        if update and not exists:
-            raise NotFoundError(f"record {kind} --update: {table_name} holds no row with "
-                                f"{_describe_key(table_name, key)}; nothing was written (leave out --update to add it)")
-        if update:
-            row = {**_text_row(table_name, stored.iloc[0]), **{c: v for c, v in given.items() if c not in table.key}}
-        else:
-            row = {c.name: given.get(c.name, "") for c in table.columns}
-            for col in table.columns:
-                if col.type == "date" and col.required and not row[col.name]:
-                    row[col.name] = _dt.date.today().isoformat()
-
-        from ..ingest import validate
-
-        raw = {table_name: pd.DataFrame([row], dtype=str)}
-        if table_name == "partnerships" and members:
-            raw["partnership_members"] = _merge_members(store, row["id"], members, update)
-        try:
-            tables = validate(raw, known_ids=known, where=f"record {kind}")
-        except InvalidDataError as err:
-            # Name the option, not a CSV line: the row came from the command line.
-            err.problems = [
-                replace(p, file=f"record {kind}", line=None, column=p.column and "--" + p.column.replace("_", "-"))
-                for p in err.problems
-            ]
-            raise
-        if update and table_name in _UNDIRECTED_KEYS:
-            # Keep the stored orientation so that the update replaces the row instead of adding a twin.
-            a, b = _UNDIRECTED_KEYS[table_name]
-            tables[table_name].loc[0, [a, b]] = [row[a], row[b]]
-        elif table_name in _UNDIRECTED_KEYS:
-            a, b = _UNDIRECTED_KEYS[table_name]
-            row[a], row[b] = str(tables[table_name].loc[0, a]), str(tables[table_name].loc[0, b])
-        # a new row is inserted, not upserted: a writer that added the same key since the check above
-        # makes this write fail instead of being overwritten
-        store.load(tables, insert_only=() if update else (table_name,))
-        emit([dict(row)], fmt, document={"updated" if update else "recorded": kind, **row})
+        document = record_document(env, kind=kind, update=update, members=members, **values)
+        emit_answer(document, fmt, columns=list(document["rows"][0]))
 
     return click.Command(
         kind, params=params, callback=callback,

@@ -24,10 +24,10 @@ def sample_path() -> Path:
 #: The tour: (heading, command name, arguments).
 TOUR: list[tuple[str, str, list[str]]] = [
     ("What is in the store?", "stats", []),
-    ("Who are the most reputable organisations?", "reputation", ["--top", "5"]),
+    ("Who are the most reputable organisations?", "reputation", ["--limit", "5"]),
     ("Who can vouch for ORG045 to us (ORG001)?", "chain", ["ORG001", "ORG045"]),
     ("Is ORG045 valid by the web-of-trust rule, seen from ORG001?", "vouchers", ["ORG045", "--for", "ORG001"]),
-    ("Who is most exposed to blacklisted parties?", "contagion", ["--top", "5"]),
+    ("Who is most exposed to blacklisted parties?", "contagion", ["--limit", "5"]),
     ("How is ORG021 exposed to listed parties?", "exposure", ["ORG021"]),
     ("Should ORG001 partner with ORG066, by each trust culture?", "assess",
      ["ORG066", "--for", "ORG001", "--all-profiles"]),

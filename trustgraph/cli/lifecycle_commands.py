@@ -14,8 +14,20 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..model import RISK_APPETITE
-from .app import Env, as_of_option, as_of_str, cli, half_life_option, half_life_value, note, pass_env
-from .output import emit_document, flatten, format_option, resolve_format, to_json
+from .app import (
+    DEFAULT_HALF_LIFE_DAYS,
+    Env,
+    answers,
+    as_of_option,
+    as_of_str,
+    cli,
+    half_life_option,
+    half_life_value,
+    note,
+    pass_env,
+)
+from .options import alias, for_option, limit_option
+from .output import emit_answer, flatten, format_option
 
 if TYPE_CHECKING:  # pandas and the analyses are imported by the commands that run them
     import pandas as pd
@@ -61,15 +73,19 @@ def _table(rows: list[dict[str, Any]], columns: list[str], max_width: int = 60) 
 # assess
 
 
+def _view(pretrusted: list[str] | None) -> str:
+    return "pre-trusted set" if pretrusted else "everyone equally (no pre-trusted set)"
+
+
 def _evidence_lines(reason: dict[str, Any]) -> list[str]:
     """The evidence of one reason, as indented lines for the table format."""
     ev = reason["evidence"]
     lines: list[str] = []
 
-    def chain_line(c: dict[str, Any], prefix: str = "") -> str:
+    def chain_line(c: dict[str, Any], prefix: str = "", grade: str | None = None) -> str:
         hops = "".join(f"{link['from']} -({link['trust']:.3f})-> " for link in c["links"]) + str(c["path"][-1])
-        grade = f" [{c['grade']}]" if c.get("grade") else ""
-        return f"{prefix}{hops}  strength {c['strength']:.3f}{grade}"
+        shown = f" [{grade}]" if grade else ""
+        return f"{prefix}{hops}  strength {c['strength']:.3f}{shown}"
 
     for x in ev.get("listings") or []:
         until = f" until {x['until']}" if x.get("until") else ""
@@ -82,8 +98,8 @@ def _evidence_lines(reason: dict[str, Any]) -> list[str]:
         lines.append(f"warning {w['id']} by {w['source']} {w['strength']:+.2f} on {w['date']}"
                      + (f": {w['note']}" if w.get("note") else ""))
     if reason["check"] == "reputation":
-        lines.append(f"score {ev['score']:.3f}, rank {ev['rank']} of {ev['of']}, percentile {ev['percentile']:.1f}"
-                     f" (seen from the {ev['view']})")
+        lines.append(f"score {ev['reputation']:.3f}, rank {ev['reputation_rank']} of {ev['of']}, percentile "
+                     f"{ev['percentile']:.1f} (seen from the {_view(ev['pretrusted'])})")
         for label, key in (("raised by", "givers"), ("lowered by", "takers")):
             if ev.get(key):
                 lines.append(f"{label}: " + "; ".join(f"{g['id']} {g['contribution']:+.4f}" for g in ev[key]))
@@ -91,8 +107,8 @@ def _evidence_lines(reason: dict[str, Any]) -> list[str]:
         lines.append(chain_line(ev["chain"], "chain: "))
     for c in ev.get("best_chains") or []:
         lines.append(chain_line(c, "best chain: "))
-    for c in ev.get("vouchers") or []:
-        lines.append(chain_line(c, "voucher: "))
+    for v in ev.get("vouchers") or []:
+        lines.append(chain_line(v["chain"], "voucher: ", v["grade"]))
     if ev.get("web_of_trust"):
         w = ev["web_of_trust"]
         lines.append(f"GnuPG rule on the graph: {w['validity']} ({w['completes']} complete, {w['marginals']} marginal)")
@@ -102,7 +118,8 @@ def _evidence_lines(reason: dict[str, Any]) -> list[str]:
                               for t in link["ties"])
             lines.append(f"{link['from']} — {link['to']}: {kinds}")
     for p in ev.get("paths") or []:
-        lines.append(f"path {' > '.join(map(str, p['path']))} to listed {p['listed']}: strength {p['strength']:+.4f}")
+        lines.append(f"path {' > '.join(map(str, p['path']))} to listed {p['target']['id']}: "
+                     f"strength {p['contribution']:+.4f}")
     own = ev.get("own_trust")
     if own and reason["check"] in ("first_hand", "flag:own_distrust"):
         lines.append(f"own trust {own['trust']:.3f} (positive {own['positive']:.3f}, negative {own['negative']:.3f};"
@@ -110,71 +127,76 @@ def _evidence_lines(reason: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _assessment_text(doc: dict[str, Any], *, header: bool = True) -> list[str]:
+def _assessment_text(doc: dict[str, Any], d: dict[str, Any], *, header: bool = True) -> list[str]:
+    """The text of one decision ``d`` (a row of the ``assess`` document ``doc``)."""
     lines = []
+    cand, org = doc["candidate"], doc["for"]
     if header:
-        lines.append(f"{doc['id']} {doc['name'] or ''} — for {doc['for']} {doc['for_name'] or ''}, "
-                     f"as of {doc['as_of']}")
-    chosen = {"culture": f"{doc['for']}'s culture", "option": "--profile", "all-profiles": "--all-profiles"}
-    lines.append(f"profile {doc['profile']} (from {chosen.get(doc['chosen_by'], doc['chosen_by'])}), "
-                 f"risk appetite {doc['risk_appetite']}: {doc['description']}")
-    lines.append(f"decision: {doc['decision'].upper()}")
-    for r in doc["reasons"]:
+        lines.append(f"{cand['id']} {cand['name'] or ''} — for {org['id']} {org['name'] or ''}, as of {doc['as_of']}")
+    chosen = {"culture": f"{org['id']}'s culture", "option": "--profile", "all-profiles": "--all-profiles"}
+    lines.append(f"profile {d['profile']} (from {chosen.get(d['chosen_by'], d['chosen_by'])}), "
+                 f"risk appetite {d['risk_appetite']}: {d['description']}")
+    lines.append(f"decision: {d['decision'].upper()}")
+    for r in d["reasons"]:
         lines.append(f"  [{r['outcome']}] {r['check']}: {r['reason']}")
         lines.extend(f"      {line}" for line in _evidence_lines(r))
     return lines
 
 
-def _assess_rows(docs: list[dict[str, Any]], *, csv: bool) -> list[dict[str, Any]]:
-    rows = []
-    for d in docs:
-        for r in d["reasons"]:
-            rows.append({
-                "id": d["id"], "name": d["name"], "for": d["for"], "for_name": d["for_name"], "as_of": d["as_of"],
-                "profile": d["profile"], "risk_appetite": d["risk_appetite"], "decision": d["decision"],
-                "check": r["check"], "outcome": r["outcome"], "reason": r["reason"],
-                "evidence": to_json(r["evidence"], indent=None) if csv else r["evidence"],
-            })
-    return rows
+def _assess_all_text(d: dict[str, Any]) -> str:
+    cand, org = d["candidate"], d["for"]
+    lines = [f"{cand['id']} {cand['name'] or ''} — for {org['id']} {org['name'] or ''}, as of {d['as_of']}",
+             f"{org['id']}'s culture: {d['culture'] or 'not recorded'}; risk appetite {d['risk_appetite']}", ""]
+    width = max(len(x["profile"]) for x in d["rows"]) + 6
+    lines.append(f"{'profile':<{width}}  {'decision':<23}  because")
+    for x in d["rows"]:
+        own = " (own)" if x["profile"] == d["culture"] else ""
+        drivers = "; ".join(
+            r["reason"] for r in x["reasons"]
+            if r["outcome"] == x["decision"] and (r["check"] != "screen" or len(x["reasons"]) == 1))
+        lines.append(f"{x['profile'] + own:<{width}}  {x['decision']:<23}  {drivers}")
+    for x in d["rows"]:
+        lines.append("")
+        lines.extend(_assessment_text(d, x, header=False))
+    return "\n".join(lines)
 
 
-@cli.command("assess")
-@click.argument("candidate")
-@click.option("--for", "assessor", required=True, metavar="ORG", help="The organisation deciding (id or name).")
-@click.option("--profile", default=None, metavar="NAME",
-              help="Entry profile: verify-later, reputation-first, vouched, relationship-first, or one from "
-                   "--profiles [default: ORG's culture].")
-@click.option("--all-profiles", is_flag=True, help="Decide by every profile: how the answer differs by culture.")
-@click.option("--profiles", "profiles_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              metavar="FILE", help="TOML file read over the built-in profiles (see docs/lifecycle.md).")
-@click.option("--risk-appetite", type=click.Choice(RISK_APPETITE), default=None,
-              help="Thresholds to use [default: ORG's risk appetite in the data, else medium].")
-@as_of_option
-@half_life_option
-@format_option
-@pass_env
-def assess_command(env: Env, candidate: str, assessor: str, profile: str | None, all_profiles: bool,
-                   profiles_file: Path | None, risk_appetite: str | None, as_of: Any, half_life: float,
-                   fmt: str | None) -> None:
-    """Should ORG enter a partnership with CANDIDATE?
+def _exposure_path(p: dict[str, Any], *, ties: bool) -> dict[str, Any]:
+    out = {"listed_party": {"id": str(p["listed"]), "name": p.get("listed_name")}, "hops": p["hops"],
+           "strength": p["strength"], "path": [str(n) for n in p["path"]]}
+    if ties:
+        out["ties"] = p.get("ties") or []
+    return out
 
-    The decision is one of proceed, proceed-with-monitoring, needs-vouching or decline: the most
-    cautious outcome of a red-flag screen (listings, incidents, warnings, exposure to listed
-    parties) and the profile's requirement — verify-later: proceed unless red flags, with
-    monitoring; reputation-first: reputation and a referral path from a known partner; vouched:
-    enough independent vouchers (one complete or three marginal); relationship-first: a short
-    person-to-person path. Every reason is listed with its evidence.
-    """
+
+def _decision_row(decision: dict[str, Any]) -> dict[str, Any]:
+    keys = ("profile", "rule", "chosen_by", "risk_appetite", "description", "decision", "summary", "reasons",
+            "thresholds")
+    row = {k: decision[k] for k in keys}
+    # a list, not an object keyed by flag: "listed" is a boolean wherever it is a key
+    row["flags"] = [{"flag": name, "outcome": outcome} for name, outcome in decision["flags"].items()]
+    row["profiles_file"] = decision["profiles_file"]
+    return row
+
+
+@answers("assess")
+def assess_document(env: Env, *, candidate: str, for_org: str, profile: str | None = None,
+                    all_profiles: bool = False, profiles_file: Path | None = None, risk_appetite: str | None = None,
+                    as_of: Any = None, half_life: float = DEFAULT_HALF_LIFE_DAYS) -> dict[str, Any]:
+    """The ``assess`` document: one row per profile decided (one row without ``all_profiles``)."""
     from ..analysis.assess import assess, assess_all, load_profiles
     from ..analysis.continuity import STAFF_TABLES
+    from ..documents import envelope, party
     from ..evidence import evidence_frame
 
+    if not for_org:  # required (click 8.3 lets a required option with default None through)
+        raise click.MissingParameter(param_hint="'--for'", param_type="option")
     if profile is not None and all_profiles:
         raise click.UsageError("--profile and --all-profiles are exclusive")
     book = load_profiles(profiles_file)
     snap = env.snapshot(as_of=as_of_str(as_of), half_life_days=half_life_value(half_life))
     cand = env.resolve_org(snap, candidate)
-    org = env.resolve_org(snap, assessor)
+    org = env.resolve_org(snap, for_org)
     if cand == org:  # a usage error, as in chain and vouchers
         raise click.BadParameter("CANDIDATE is the --for organisation itself", param_hint="CANDIDATE")
 
@@ -188,31 +210,57 @@ def assess_command(env: Env, candidate: str, assessor: str, profile: str | None,
     common: dict[str, Any] = {"profiles": book, "risk_appetite": risk_appetite,
                               "half_life_days": snap.half_life_days, "graph": snap, "evidence": evidence,
                               "staff_tables": _StoreTables(env, STAFF_TABLES)}
-    fmt = resolve_format(fmt)
     if all_profiles:
-        doc = assess_all(rows, cand, org, **common)
-        docs = doc["decisions"]
+        result = assess_all(rows, cand, org, **common)
+        decisions, differs = result["decisions"], result["differs"]
+        culture, appetite = result["culture"], result["risk_appetite"]
+    else:
+        one = assess(rows, cand, org, profile=profile, **common)
+        decisions, differs, culture, appetite = [one], None, one["culture"], one["risk_appetite"]
+    parameters = {"candidate": cand, "for": org, "profile": profile, "all_profiles": bool(all_profiles),
+                  "profiles": None if profiles_file is None else str(profiles_file), "risk_appetite": risk_appetite,
+                  "half_life": float(half_life)}
+    document = envelope("assess", as_of=snap.as_of, store=env.store_info(snap), parameters=parameters)
+    document.update(candidate=party(snap, cand), **{"for": party(snap, org)}, culture=culture,
+                    risk_appetite=appetite, differs=differs,
+                    rows=[_decision_row(d) for d in decisions])
+    return document
 
-        def text(d: dict[str, Any]) -> str:
-            lines = [f"{d['id']} {d['name'] or ''} — for {d['for']} {d['for_name'] or ''}, as of {d['as_of']}",
-                     f"{d['for']}'s culture: {d['culture'] or 'not recorded'}; risk appetite {d['risk_appetite']}", ""]
-            width = max(len(x["profile"]) for x in d["decisions"]) + 6
-            lines.append(f"{'profile':<{width}}  {'decision':<23}  because")
-            for x in d["decisions"]:
-                own = " (own)" if x["profile"] == d["culture"] else ""
-                drivers = "; ".join(
-                    r["reason"] for r in x["reasons"]
-                    if r["outcome"] == x["decision"] and (r["check"] != "screen" or len(x["reasons"]) == 1))
-                lines.append(f"{x['profile'] + own:<{width}}  {x['decision']:<23}  {drivers}")
-            for x in d["decisions"]:
-                lines.append("")
-                lines.extend(_assessment_text(x, header=False))
-            return "\n".join(lines)
 
-        emit_document(doc, fmt, text=text, rows=_assess_rows(docs, csv=fmt == "csv"))
-        return
-    one = assess(rows, cand, org, profile=profile, **common)
-    emit_document(one, fmt, text=lambda d: "\n".join(_assessment_text(d)), rows=_assess_rows([one], csv=fmt == "csv"))
+@cli.command("assess")
+@click.argument("candidate")
+@for_option(required=True, what="The organisation deciding (id or name).")
+@click.option("--profile", default=None, metavar="NAME",
+              help="Entry profile: verify-later, reputation-first, vouched, relationship-first, or one from "
+                   "--profiles [default: ORG's culture].")
+@click.option("--all-profiles", is_flag=True, help="Decide by every profile: how the answer differs by culture.")
+@click.option("--profiles", "profiles_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              metavar="FILE", help="TOML file read over the built-in profiles (see docs/lifecycle.md).")
+@click.option("--risk-appetite", type=click.Choice(RISK_APPETITE), default=None,
+              help="Thresholds to use [default: ORG's risk appetite in the data, else medium].")
+@as_of_option
+@half_life_option
+@format_option
+@pass_env
+def assess_command(env: Env, candidate: str, for_org: str, profile: str | None, all_profiles: bool,
+                   profiles_file: Path | None, risk_appetite: str | None, as_of: Any, half_life: float,
+                   fmt: str | None) -> None:
+    """Should ORG enter a partnership with CANDIDATE?
+
+    The decision is one of proceed, proceed-with-monitoring, needs-vouching or decline: the most
+    cautious outcome of a red-flag screen (listings, incidents, warnings, exposure to listed
+    parties) and the profile's requirement — verify-later: proceed unless red flags, with
+    monitoring; reputation-first: reputation and a referral path from a known partner; vouched:
+    enough independent vouchers (one complete or three marginal); relationship-first: a short
+    person-to-person path. Every reason is listed with its evidence.
+    """
+    document = assess_document(env, candidate=candidate, for_org=for_org, profile=profile, all_profiles=all_profiles,
+                               profiles_file=profiles_file, risk_appetite=risk_appetite, as_of=as_of,
+                               half_life=half_life)
+    if all_profiles:
+        emit_answer(document, fmt, text=_assess_all_text)
+    else:
+        emit_answer(document, fmt, text=lambda d: "\n".join(_assessment_text(d, d["rows"][0])))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -228,8 +276,9 @@ def _holders(side: dict[str, Any]) -> str:
 
 
 def _side_row(side: dict[str, Any]) -> dict[str, Any]:
+    """A side at risk as the table shows it."""
     return {
-        "section": "at_risk", "id": side["partnership"], "name": side["partnership_name"],
+        "id": side["partnership"], "name": side["partnership_name"],
         "organization": side["organization"], "status": side["status"], "holders": _holders(side),
         "partners": ", ".join(side["partners"]), "ended": "; ".join(e["reason"] for e in side["ended"]),
     }
@@ -237,13 +286,15 @@ def _side_row(side: dict[str, Any]) -> dict[str, Any]:
 
 def _person_row(p: dict[str, Any]) -> dict[str, Any]:
     return {
-        "section": "key_people", "rank": p["rank"], "id": p["id"], "name": p["name"], "organization": p["organization"],
-        "role": p["role"], "would_orphan": p["would_orphan"], "score": p["score"],
+        "rank": p["rank"], "id": p["id"], "name": p["name"], "organization": p["organization"],
+        "role": p["role"], "would_orphan": p["would_orphan"],
         "partnerships": ", ".join(x["partnership"] for x in p["partnerships"]),
     }
 
 
 def _continuity_text(doc: dict[str, Any]) -> str:
+    if doc["departure"] is not None:
+        return _departure_text(doc)
     s = doc["summary"]
     lines = [f"continuity as of {doc['as_of']}: {_count(s['running_partnerships'], 'running partnership')}, "
              f"{_count(s['sides'], 'side')} — {s['orphaned_sides']} orphaned, {s['single_sides']} held by one person, "
@@ -251,7 +302,7 @@ def _continuity_text(doc: dict[str, Any]) -> str:
              "", "partnership sides resting on one person or on nobody:"]
     if not s["holders_recorded"]:
         lines[-1:] = ["the data records no relationship holders: nothing to say about continuity"]
-    rows = [_side_row(x) for x in doc["at_risk"]]
+    rows = [_side_row(x) for x in doc["rows"]]
     cols = ["id", "name", "organization", "status", "holders", "partners", "ended"]
     lines.append(_table(rows, cols) if rows else "(none)")
     lines += ["", "people whose departure would orphan the most partnerships:"]
@@ -261,23 +312,8 @@ def _continuity_text(doc: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _departure_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
-    p = doc["person"]
-    rows = []
-    for h in doc["holds"]:
-        base = {"id": p["id"], "name": p["name"], "organization": p["organization"], "partnership": h["partnership"],
-                "partnership_name": h["name"], "partners": ", ".join(h["partners"]), "breaks": h["breaks"],
-                "other_holders": "; ".join(f"{o['id']} {o['name']}" for o in h["other_holders"])}
-        if not h["takeover"]:
-            rows.append({**base, "takeover": None, "takeover_name": None, "hops": None, "path": None})
-        for t in h["takeover"]:
-            path = t["path"]
-            steps = " > ".join(f"{x['id']} ({x['organization']})" for x in path["people"]) if path else None
-            rows.append({**base, "takeover": t["id"], "takeover_name": t["name"], "hops": t["hops"], "path": steps})
-    return rows
-
-
-def _departure_text(doc: dict[str, Any]) -> str:
+def _departure_text(document: dict[str, Any]) -> str:
+    doc = {**document["departure"], "holds": document["rows"], "as_of": document["as_of"]}
     p = doc["person"]
     asked = doc.get("resolved_from")
     lines = []
@@ -314,16 +350,49 @@ def _departure_text(doc: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+@answers("continuity")
+def continuity_document(env: Env, *, person: str | None = None, for_org: str | None = None, limit: int = 10,
+                        as_of: Any = None) -> dict[str, Any]:
+    """The ``continuity`` document: the partnership sides at risk (rows) and the key people; with
+    ``person`` (--leaves), the partnerships that person holds (rows: what breaks) and who could take
+    over."""
+    from ..analysis.continuity import TABLES, continuity, departure
+    from ..documents import envelope
+
+    # Key people are ranked over everyone: the people and partnership tables are read whole (no
+    # evidence tables). The reference date by default is the newest event: the snapshot's.
+    tables = _StoreTables(env, TABLES)
+    snap = env.snapshot() if as_of is None or for_org is not None else None
+    day = as_of_str(as_of) or (snap.as_of if snap is not None else None)
+    organization = env.resolve_org(snap, for_org) if snap is not None and for_org is not None else None
+    parameters = {"leaves": person, "for": organization, "limit": limit}
+    if person is not None:
+        if for_org is not None:
+            raise click.UsageError("--leaves and --for are exclusive: a departure concerns the person's organisation")
+        doc = departure(tables, person, as_of=day)
+        document = envelope("continuity", as_of=doc["as_of"], store=env.store_info(snap), parameters=parameters)
+        document.update(summary=None, key_people=None,
+                        departure={k: doc[k] for k in ("person", "resolved_from", "orphans", "personal_ties")},
+                        rows=doc["holds"])
+        return document
+    doc = continuity(tables, as_of=day, top=limit or None, organization=organization)
+    document = envelope("continuity", as_of=doc["as_of"], store=env.store_info(snap), parameters=parameters)
+    document.update(summary=doc["summary"], key_people=doc["key_people"], departure=None, rows=doc["at_risk"])
+    return document
+
+
 @cli.command("continuity")
 @click.option("--leaves", "person", default=None, metavar="PERSON",
               help="What this person's departure would break, and who could take over (id or name).")
-@click.option("--org", "org", default=None, metavar="ORG", help="Only this organisation's side (id or name).")
-@click.option("--top", type=click.IntRange(1, 1000), default=10, show_default=True,
-              help="Key people listed.")
+@for_option(what="Only this organisation's side (id or name).")
+@alias("--org", "for_org")
+@limit_option(10, 1000, "key people listed")
+@alias("--top", "limit", type=click.IntRange(0, 1000))
 @as_of_option
 @format_option
 @pass_env
-def continuity_command(env: Env, person: str | None, org: str | None, top: int, as_of: Any, fmt: str | None) -> None:
+def continuity_command(env: Env, person: str | None, for_org: str | None, limit: int, as_of: Any,
+                       fmt: str | None) -> None:
     """Partnerships whose relationship rests on a single person, and what a departure would break.
 
     A side of a running partnership is held by the member's people in post who hold it; one holder
@@ -332,22 +401,8 @@ def continuity_command(env: Env, person: str | None, org: str | None, top: int, 
     With --leaves PERSON: the partnerships that would be orphaned and the colleagues nearest to each
     partner (their own ties, in hops) who could take over.
     """
-    from ..analysis.continuity import TABLES, continuity, departure
-
-    # Key people are ranked over everyone: the people and partnership tables are read whole (no
-    # evidence tables). The reference date by default is the newest event: the snapshot's.
-    tables = _StoreTables(env, TABLES)
-    snap = env.snapshot() if as_of is None or org is not None else None
-    day = as_of_str(as_of) or (snap.as_of if snap is not None else None)
-    fmt = resolve_format(fmt)
-    if person is not None:
-        doc = departure(tables, person, as_of=day)
-        emit_document(doc, fmt, text=_departure_text, rows=_departure_rows(doc))
-        return
-    organization = env.resolve_org(snap, org) if snap is not None and org is not None else None
-    doc = continuity(tables, as_of=day, top=top, organization=organization)
-    rows = [_side_row(x) for x in doc["at_risk"]] + [_person_row(p) for p in doc["key_people"]]
-    emit_document(doc, fmt, text=_continuity_text, rows=rows)
+    document = continuity_document(env, person=person, for_org=for_org, limit=limit, as_of=as_of)
+    emit_answer(document, fmt, text=_continuity_text)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -355,20 +410,36 @@ def continuity_command(env: Env, person: str | None, org: str | None, top: int, 
 
 
 _TIMELINE_COLUMNS = ["date", "kind", "ref", "direction", "text", "trust_ab", "change_ab", "trust_ba", "change_ba"]
+#: Every field of a timeline row (null where the event kind has none).
+_EVENT_FIELDS = ("date", "kind", "ref", "direction", "label", "text", "partnership", "status", "channel", "strength",
+                 "incident", "incident_kind", "severity", "action", "lister", "listed_party", "trust_ab",
+                 "uncertainty_ab", "trust_ba", "uncertainty_ba", "trust_ab_before", "trust_ba_before", "change_ab",
+                 "change_ba")
+
+
+def _event_row(event: dict[str, Any]) -> dict[str, Any]:
+    e = dict(event)
+    if "listed" in e:  # the listed party's id: "listed" is a boolean everywhere else
+        e["listed_party"] = e.pop("listed")
+    unknown = set(e) - set(_EVENT_FIELDS)
+    if unknown:  # a new event field must be added to the schema too
+        raise ValueError(f"timeline event fields without a schema: {sorted(unknown)}")
+    return {k: e.get(k) for k in _EVENT_FIELDS}
 
 
 def _timeline_text(doc: dict[str, Any]) -> str:
-    a, b = doc["a"], doc["b"]
+    a, b = doc["a"]["id"], doc["b"]["id"]
     s = doc["summary"]
-    lines = [f"trust between {a} {doc['a_name'] or ''} and {b} {doc['b_name'] or ''}, as of {doc['as_of']}",
+    lines = [f"trust between {a} {doc['a']['name'] or ''} and {b} {doc['b']['name'] or ''}, as of {doc['as_of']}",
              f"trust_ab = {a}'s trust in {b}; trust_ba = the reverse; 0.5 = no evidence; change = the step the day's "
              f"events caused (shown once per day)", ""]
     def step(x: float) -> str:
         return f"{round(x, 3) + 0.0:+.3f}"  # + 0.0: no "-0.000"
 
     rows = []
-    for i, e in enumerate(doc["events"]):
-        first = i == 0 or doc["events"][i - 1]["date"] != e["date"]  # the day's step, shown once
+    events = doc["rows"]
+    for i, e in enumerate(events):
+        first = i == 0 or events[i - 1]["date"] != e["date"]  # the day's step, shown once
         rows.append({**{k: e.get(k) for k in _TIMELINE_COLUMNS}, "trust_ab": f"{e['trust_ab']:.3f}",
                      "change_ab": step(e["change_ab"]) if first else "〃", "trust_ba": f"{e['trust_ba']:.3f}",
                      "change_ba": step(e["change_ba"]) if first else "〃"})
@@ -376,10 +447,46 @@ def _timeline_text(doc: dict[str, Any]) -> str:
     now = doc["now"]
     lines.append("")
     lines.append(f"now: {a} → {b} {now['trust_ab']:.3f}, {b} → {a} {now['trust_ba']:.3f}")
-    if "low_ab" in s:
+    if s["low_ab"] is not None:
         lines.append(f"lowest trust of {a} in {b}: {s['low_ab']:.3f} on {s['low_date']} ({s['low_event']}); "
                      f"highest since: {s['recovered_ab']:.3f} on {s['recovered_date']}")
     return "\n".join(lines)
+
+
+_SUMMARY_FIELDS = ("low_ab", "low_date", "low_event", "recovered_ab", "recovered_date", "largest_fall",
+                   "largest_fall_event")
+
+
+def _timeline(env: Env, a: str, b: str, as_of: Any, half_life: float) -> tuple[dict[str, Any], dict[str, Any], Any]:
+    """The timeline (the analysis' dict), its document, and the rows about the pair (for a plot)."""
+    from ..analysis.timeline import timeline
+    from ..documents import envelope, party
+
+    # The snapshot names the parties and gives the default reference date (the newest event); the
+    # trust between the two is computed from their own rows.
+    snap = env.snapshot()
+    first, second = env.resolve_org(snap, a), env.resolve_org(snap, b)
+    if first == second:  # a usage error, as in chain and vouchers
+        raise click.BadParameter("A and B are the same organisation", param_hint="B")
+    hl = half_life_value(half_life)
+    tables = env.about([first, second])
+    doc = timeline(tables, first, second, as_of=as_of_str(as_of) or snap.as_of, half_life_days=hl)
+    named = snap if as_of is None else env.snapshot(as_of=doc["as_of"])
+    document = envelope("timeline", as_of=doc["as_of"], store=env.store_info(snap),
+                        parameters={"a": str(first), "b": str(second), "half_life": float(half_life)})
+    summary = doc["summary"]
+    document.update(a=party(named, first), b=party(named, second), now=dict(doc["now"]),
+                    summary={"events": summary["events"], "by_kind": dict(summary["by_kind"]),
+                             **{k: summary.get(k) for k in _SUMMARY_FIELDS}},
+                    rows=[_event_row(e) for e in doc["events"]])
+    return doc, document, tables
+
+
+@answers("timeline")
+def timeline_document(env: Env, *, a: str, b: str, as_of: Any = None,
+                      half_life: float = DEFAULT_HALF_LIFE_DAYS) -> dict[str, Any]:
+    """The ``timeline`` document: the events between ``a`` and ``b`` (rows), with the trust both ways."""
+    return _timeline(env, a, b, as_of, half_life)[1]
 
 
 @cli.command("timeline")
@@ -401,19 +508,12 @@ def timeline_command(env: Env, a: str, b: str, plot: Path | None, as_of: Any, ha
     """
     if plot is not None and plot.suffix.lower() not in PLOT_SUFFIXES:
         raise click.BadParameter(f"{plot}: the plot file must end in {' or '.join(PLOT_SUFFIXES)}", param_hint="--plot")
-    from ..analysis.timeline import plot_dates, timeline, timeline_figure, trust_series
-
-    # The snapshot names the parties and gives the default reference date (the newest event); the
-    # trust between the two is computed from their own rows.
-    snap = env.snapshot()
-    first, second = env.resolve_org(snap, a), env.resolve_org(snap, b)
-    if first == second:  # a usage error, as in chain and vouchers
-        raise click.BadParameter("A and B are the same organisation", param_hint="B")
-    hl = half_life_value(half_life)
-    tables = env.about([first, second])
-    doc = timeline(tables, first, second, as_of=as_of_str(as_of) or snap.as_of, half_life_days=hl)
+    doc, document, tables = _timeline(env, a, b, as_of, half_life)
     if plot is not None:
-        series = trust_series(tables, first, second, plot_dates(doc), half_life_days=hl)
+        from ..analysis.timeline import plot_dates, timeline_figure, trust_series
+
+        first, second = doc["a"], doc["b"]
+        series = trust_series(tables, first, second, plot_dates(doc), half_life_days=half_life_value(half_life))
         fig = timeline_figure(doc, series)
         from ..files import atomic_path
 
@@ -424,8 +524,7 @@ def timeline_command(env: Env, a: str, b: str, plot: Path | None, as_of: Any, ha
         except OSError as err:
             raise click.FileError(str(plot), hint=str(err)) from err
         note(env, f"wrote {plot}")
-    emit_document(doc, fmt, text=_timeline_text, rows=[{"id": e["ref"], **e} for e in doc["events"]],
-                  columns=_TIMELINE_COLUMNS if resolve_format(fmt) == "csv" else None)
+    emit_answer(document, fmt, text=_timeline_text)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -433,56 +532,84 @@ def timeline_command(env: Env, a: str, b: str, plot: Path | None, as_of: Any, ha
 
 
 def _health_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
-    rep = doc["reputation"]
-    rows: list[dict[str, Any]] = [{"section": "reputation", "id": doc["id"], "name": doc["name"], "date": doc["as_of"],
-                                   "score": rep["score"], "rank": rep["rank"], "detail": f"of {rep['of']}"}]
-    rows += [{"section": "trend", "id": doc["id"], "name": doc["name"], "date": t["date"], "score": t["score"],
-              "rank": t["rank"], "detail": None if t["change"] is None else f"{t['change']:+.4f}"}
-             for t in doc["trend"]]
-    rows += [{"section": "warning", "id": w["id"], "name": w["source_name"], "date": w["date"], "score": w["strength"],
-              "detail": f"by {w['source']}: {w['note'] or ''}"} for w in doc["warnings"]]
-    for section in ("blamed", "unrepaired"):
-        rows += [{"section": section, "id": i["id"], "name": i["kind"], "date": i["date"], "score": i["severity"],
-                  "status": i["status"], "detail": f"{i['reporter']} → {i['subject']}; "
-                  + (", ".join(a["kind"] for a in i["actions"]) or "no follow-up")} for i in doc[section]]
-    rows += [{"section": "continuity", "id": s["partnership"], "name": s["partnership_name"], "status": s["status"],
-              "detail": _holders(s) or "; ".join(e["reason"] for e in s["ended"]) or "no holder recorded"}
-             for s in doc["continuity"]["sides"]]
-    rows += [{"section": "exposure", "id": p["listed"], "name": p["listed_name"], "score": p["strength"],
-              "detail": " > ".join(map(str, p["path"]))} for p in doc["exposure"]["paths"]]
-    rows += [{"section": "listing", "id": x.get("id"), "name": x.get("lister"), "date": x.get("date"),
-              "detail": x.get("reason")} for x in doc["listings"]]
+    """What needs ORG's attention, one row per item; ``concern`` says what the item is."""
+    from ..documents import listing
+
+    rows: list[dict[str, Any]] = [{"concern": "listing", **listing(x, doc["id"])} for x in doc["listings"]]
+    rows += [{"concern": "warning", **w} for w in doc["warnings"]]
+    rows += [{"concern": "blamed_incident", **i} for i in doc["blamed"]]
+    rows += [{"concern": "unrepaired_incident", **i} for i in doc["unrepaired"]]
+    rows += [{"concern": "partnership_at_risk", **side} for side in doc["continuity"]["sides"]]
+    rows += [{"concern": "exposure_path", "target": p["target"], "hops": p["hops"], "contribution": p["contribution"],
+              "path": [str(n) for n in p["path"]]} for p in doc["exposure"]["paths"]]
     return rows
 
 
-def _health_text(doc: dict[str, Any]) -> str:
-    rep = doc["reputation"]
-    lines = [f"{doc['id']} {doc['name'] or ''} as of {doc['as_of']} (culture {doc['culture'] or 'not recorded'}, "
-             f"risk appetite {doc['risk_appetite'] or 'not recorded'})", "", "findings:"]
-    lines += [f"  - {x}" for x in doc["findings"]] or ["  (nothing noteworthy)"]
-    lines += ["", f"how others see it: reputation {rep['score']:.3f}, rank {rep['rank']} of {rep['of']}, "
-                  f"percentile {rep['percentile']:.1f}"]
+def _health_text(document: dict[str, Any]) -> str:
+    rows = document["rows"]
+    rep = document["reputation"]
+    me = document["party"]
+    lines = [f"{me['id']} {me['name'] or ''} as of {document['as_of']} "
+             f"(culture {document['culture'] or 'not recorded'}, "
+             f"risk appetite {document['risk_appetite'] or 'not recorded'})", "", "findings:"]
+    lines += [f"  - {x}" for x in document["findings"]] or ["  (nothing noteworthy)"]
+    lines += ["", f"how others see it: reputation {rep['reputation']:.3f}, rank {rep['reputation_rank']} of "
+                  f"{rep['of']}, percentile {rep['percentile']:.1f}"]
     for label, key in (("raised by", "givers"), ("lowered by", "takers")):
         if rep[key]:
             lines.append(f"  {label}: " + "; ".join(f"{g['id']} {g['name'] or ''} ({g['contribution']:+.4f})"
                                                     for g in rep[key]))
-    lines.append("  trend: " + "  ".join(f"{t['date']} {t['score']:.3f} (#{t['rank']})" for t in doc["trend"]))
+    lines.append("  trend: " + "  ".join(f"{t['date']} {t['reputation']:.3f} (#{t['reputation_rank']})"
+                                         for t in document["trend"]))
+    blamed = [r for r in rows if r["concern"] == "blamed_incident"]
     lines += ["", "incidents where it was blamed:"]
     lines += [f"  {i['id']} {i['date']} {i['kind']} severity {i['severity']} reported by {i['reporter']} "
               f"[{i['status']}]: " + (", ".join(f"{a['kind']} {a['date']}" for a in i["actions"]) or "no follow-up")
-              for i in doc["blamed"]] or ["  (none)"]
+              for i in blamed] or ["  (none)"]
     lines += ["", "incidents still without repair (either side):"]
     lines += [f"  {i['id']} {i['date']} {i['reporter']} → {i['subject']} {i['kind']} [{i['status']}]"
-              for i in doc["unrepaired"]] or ["  (none)"]
-    c = doc["continuity"]
+              for i in rows if i["concern"] == "unrepaired_incident"] or ["  (none)"]
+    c = document["continuity"]
     lines += ["", f"continuity: {c['at_risk']} of {c['running']} running partnership side(s) at risk"]
     lines += [f"  {s['partnership']} {s['partnership_name']} (with {', '.join(s['partners'])}): {s['status']}"
               + (f", held by {_holders(s)}" if s["holders"] else "")
-              + (f"; {'; '.join(e['reason'] for e in s['ended'])}" if s["ended"] else "") for s in c["sides"]]
-    e = doc["exposure"]
-    lines += ["", f"exposure to listed parties: {e['score']:+.4f}"]
-    lines += [f"  {' > '.join(map(str, p['path']))}: {p['strength']:+.4f}" for p in e["paths"]]
+              + (f"; {'; '.join(e['reason'] for e in s['ended'])}" if s["ended"] else "")
+              for s in rows if s["concern"] == "partnership_at_risk"]
+    lines += ["", f"exposure to listed parties: {document['exposure']:+.4f}"]
+    lines += [f"  {' > '.join(map(str, p['path']))}: {p['contribution']:+.4f}" for p in rows
+              if p["concern"] == "exposure_path"]
     return "\n".join(lines)
+
+
+@answers("health")
+def health_document(env: Env, *, org: str, trend_points: int = 5, trend_step: int = 365, as_of: Any = None,
+                    half_life: float = DEFAULT_HALF_LIFE_DAYS) -> dict[str, Any]:
+    """The ``health`` document: how others see ORG (reputation, trend) and, as rows, what needs its
+    attention (listings, warnings, incidents, partnerships at risk, paths to listed parties)."""
+    from ..analysis.health import health
+    from ..documents import envelope, party
+
+    hl = half_life_value(half_life)
+    snap = env.snapshot(as_of=as_of_str(as_of), half_life_days=hl)
+    node = env.resolve_org(snap, org)
+    # One snapshot per trend point (each cached on disk), the organisation's own rows for the rest.
+    doc = health(env.about([node]), node, half_life_days=hl, graph=snap, trend_points=trend_points,
+                 trend_step_days=trend_step, graphs=lambda day: env.snapshot(as_of=day, half_life_days=hl))
+    rep = doc["reputation"]
+    document = envelope("health", as_of=doc["as_of"], store=env.store_info(snap),
+                        parameters={"org": str(node), "trend_points": trend_points, "trend_step": trend_step,
+                                    "half_life": float(half_life)})
+    document.update(
+        party=party(snap, node), culture=doc["culture"], risk_appetite=doc["risk_appetite"],
+        reputation={"reputation": rep["score"], "reputation_rank": rep["rank"], "of": rep["of"],
+                    "percentile": rep["percentile"], "breakdown": dict(rep["breakdown"]), "givers": rep["givers"],
+                    "takers": rep["takers"]},
+        trend=[{"date": t["date"], "reputation": t["score"], "reputation_rank": t["rank"], "of": t["of"],
+                "change": t["change"]} for t in doc["trend"]],
+        trend_change=doc["trend_change"], exposure=doc["exposure"]["exposure"],
+        continuity={"running": doc["continuity"]["running"], "at_risk": doc["continuity"]["at_risk"]},
+        findings=list(doc["findings"]), rows=_health_rows(doc))
+    return document
 
 
 @cli.command("health")
@@ -503,13 +630,6 @@ def health_command(env: Env, org: str, trend_points: int, trend_step: int, as_of
     without a post-mortem, mediation, staff rotation or reset, partnerships resting on one person
     or on nobody, and exposure to listed parties.
     """
-    from ..analysis.health import health
-
-    hl = half_life_value(half_life)
-    snap = env.snapshot(as_of=as_of_str(as_of), half_life_days=hl)
-    node = env.resolve_org(snap, org)
-    # One snapshot per trend point (each cached on disk), the organisation's own rows for the rest.
-    doc = health(env.about([node]), node, half_life_days=hl, graph=snap, trend_points=trend_points,
-                 trend_step_days=trend_step, graphs=lambda day: env.snapshot(as_of=day, half_life_days=hl))
-    emit_document(doc, fmt, text=_health_text, rows=_health_rows(doc))
-
+    document = health_document(env, org=org, trend_points=trend_points, trend_step=trend_step, as_of=as_of,
+                               half_life=half_life)
+    emit_answer(document, fmt, text=_health_text)

@@ -26,6 +26,7 @@ from ..render.map import (
     render_html,
 )
 from .app import Env, as_of_option, as_of_str, cli, half_life_option, half_life_value, note, pass_env
+from .options import alias, max_hops_option
 from .output import terminal_text
 
 __all__ = ["map_command"]
@@ -46,8 +47,8 @@ def _edge_kinds(ctx: click.Context, param: click.Parameter, value: str) -> list[
               type=click.Path(dir_okay=False, writable=True, allow_dash=True, path_type=Path),
               help="HTML file to write ('-' for stdout).")
 @click.option("--focus", metavar="ID", default=None, help="Map the neighbourhood of this organisation (id or name).")
-@click.option("--hops", type=click.IntRange(0, 10), default=None,
-              help=f"Neighbourhood radius in ties [default: {DEFAULT_HOPS} around --focus, 1 around --chain].")
+@max_hops_option(None, 10, f"Neighbourhood radius in ties [default: {DEFAULT_HOPS} around --focus, 1 around --chain].")
+@alias("--hops", "max_hops", type=click.IntRange(0, 10))
 @click.option("--chain", nargs=2, metavar="FROM TO", default=None,
               help="Highlight the strongest vouching chain from FROM to TO (and map around it).")
 @click.option("--color", "color", type=click.Choice(available_colors()), default=None,
@@ -63,7 +64,7 @@ def _edge_kinds(ctx: click.Context, param: click.Parameter, value: str) -> list[
 @click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True,
               help="Seed of the layout and communities.")
 @pass_env
-def map_command(env: Env, out: Path, focus: str | None, hops: int | None, chain: tuple[str, str] | None,
+def map_command(env: Env, out: Path, focus: str | None, max_hops: int | None, chain: tuple[str, str] | None,
                 color: str | None, size: str, edges: list[str], as_of: Any, half_life: float, max_nodes: int,
                 seed: int) -> None:
     """Write an interactive network map to FILE.html: one self-contained page that works offline.
@@ -73,14 +74,14 @@ def map_command(env: Env, out: Path, focus: str | None, hops: int | None, chain:
     Blacklisted parties are red diamonds; warnings, failed partnerships and incidents are red and
     dashed. Exit 4 when --focus or --chain names no organisation.
     """
-    if hops is not None and focus is None and chain is None:
-        raise click.BadParameter("needs --focus or --chain (the whole network has no centre)", param_hint="--hops")
+    if max_hops is not None and focus is None and chain is None:
+        raise click.BadParameter("needs --focus or --chain (the whole network has no centre)", param_hint="--max-hops")
     to_stdout = str(out) == "-"
     with contextlib.ExitStack() as stack:
         # The page goes to a temporary file beside FILE.html, renamed onto it once whole; a symlink
         # (or anything but a regular file) at FILE.html is refused before any work is done.
         page_file = None if to_stdout else stack.enter_context(atomic_path(out, what="map"))
-        data = _map(env, focus, hops, chain, color, size, edges, as_of, half_life, max_nodes, seed)
+        data = _map(env, focus, max_hops, chain, color, size, edges, as_of, half_life, max_nodes, seed)
         page = render_html(data)
         if page_file is None:
             click.echo(page, nl=False)

@@ -47,8 +47,10 @@ def max_hops_option(default: int | None, maximum: int, what: str = "Longest path
 
 def for_option(*, required: bool = False, what: str = "The organisation asking (id or name): answer from its "
                "point of view.") -> Callable[[F], F]:
-    """``--for ORG``."""
-    return click.option("--for", "for_org", required=required, default=None, metavar="ORG", help=what)
+    """``--for ORG`` (a required option has no default: click then enforces it, exit 2)."""
+    if required:
+        return click.option("--for", "for_org", required=True, metavar="ORG", help=what)
+    return click.option("--for", "for_org", default=None, metavar="ORG", help=what)
 
 
 def pretrusted_option(what: str = "Pre-trusted organisations (ids or names, comma-separated) "

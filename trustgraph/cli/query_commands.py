@@ -9,8 +9,8 @@ import click
 
 from ..errors import ConfigurationError
 from ..named_queries import NamedQuery, ParameterError, get_query, list_queries, plain_value
-from .app import Env, cli, note, pass_env
-from .output import emit, format_option
+from .app import Env, answers, cli, note, pass_env
+from .output import emit, emit_answer, format_option
 
 __all__ = ["query"]
 
@@ -58,6 +58,50 @@ def _note_override(env: Env, named: NamedQuery) -> None:
         note(env, f"note: {named.source} replaces the shipped query {named.name} ({named.overrides})")
 
 
+def _json_safe(value: Any) -> Any:
+    """A driver value as JSON (:func:`plain_value`, then NaN/inf as null, other objects as text)."""
+    import math
+
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    return str(value)
+
+
+@answers("query")
+def query_document(env: Env, *, name: str, params: tuple[str, ...] = (), queries: tuple[Path, ...] = (),
+                   queries_dir: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """Run the named query ``name`` with ``params`` (``KEY=VALUE`` texts) on Neo4j, in a read
+    transaction, and return the ``query`` document: its rows are the query's result rows, with the
+    values the driver returns made JSON-safe (nodes as property objects, temporal values as ISO text).
+    ``parameters`` gives the query's name and its bound parameters (defaults filled in)."""
+    from ..documents import envelope
+
+    named = get_query(name, [*queries, *queries_dir])
+    _note_override(env, named)
+    try:
+        bound = named.bind(_parse_pairs(tuple(params)))
+    except ParameterError as err:
+        raise click.UsageError(str(err)) from err
+    if env.settings.backend != "neo4j":
+        raise ConfigurationError(
+            f"named Cypher queries need Neo4j, but the store is {env.settings.describe()}; "
+            "give --neo4j-uri (or set NEO4J_URI) to use a Neo4j server (see docs/neo4j.md)"
+        )
+    store: Any = env.store
+    keys, values = store.run_read(named.text, bound)
+    rows = [{str(k): _json_safe(plain_value(v)) for k, v in zip(keys, row)} for row in values]
+    document = envelope("query", as_of=None, store=env.store_info(),
+                        parameters={"name": named.name, "params": _json_safe(bound)})
+    document.update(columns=[str(k) for k in keys], rows=rows)
+    return document
+
+
 @cli.command("query")
 @click.argument("name", required=False)
 @click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE",
@@ -96,21 +140,10 @@ def query(env: Env, name: str | None, params: tuple[str, ...], list_: bool, show
         return
     if not name:
         raise click.UsageError("give a query NAME (see `trustgraph query --list`)")
-    named = get_query(name, folders)
-    _note_override(env, named)
     if show:
+        named = get_query(name, folders)
+        _note_override(env, named)
         click.echo(named.text.rstrip("\n"))
         return
-    try:
-        bound = named.bind(_parse_pairs(params))
-    except ParameterError as err:
-        raise click.UsageError(str(err)) from err
-    if env.settings.backend != "neo4j":
-        raise ConfigurationError(
-            f"named Cypher queries need Neo4j, but the store is {env.settings.describe()}; "
-            "give --neo4j-uri (or set NEO4J_URI) to use a Neo4j server (see docs/neo4j.md)"
-        )
-    store: Any = env.store
-    keys, values = store.run_read(named.text, bound)
-    rows = [{k: plain_value(v) for k, v in zip(keys, row)} for row in values]
-    emit(rows, fmt, columns=keys)
+    document = query_document(env, name=name, params=params, queries=queries, queries_dir=queries_dir)
+    emit_answer(document, fmt, columns=document["columns"])
