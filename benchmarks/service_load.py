@@ -8,8 +8,9 @@ which measures saturation throughput instead of latency at a realistic rate). Re
 drawn (seeded) from the store: chain sources among parties with at least one trust tie out, targets
 among parties with one in; referrals and exposure any party.
 
-Reports per endpoint: count, status codes, p50/p95/p99/max latency; the server's RSS at start, after
-warm-up and at the end (all its processes); then the time of one batch of ``--batch`` referral lookups
+A warm-up load (``--warmup-seconds``, not counted) runs first. Reports per endpoint: count, status
+codes, p50/p95/p99/max latency; the server's RSS at start, after warm-up and at the end (all its
+processes); then the time of one batch of ``--batch`` referral lookups
 (POST /v1/referrals). Bounded in time: ``--seconds`` plus start-up. Writes JSON with ``--json``.
 
     python benchmarks/service_load.py --store /work/bench/epinions.db --clients 50 --seconds 60
@@ -137,6 +138,8 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--batch", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=14)
+    ap.add_argument("--warmup-seconds", type=float, default=20.0,
+                    help="load run first and not counted (fills what the server keeps between questions)")
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
 
@@ -167,6 +170,9 @@ def main() -> None:
         for _ in range(4 * args.workers):  # every worker compiles/opens its snapshot and indexes
             httpx.get(base + "/v1/chain", params={"from": ids[0][1], "to": ids[1][1]}, timeout=120)
             httpx.get(base + f"/v1/exposure/{ids[2][1]}", timeout=120)
+        if args.warmup_seconds > 0:
+            asyncio.run(run_load(base, argparse.Namespace(**{**vars(args), "seconds": args.warmup_seconds,
+                                                            "seed": args.seed + 1}), ids))
         rss_warm = rss_mb(server.pid)
         results = asyncio.run(run_load(base, args, ids))
         rss_end = rss_mb(server.pid)
@@ -180,6 +186,7 @@ def main() -> None:
         batch_for_s = time.perf_counter() - t
         report = {
             "store": args.store, "clients": args.clients, "seconds": args.seconds, "think_s": args.think,
+            "warmup_seconds": args.warmup_seconds,
             "workers": args.workers, "warmup_first_requests_s": round(first, 2),
             "warmup_codes": [w.status_code for w in warm],
             "endpoints": {k: summary(v) for k, v in results.items()},

@@ -78,10 +78,11 @@ def _snapshot(env: Env, as_of: Any, half_life: float) -> Snapshot:
     return env.snapshot(as_of=_day(as_of), half_life_days=half_life_value(half_life))
 
 
-#: Parties whose outgoing hop evidence a snapshot keeps in memory (a long-lived process:
-#: ``trustgraph serve``, a notebook). Chains run through the same hubs again and again, and a hub's
-#: rows are the expensive ones to read; the bound keeps memory flat.
-HOP_EVIDENCE_CACHE = 4096
+#: Evidence rows a snapshot keeps in memory for chain hops (a long-lived process: ``trustgraph
+#: serve``, a notebook), by party, least recently used dropped first. Chains run through the same
+#: hubs again and again, and a hub's rows are the expensive ones to read; the bound (rows, not
+#: parties: a hub has thousands) keeps memory flat.
+HOP_EVIDENCE_ROWS = 100_000
 #: Ids of a batch referral lookup read together (one query for their referral rows).
 BATCH_CHUNK = 500
 
@@ -91,12 +92,14 @@ def _hop_evidence(env: Env, snap: Snapshot) -> Callable[[list[Any]], pd.DataFram
     snapshot was: its as-of date and half-life).
 
     Each party's outgoing evidence is read once per snapshot and kept with it (at most
-    :data:`HOP_EVIDENCE_CACHE` parties, least recently used dropped): the rows that concern a party
-    give all of its outgoing evidence (:meth:`Store.about`), and a hop ``u → v`` needs only ``u``'s.
+    :data:`HOP_EVIDENCE_ROWS` rows, least recently used parties dropped): the rows that concern a
+    party give all of its outgoing evidence (:meth:`Store.about`), and a hop ``u → v`` needs only
+    ``u``'s.
     """
     from collections import OrderedDict
 
     cache: OrderedDict[Any, pd.DataFrame] = snap.memo(("hop-evidence",), OrderedDict)
+    held: list[int] = snap.memo(("hop-evidence-rows",), lambda: [0])  # rows in the cache
 
     def evidence(parties: list[Any]) -> pd.DataFrame:
         import pandas as pd
@@ -113,11 +116,12 @@ def _hop_evidence(env: Env, snap: Snapshot) -> Callable[[list[Any]], pd.DataFram
             for p in missing:
                 part = by_src.get(p)
                 cache[p] = part if part is not None else frame.iloc[0:0]
+                held[0] += len(cache[p])
         for p in wanted:
             cache.move_to_end(p)
         frames = [cache[p] for p in wanted]
-        while len(cache) > HOP_EVIDENCE_CACHE:
-            cache.popitem(last=False)
+        while held[0] > HOP_EVIDENCE_ROWS and len(cache) > len(wanted):
+            held[0] -= len(cache.popitem(last=False)[1])
         return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
 
     return evidence
