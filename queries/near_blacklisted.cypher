@@ -4,7 +4,7 @@
 // @param max_hops: int = 2  hops through shared partnerships, 1..5
 // @param as_of: date = null  the date listings must be in force on [default: today]
 WITH coalesce($as_of, toString(date())) AS day
-MATCH (:Organization)-[l:LISTS]->(listed:Organization)
+MATCH ()-[l:LISTS]->(listed:Organization)
 WHERE left(l.date, 10) <= day AND (l.until IS NULL OR left(l.until, 10) > day)
 WITH DISTINCT listed
 // one breadth-first search from each listed party (not one search per organisation)

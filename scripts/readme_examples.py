@@ -2,7 +2,9 @@
 
 Each fenced block marked ``console`` holds ``$ trustgraph ...`` lines, each followed by its exact
 output. The blocks run in order in one temporary folder (with ``data/`` linked in) against one
-SQLite store, so later examples see what earlier ones loaded. tests/test_readme.py checks that every
+SQLite store, so later examples see what earlier ones loaded. A fenced block whose info string is
+``csv file=PATH`` (or ``text file=PATH``) is a file the reader writes: its content is written to
+PATH in that folder when the examples reach it (so "edit the files, then load them" runs too). tests/test_readme.py checks that every
 output is still exactly what the README shows; ``python scripts/readme_examples.py --update``
 regenerates the outputs after a deliberate change.
 """
@@ -21,6 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 BLOCK = re.compile(r"```console\n(.*?)```", re.S)
+#: A console block, or a file the reader writes (``csv file=PATH``), in README order.
+STEP = re.compile(r"```console\n(.*?)```|```(?:csv|text) file=(\S+)\n(.*?)```", re.S)
 
 
 def parse(text: str) -> list[tuple[str, str]]:
@@ -71,9 +75,17 @@ def run_all(text: str) -> list[tuple[str, str, int, str]]:
         os.symlink(ROOT / "data", Path(tmp) / "data")
         os.chdir(tmp)
         try:
-            for command, expected in parse(text):
-                code, actual = run(command)
-                results.append((command, expected, code, actual))
+            for step in STEP.finditer(text):
+                if step.group(2):
+                    target = Path(tmp) / step.group(2)
+                    if Path(tmp).resolve() not in target.resolve().parents:
+                        raise ValueError(f"README file block writes outside its folder: {step.group(2)}")
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_text(step.group(3), encoding="utf-8")
+                    continue
+                for command, expected in parse(step.group(0)):
+                    code, actual = run(command)
+                    results.append((command, expected, code, actual))
         finally:
             os.chdir(old)
             for k, v in saved.items():

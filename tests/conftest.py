@@ -173,3 +173,22 @@ def table_reads(monkeypatch: pytest.MonkeyPatch) -> Callable[[], list[str]]:
         return read
 
     return start
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("neo4j", marks=pytest.mark.neo4j)])
+def sample_args(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[str]]:
+    """Global CLI flags selecting a store loaded with the sample, one per backend and test module
+    (Neo4j: the test server, cleared first)."""
+    from trustgraph.cli import main
+
+    if request.param == "sqlite":
+        args = ["--store", str(tmp_path_factory.mktemp("sample") / "sample.db")]
+    else:
+        server = request.getfixturevalue("neo4j_server")
+        server.store().clear()
+        args = server.cli_args()
+    try:
+        main(args + ["-q", "load", str(SAMPLE), "--format", "json"])
+    except SystemExit as exc:
+        assert exc.code in (0, None)
+    yield args

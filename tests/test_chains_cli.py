@@ -151,7 +151,7 @@ def test_chain_not_found(cli: Run) -> None:
     assert cli("chain US C --max-hops 1") == (4, "", "error: no vouching chain from US to C (within 1 hops, hop "
                                                      "trust ≥ 0.5, listed intermediaries excluded); a longer one "
                                                      "exists (raise --max-hops)\n")
-    assert cli("chain US NOPE") == (4, "", "error: no organisation with id or name 'NOPE'\n")
+    assert cli("chain US NOPE") == (4, "", "error: no organisation with id or name 'NOPE' (search with `trustgraph orgs TEXT`)\n")
     code, _, err = cli("chain US 'us foundation'")
     assert code == 2 and "FROM and TO are the same organisation" in err
     assert cli("chain US X --k 0")[0] == 2 and cli("chain US X --limit 0")[0] == 2
@@ -210,7 +210,7 @@ def test_vouchers_none(cli: Run) -> None:
 def test_accepted(cli: Run) -> None:
     code, out, _ = cli("accepted --pretrusted US --half-life 0 --format table")
     assert (code, out) == (0, """\
-accepted: apprentice 5, journeyer 5, master 5  (pre-trusted US; capacities 800,200,200,50,12,4,2,1)
+accepted as of 2024-02-01: apprentice 5, journeyer 5, master 5  (pre-trusted US; capacities 800,200,200,50,12,4,2,1)
 id   name           level   apprentice  journeyer  master  distance
 ---  -------------  ------  ----------  ---------  ------  --------
 US   Us Foundation  master  true        true       true    1
@@ -291,7 +291,7 @@ Strongest chain from US: strength 0.4444, 2 hops: US → A → X
     code, out, _ = cli("referrals X --for US --half-life 0 --format ndjson")
     (line,) = map(json.loads, out.splitlines())
     assert line["schema"] == "trustgraph.referrals/1" and line["chain"]["path"] == ["US", "A", "X"]
-    assert cli("referrals NOPE") == (4, "", "error: no organisation with id or name 'NOPE'\n")
+    assert cli("referrals NOPE") == (4, "", "error: no organisation with id or name 'NOPE' (search with `trustgraph orgs TEXT`)\n")
 
 
 def test_referrals_batch(cli: Run) -> None:
@@ -305,7 +305,7 @@ def test_referrals_batch(cli: Run) -> None:
     assert all(r["schema"] == "trustgraph.referrals/1" and r["as_of"] == "2024-02-01" for r in lines)
     assert lines[0]["chain"]["path"] == ["US", "A", "X"] and lines[0]["for"] == "US"
     assert lines[1] == {"schema": "trustgraph.referrals/1", "as_of": "2024-02-01", "line": 3, "id": "NOPE",
-                        "error": {"code": "not_found", "message": "no organisation with id or name 'NOPE'"}}
+                        "error": {"code": "not_found", "message": "no organisation with id or name 'NOPE' (search with `trustgraph orgs TEXT`)"}}
     assert lines[2]["for"] == "B" and lines[2]["chain"] is None
     assert lines[3]["error"]["code"] == "invalid_input" and lines[3]["line"] == 5
     assert lines[4]["error"]["code"] == "invalid_input" and lines[4]["line"] == 6

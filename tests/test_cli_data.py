@@ -25,7 +25,7 @@ def test_load_and_stats_exact_json(sample_dir: Path, run_cli) -> None:
     assert code == 0, err
     loaded = json.loads(out)
     assert (loaded["schema"], loaded["as_of"], loaded["parameters"]) == ("trustgraph.load/1", None,
-                                                                         {"path": str(sample_dir)})
+                                                                         {"path": str(sample_dir), "ignore_unknown": False})
     assert loaded["rows"][0] == {"table": "organizations", "count": 96}
     assert {r["table"]: r["count"] for r in loaded["rows"]}["referrals"] == 200
     code, out, _ = run_cli("stats --format json")
@@ -58,7 +58,8 @@ def test_record_appends_one_validated_event(sample_dir: Path, run_cli) -> None:
     refs = SqliteStore("trustgraph.db").table("referrals").set_index("id")
     assert refs.loc["R9999", "strength"] == 0.7 and refs.loc["R9999", "note"] == "solid partner"
     code, _, err = run_cli("record referral --source ORG001 --target NOPE --strength 0.7")
-    assert code == 3 and "record referral [--target]: got 'NOPE'" in err
+    # an unknown party is "not found" (exit 4) as in every command, with suggestions when any are close
+    assert code == 4 and err.startswith("error: record referral --target: no organisation with id or name 'NOPE'")
     code, _, err = run_cli("record incident --reporter ORG001 --subject ORG002 --kind fraud --severity 7")
     assert code == 3 and "[--severity]: got '7'; expected an integer in [1, 5]" in err
     code, _, err = run_cli("record action --incident I001 --kind apology")

@@ -39,7 +39,7 @@ def test_exposure_exact_table(tiny, run_cli) -> None:
     code, out, err = run_cli("exposure a --format table")
     assert (code, err) == (0, "")
     assert out == (
-        "a Org a\n"
+        "a Org a, as of 2024-01-01\n"
         "exposure 0.125; 1 path(s) of at most 3 ties to listed parties\n"
         "  1. +0.1250  L Org L\n"
         "     a -[referral 2024-01-01 +0.500]-> b -[referral 2024-01-01 +0.500]-> L\n"
@@ -213,7 +213,7 @@ def test_analyze_and_contagion_agree_on_risk(sample, run_cli) -> None:
 
 def test_errors_and_usage(tiny, run_cli) -> None:
     code, _, err = run_cli("exposure nobody")
-    assert code == 4 and err == "error: no organisation with id or name 'nobody'\n"
+    assert code == 4 and err == "error: no organisation with id or name 'nobody' (search with `trustgraph orgs TEXT`)\n"
     code, _, err = run_cli("contagion --what-if a,nobody")
     assert code == 4 and "'nobody'" in err
     code, _, err = run_cli("contagion --max-hops 0")

@@ -156,8 +156,8 @@ def test_departure_that_orphans_a_partnership(small: dict[str, pd.DataFrame]) ->
 def test_continuity_ranks_key_people(small: dict[str, pd.DataFrame]) -> None:
     doc = continuity(small)
     assert doc["summary"] == {"running_partnerships": 4, "sides": 8, "orphaned_sides": 1, "single_sides": 6,
-                              "covered_sides": 1, "partnerships_at_risk": 4,
-                              "holders_recorded": True}
+                              "covered_sides": 1, "partnerships_at_risk": 4, "key_people": 5,
+                              "people_recorded": True, "holders_recorded": True}
     assert doc["at_risk"][0]["status"] == "orphaned"
     key = {p["id"]: (p["rank"], p["would_orphan"]) for p in doc["key_people"]}
     assert key["b1"] == (1, 2)  # b1 alone holds both P1 and P2 for B
@@ -293,3 +293,61 @@ def test_old_option_names_still_work(loaded, run_cli) -> None:
     code, out, _ = run_cli("continuity --limit 0 --format json")  # 0 = every key person
     assert code == 0 and len(json.loads(out)["key_people"]) >= 1
 
+
+
+# --- optional tables absent, and --limit on every list (issue 15, item 6) ---------------------------------
+
+
+def test_no_people_means_no_counts_by_status(tmp_path: Path) -> None:
+    """Without people (or holders) no side is orphaned, single or covered: the data does not say."""
+    bare = write_dataset(tmp_path / "bare", organizations=ORGS, partnerships=SHIPS, partnership_members=MEMBERS,
+                         referrals=REFS)
+    summary = continuity(bare)["summary"]
+    assert summary == {"running_partnerships": 4, "sides": 8, "orphaned_sides": 0, "single_sides": 0,
+                       "covered_sides": 0, "partnerships_at_risk": 0, "key_people": 0, "people_recorded": False,
+                       "holders_recorded": False}
+    staff = write_dataset(tmp_path / "staff", organizations=ORGS, people=PEOPLE, partnerships=SHIPS,
+                          partnership_members=MEMBERS, referrals=REFS)
+    summary = continuity(staff)["summary"]
+    assert (summary["people_recorded"], summary["holders_recorded"], summary["orphaned_sides"]) == (True, False, 0)
+
+
+@pytest.mark.parametrize(("tables", "missing"), [(("people", "relationship_holders", "personal_ties"), "people"),
+                                                 (("relationship_holders",), "relationship holders")])
+def test_cli_says_once_that_the_data_has_none(small: dict[str, pd.DataFrame], tmp_path: Path, run_cli,
+                                              tables: tuple[str, ...], missing: str) -> None:
+    for name in tables:
+        (tmp_path / "small" / f"{name}.csv").unlink()
+    code, _, err = run_cli(["load", str(tmp_path / "small")])
+    assert code == 0, err
+    code, out, err = run_cli("continuity --format table")
+    assert code == 0, err
+    assert out == (f"continuity as of 2024-12-31: 4 running partnerships, 8 sides; the data records no {missing}, "
+                   "so nothing can be said about who holds them (people.csv, relationship_holders.csv)\n")
+    code, out, _ = run_cli("continuity --format json")
+    doc = json.loads(out)
+    assert doc["rows"] == [] and doc["key_people"] == [] and doc["summary"]["orphaned_sides"] == 0
+
+
+def test_limit_limits_every_list(loaded, run_cli) -> None:
+    code, out, err = run_cli("continuity --limit 2 --format json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert len(doc["rows"]) == 2 and len(doc["key_people"]) == 2
+    assert doc["rows"][0]["status"] == "orphaned"  # the most at risk first
+    assert (doc["summary"]["orphaned_sides"] + doc["summary"]["single_sides"], doc["summary"]["key_people"]) == (7, 5)
+    code, out, _ = run_cli("continuity --limit 2 --format table")
+    lines = out.splitlines()
+    assert "partnership sides resting on one person or on nobody (the first 2 of 7; --limit 0 for all):" in lines
+    assert "people whose departure would orphan the most partnerships (the first 2 of 5; --limit 0 for all):" in lines
+    assert len(lines) == 1 + 1 + 1 + 2 + 2 + 1 + 1 + 2 + 2  # title, blank, heading, table (head, rule, 2 rows) ×2
+    code, out, _ = run_cli("continuity --limit 0 --format json")
+    assert len(json.loads(out)["rows"]) == 7
+    # With --leaves: the partnerships held, each one's takeover candidates and the personal ties.
+    code, out, _ = run_cli("continuity --leaves a1 --limit 1 --format json")
+    doc = json.loads(out)
+    assert [h["partnership"] for h in doc["rows"]] == ["P1"] and doc["departure"]["held"] == 2
+    assert [t["id"] for t in doc["rows"][0]["takeover"]] == ["a2"] and doc["rows"][0]["takeover_total"] == 4
+    code, out, _ = run_cli("continuity --leaves a1 --limit 1 --format table")
+    assert "1 of 2 partnership(s) held would be orphaned (the first 1 of 2; --limit 0 for all)" in out
+    assert "  … and 3 more colleagues (--limit 0 for all)" in out

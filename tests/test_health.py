@@ -189,3 +189,33 @@ def test_cli_reads_the_organisations_rows_only(loaded, run_cli, table_reads) -> 
     assert read == []  # no whole table
     assert again == first
     assert len(json.loads(again)["trend"]) == 5
+
+
+# --- optional tables absent (issue 15, item 6) -----------------------------------------------------------------
+
+BARE = {name: text for name, text in FILES.items() if name not in ("people", "relationship_holders")}
+
+
+def test_no_people_no_continuity_findings(tmp_path: Path) -> None:
+    """Without people or holders, a partnership held by nobody is missing data, not a finding."""
+    doc = health(load_dataset(write_dataset(tmp_path / "bare", BARE)), "B")
+    assert doc["continuity"] == {"running": 2, "at_risk": 0, "sides": [], "holders_recorded": False}
+    assert not any("partnership" in f for f in doc["findings"])
+    # With holders elsewhere in the data (given for the whole store), B's unheld sides are findings again.
+    doc = health(load_dataset(write_dataset(tmp_path / "bare", BARE)), "B", holders_recorded=True)
+    assert doc["continuity"]["at_risk"] == 2
+
+
+def test_cli_says_once_that_the_data_has_no_holders(tmp_path: Path, run_cli) -> None:
+    code, _, err = run_cli(["load", str(write_dataset(tmp_path / "bare", BARE))])
+    assert code == 0, err
+    code, out, err = run_cli("health B --format table --trend-points 1")
+    assert code == 0, err
+    said = ("continuity: 2 running partnership side(s); the data records no relationship holders, so nothing can "
+            "be said about who holds them")
+    assert out.splitlines().count(said) == 1
+    assert "nobody holding" not in out and "resting on one person" not in out and "orphaned" not in out
+    code, out, _ = run_cli("health B --format json --trend-points 1")
+    doc = json.loads(out)
+    assert doc["continuity"] == {"running": 2, "at_risk": 0, "holders_recorded": False}
+    assert not [r for r in doc["rows"] if r["concern"] == "partnership_at_risk"]

@@ -109,11 +109,14 @@ def test_binary_file_is_not_csv(good: Path, run_cli, tmp_path: Path) -> None:
     assert "referrals.csv:1" in err and "binary" in err
 
 
-def test_unknown_column_and_file_warn_but_load(good: Path, run_cli, tmp_path: Path) -> None:
+def test_unknown_column_warns_and_unknown_file_is_skipped_on_request(good: Path, run_cli, tmp_path: Path) -> None:
     orgs = "\n".join(line + ",blue" for line in ORGS.strip().splitlines()).replace("tags,blue", "tags,colour")
     (good / "organizations.csv").write_text(orgs + "\n", encoding="utf-8")
     (good / "notes.csv").write_text("a\n1\n", encoding="utf-8")
     code, out, err = run_cli(["--store", str(tmp_path / "s.db"), "load", str(good), "--format", "json"])
+    assert code == 3 and "notes.csv: expected a table name" in err  # an unknown file is refused (issue 15)
+    code, out, err = run_cli(["--store", str(tmp_path / "s.db"), "load", str(good), "--format", "json",
+                              "--ignore-unknown"])
     assert code == 0, err
     assert "warning: notes.csv" in err
     assert "warning: organizations.csv:1 [colour]" in err

@@ -353,7 +353,7 @@ def test_map_command_max_nodes_note_and_errors(run_cli, sample_store, tmp_path):
     assert stderr.splitlines()[0] == ("note: Showing 5 of 96 organisations (max nodes 5): kept listed parties, "
                                       "then the best connected; 91 left out.")
     code, _, stderr = run_cli([*store, "map", "--out", out, "--focus", "no such org"])
-    assert code == 4 and stderr == "error: no organisation with id or name 'no such org'\n"
+    assert code == 4 and stderr == "error: no organisation with id or name 'no such org' (search with `trustgraph orgs TEXT`)\n"
     code, _, stderr = run_cli([*store, "map", "--out", out, "--edges", "partnership,gossip"])
     assert code == 2 and "gossip: choose from partnership" in stderr
     code, _, stderr = run_cli([*store, "map", "--out", out, "--chain", "ORG001", "ORG045", "--color", "sector"])

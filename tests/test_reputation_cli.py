@@ -29,7 +29,7 @@ TINY = {
 #   y: x = (0.831128/3) / (0.831128 + 1) = 0.277043 / 1.831128 = 0.151296 → score 0.575648
 # Contributions (score units): Hub to g +1/12, Good Co to y +0.075648, Hub to x −1/12.
 EXPECTED_TABLE = """\
-reputation, seen from the pre-trusted set (h)
+reputation as of 2024-01-01, seen from the pre-trusted set (h)
 rank  id  name       reputation  percentile  givers            takers
 ----  --  ---------  ----------  ----------  ----------------  ------------
 1     h   Hub        0.688       100.0
@@ -122,7 +122,7 @@ def test_explain(tiny, run_cli) -> None:
     assert out == (
         "x  Shady Ltd\n"
         "reputation 0.417  rank 4 of 4  percentile 0.0  (0.5 = nothing known)\n"
-        "seen from the pre-trusted set (h); propagated trust 0 (average 0.25), so its own opinions count with voice 0.00\n"
+        "as of 2024-01-01, seen from the pre-trusted set (h); propagated trust 0 (average 0.25), so its own opinions count with voice 0.00\n"
         "rated by 1 organisation(s); the reputation rests on 2.00 voice(s), prior included\n"
         "\n"
         "breakdown (contribution to the reputation above or below 0.5):\n"
@@ -157,7 +157,7 @@ def test_for_changes_the_view(tiny, run_cli) -> None:
     assert seen_from_g["h"]["reputation"] == 0.5 and seen_from_g["x"]["reputation"] == 0.5  # g knows nothing of them
     assert seen_from_g != {r["id"]: r for r in rows_of(default)}
     code, out, _ = run_cli("reputation --for g --format table")
-    assert out.splitlines()[0] == "reputation, seen from g (Good Co)"
+    assert out.splitlines()[0] == "reputation as of 2024-01-01, seen from g (Good Co)"
 
 
 def test_pretrusted_option(tiny, run_cli) -> None:
@@ -179,7 +179,7 @@ def test_damping_and_half_life_options(tiny, run_cli) -> None:
 
 def test_errors_and_exit_codes(tiny, run_cli) -> None:
     code, out, err = run_cli("reputation nobody")
-    assert (code, out) == (4, "") and err == "error: no organisation with id or name 'nobody'\n"
+    assert (code, out) == (4, "") and err == "error: no organisation with id or name 'nobody' (search with `trustgraph orgs TEXT`)\n"
     assert run_cli("reputation --for nobody")[0] == 4
     assert run_cli("reputation --pretrusted h,nobody")[0] == 4
     code, _, err = run_cli("reputation --explain")

@@ -13,7 +13,7 @@ import csv
 import io
 import json
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,9 @@ READS: list[tuple[str, str]] = [
     ("timeline", "timeline ORG001 ORG045"),
     ("continuity", "continuity --limit 3"),
     ("continuity", "continuity --leaves P001"),
+    ("parties", "orgs solr"),
+    ("parties", "orgs --country in --not-listed --limit 0"),
+    ("parties", "orgs --listed"),
 ]
 
 
@@ -153,25 +156,7 @@ def test_schema_command_prints_each_kind(run_cli: RunCli) -> None:
 
 # -- every command, on both stores -----------------------------------------------------------------
 
-BACKENDS = ["sqlite", pytest.param("neo4j", marks=pytest.mark.neo4j)]
 
-
-@pytest.fixture(scope="module", params=BACKENDS)
-def sample_args(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[str]]:
-    """Global CLI flags selecting a store loaded with the sample (one per backend, per module)."""
-    from trustgraph.cli import main
-
-    if request.param == "sqlite":
-        args = ["--store", str(tmp_path_factory.mktemp("schemas") / "sample.db")]
-    else:
-        server = request.getfixturevalue("neo4j_server")
-        server.store().clear()
-        args = server.cli_args()
-    try:
-        main(args + ["-q", "load", str(SAMPLE), "--format", "json"])
-    except SystemExit as exc:
-        assert exc.code in (0, None)
-    yield args
 
 
 @pytest.mark.parametrize(("kind", "line"), READS, ids=[line for _, line in READS])
@@ -212,6 +197,9 @@ def test_write_command_answers_validate(run_cli: RunCli, tmp_path: Path) -> None
     code, out, err = run_cli(store + ["export", str(out_dir), "--format", "json"])
     assert code == 0, err
     check_document("export", out)
+    code, out, err = run_cli(store + ["init", str(tmp_path / "template"), "--format", "json"])
+    assert code == 0, err
+    assert [r["table"] for r in check_document("init", out)["rows"]][0] == "organizations"
     shutil.rmtree(out_dir)
     code, out, err = run_cli(["--store", str(tmp_path / "otc.db"), "import", "snap-signed",
                               str(ROOT / "data" / "research" / "otc-mini.csv"), "--format", "json"])

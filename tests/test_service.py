@@ -153,11 +153,17 @@ def test_analyze_is_read_only_over_http(served: Served) -> None:
 
 
 def test_search_and_party(served: Served) -> None:
-    found = valid("parties", served.get("/v1/parties", params={"q": "solar"}).json())
+    found = valid("parties", served.get("/v1/parties", params={"query": "solar"}).json())
     assert [r["id"] for r in found["rows"]][:1] == ["ORG045"] and found["total"] >= 3
-    assert all("solar" in (r["name"] or "").lower() for r in found["rows"])
-    exact = valid("parties", served.get("/v1/parties", params={"q": "org045"}).json())
-    assert exact["rows"][0]["id"] == "ORG045"
+    assert all("solar" in (r["name"] or "").lower() for r in found["rows"][:3])
+    expected = cli([*served.store_args, "orgs", "solar", "--format", "json"])
+    assert expected.returncode == 0, expected.stderr
+    assert found == json.loads(expected.stdout)  # one document function for both
+    exact = valid("parties", served.get("/v1/parties", params={"query": "org045"}).json())
+    assert exact["rows"][0]["id"] == "ORG045" and exact["rows"][0]["match"] == 100
+    listed = valid("parties", served.get("/v1/parties", params={"listed": "true", "limit": "0"}).json())
+    assert [r["id"] for r in listed["rows"]] == ["ORG015", "ORG026", "ORG054"]
+    problem(served.get("/v1/parties", params={"q": "solar"}), 400)
     one = valid("party", served.get("/v1/parties/ORG045").json())
     assert one["id"] == "ORG045" and one["ties_in"] == 3 and {r["direction"] for r in one["rows"]} == {"in"}
     listed = valid("party", served.get("/v1/parties/ORG026").json())

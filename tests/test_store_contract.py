@@ -175,7 +175,7 @@ def test_record_appends_one_validated_row_through_the_cli(run_cli: RunCli, store
     assert {r["table"]: r["count"] for r in json.loads(out)["rows"]}["referrals"] == 201
     code, _, err = run_cli([*store_args, "record", "referral", "--source", "ORG001", "--target", "NOPE",
                             "--strength", "0.5"])
-    assert code == 3 and "NOPE" in err
+    assert code == 4 and "NOPE" in err  # an unknown organisation: not found, with the closest suggested
 
 
 def test_single_row_load_like_record(store: Store, sample_tables) -> None:

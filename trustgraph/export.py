@@ -19,10 +19,10 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import TrustgraphError
-from .files import atomic_path
-from .model import TABLE_ORDER, TABLES
+from .files import atomic_path, write_text_atomic
+from .model import TABLE_ORDER, TABLES, Table, template_text
 
-__all__ = ["export_dataset", "canonical_text"]
+__all__ = ["export_dataset", "canonical_text", "write_templates"]
 
 
 def canonical_text(value: object) -> str:
@@ -93,15 +93,36 @@ def export_dataset(
     return written
 
 
-def _prepare_folder(out: Path, *, force: bool) -> Path:
+def write_templates(folder: str | Path, *, force: bool = False) -> list[tuple[Table, Path]]:
+    """Write every table's template (:func:`trustgraph.model.template_text`: its header and one
+    commented example row) into ``folder``, as ``trustgraph init`` does; returns (table, file) pairs.
+
+    The folder must be new or empty unless ``force``, which replaces its table files and leaves
+    other files alone (the rule of :func:`export_dataset`).
+
+    Raises
+    ------
+    TrustgraphError
+        When ``folder`` is not a folder, or is not empty and ``force`` is not given.
+    """
+    out = _prepare_folder(Path(folder), force=force, doing="write a template")
+    written = []
+    for name in TABLE_ORDER:
+        table = TABLES[name]
+        write_text_atomic(out / table.file, template_text(table), what="template file")
+        written.append((table, out / table.file))
+    return written
+
+
+def _prepare_folder(out: Path, *, force: bool, doing: str = "export") -> Path:
     """Check (and create) the export folder; with ``force`` remove the table files it holds."""
     if out.exists() and not out.is_dir():
-        raise TrustgraphError(f"cannot export to {out}: it exists and is not a folder")
+        raise TrustgraphError(f"cannot {doing} to {out}: it exists and is not a folder")
     if not out.exists():
         try:
             out.mkdir(parents=True)
         except OSError as err:
-            raise TrustgraphError(f"cannot create the export folder {out}: {err.strerror}") from err
+            raise TrustgraphError(f"cannot create the folder {out}: {err.strerror}") from err
         return out
     entries = sorted(p.name for p in out.iterdir())
     if not entries:
@@ -109,14 +130,15 @@ def _prepare_folder(out: Path, *, force: bool) -> Path:
     if not force:
         shown = ", ".join(entries[:5]) + (f" and {len(entries) - 5} more" if len(entries) > 5 else "")
         raise TrustgraphError(
-            f"refusing to export into {out}: the folder is not empty ({shown}); files of an older export "
-            "would be loaded back with the new ones. Choose an empty or new folder, or use --force to replace "
-            "its table files (other files are left alone)"
+            f"refusing to {doing} into {out}: the folder is not empty ({shown})"
+            + ("; files of an older export would be loaded back with the new ones" if doing == "export" else "")
+            + ". Choose an empty or new folder, or use --force to replace its table files (other files are left "
+            "alone)"
         )
     owned = [out / TABLES[name].file for name in TABLE_ORDER]
     for path in owned:
         if (path.exists() or path.is_symlink()) and not (path.is_symlink() or path.is_file()):
-            raise TrustgraphError(f"refusing to export into {out}: {path.name} is not a file (remove it first)")
+            raise TrustgraphError(f"refusing to {doing} into {out}: {path.name} is not a file (remove it first)")
     for path in owned:
         path.unlink(missing_ok=True)  # a symlink itself, never its target
     return out

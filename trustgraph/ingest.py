@@ -11,11 +11,11 @@ Line numbers count the header as line 1 and follow quoted fields that span lines
 
 from __future__ import annotations
 
-import csv
-import io
+import hashlib
 import re
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,9 +23,14 @@ import pandas as pd
 from .errors import InvalidDataError, Problem
 from .files import read_bytes_limited
 from .model import DATE_MIN, TABLE_ORDER, TABLES, Table, check_date, latest_date
+from .sheets import Sheet, csv_sheet, normal_name, workbook_sheets
 
 __all__ = [
     "MAX_PROBLEMS",
+    "derived_id",
+    "enum_key",
+    "nearest_choice",
+    "nearest_table",
     "check_date",
     "invalid_dates",
     "read_dataset",
@@ -51,6 +56,11 @@ class _Collector:
         self.errors: list[Problem] = []
         self.warnings: list[Problem] = []
         self.total = 0
+        #: Per table, the file or worksheet its rows came from (default: ``<table>.csv``).
+        self.where: dict[str, str] = {}
+
+    def file(self, table: Table) -> str:
+        return self.where.get(table.name, table.file)
 
     def add(self, problem: Problem) -> None:
         if problem.severity == "warning":
@@ -72,7 +82,7 @@ class _Collector:
         lines = frame["__line__"].to_numpy()
         for i in idx[:room]:
             value = None if values is None else str(values[i])
-            self.errors.append(Problem(table.file, int(lines[i]), column, value, expected))
+            self.errors.append(Problem(self.file(table), int(lines[i]), column, value, expected))
         self.total += len(idx)
 
 
@@ -87,111 +97,207 @@ def empty_frame(table: Table) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series([], dtype=object) for c in table.column_names})
 
 
-def _read_text(path: Path, table: Table, problems: _Collector) -> str | None:
+def _read_text(path: Path, where: str, problems: _Collector) -> str | None:
     try:  # regular files only (no FIFO, device, symlink loop), bounded (no gzip bomb, /dev/zero)
         data = read_bytes_limited(path, what="CSV file")
     except InvalidDataError as err:
         expected = err.problems[0].expected if err.problems else "a regular file"
-        problems.add(Problem(table.file, None, None, str(err), expected))
+        problems.add(Problem(where, None, None, str(err), expected))
         return None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         line = data[: err.start].count(b"\n") + 1
         bad = data[err.start : err.start + 4]
-        problems.add(Problem(table.file, line, None, repr(bad)[2:-1], "UTF-8 text (re-save the file as UTF-8)"))
+        problems.add(Problem(where, line, None, repr(bad)[2:-1], "UTF-8 text (re-save the file as UTF-8)"))
         return None
     if not text.strip():
-        problems.add(Problem(table.file, 1, None, "", "a header row naming the columns (the file is empty)"))
+        problems.add(Problem(where, 1, None, "", "a header row naming the columns (the file is empty)"))
         return None
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
-        problems.add(Problem(table.file, line, None, "NUL byte", "CSV text (this looks like a binary file)"))
+        problems.add(Problem(where, line, None, "NUL byte", "CSV text (this looks like a binary file)"))
         return None
     return text
 
 
-def _parse_csv(text: str, table: Table, problems: _Collector) -> pd.DataFrame | None:
-    # A first pass with the csv module finds rows with the wrong number of fields (pandas pads
-    # short rows silently) and the true line number of every row, even across quoted newlines.
-    lines: list[int] = []
-    bad: list[tuple[int, int]] = []
-    width = 0
-    try:
-        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-        for row in reader:
-            if not row:
-                continue
-            if not width:
-                width = len(row)
-                continue
-            lines.append(reader.line_num)
-            if len(row) != width:
-                bad.append((reader.line_num, len(row)))
-    except csv.Error as err:
-        problems.add(Problem(table.file, reader.line_num, None, str(err), "well-formed CSV (check the quotes)"))
+def _sheet_frame(sheet: Sheet, problems: _Collector) -> pd.DataFrame | None:
+    """A raw frame of ``sheet``: columns named by :func:`~trustgraph.sheets.normal_name`, a
+    ``__line__`` column; ``None`` when two header cells name the same column."""
+    names = [normal_name(h) for h in sheet.header]
+    seen: dict[str, str] = {}
+    clash = False
+    for raw_name, name in zip(sheet.header, names):
+        if name and name in seen:
+            problems.add(Problem(sheet.where, sheet.header_line, raw_name, raw_name,
+                                 f"each column once (the header also has {seen[name]!r})"))
+            clash = True
+        seen.setdefault(name, raw_name)
+    if clash:
         return None
-    for line, n in bad:
-        problems.add(Problem(table.file, line, None, f"{n} fields", f"{width} fields, as in the header row"))
-    if bad:
-        return None
-    try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
-        match = re.search(r"line (\d+)", str(err))
-        at = int(match.group(1)) if match else None
-        detail = str(err).strip().split("\n")[0]
-        problems.add(Problem(table.file, at, None, detail, "comma-separated rows with as many fields as the header"))
-        return None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    frame = frame.fillna("")
-    numbers = lines[: len(frame)] if len(lines) >= len(frame) else np.arange(2, len(frame) + 2)
-    frame.insert(0, "__line__", np.array(numbers))
+    # unnamed columns (a trailing delimiter) are kept only when they hold something
+    keep = [i for i, name in enumerate(names) if name or any(r[i].strip() for r in sheet.rows)]
+    frame = pd.DataFrame([[r[i] for i in keep] for r in sheet.rows],
+                         columns=[names[i] or f"column {i + 1}" for i in keep], dtype=object)
+    if not len(sheet.rows):
+        frame = pd.DataFrame({names[i] or f"column {i + 1}": pd.Series([], dtype=object) for i in keep})
+    frame.insert(0, "__line__", np.array(sheet.lines, dtype=np.int64))
+    frame.attrs.update(where=sheet.where, header_line=sheet.header_line)
     return frame
 
 
-def read_dataset(path: str | Path) -> dict[str, pd.DataFrame]:
-    """Read every table file of the dataset folder ``path`` as raw string frames.
+#: Names people give table files (or sheets) that are not a table, with the table they probably
+#: mean: used for suggestions only (such a file is still an unknown file).
+_NAME_HINTS: dict[str, str] = {
+    "debarments": "blacklist", "debarment": "blacklist", "debarred": "blacklist", "listings": "blacklist",
+    "listing": "blacklist", "sanctions": "blacklist", "blacklists": "blacklist", "organisations": "organizations",
+    "organisation": "organizations", "organization": "organizations", "orgs": "organizations",
+    "parties": "organizations", "partners": "organizations", "persons": "people", "staff": "people",
+    "contacts": "people", "members": "partnership_members", "actions": "incident_actions",
+    "ties": "personal_ties", "holders": "relationship_holders", "meetings": "communications",
+    "vouches": "referrals", "referral": "referrals", "incident": "incidents", "partnership": "partnerships",
+}
+
+
+def nearest_table(name: str) -> str:
+    """The table a file or sheet called ``name`` most probably means (for a suggestion).
+
+    >>> nearest_table("debarments.csv"), nearest_table("refferals"), nearest_table("Incident Action")
+    ('blacklist', 'referrals', 'incident_actions')
+    """
+    from rapidfuzz import fuzz, process
+
+    key = normal_name(Path(name).stem if Path(name).suffix.lower() in _TABLE_SUFFIXES + (".xlsx",) else name)
+    if key in _NAME_HINTS:
+        return _NAME_HINTS[key]
+    best = process.extractOne(key, TABLE_ORDER, scorer=fuzz.WRatio)
+    return str(best[0]) if best else TABLE_ORDER[0]
+
+
+#: File name endings of table files in a dataset folder (any case); ``.xlsx`` files are workbooks.
+_TABLE_SUFFIXES = (".csv", ".tsv")
+#: Spreadsheet formats that are not read, with what to do instead.
+_OTHER_SHEETS = (".xls", ".ods", ".numbers", ".xlsm", ".xlsb")
+
+
+def _unknown(where: str, problems: _Collector, ignore_unknown: bool, sheet: bool = False) -> None:
+    near = nearest_table(where)
+    shown = f"the sheet {near!r}" if sheet else f"{near}.csv"
+    if ignore_unknown:
+        problems.add(Problem(where, None, None, None, f"a table name, such as {shown} (ignored: --ignore-unknown)",
+                             severity="warning"))
+    else:
+        problems.add(Problem(where, None, None, None, f"a table name: did you mean {shown}? (tables: "
+                             f"{', '.join(TABLE_ORDER)}; --ignore-unknown skips what is not a table)"))
+
+
+def _workbook(path: Path, problems: _Collector, ignore_unknown: bool) -> list[tuple[str, Sheet]]:
+    """(table, sheet) of every worksheet of the workbook ``path``."""
+    try:
+        data = read_bytes_limited(path, what="workbook")
+    except InvalidDataError as err:
+        problems.add(Problem(path.name, None, None, str(err), "a regular file"))
+        return []
+    sheets, found = workbook_sheets(data, path.name)
+    for problem in found:
+        problems.add(problem)
+    out = []
+    for sheet in sheets:
+        title = sheet.where[len(path.name) + 2 : -1]
+        if normal_name(title) in TABLES:
+            out.append((normal_name(title), sheet))
+        else:
+            _unknown(sheet.where, problems, ignore_unknown, sheet=True)
+    return out
+
+
+def _table_sources(target: Path, problems: _Collector, ignore_unknown: bool) -> list[tuple[str, Path | Sheet]]:
+    """(table, CSV file or worksheet) for every table the dataset ``target`` holds."""
+    suffix = target.suffix.lower()
+    if target.is_dir():
+        entries = sorted(target.iterdir(), key=lambda p: p.name)
+    elif suffix in _TABLE_SUFFIXES + (".xlsx",) + _OTHER_SHEETS:
+        entries = [target]
+    else:
+        raise InvalidDataError(
+            f"{target}: not a dataset folder (expected a folder of CSV files, or an .xlsx workbook)",
+            [Problem(str(target), None, None, None, "a folder of CSV files, or an .xlsx workbook")])
+    sources: list[tuple[str, Path | Sheet]] = []
+    for entry in entries:
+        suffix = entry.suffix.lower()
+        if entry.name.startswith((".", "~$")):  # hidden files, a spreadsheet's lock file
+            continue
+        if suffix == ".xlsx":
+            sources.extend(_workbook(entry, problems, ignore_unknown))
+        elif suffix in _OTHER_SHEETS:
+            problems.add(Problem(entry.name, None, None, None, "an .xlsx workbook or CSV files (save it as "
+                                 ".xlsx, one sheet per table, or as one CSV file per table)"))
+        elif suffix in _TABLE_SUFFIXES:
+            name = normal_name(entry.stem)
+            if name in TABLES:
+                sources.append((name, entry))
+            else:
+                _unknown(entry.name, problems, ignore_unknown)
+    return sources
+
+
+def read_dataset(path: str | Path, *, ignore_unknown: bool = False) -> dict[str, pd.DataFrame]:
+    """Read every table of the dataset ``path`` as raw string frames.
 
     Parameters
     ----------
     path : str or Path
-        A folder holding ``organizations.csv`` and optionally the other tables' CSV files.
+        A folder of table files (``organizations.csv`` and optionally the other tables' files, in
+        any case, ``.csv`` or ``.tsv``) and/or ``.xlsx`` workbooks (one sheet per table, named like
+        the table); or one workbook. CSV may be comma-, semicolon- or tab-separated, with a byte
+        order mark and CRLF line ends; see :mod:`trustgraph.sheets`.
+    ignore_unknown : bool
+        Skip (with a warning) files and sheets whose name is not a table's, instead of refusing them.
 
     Returns
     -------
     dict
-        Table name to a frame of strings with an extra ``__line__`` column (the CSV line number).
+        Table name to a frame of strings with normalised column names and an extra ``__line__``
+        column (the line or worksheet row number); ``frame.attrs["where"]`` names its source.
 
     Raises
     ------
     InvalidDataError
-        When the folder is missing, a required file is missing, or a file is not UTF-8 CSV.
+        When the path is missing, organisations are missing, a file or sheet is not a table's (unless
+        ``ignore_unknown``; the message names the nearest table), a table is given twice, or a file
+        is not readable CSV or xlsx.
     """
-    folder = Path(path)
+    target = Path(path)
     problems = _Collector()
-    if not folder.is_dir():
-        raise InvalidDataError(f"{folder}: not a dataset folder (expected a folder of CSV files)",
-                               [Problem(str(folder), None, None, None, "a folder of CSV files")])
+    if not target.exists():
+        raise InvalidDataError(f"{target}: not a dataset folder (expected a folder of CSV files)",
+                               [Problem(str(target), None, None, None, "a folder of CSV files")])
     raw: dict[str, pd.DataFrame] = {}
-    known_files = {t.file for t in TABLES.values()}
-    for extra in sorted(p.name for p in folder.glob("*.csv") if p.name not in known_files):
-        problems.add(Problem(extra, None, None, None, "a known table file (ignored)", severity="warning"))
+    origin: dict[str, str] = {}
+    for name, source in _table_sources(target, problems, ignore_unknown):
+        where = source.where if isinstance(source, Sheet) else source.name
+        if name in origin:
+            problems.add(Problem(where, None, None, None, f"each table once ({name} is also in {origin[name]})"))
+            continue
+        origin[name] = where
+        if isinstance(source, Sheet):
+            sheet: Sheet | None = source
+        else:
+            text = _read_text(source, where, problems)
+            if text is None:
+                continue
+            sheet, found = csv_sheet(text, where)
+            for problem in found:
+                problems.add(problem)
+        if sheet is not None:
+            frame = _sheet_frame(sheet, problems)
+            if frame is not None:
+                raw[name] = frame
     for name in TABLE_ORDER:
-        table = TABLES[name]
-        file = folder / table.file
-        if not file.exists() and not file.is_symlink():  # a looping or dangling link is an error, not "absent"
-            if table.required:
-                problems.add(Problem(table.file, None, None, None, "this file (it is required)"))
-            continue
-        text = _read_text(file, table, problems)
-        if text is None:
-            continue
-        frame = _parse_csv(text, table, problems)
-        if frame is not None:
-            raw[name] = frame
+        if TABLES[name].required and name not in origin:
+            problems.add(Problem(TABLES[name].file, None, None, None, "this file (it is required)"))
     if problems.total:
-        raise _error(problems, folder)
+        raise _error(problems, target)
     raw["__warnings__"] = pd.DataFrame({"problem": [str(w) for w in problems.warnings]})
     return raw
 
@@ -241,7 +347,7 @@ def _check_column(table: Table, frame: pd.DataFrame, name: str, problems: _Colle
     col = table.column(name)
     raw = frame[name].astype(str).str.strip()
     empty = (raw == "").to_numpy()
-    if col.required:
+    if col.required and not (name == "id" and table.id_prefix):  # an event's id is derived when empty
         problems.add_rows(table, frame, empty, name, f"a value ({name} is required)")
     out = raw.astype(object)
     if col.type in ("int", "float"):
@@ -275,14 +381,92 @@ def _check_column(table: Table, frame: pd.DataFrame, name: str, problems: _Colle
         flags = [None if e or w else v in _TRUE for e, w, v in zip(empty, wrong, lowered)]
         return pd.Series(flags, index=raw.index, dtype="object")
     elif col.type == "enum":
-        bad = (~empty) & ~raw.isin(col.choices).to_numpy()
-        problems.add_rows(table, frame, bad, name, col.expected)
+        out = _enum_values(table, frame, name, raw, empty, problems)
     elif col.type == "tags":
         raw = raw.map(lambda s: ";".join(t.strip() for t in s.split(";") if t.strip()))
         out = raw.astype(object)
         empty = (raw == "").to_numpy()
     out = out.copy()
     out[empty] = None
+    return out
+
+
+def enum_key(text: str) -> str:
+    """An enum value with case and separators ignored: how a cell is matched to a choice.
+
+    >>> {enum_key(v) for v in ("Post-mortem", "postmortem", "POST MORTEM", "post_mortem")}
+    {'postmortem'}
+    """
+    return re.sub(r"[\s_\-]+", "", text.casefold())
+
+
+def nearest_choice(text: str, choices: tuple[str, ...]) -> str | None:
+    """The choice nearest to ``text`` (rapidfuzz similarity of :func:`enum_key`), or ``None`` when
+    none is even half similar.
+
+    >>> nearest_choice("postmortm", ("post_mortem", "mediation")), nearest_choice("zzz", ("ngo",))
+    ('post_mortem', None)
+    """
+    from rapidfuzz import fuzz, process
+
+    keys = {enum_key(c): c for c in choices}
+    best = process.extractOne(enum_key(text), list(keys), scorer=fuzz.ratio, score_cutoff=50)
+    return keys[best[0]] if best else None
+
+
+def _enum_values(table: Table, frame: pd.DataFrame, name: str, raw: pd.Series, empty: np.ndarray,
+                 problems: _Collector) -> pd.Series:
+    """An enum column as its choices: case and separators are ignored (``Post-mortem`` is
+    ``post_mortem``, ``Active`` is ``active``); a value matching none is a problem naming the nearest."""
+    col = table.column(name)
+    keys = {enum_key(c): c for c in col.choices}
+    out = raw.map(lambda v: keys.get(enum_key(v))).astype(object)
+    bad = (~empty) & out.isna().to_numpy()
+    if bad.any():
+        values = raw.to_numpy(dtype=object)
+        for value in dict.fromkeys(values[bad]):
+            near = nearest_choice(str(value), col.choices)
+            hint = f" (did you mean {near!r}?)" if near else ""
+            problems.add_rows(table, frame, bad & (values == value), name, col.expected + hint)
+    return out
+
+
+def derived_id(table: Table, row: Mapping[Any, object]) -> str:
+    """The id of an event row given without one: ``<table.id_prefix>-`` and 12 hex digits of a hash
+    of its canonical cells (every column but ``id``), so that the same row always gets the same id
+    and reloading a sheet changes nothing.
+
+    >>> from trustgraph.model import TABLES
+    >>> derived_id(TABLES["communications"], {"a": "A", "b": "B", "date": "2024-01-02", "channel": "call"})
+    'com-8a1c16e3170c'
+    """
+    from .export import canonical_text
+
+    cells = "\x1f".join(canonical_text(row.get(c)) for c in table.column_names if c != "id")
+    return f"{table.id_prefix}-{hashlib.sha256(cells.encode()).hexdigest()[:12]}"
+
+
+def _derive_ids(table: Table, out: pd.DataFrame, problems: _Collector) -> pd.DataFrame:
+    """Fill the empty ids of an event table (:func:`derived_id`); a row identical to an earlier one
+    without an id is the same event: kept once, with a warning."""
+    empty = out["id"].isna().to_numpy()
+    if not empty.any():
+        return out
+    out = out.copy()
+    ids = out["id"].to_numpy(dtype=object).copy()
+    records = out.to_dict("records")
+    for i in np.flatnonzero(empty):
+        ids[i] = derived_id(table, records[i])
+    out["id"] = pd.Series(ids, index=out.index, dtype=object)
+    twin = empty & out["id"].duplicated(keep="first").to_numpy()
+    if twin.any():
+        lines = out["__line__"].to_numpy()
+        first = dict(zip(ids[~twin][::-1], lines[~twin][::-1]))
+        for i in np.flatnonzero(twin):
+            problems.add(Problem(problems.file(table), int(lines[i]), "id", None,
+                                 f"a row different from line {first[ids[i]]} (the same cells and no id: "
+                                 "one event, kept once)", severity="warning"))
+        out = out[~twin]
     return out
 
 
@@ -307,12 +491,16 @@ def _canonical_pairs(frame: pd.DataFrame, a: str, b: str) -> pd.DataFrame:
 def typed_frame(table: Table, frame: pd.DataFrame, problems: _Collector) -> pd.DataFrame:
     """Check columns of one raw frame; return its canonical frame (refs are checked later)."""
     present = [c for c in frame.columns if c != "__line__"]
+    where, header = problems.file(table), int(frame.attrs.get("header_line", 1))
     for extra in present:
         if extra not in table.column_names:
-            problems.add(Problem(table.file, 1, extra, extra, "a known column (ignored)", severity="warning"))
-    missing = [c.name for c in table.columns if c.required and c.name not in present]
+            near = nearest_column(extra, table)
+            hint = f"; did you mean {near!r}?" if near else ""
+            problems.add(Problem(where, header, extra, extra, f"a known column (ignored{hint})", severity="warning"))
+    missing = [c.name for c in table.columns
+               if c.required and c.name not in present and not (c.name == "id" and table.id_prefix)]
     for name in missing:
-        problems.add(Problem(table.file, 1, name, None, f"a column named {name!r} in the header"))
+        problems.add(Problem(where, header, name, None, f"a column named {name!r} in the header"))
     typed = {"__line__": frame["__line__"].to_numpy()}
     for col in table.columns:
         if col.name in present:
@@ -322,6 +510,8 @@ def typed_frame(table: Table, frame: pd.DataFrame, problems: _Collector) -> pd.D
     out = object_frame(typed)
     if table.name in _UNDIRECTED and not missing:
         out = _canonical_pairs(out, *_UNDIRECTED[table.name])
+    if table.id_prefix:
+        out = _derive_ids(table, out, problems)
     if not missing:
         keys = out[list(table.key)]
         dup = keys.duplicated(keep="first").to_numpy()
@@ -329,8 +519,18 @@ def typed_frame(table: Table, frame: pd.DataFrame, problems: _Collector) -> pd.D
         expected += " (already used above)"
         if table.name in _UNDIRECTED:
             expected = "a pair not given above in either order (the tie is undirected)"
-        problems.add_rows(table, out.assign(**{table.key[0]: frame[table.key[0]]}), dup, table.key[0], expected)
-    return out
+        k0 = table.key[0]
+        given = frame[k0].to_numpy(dtype=object)[out.index.to_numpy()] if k0 in frame.columns else out[k0]
+        problems.add_rows(table, out.assign(**{k0: given}), dup, k0, expected)
+    return out.reset_index(drop=True)
+
+
+def nearest_column(name: str, table: Table) -> str | None:
+    """The column of ``table`` nearest to an unknown header ``name`` (``None`` when none is close)."""
+    from rapidfuzz import fuzz, process
+
+    best = process.extractOne(name, table.column_names, scorer=fuzz.ratio, score_cutoff=70)
+    return str(best[0]) if best else None
 
 
 _CROSS_CHECKS: dict[str, list[tuple[str, str, str]]] = {
@@ -382,6 +582,8 @@ def validate(
         if name not in raw:
             continue
         frame = raw[name]
+        if "where" in frame.attrs:
+            problems.where[name] = str(frame.attrs["where"])
         if "__line__" not in frame.columns:
             frame = frame.copy()
             frame.insert(0, "__line__", np.arange(2, len(frame) + 2))
@@ -398,6 +600,9 @@ def validate(
             values = frame[col.name]
             known = ids.get(col.ref, set())
             bad = (values.notna() & ~values.isin(known)).to_numpy()
+            if col.outside:
+                _outside_parties(table, frame, col.name, bad, known, problems)
+                continue
             problems.add_rows(table, frame, bad, col.name, f"an id that exists in {col.ref}.csv or the store")
         for a, b, rel in _CROSS_CHECKS.get(name, []):
             both = (frame[a].notna() & frame[b].notna()).to_numpy()
@@ -418,14 +623,42 @@ def validate(
     return {name: frame.drop(columns="__line__").reset_index(drop=True) for name, frame in typed.items()}
 
 
+def _outside_parties(table: Table, frame: pd.DataFrame, name: str, outside: np.ndarray, known: set[str],
+                     problems: _Collector) -> None:
+    """The values of an ``outside`` reference column that are no id: each distinct one is named in a
+    warning (an outside party, e.g. an authority, kept as given), except one that equals an id but
+    for case, which is a typing slip: a problem naming the id."""
+    if not outside.any():
+        return
+    folded: dict[str, str] = {}
+    for i in known:
+        folded.setdefault(str(i).casefold(), str(i))
+    values = frame[name].to_numpy(dtype=object)
+    lines = frame["__line__"].to_numpy()
+    col = table.column(name)
+    for value in dict.fromkeys(values[outside]):
+        rows = outside & (values == value)
+        same = folded.get(str(value).casefold())
+        if same is not None:
+            problems.add_rows(table, frame, rows, name, f"an id from {col.ref}.csv as written there: {same!r} "
+                              "(or the name of an outside party that is not an id)")
+            continue
+        first = int(lines[np.flatnonzero(rows)[0]])
+        problems.add(Problem(problems.file(table), first, name, str(value),
+                             f"an id from {col.ref}.csv; kept as an outside party (an authority, not a party of "
+                             "the network)", severity="warning"))
+
+
 def load_dataset(
     path: str | Path,
     *,
     known_ids: Mapping[str, set[str]] | None = None,
     warnings: list[str] | None = None,
+    ignore_unknown: bool = False,
 ) -> dict[str, pd.DataFrame]:
-    """Read and validate the dataset folder ``path``; see :func:`read_dataset` and :func:`validate`."""
-    raw = read_dataset(path)
+    """Read and validate the dataset ``path`` (a folder or an .xlsx workbook); see
+    :func:`read_dataset` and :func:`validate`."""
+    raw = read_dataset(path, ignore_unknown=ignore_unknown)
     found = raw.pop("__warnings__")
     if warnings is not None:
         warnings.extend(found["problem"])

@@ -14,7 +14,12 @@ Column types
 ``bool``   ``true``/``false`` (also ``1``/``0``, ``yes``/``no``)
 ``enum``   one of ``Column.choices``
 ``tags``   ``;``-separated labels
-A column with ``ref`` names the table whose ``id`` (or, for people, ``id``) it must exist in.
+A column with ``ref`` names the table whose ``id`` (or, for people, ``id``) it must exist in; one that
+also has ``outside`` may instead name a party outside the network (a listing's ``lister``: an
+authority such as "World Bank"), kept as given and never made a party.
+
+Tables with an ``id_prefix`` (the event tables) do not need ids in their files: an empty or absent
+``id`` is derived from the row's content (:func:`trustgraph.ingest.derived_id`).
 """
 
 from __future__ import annotations
@@ -37,10 +42,12 @@ __all__ = [
     "RESTORING_ACTIONS",
     "DEEPENING_ACTIONS",
     "TRUST_PROFILES",
+    "EVENT_TABLES",
+    "template_text",
 ]
 
 PARTNERSHIP_STATUS = ("active", "completed", "suspended", "terminated")
-PARTNERSHIP_KINDS = ("bilateral", "consortium", "platform", "joint_venture", "grant", "supply", "research")
+PARTNERSHIP_KINDS = ("bilateral", "consortium", "platform", "joint_venture", "grant", "supply", "research", "ownership")
 MEMBER_ROLES = ("lead", "member", "funder", "implementer", "observer")
 SECTORS = ("ngo", "government", "private", "academic", "multilateral", "foundation", "social_enterprise", "media")
 RISK_APPETITE = ("low", "medium", "high")
@@ -125,6 +132,8 @@ class Column:
     min: float | None = None
     max: float | None = None
     doc: str = ""
+    #: With ``ref``: a value that is not an id of ``ref`` names a party outside the network.
+    outside: bool = False
 
     @property
     def expected(self) -> str:
@@ -140,6 +149,8 @@ class Column:
             if self.min is not None and self.max is not None:
                 return f"{kind} in [{self.min:g}, {self.max:g}]"
             return kind
+        if self.ref and self.outside:
+            return f"an id from {self.ref}.csv, or the name of an outside party"
         if self.ref:
             return f"an id from {self.ref}.csv"
         return "text"
@@ -155,6 +166,8 @@ class Table:
     required: bool = False
     doc: str = ""
     example: dict[str, str] = field(default_factory=dict)
+    #: An event table: a row without an id gets ``<id_prefix>-<hash of its content>``.
+    id_prefix: str | None = None
 
     @property
     def file(self) -> str:
@@ -171,7 +184,11 @@ class Table:
         raise KeyError(name)
 
 
-def _id() -> Column:
+def _id(prefix: str | None = None) -> Column:
+    if prefix:
+        return Column("id", "str", required=True,
+                      doc=f"unique id within the table; may be left empty (or the column left out): then "
+                      f"`{prefix}-` and a hash of the row's other cells")
     return Column("id", "str", required=True, doc="unique id within the table")
 
 
@@ -246,7 +263,7 @@ TABLES: dict[str, Table] = {
         Table(
             "referrals",
             (
-                _id(),
+                _id("ref"),
                 Column("source", "str", required=True, ref="organizations", doc="who vouches (or warns)"),
                 Column("target", "str", required=True, ref="organizations", doc="who is vouched for"),
                 Column("strength", "float", required=True, min=-1.0, max=1.0, doc="negative = a warning"),
@@ -255,6 +272,7 @@ TABLES: dict[str, Table] = {
                 Column("note", "str"),
             ),
             doc="Referrals and vouches between parties, signed.",
+            id_prefix="ref",
             example={
                 "id": "R0001", "source": "ORG001", "target": "ORG007", "strength": "0.8",
                 "date": "2022-05-10", "recipient": "ORG012", "note": "Delivered the borehole programme on time",
@@ -287,7 +305,7 @@ TABLES: dict[str, Table] = {
         Table(
             "incidents",
             (
-                _id(),
+                _id("inc"),
                 Column("reporter", "str", required=True, ref="organizations", doc="the party that lost trust"),
                 Column("subject", "str", required=True, ref="organizations", doc="the party blamed"),
                 Column("kind", "enum", required=True, choices=INCIDENT_KINDS),
@@ -297,6 +315,7 @@ TABLES: dict[str, Table] = {
                 Column("description", "str"),
             ),
             doc="Events that shook or broke trust, directed from the reporter to the subject.",
+            id_prefix="inc",
             example={
                 "id": "I001", "reporter": "ORG001", "subject": "ORG007", "kind": "missed_commitment",
                 "severity": "3", "date": "2023-02-01", "partnership": "PS001",
@@ -306,7 +325,7 @@ TABLES: dict[str, Table] = {
         Table(
             "incident_actions",
             (
-                _id(),
+                _id("act"),
                 Column("incident", "str", required=True, ref="incidents"),
                 Column("kind", "enum", required=True, choices=INCIDENT_ACTIONS),
                 Column("date", "date", required=True),
@@ -314,6 +333,7 @@ TABLES: dict[str, Table] = {
             ),
             doc="What was done after an incident: repair (post-mortem, mediation, staff rotation, reset) "
             "or escalation (termination, legal action).",
+            id_prefix="act",
             example={
                 "id": "A001", "incident": "I001", "kind": "post_mortem", "date": "2023-03-01",
                 "note": "Joint review; reporting calendar agreed",
@@ -322,8 +342,10 @@ TABLES: dict[str, Table] = {
         Table(
             "blacklist",
             (
-                _id(),
-                Column("lister", "str", required=True, ref="organizations", doc="who listed the party"),
+                _id("lst"),
+                Column("lister", "str", required=True, ref="organizations", outside=True,
+                       doc="who listed the party: an organisation id, or an outside authority's name "
+                       "(\"World Bank\"), which is shown with the listing and never becomes a party"),
                 Column("listed", "str", required=True, ref="organizations"),
                 Column("date", "date", required=True),
                 Column("until", "date", doc="empty = indefinitely"),
@@ -331,6 +353,7 @@ TABLES: dict[str, Table] = {
                 Column("source", "str"),
             ),
             doc="Listings of parties judged too risky to work with.",
+            id_prefix="lst",
             example={
                 "id": "B001", "lister": "ORG050", "listed": "ORG066", "date": "2023-06-30", "until": "",
                 "reason": "Diversion of grant funds", "source": "Debarment notice 2023/14",
@@ -339,13 +362,14 @@ TABLES: dict[str, Table] = {
         Table(
             "communications",
             (
-                _id(),
+                _id("com"),
                 Column("a", "str", required=True, ref="organizations"),
                 Column("b", "str", required=True, ref="organizations"),
                 Column("date", "date", required=True),
                 Column("channel", "enum", choices=CHANNELS),
             ),
             doc="Contacts between two parties; their frequency is (weak) positive evidence.",
+            id_prefix="com",
             example={"id": "C0001", "a": "ORG001", "b": "ORG007", "date": "2023-04-04", "channel": "meeting"},
         ),
     )
@@ -353,6 +377,8 @@ TABLES: dict[str, Table] = {
 
 #: Load order: every table comes after the tables it references.
 TABLE_ORDER: tuple[str, ...] = tuple(TABLES)
+#: The event tables, whose rows need no id in a dataset file (see :attr:`Table.id_prefix`).
+EVENT_TABLES: tuple[str, ...] = tuple(name for name, t in TABLES.items() if t.id_prefix)
 
 
 def format_reference() -> str:
@@ -362,8 +388,32 @@ def format_reference() -> str:
         "",
         "<!-- Generated by `python -m trustgraph.model > docs/dataset-format.md`; a test keeps it in sync. -->",
         "",
-        "A dataset is a folder of UTF-8 CSV files with a header row, one file per table. Only",
-        "`organizations.csv` is required. Dates are ISO 8601 calendar dates, exactly `YYYY-MM-DD` (no time",
+        "A dataset is a folder of UTF-8 CSV files with a header row, one file per table, or an `.xlsx`",
+        "workbook with one sheet per table (sheets named like the tables; `trustgraph load book.xlsx`, or a",
+        "folder holding it). Only `organizations` is required. `trustgraph init DIR` writes every table's",
+        "file with its header and one example row, as a comment, to fill in.",
+        "",
+        "What `load` tolerates, so that a spreadsheet's export loads as it is: headers in any case, with",
+        "spaces for underscores and spaces around them (` Risk Appetite ` is `risk_appetite`); `,`, `;` or",
+        "tab as the delimiter (found from the header line); a UTF-8 byte-order mark; CRLF line ends; file",
+        "and sheet names in any case (`Incident-Actions.csv`); rows whose first cell starts with `#`",
+        "(comments) and rows of empty cells are skipped. Enum values ignore case and separators",
+        "(`Post-mortem`, `postmortem` and `POST MORTEM` are `post_mortem`; `Active` is `active`); a value",
+        "that matches no choice is a problem that names the nearest one. A file or sheet whose name is",
+        "not a table's is refused (exit 3) with the nearest table's name (`debarments.csv`: did you mean",
+        "`blacklist.csv`?), unless `--ignore-unknown`, which skips it with a warning.",
+        "",
+        "Ids are optional in the event tables (referrals, incidents, incident_actions, blacklist,",
+        "communications): an empty `id` cell, or no `id` column, gets an id derived from the row's other",
+        "cells (`ref-` and 12 hex digits of a SHA-256 of their canonical text), so reloading the same sheet",
+        "changes nothing; two rows with the same cells and no id are the same event, kept once, with a",
+        "warning. Rows that other rows refer to (an incident that `incident_actions` name) need their own",
+        "id. A listing's `lister` is an organisation id or the name of an outside authority (\"World",
+        "Bank\", a national debarment register): such a lister is kept as given, shown with the listing,",
+        "named in a warning when loaded, and never becomes a party (no reputation, chains, contagion or",
+        "map node); a lister equal to an organisation's id but for case is refused as a typing slip.",
+        "",
+        "Dates are ISO 8601 calendar dates, exactly `YYYY-MM-DD` (no time",
         f"part), {DATE_RANGE_TEXT} (older or later dates are refused as typing or conversion",
         "errors: they would move every analysis' reference date). Booleans are `true`/`false`, tags",
         "`;`-separated, empty cells mean \"not given\". Ids are strings, unique per table; a column",
@@ -391,8 +441,9 @@ def format_reference() -> str:
         out.append("| column | type | required | expected | notes |")
         out.append("|---|---|---|---|---|")
         for c in table.columns:
-            kind = c.type + (f" (ref {c.ref})" if c.ref else "")
-            out.append(f"| `{c.name}` | {kind} | {'yes' if c.required else ''} | {c.expected} | {c.doc} |")
+            kind = c.type + (f" (ref {c.ref}{' or outside' if c.outside else ''})" if c.ref else "")
+            required = "derived" if c.name == "id" and table.id_prefix else "yes" if c.required else ""
+            out.append(f"| `{c.name}` | {kind} | {required} | {c.expected} | {c.doc} |")
         out.append("")
         out.append("Example:")
         out.append("")
@@ -402,6 +453,23 @@ def format_reference() -> str:
         out.append("```")
         out.append("")
     return "\n".join(out)
+
+
+#: How ``trustgraph init`` marks a template's example row (a comment: load skips it).
+EXAMPLE_MARK = "# example: "
+
+
+def template_text(table: Table) -> str:
+    """The template of ``table``'s file (``trustgraph init``): the header, then its example row as a
+    comment (a row whose first cell starts with ``#`` is skipped by load).
+
+    >>> print(template_text(TABLES["partnership_members"]), end="")
+    partnership,organization,role
+    # example: PS001,ORG001,lead
+    """
+    header = ",".join(table.column_names)
+    example = ",".join(_csv_cell(table.example.get(c, "")) for c in table.column_names)
+    return f"{header}\n{EXAMPLE_MARK}{example}\n"
 
 
 def _csv_cell(value: str) -> str:

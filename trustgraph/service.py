@@ -21,7 +21,6 @@ so the operating system shares their pages.
 from __future__ import annotations
 
 import asyncio
-import bisect
 import hmac
 import inspect
 import ipaddress
@@ -151,7 +150,6 @@ class Engine:
         self._env: Any = None
         self._version: str | None = None
         self._checked = 0.0
-        self._search: dict[int, tuple[str, list[int]]] = {}
         self.pending = 0
         self.lock = threading.Lock()
 
@@ -189,7 +187,6 @@ class Engine:
             self._version = version
             env._lru.clear()
             env._tables = None
-            self._search.clear()
 
     def snapshot(self, env: Any, as_of: str | None, half_life_days: float | None) -> Snapshot:
         from .snapshot import open_snapshot
@@ -218,50 +215,6 @@ class Engine:
         if command == "query":
             params["queries"] = tuple(self.config.queries)
         return func(self.env(), **params, **(extra or {}))
-
-    def search(self, q: str, limit: int) -> dict[str, Any]:
-        """Parties whose id or name contains ``q`` (case-insensitive): exact id first, then ids and
-        names that start with it, then the rest, in id order within each."""
-        env = self.env()
-        snap = env.snapshot()
-        if not q.strip():
-            raise Problem(400, "q: give at least one character to search for", exit_code=2, kind="bad-parameter")
-        key = id(snap)
-        if key not in self._search:
-            names = [((n or "") + "\x00" + str(i)).casefold().replace("\n", " ") for i, n in
-                     zip(snap.ids, snap.names)]
-            text = "\n".join(names)
-            starts, pos = [], 0
-            for line in names:
-                starts.append(pos)
-                pos += len(line) + 1
-            self._search = {key: (text, starts)}
-        text, starts = self._search[key]
-        needle = q.casefold()
-        hits: dict[int, int] = {}
-        at = text.find(needle)
-        while at != -1 and len(hits) < 100_000:
-            row = bisect.bisect_right(starts, at) - 1
-            hits.setdefault(row, at - starts[row])
-            at = text.find(needle, starts[row + 1] if row + 1 < len(starts) else len(text))
-        exact = snap.find(q)
-
-        def rank(i: int) -> tuple[int, str]:
-            ident, name = str(snap.ids[i]), (snap.names[i] or "")
-            if i == exact:
-                return (0, ident)
-            if ident.casefold().startswith(needle) or name.casefold().startswith(needle):
-                return (1, ident)
-            return (2, ident)
-
-        if exact is not None:
-            hits.setdefault(exact, 0)
-        order = sorted(hits, key=rank)
-        shown = order[:limit] if limit else order
-        doc = envelope("parties", as_of=snap.as_of, store=env.store_info(snap), parameters={"q": q, "limit": limit})
-        doc["total"] = len(order)
-        doc["rows"] = [{"rank": k, **party(snap, snap.ids[i])} for k, i in enumerate(shown, 1)]
-        return doc
 
     def party(self, ref: str) -> dict[str, Any]:
         """One party: its facts, listings and direct trust ties."""
@@ -362,6 +315,8 @@ class Route:
 #: Every GET route: URL, command, summary. Path parameters fill the command's arguments in order.
 ROUTES: tuple[Route, ...] = (
     Route("/v1/stats", "stats", "What is stored: rows per table, listings in force.", "stats"),
+    Route("/v1/parties", "orgs", "List and search parties by id, name (fuzzy), country, sector, region, listed "
+          "status.", "parties"),
     Route("/v1/chain", "chain", "The strongest vouching chains from `from` to `to`.", "chain"),
     Route("/v1/vouchers/{target:path}", "vouchers", "Independent vouchers for a party, for `for`.", "vouchers",
           ("target",)),
@@ -607,17 +562,6 @@ def create_app(config: ServiceConfig, token: str | None = None) -> FastAPI:
         ids = parse_ids(body, request.headers.get("content-type", ""), limits.max_batch)
         values = dict(request.query_params)
         document = await on_engine(lambda: batch_referrals(engine, ids, values))
-        return document_response(document, request)
-
-    @app.get("/v1/parties", tags=["parties"], summary="Search parties by id or name (case-insensitive).")
-    async def parties(request: Request, q: str = "", limit: int = 20) -> Response:
-        if not 0 <= limit <= 1000:
-            raise Problem(400, f"limit: {limit} is not in the range 0..1000", exit_code=2, kind="bad-parameter")
-        unknown = set(request.query_params) - {"q", "limit"}
-        if unknown:
-            raise Problem(400, f"unknown parameter(s) {', '.join(sorted(unknown))} (expected: limit, q)",
-                          exit_code=2, kind="bad-parameter")
-        document = await on_engine(lambda: engine.search(q, limit))
         return document_response(document, request)
 
     @app.get("/v1/parties/{id:path}", tags=["party"], summary="One party: facts, listings and direct trust ties.")

@@ -63,6 +63,10 @@ __all__ = [
     "cached_facts",
     "snapshot_folder",
     "row_pointers",
+    "match_scores",
+    "resolve_reference",
+    "AmbiguousReferenceError",
+    "MATCH_CUTOFF",
 ]
 
 #: Evidence kinds, in the order of the ``kinds`` bits and the ``kind_net`` / ``received`` columns.
@@ -81,6 +85,111 @@ MEMO_ENTRIES = 16
 T = TypeVar("T")
 
 _EPOCH = "1970-01-01"
+
+#: The least fuzzy match (0..100, :func:`match_scores`) that ``trustgraph orgs QUERY`` shows.
+MATCH_CUTOFF = 75.0
+#: The least fuzzy match offered as a "did you mean" suggestion, and how many are offered.
+SUGGEST_CUTOFF = 65.0
+SUGGESTIONS = 5
+SUGGEST_SPREAD = 15.0
+#: The shortest text resolved as a name prefix (shorter prefixes are mostly accidents).
+MIN_PREFIX = 3
+#: How many candidates an ambiguous reference lists.
+SHOWN_CANDIDATES = 10
+
+
+class AmbiguousReferenceError(NotFoundError):
+    """A reference that matches several entries (exit 4, like no match); ``candidates`` are their
+    positions."""
+
+    def __init__(self, message: str, candidates: list[int]) -> None:
+        super().__init__(message)
+        self.candidates = candidates
+
+
+def _fold(text: Any) -> str:
+    """Text compared case-insensitively, runs of white space as one space."""
+    return " ".join(str(text).casefold().split())
+
+
+def match_scores(query: str, ids: Sequence[Any], names: Sequence[str | None], *,
+                 cutoff: float = MATCH_CUTOFF) -> dict[int, float]:
+    """How well ``query`` matches each entry (index → 0..100), for entries at or above ``cutoff``.
+
+    An entry's score is the better of its name's and its id's: the name by rapidfuzz's ``WRatio``
+    (which weighs whole, partial and token-order matches, so "anand solr" finds "Anand Solar
+    Solutions Pvt Ltd"), the id by plain ``ratio`` (edit distance: "org45" is close to "ORG045").
+    Both sides are compared lower-cased with punctuation folded to spaces
+    (``rapidfuzz.utils.default_process``); an exact case-insensitive id or name scores 100.
+    """
+    from rapidfuzz import fuzz, process, utils
+
+    scores: dict[int, float] = {}
+    for choices, scorer in ((names, fuzz.WRatio), ([None if v is None else str(v) for v in ids], fuzz.ratio)):
+        for _, score, i in process.extract(query, choices, scorer=scorer, processor=utils.default_process,
+                                           score_cutoff=cutoff, limit=None):
+            if score > scores.get(i, -1.0):
+                scores[i] = float(score)
+    return scores
+
+
+def _shown(i: int, ids: Sequence[Any], names: Sequence[str | None]) -> str:
+    name = names[i]
+    return f"{ids[i]} ({name})" if name and name != str(ids[i]) else str(ids[i])
+
+
+def resolve_reference(ref: str, ids: Sequence[Any], names: Sequence[str | None], *, what: str = "organisation",
+                      exact: Callable[[str], int | None] | None = None) -> int:
+    """The position of the entry that ``ref`` names, among entries with ``ids`` and ``names``.
+
+    The rules, in order (the first that matches decides; docs/cli.md "Naming a party"):
+
+    1. the id exactly (``exact(ref)`` when given: an indexed lookup);
+    2. the id, case-insensitively;
+    3. the name, case-insensitively (runs of white space count as one space);
+    4. the start of a name (at least :data:`MIN_PREFIX` characters), case-insensitively, when it
+       starts one name only: ``"Anand Solar"`` for "Anand Solar Solutions Pvt Ltd".
+
+    Raises
+    ------
+    AmbiguousReferenceError
+        When a rule matches several entries (a :class:`NotFoundError`; the candidates are listed).
+    NotFoundError
+        When none matches (the closest :data:`SUGGESTIONS` by :func:`match_scores` are offered:
+        "did you mean ...").
+    """
+    if exact is not None:
+        hit = exact(ref)
+        if hit is not None:
+            return hit
+    else:
+        same = [i for i, v in enumerate(ids) if v == ref]
+        if len(same) == 1:
+            return same[0]
+    key = _fold(ref)
+    plural = what + ("s" if not what.endswith("s") else "")
+    rules: tuple[tuple[str, Callable[[], list[int]]], ...] = (
+        ("id", lambda: [i for i, v in enumerate(ids) if v is not None and _fold(v) == key]),
+        ("name", lambda: [i for i, v in enumerate(names) if v is not None and _fold(v) == key]),
+        ("the start of a name", lambda: [i for i, v in enumerate(names) if v is not None and
+                                         _fold(v).startswith(key)] if len(key) >= MIN_PREFIX else []),
+    )
+    for rule, matching in rules:
+        hits = matching()
+        if len(hits) == 1:
+            return hits[0]
+        if hits:
+            shown = "; ".join(_shown(i, ids, names) for i in hits[:SHOWN_CANDIDATES])
+            more = f"; and {len(hits) - SHOWN_CANDIDATES} more" if len(hits) > SHOWN_CANDIDATES else ""
+            raise AmbiguousReferenceError(f"{ref!r} matches {len(hits)} {plural} by {rule}: {shown}{more}; "
+                                          "give an id", hits)
+    scores = match_scores(ref, ids, names, cutoff=SUGGEST_CUTOFF) if key else {}
+    best = sorted(scores, key=lambda i: (-scores[i], str(ids[i])))[:SUGGESTIONS]
+    # the 3 closest, and up to 5 when they are nearly as close as the best
+    best = [i for k, i in enumerate(best) if k < 3 or scores[i] >= scores[best[0]] - SUGGEST_SPREAD]
+    hint = ("; did you mean " + "; ".join(_shown(i, ids, names) for i in best) + "?") if best else ""
+    finder = " (search with `trustgraph orgs TEXT`)" if what == "organisation" else ""
+    raise NotFoundError(f"no {what} with id or name {ref!r}{hint}{finder}")
 
 
 def _day_string(days: int) -> str | None:
@@ -304,22 +413,24 @@ class Snapshot:
         return self.names[self.index_of(node)]
 
     def resolve(self, ref: str) -> Any:
-        """A party id from an id or an exact (case-insensitive) name.
+        """The id of the party ``ref`` names: an id (exactly, then case-insensitively), a name
+        (case-insensitively) or the unambiguous start of a name (:func:`resolve_reference`).
 
         Raises
         ------
         NotFoundError
-            When nothing matches, or a name matches several organisations.
+            When several parties match (they are listed), or none (the closest are suggested).
         """
         if self.find(ref) is not None:
             return ref
-        hits = self.names.find(ref)
-        if len(hits) == 1:
-            return self.ids[hits[0]]
-        if len(hits) > 1:
-            shown = ", ".join(str(self.ids[i]) for i in hits[:5])
-            raise NotFoundError(f"{ref!r} names {len(hits)} organisations ({shown}); use an id")
-        raise NotFoundError(f"no organisation with id or name {ref!r}")
+        ids, names = self.memo(("party-ids-and-names",), lambda: (self.ids.tolist(), self.names.tolist()))
+        return ids[resolve_reference(str(ref), ids, names, exact=lambda r: None)]
+
+    def search(self, query: str, *, cutoff: float = MATCH_CUTOFF) -> dict[int, float]:
+        """Parties matching ``query`` (index → match, 0..100, at least ``cutoff``): :func:`match_scores`
+        over every party's id and name."""
+        ids, names = self.memo(("party-ids-and-names",), lambda: (self.ids.tolist(), self.names.tolist()))
+        return match_scores(query, ids, names, cutoff=cutoff)
 
     def id_ranks(self) -> np.ndarray:
         """Each party's position in the order of ``str(id)``: the tie-break key of every ranking."""

@@ -127,7 +127,8 @@ class Positions:
         return {"id": position, "name": row["name"], "organization": row["organization"], "role": row["role"]}
 
     def resolve(self, ref: str) -> str:
-        """A position in post from a position id or an exact (case-insensitive) person name.
+        """A position in post from a position id (in any case), a person's name or the unambiguous
+        start of one (the rules of :func:`trustgraph.snapshot.resolve_reference`).
 
         An id of an earlier position of someone still in post resolves to their current position.
 
@@ -144,13 +145,15 @@ class Positions:
                     f"{ref} ({row['name']}) holds no position on {self.day}"
                     + (f" (left {row['organization']} on {row['until']})" if row["until"] else ""))
             return now
-        low = ref.casefold()
-        hits = sorted({p for p in self.in_post.values() if str(self.rows[p]["name"]).casefold() == low})
-        if len(hits) == 1:
-            return hits[0]
-        if len(hits) > 1:
-            raise NotFoundError(f"{ref!r} names {len(hits)} people in post ({', '.join(hits)}); use an id")
-        raise NotFoundError(f"no person in post with id or name {ref!r} on {self.day}")
+        # an id in another case, a name or the start of one (trustgraph.snapshot.resolve_reference)
+        folded = [p for p in self.rows if p.casefold() == ref.casefold()]
+        if len(folded) == 1:
+            return self.resolve(folded[0])
+        from ..snapshot import resolve_reference
+
+        in_post = sorted(set(self.in_post.values()))
+        names = [self.rows[p]["name"] for p in in_post]
+        return in_post[resolve_reference(ref, in_post, names, what=f"person in post on {self.day}")]
 
 
 def positions(tables: Mapping[str, pd.DataFrame], *, as_of: str | None = None) -> Positions:
@@ -409,7 +412,8 @@ def continuity(
     as_of : str, optional
         ISO reference date (default: the newest event).
     top : int or None
-        How many key people to list (None: all of them).
+        How many sides at risk and how many key people to list (None: all of them); the summary
+        counts them all.
     organization : node, optional
         Only this organisation's sides and people.
 
@@ -421,16 +425,23 @@ def continuity(
         only holder of at least one side, most partnerships first (``id``, ``name``,
         ``organization``, ``role``, ``would_orphan``, ``partnerships``), ranked (``rank``, ties
         share a rank); ``summary``: counts of running partnerships, sides by status, partnerships
-        with at least one side at risk, and ``holders_recorded`` (false when the data has no
-        ``relationship_holders`` at all: then nothing is reported at risk).
+        with at least one side at risk, ``key_people`` (all of them, before ``top``),
+        ``people_recorded`` and ``holders_recorded`` (false when the data has no ``people``, or no
+        ``relationship_holders``, at all).
+
+        Without relationship holders the data says nothing about who holds what: no side is
+        counted as orphaned, single or covered (every count by status is 0), and nothing is
+        reported at risk.
     """
     sides = partnership_sides(tables, as_of=as_of, organization=organization)
     pos = positions(tables, as_of=as_of)
+    people = bool(pos.rows)
     # Without any relationship_holders the data says nothing about who holds what: no side is
     # reported as orphaned on that account.
-    recorded = bool(_records(tables, "relationship_holders"))
+    recorded = people and bool(_records(tables, "relationship_holders"))
     at_risk = [s for s in sides if s["status"] != "covered"] if recorded else []
     at_risk.sort(key=lambda s: (SIDE_STATUS.index(s["status"]), s["partnership"], s["organization"]))
+    n_at_risk = len({s["partnership"] for s in at_risk})
     sole: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for s in sides:
         if s["status"] == "single":
@@ -442,16 +453,18 @@ def continuity(
         n = len(sole[p])
         rank = 1 + sum(1 for q in key if len(sole[q]) > n)
         key_people.append({"rank": rank, **pos.describe(p), "would_orphan": n, "partnerships": sole[p]})
-    counts = {status: sum(1 for s in sides if s["status"] == status) for status in SIDE_STATUS}
+    counts = {status: sum(1 for s in sides if s["status"] == status) if recorded else 0 for status in SIDE_STATUS}
     return {
         "as_of": pos.day,
-        "at_risk": at_risk,
+        "at_risk": at_risk[:top],
         "key_people": key_people,
         "summary": {
             "running_partnerships": len({s["partnership"] for s in sides}),
             "sides": len(sides),
             **{f"{k}_sides": v for k, v in counts.items()},
-            "partnerships_at_risk": len({s["partnership"] for s in at_risk}),
+            "partnerships_at_risk": n_at_risk,
+            "key_people": len(key),
+            "people_recorded": people,
             "holders_recorded": recorded,
         },
     }
@@ -536,7 +549,7 @@ def departure(
     return {
         "as_of": pos.day,
         "person": pos.describe(who),
-        "resolved_from": person if person != who else None,
+        "resolved_from": person if person.casefold() != who.casefold() else None,
         "holds": holds,
         "orphans": sum(1 for h in holds if h["breaks"]),
         "personal_ties": outside,

@@ -113,6 +113,7 @@ def health(
     trend_step_days: int = 365,
     exposure_paths_shown: int = 5,
     graphs: Callable[[str], Snapshot | nx.DiGraph] | None = None,
+    holders_recorded: bool | None = None,
 ) -> dict[str, Any]:
     """How ``organization`` stands: reputation and trend, incidents, continuity risk, exposure.
 
@@ -140,6 +141,10 @@ def health(
         needed with a snapshot ``graph`` and rows about the organisation only.
     exposure_paths_shown : int
         Strongest exposure paths listed.
+    holders_recorded : bool, optional
+        Whether the data records any people and relationship holders at all (default: whether
+        ``tables`` do; give it with rows about the organisation only). When not, no side is at
+        continuity risk: the data says nothing about who holds a partnership.
 
     Returns
     -------
@@ -150,8 +155,8 @@ def health(
         (negative referrals about it); ``blamed`` (incidents where it was the subject);
         ``unrepaired`` (incidents on either side still ``open`` or ``escalated``); ``continuity``
         (its partnership sides that are ``single`` or ``orphaned``, with ``running`` and ``at_risk``
-        counts); ``exposure`` (``exposure``, ``paths``: ``target``, ``hops``, ``contribution``,
-        ``path``); ``listings`` (active listings of it);
+        counts, and ``holders_recorded``); ``exposure`` (``exposure``, ``paths``: ``target``,
+        ``hops``, ``contribution``, ``path``); ``listings`` (active listings of it);
         ``findings`` (sentences, most serious first).
 
     Raises
@@ -212,7 +217,10 @@ def health(
     unrepaired = [i for i in involved if i["status"] != "repaired"]
 
     sides = partnership_sides(tables, as_of=day, organization=organization)
-    at_risk = [s for s in sides if s["status"] != "covered"]
+    if holders_recorded is None:
+        holders_recorded = all(tables.get(t) is not None and len(tables[t]) for t in ("people", "relationship_holders"))
+    # Without people or holders in the data, a partnership held by nobody is missing data, not a finding.
+    at_risk = [s for s in sides if s["status"] != "covered"] if holders_recorded else []
 
     # A snapshot holds the ties through shared people; with every row they are computed here.
     people = None if isinstance(graph, Snapshot) else shared_people(tables, as_of=day, half_life_days=half_life_days)
@@ -275,7 +283,8 @@ def health(
         "warnings": warnings,
         "blamed": blamed,
         "unrepaired": unrepaired,
-        "continuity": {"running": len(sides), "at_risk": len(at_risk), "sides": at_risk},
+        "continuity": {"running": len(sides), "at_risk": len(at_risk), "sides": at_risk,
+                       "holders_recorded": bool(holders_recorded)},
         "exposure": exposure,
         "listings": listings,
         "findings": findings,

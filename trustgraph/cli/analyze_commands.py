@@ -144,4 +144,5 @@ def analyze(env: Env, write: bool, limit: int, as_of: Any, half_life: float, fmt
     document = analyze_document(env, write=write, limit=limit, as_of=as_of, half_life=half_life)
     if document["written"] is not None:
         note(env, f"wrote {document['written']} scores to {env.settings.describe()}")
-    emit_answer(document, fmt, columns=["rank", "id", "name", "risk", "reputation", "reputation_rank"])
+    emit_answer(document, fmt, columns=["rank", "id", "name", "risk", "reputation", "reputation_rank"],
+                title=f"risk and reputation as of {document['as_of']}, the riskiest first")

@@ -19,6 +19,7 @@ code  meaning
 from __future__ import annotations
 
 import datetime
+import errno
 import importlib
 import math
 import sys
@@ -30,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .. import __version__
-from ..errors import InvalidDataError, NotFoundError, TrustgraphError
+from ..errors import InvalidDataError, TrustgraphError
 from ..model import DATE_RANGE_TEXT, check_date
 from ..store import Store, StoreSettings, open_store
 
@@ -102,25 +103,24 @@ class Env:
         return self._snapshots[key]
 
     def resolve_org(self, G: Any, ref: str) -> str:
-        """An organisation id from an id or an exact (case-insensitive) name; ``G`` is a
+        """The id of the organisation ``ref`` names (an id, in any case, a name or the unambiguous
+        start of a name: :func:`trustgraph.snapshot.resolve_reference`); ``G`` is a
         :class:`~trustgraph.snapshot.Snapshot` or a NetworkX graph.
 
         Raises
         ------
         NotFoundError
-            When nothing matches, or a name matches several organisations.
+            When several organisations match (they are listed), or none (the closest are suggested).
         """
         if hasattr(G, "resolve"):
             return str(G.resolve(ref))
         if ref in G:
             return ref
-        low = ref.casefold()
-        hits = [n for n, name in G.nodes(data="name") if name is not None and str(name).casefold() == low]
-        if len(hits) == 1:
-            return str(hits[0])
-        if len(hits) > 1:
-            raise NotFoundError(f"{ref!r} names {len(hits)} organisations ({', '.join(map(str, hits[:5]))}); use an id")
-        raise NotFoundError(f"no organisation with id or name {ref!r}")
+        from ..snapshot import resolve_reference
+
+        nodes = list(G.nodes)
+        names = [G.nodes[n].get("name") for n in nodes]
+        return str(nodes[resolve_reference(ref, nodes, names, exact=lambda r: None)])
 
     def store_info(self, snap: Snapshot | None = None) -> dict[str, Any]:
         """The ``store`` field of an answer document: backend, location (no credentials) and the
@@ -181,22 +181,25 @@ class FiniteFloat(click.FloatRange):
 
 
 class IsoDate(click.ParamType):
-    """A date option: exactly ``YYYY-MM-DD``, from 1900-01-01 to one year after today (the rule of
-    :func:`trustgraph.model.check_date`, which every stored date follows). Converts to a
-    :class:`datetime.datetime` at midnight."""
+    """A date option: ``today`` or exactly ``YYYY-MM-DD``, from 1900-01-01 to one year after today
+    (the rule of :func:`trustgraph.model.check_date`, which every stored date follows). Converts to
+    a :class:`datetime.datetime` at midnight."""
 
     name = "date"
 
     def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
-        return "YYYY-MM-DD"
+        return "YYYY-MM-DD|today"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if isinstance(value, datetime.datetime):
             value = value.strftime("%Y-%m-%d")
-        problem = check_date(str(value))
+        text = str(value).strip()
+        if text.casefold() == "today":
+            text = datetime.date.today().isoformat()
+        problem = check_date(text)
         if problem is not None:
-            self.fail(f"{str(value)!r}: expected {problem}", param, ctx)
-        return datetime.datetime.strptime(str(value), "%Y-%m-%d")
+            self.fail(f"{str(value)!r}: expected today or {problem}", param, ctx)
+        return datetime.datetime.strptime(text, "%Y-%m-%d")
 
 
 class IntListText(click.ParamType):
@@ -238,7 +241,8 @@ def as_of_option(func: Callable[..., Any]) -> Callable[..., Any]:
     """``--as-of DATE`` (:class:`IsoDate`: 1900-01-01 to one year after today)."""
     return click.option(
         "--as-of", "as_of", type=IsoDate(), default=None,
-        help=f"Evaluate as of this date ({DATE_RANGE_TEXT}) [default: the newest event in the data].",
+        help=f"Evaluate as of this date: YYYY-MM-DD ({DATE_RANGE_TEXT}) or today [default: the newest event "
+             "in the data].",
     )(func)
 
 
@@ -267,11 +271,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "exposure": ("contagion_commands", "Every path of at most --max-hops ties from ORG (id or name) to a listed "
                                        "party, strongest first."),
     "health": ("lifecycle_commands", "ORG's look in the mirror: how others see it, and what needs attention."),
-    "import": ("data_commands", "Import a research network (snap-signed: Bitcoin OTC/Alpha, Epinions; konect: "
-                                "Advogato)."),
+    "init": ("data_commands", "Write an empty dataset to FOLDER: each table's CSV header and one example row."),
+    "import": ("data_commands", "Import a research network (snap-signed, konect) or FollowTheMoney entities (ftm)."),
     "load": ("data_commands", "Validate the dataset folder PATH and upsert it into the store."),
     "map": ("map_commands", "Write an interactive network map to FILE.html: one self-contained page that works "
                             "offline."),
+    "orgs": ("orgs_commands", "List and search parties by id, name, country, sector, region and listed status."),
     "query": ("query_commands", "Run the named Cypher query NAME on Neo4j, in a read transaction."),
     "record": ("data_commands", "Append one event (referral, incident, action, listing, partnership, ...) with full "
                                 "validation."),
@@ -288,6 +293,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+class StdoutClosed(Exception):
+    """The reader of stdout went away (a closed pipe): :func:`main` ends quietly with exit 0."""
+
+
 class LazyGroup(click.Group):
     """A group that imports a command's module only when that command is used.
 
@@ -301,6 +310,15 @@ class LazyGroup(click.Group):
         if cmd_name not in self.commands and cmd_name in COMMANDS:
             importlib.import_module(f"{__package__}.{COMMANDS[cmd_name][0]}")
         return self.commands.get(cmd_name)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except OSError as err:
+            # click answers a closed stdout with exit 1; trustgraph ends quietly with 0 (main)
+            if _broken_pipe(err):
+                raise StdoutClosed() from err
+            raise
 
     def load_all(self) -> None:
         """Import every command module (tests and documentation generators)."""
@@ -386,11 +404,32 @@ def _report(err: TrustgraphError) -> None:
             click.echo(f"  ... and {more} more", err=True)
 
 
+def _closed_stdout() -> None:
+    """End quietly after the reader of stdout went away (``trustgraph … | head -1``): exit 0.
+
+    Python flushes stdout again at exit, which would fail the same way; so stdout is pointed at
+    devnull first (the Python documentation's note on SIGPIPE, module ``signal``).
+    """
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a file descriptor (a test's StringIO)
+        pass
+    sys.exit(0)
+
+
+def _broken_pipe(err: BaseException) -> bool:
+    return isinstance(err, BrokenPipeError) or (isinstance(err, OSError) and err.errno == errno.EPIPE)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the CLI and map errors to exit codes."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
         rv = cli.main(args=argv, prog_name="trustgraph", standalone_mode=False)
+        sys.stdout.flush()  # a closed pipe shows here, where it can be answered, not at exit
     except TrustgraphError as err:
         if debug:
             raise
@@ -404,9 +443,11 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except BrokenPipeError:
-        sys.exit(0)
+    except StdoutClosed:
+        _closed_stdout()
     except (OSError, ValueError, KeyError) as err:
+        if _broken_pipe(err):
+            _closed_stdout()
         if debug:
             raise
         click.echo(f"error: {err.__class__.__name__}: {err}", err=True)

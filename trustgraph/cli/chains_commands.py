@@ -417,7 +417,8 @@ def accepted(env: Env, pretrusted: str | None, capacities: str, level: str, as_o
     document = accepted_document(env, pretrusted=pretrusted, capacities=capacities, level=level, as_of=as_of,
                                  half_life=half_life)
     p = document["parameters"]
-    title = "accepted: " + ", ".join(f"{name} {s['accepted']}" for name, s in document["levels"].items()) + \
+    title = f"accepted as of {document['as_of']}: " + \
+        ", ".join(f"{name} {s['accepted']}" for name, s in document["levels"].items()) + \
         f"  (pre-trusted {', '.join(p['pretrusted'])}; capacities {','.join(map(str, p['capacities']))})"
     columns = ["id", "name", "level", *(LEVELS if level == "all" else ()), "distance",
                *(("capacity",) if level != "all" else ())]

@@ -188,7 +188,7 @@ def contagion_command(env: Env, max_hops: int, decay: float, prior: float, what_
         return
     rows = document["rows"]
     if extra:
-        title = f"what if {', '.join(extra)} were listed ({document['affected']} parties affected"
+        title = f"what if {', '.join(extra)} were listed, as of {G.as_of} ({document['affected']} parties affected"
         if len(rows) < document["affected"]:
             title += f", {len(rows)} largest changes shown"
         emit(rows, fmt, columns=["id", "name", "before", "after", "change", "rank_before", "rank_after"],
@@ -211,7 +211,7 @@ def _path_text(path: dict[str, Any]) -> str:
 
 def _exposure_text(doc: dict[str, Any]) -> str:
     me = doc["party"]
-    lines = [f"{me['id']} {me['name'] or ''}".rstrip()]
+    lines = [f"{me['id']} {me['name'] or ''}".rstrip() + f", as of {doc['as_of']}"]
     head = f"exposure {flatten(doc['exposure'])}"
     if doc["what_if"] is not None:
         w = doc["what_if"]

@@ -1,4 +1,4 @@
-"""Data commands: load, import, export, stats, record."""
+"""Data commands: init, load, import, export, stats, record."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from .output import emit_answer, format_option
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["load", "import_", "export", "stats", "record", "RECORD_KINDS"]
+__all__ = ["load", "init", "import_", "export", "stats", "record", "RECORD_KINDS"]
 
 
 def _table_rows(written: dict[str, int]) -> list[dict[str, Any]]:
@@ -44,73 +44,140 @@ def _print_notes(env: Env, document: dict[str, Any], key: str, prefix: str) -> N
 
 
 @answers("load")
-def load_document(env: Env, *, path: Path) -> dict[str, Any]:
-    """Validate the dataset folder ``path``, upsert it, and return the ``load`` document (rows
-    written per table; ``warnings`` about the data)."""
+def load_document(env: Env, *, path: Path, ignore_unknown: bool = False) -> dict[str, Any]:
+    """Validate the dataset ``path`` (a folder, or an .xlsx workbook), upsert it, and return the
+    ``load`` document (rows written per table; ``warnings`` about the data)."""
     from ..ingest import load_dataset
 
     warnings: list[str] = []
     store = env.writable_store
-    tables = load_dataset(path, known_ids=ids_frame_map(store), warnings=warnings)
+    tables = load_dataset(path, known_ids=ids_frame_map(store), warnings=warnings, ignore_unknown=ignore_unknown)
     total = sum(len(f) for f in tables.values())
     with progress(env, total, "loading") as bar:
         written = store.load(tables, progress=bar)
-    return _write_document(env, "load", {"path": str(path)}, written, warnings=list(warnings))
+    return _write_document(env, "load", {"path": str(path), "ignore_unknown": bool(ignore_unknown)}, written,
+                           warnings=list(warnings))
 
 
 @cli.command()
-@click.argument("path", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--ignore-unknown", is_flag=True, default=False,
+              help="Skip files and sheets whose name is not a table's (with a warning) instead of refusing them.")
 @format_option
 @pass_env
-def load(env: Env, path: Path, fmt: str | None) -> None:
+def load(env: Env, path: Path, ignore_unknown: bool, fmt: str | None) -> None:
     """Validate the dataset folder PATH and upsert it into the store.
 
+    PATH is a folder of CSV files (one per table, named like the table: organizations.csv, ...) or
+    .xlsx workbooks (one sheet per table, named like the table), or one workbook. Headers may be in
+    any case; CSV may be comma-, semicolon- or tab-separated, with a byte-order mark and CRLF line
+    ends; rows whose first cell starts with # are comments; enum values ignore case and separators
+    (Post-mortem = post_mortem). Event tables (referrals, incidents, incident_actions, blacklist,
+    communications) need no id: one is derived from the row's content. A file or sheet that is not
+    a table is refused, naming the nearest table, unless --ignore-unknown. See docs/dataset-format.md.
+
     Every problem is reported (file, line, column, value, expected) and nothing is written when there
-    is any (exit 3). Loading the same folder twice changes nothing; an updated folder updates rows in
+    is any (exit 3). Loading the same data twice changes nothing; an updated folder updates rows in
     place (by id).
     """
-    document = load_document(env, path=path)
+    document = load_document(env, path=path, ignore_unknown=ignore_unknown)
     _print_notes(env, document, "warnings", "warning: ")
     emit_answer(document, fmt, columns=["table", "count"])
 
 
+@answers("init")
+def init_document(env: Env, *, folder: Path, force: bool = False) -> dict[str, Any]:
+    """Write the template of a dataset into ``folder`` and return the ``init`` document (one row per
+    table file written)."""
+    from ..documents import envelope, store_info
+    from ..export import write_templates
+
+    written = write_templates(folder, force=force)
+    document = envelope("init", as_of=None, store=store_info(env.settings, None),
+                        parameters={"folder": str(folder), "force": bool(force)})
+    document["rows"] = [{"table": t.name, "file": str(path), "required": t.required,
+                         "columns": t.column_names} for t, path in written]
+    return document
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, default=False,
+              help="Write into a folder that is not empty: its table files are replaced, other files kept.")
+@format_option
+@pass_env
+def init(env: Env, folder: Path, force: bool, fmt: str | None) -> None:
+    """Write an empty dataset to FOLDER: each table's CSV header and one example row.
+
+    The example rows are comments (they start with #, which load skips): copy one, remove the "# example: "
+    mark and fill in your own rows, in a text editor or a spreadsheet; delete the files of tables you
+    do not keep (only organizations.csv is required), then `trustgraph load FOLDER`. FOLDER must be
+    new or empty (exit 1 otherwise) unless --force. Touches no store.
+    """
+    document = init_document(env, folder=folder, force=force)
+    note(env, f"edit the files in {folder}, then: trustgraph load {folder}")
+    emit_answer(document, fmt, columns=["file", "required"])
+
+
 @answers("import")
 def import_document(env: Env, *, format_: str, path: Path, date: Any) -> dict[str, Any]:
-    """Import the research network ``path`` (``format_``: snap-signed or konect) and return the
-    ``import`` document (rows written per table; ``notes``)."""
+    """Import the research network ``path`` (``format_``: snap-signed or konect) or the
+    FollowTheMoney file (``ftm``) and return the ``import`` document (rows written per table;
+    ``notes``; for ftm ``entities``: counts per schema)."""
     from ..importers import merge_import, read_konect, read_snap_signed
 
     day = date.strftime("%Y-%m-%d") if hasattr(date, "strftime") else str(date)
-    reader = read_snap_signed if format_ == "snap-signed" else read_konect
-    result = reader(path, date=day)
-    store = env.writable_store
-    tables, kept = merge_import(result, store)
+    extra: dict[str, Any] = {}
+    # The file is read (and refused when it is not a readable regular file) before the store is
+    # opened: a refused import never creates a store.
+    if format_ == "ftm":  # validated like a dataset and written like load: trustgraph.importers.ftm
+        from ..files import regular_file
+        from ..importers.ftm import read_ftm
+
+        regular_file(path, "FollowTheMoney file")
+        store = env.writable_store
+        ftm = read_ftm(path, known_ids=ids_frame_map(store))
+        tables, notes, extra = ftm.tables, ftm.notes, {"entities": ftm.entities}
+    else:
+        result = (read_snap_signed if format_ == "snap-signed" else read_konect)(path, date=day)
+        store = env.writable_store
+        tables, kept = merge_import(result, store)
+        notes = [*result.notes, *kept]
     total = sum(len(f) for f in tables.values())
     written: dict[str, int] = {}
     if total:  # nothing new: leave the store (and its version) untouched
         with progress(env, total, "importing") as bar:
             written = store.load(tables, progress=bar)
     return _write_document(env, "import", {"format": format_, "path": str(path), "date": day},
-                           {name: written.get(name, 0) for name in tables}, notes=[*result.notes, *kept])
+                           {name: written.get(name, 0) for name in tables}, notes=notes, **extra)
 
 
 @cli.command("import")
-@click.argument("format_", metavar="FORMAT", type=click.Choice(("snap-signed", "konect")))
+@click.argument("format_", metavar="FORMAT", type=click.Choice(("snap-signed", "konect", "ftm")))
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--date", type=IsoDate(), default="1970-01-01", show_default=True,
               help="Date (YYYY-MM-DD, 1900-01-01 to one year after today) for referrals when the file has none.")
 @format_option
 @pass_env
 def import_(env: Env, format_: str, path: Path, date: Any, fmt: str | None) -> None:
-    """Import a research network (snap-signed: Bitcoin OTC/Alpha, Epinions; konect: Advogato).
+    """Import a research network (snap-signed, konect) or FollowTheMoney entities (ftm).
+
+    snap-signed: Bitcoin OTC/Alpha, Epinions; konect: Advogato; ftm: JSON lines as OpenSanctions
+    publishes them (docs/importers.md).
 
     Every party becomes an organisation and every rating a referral (strength rating/10 for OTC,
     ±1 for Epinions, the certification level for Advogato). Gzip files are read directly.
 
-    An import only adds: an organisation already in the store is kept as stored (a placeholder name
-    equal to its id is filled in from a KONECT names file); referral ids are derived from source,
-    target and date (``6>2@2010-11-08``, then ``~2``, ``~3`` for repeats), so a second file adds to
-    the first and importing the same file again changes nothing. The rows written are counted.
+    A research import only adds: an organisation already in the store is kept as stored (a
+    placeholder name equal to its id is filled in from a KONECT names file); referral ids are derived
+    from source, target and date (``6>2@2010-11-08``, then ``~2``, ``~3`` for repeats), so a second
+    file adds to the first and importing the same file again changes nothing. The rows written are
+    counted.
+
+    An ftm import maps organisations, people's positions, ownerships and memberships, and sanctions
+    (listings by their authority); other schemata are counted and reported. It is validated like a
+    loaded dataset (exit 3, every problem with its line, nothing written) and written like one: rows
+    keep the entities' ids, so the same file again changes nothing. --date is not used.
     """
     document = import_document(env, format_=format_, path=path, date=date)
     _print_notes(env, document, "notes", "note: ")
@@ -287,6 +354,31 @@ def _typed_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [{str(c): _json_cell(v) for c, v in row.items()} for row in frame.to_dict("records")]
 
 
+def _resolve_references(env: Env, kind: str, table_name: str, given: dict[str, str],
+                        known: dict[str, set[str]]) -> None:
+    """Replace a name given for an organisation or a person (``--listed "Dakar Logistics SARL"``) by
+    its id, by the rules of :func:`trustgraph.snapshot.resolve_reference` (exit 4 when ambiguous or
+    unknown, with suggestions). A ``lister`` that names no organisation is kept as given: an outside
+    authority."""
+    from ..snapshot import AmbiguousReferenceError, resolve_reference
+
+    for col in TABLES[table_name].columns:
+        target = "organizations" if col.name == "lister" else col.ref
+        value = given.get(col.name)
+        if not value or target not in ("organizations", "people") or value in known.get(target, set()):
+            continue
+        frame = env.writable_store.table(target)
+        ids, names = frame["id"].tolist(), frame["name"].tolist()
+        what = "organisation" if target == "organizations" else "person"
+        try:
+            given[col.name] = str(ids[resolve_reference(value, ids, names, what=what, exact=lambda r: None)])
+        except AmbiguousReferenceError as err:
+            raise NotFoundError(f"record {kind} --{col.name.replace('_', '-')}: {err}") from None
+        except NotFoundError as err:
+            if col.name != "lister":
+                raise NotFoundError(f"record {kind} --{col.name.replace('_', '-')}: {err}") from None
+
+
 @answers("record")
 def record_document(env: Env, *, kind: str, update: bool = False, members: tuple[str, ...] = (),
                     **values: Any) -> dict[str, Any]:
@@ -322,6 +414,7 @@ def record_document(env: Env, *, kind: str, update: bool = False, members: tuple
     store = env.writable_store
     key = {c: given[c] for c in table.key}
     known = ids_frame_map(store)
+    _resolve_references(env, kind, table_name, given, known)
     if table.key == ("id",):
         exists = key["id"] in known.get(table_name, set())
         # The stored row is read only to be changed (a table may hold millions of rows).
@@ -341,6 +434,8 @@ def record_document(env: Env, *, kind: str, update: bool = False, members: tuple
         for col in table.columns:
             if col.type == "date" and col.required and not row[col.name]:
                 row[col.name] = _dt.date.today().isoformat()
+                note(env, f"note: no --{col.name.replace('_', '-')}: recorded today's date, {row[col.name]}; the "
+                          "default as-of of later answers (the newest event in the data) moves to it")
 
     from ..ingest import validate
 

@@ -296,20 +296,29 @@ def _continuity_text(doc: dict[str, Any]) -> str:
     if doc["departure"] is not None:
         return _departure_text(doc)
     s = doc["summary"]
-    lines = [f"continuity as of {doc['as_of']}: {_count(s['running_partnerships'], 'running partnership')}, "
-             f"{_count(s['sides'], 'side')} — {s['orphaned_sides']} orphaned, {s['single_sides']} held by one person, "
-             f"{s['covered_sides']} covered",
-             "", "partnership sides resting on one person or on nobody:"]
-    if not s["holders_recorded"]:
-        lines[-1:] = ["the data records no relationship holders: nothing to say about continuity"]
+    running = f"continuity as of {doc['as_of']}: {_count(s['running_partnerships'], 'running partnership')}, " \
+              f"{_count(s['sides'], 'side')}"
+    if not s["holders_recorded"]:  # said once; no side is claimed orphaned for want of data
+        missing = "people" if not s.get("people_recorded", True) else "relationship holders"
+        return (f"{running}; the data records no {missing}, so nothing can be said about who holds them "
+                "(people.csv, relationship_holders.csv)")
+    lines = [f"{running} — {s['orphaned_sides']} orphaned, {s['single_sides']} held by one person, "
+             f"{s['covered_sides']} covered", "", "partnership sides resting on one person or on nobody"
+             + _shown(len(doc["rows"]), s["orphaned_sides"] + s["single_sides"]) + ":"]
     rows = [_side_row(x) for x in doc["rows"]]
     cols = ["id", "name", "organization", "status", "holders", "partners", "ended"]
     lines.append(_table(rows, cols) if rows else "(none)")
-    lines += ["", "people whose departure would orphan the most partnerships:"]
+    lines += ["", "people whose departure would orphan the most partnerships"
+              + _shown(len(doc["key_people"]), s.get("key_people", len(doc["key_people"]))) + ":"]
     people = [_person_row(p) for p in doc["key_people"]]
     cols = ["rank", "id", "name", "organization", "role", "would_orphan", "partnerships"]
     lines.append(_table(people, cols) if people else "(none)")
     return "\n".join(lines)
+
+
+def _shown(shown: int, total: int) -> str:
+    """`` (the first N of M; --limit 0 for all)`` when a list was cut by --limit."""
+    return f" (the first {shown} of {total}; --limit 0 for all)" if shown < total else ""
 
 
 def _departure_text(document: dict[str, Any]) -> str:
@@ -317,10 +326,11 @@ def _departure_text(document: dict[str, Any]) -> str:
     p = doc["person"]
     asked = doc.get("resolved_from")
     lines = []
-    if asked and asked != p["name"]:
+    if asked and not str(p["name"]).casefold().startswith(asked.casefold()):  # not the name or its start
         lines.append(f"({asked} is an earlier position; {p['name']} now holds {p['id']})")
+    held = doc.get("held", len(doc["holds"]))
     lines += [f"if {p['id']} {p['name']} ({p['role'] or 'no role'}, {p['organization']}) leaves, as of {doc['as_of']}:",
-             f"{doc['orphans']} of {len(doc['holds'])} partnership(s) held would be orphaned"]
+             f"{doc['orphans']} of {held} partnership(s) held would be orphaned" + _shown(len(doc["holds"]), held)]
     for h in doc["holds"]:
         lines.append("")
         partners = ", ".join(h["partners"])
@@ -342,8 +352,12 @@ def _departure_text(document: dict[str, Any]) -> str:
                                   for x in link["ties"])
                 steps.append(f"-[{kinds}]- {person['id']} {person['name']} ({person['organization']})")
             lines.append(f"  {t['id']} {t['name']} ({t['role'] or 'no role'}): {t['hops']} hop(s) " + " ".join(steps))
+        more = h.get("takeover_total", len(h["takeover"])) - len(h["takeover"])
+        if more > 0:
+            lines.append(f"  … and {_count(more, 'more colleague')} (--limit 0 for all)")
     if doc["personal_ties"]:
-        lines += ["", "people they know outside the organisation (personal ties leave with them):"]
+        lines += ["", "people they know outside the organisation (personal ties leave with them)"
+                  + _shown(len(doc["personal_ties"]), doc.get("personal_ties_total", len(doc["personal_ties"]))) + ":"]
         for x in doc["personal_ties"]:
             lines.append(f"  {x['id']} {x['name']} ({x['organization']}): " + ", ".join(
                 t["kind"] + (f" {t['ref']}" if t["kind"] == "co-holder" else "") for t in x["ties"]))
@@ -370,10 +384,14 @@ def continuity_document(env: Env, *, person: str | None = None, for_org: str | N
         if for_org is not None:
             raise click.UsageError("--leaves and --for are exclusive: a departure concerns the person's organisation")
         doc = departure(tables, person, as_of=day)
+        cut = limit or None  # --limit limits every list: partnerships held, takeover candidates, ties
         document = envelope("continuity", as_of=doc["as_of"], store=env.store_info(snap), parameters=parameters)
         document.update(summary=None, key_people=None,
-                        departure={k: doc[k] for k in ("person", "resolved_from", "orphans", "personal_ties")},
-                        rows=doc["holds"])
+                        departure={**{k: doc[k] for k in ("person", "resolved_from", "orphans")},
+                                   "held": len(doc["holds"]), "personal_ties": doc["personal_ties"][:cut],
+                                   "personal_ties_total": len(doc["personal_ties"])},
+                        rows=[{**h, "takeover": h["takeover"][:cut], "takeover_total": len(h["takeover"])}
+                              for h in doc["holds"][:cut]])
         return document
     doc = continuity(tables, as_of=day, top=limit or None, organization=organization)
     document = envelope("continuity", as_of=doc["as_of"], store=env.store_info(snap), parameters=parameters)
@@ -386,7 +404,8 @@ def continuity_document(env: Env, *, person: str | None = None, for_org: str | N
               help="What this person's departure would break, and who could take over (id or name).")
 @for_option(what="Only this organisation's side (id or name).")
 @alias("--org", "for_org")
-@limit_option(10, 1000, "key people listed")
+@limit_option(10, 1000, "rows of every list (sides at risk, key people; with --leaves: partnerships, "
+              "colleagues, ties)")
 @alias("--top", "limit", type=click.IntRange(0, 1000))
 @as_of_option
 @format_option
@@ -570,7 +589,11 @@ def _health_text(document: dict[str, Any]) -> str:
     lines += [f"  {i['id']} {i['date']} {i['reporter']} → {i['subject']} {i['kind']} [{i['status']}]"
               for i in rows if i["concern"] == "unrepaired_incident"] or ["  (none)"]
     c = document["continuity"]
-    lines += ["", f"continuity: {c['at_risk']} of {c['running']} running partnership side(s) at risk"]
+    if not c.get("holders_recorded", True):  # said once, no finding: the data has no holders to judge
+        lines += ["", f"continuity: {c['running']} running partnership side(s); the data records no relationship "
+                      "holders, so nothing can be said about who holds them"]
+    else:
+        lines += ["", f"continuity: {c['at_risk']} of {c['running']} running partnership side(s) at risk"]
     lines += [f"  {s['partnership']} {s['partnership_name']} (with {', '.join(s['partners'])}): {s['status']}"
               + (f", held by {_holders(s)}" if s["holders"] else "")
               + (f"; {'; '.join(e['reason'] for e in s['ended'])}" if s["ended"] else "")
@@ -592,9 +615,13 @@ def health_document(env: Env, *, org: str, trend_points: int = 5, trend_step: in
     hl = half_life_value(half_life)
     snap = env.snapshot(as_of=as_of_str(as_of), half_life_days=hl)
     node = env.resolve_org(snap, org)
-    # One snapshot per trend point (each cached on disk), the organisation's own rows for the rest.
+    # One snapshot per trend point (each cached on disk), the organisation's own rows for the rest;
+    # whether the data records people and holders at all is a question about the whole store.
+    counts = env.store.counts()
+    recorded = all(counts.get(t, 0) > 0 for t in ("people", "relationship_holders"))
     doc = health(env.about([node]), node, half_life_days=hl, graph=snap, trend_points=trend_points,
-                 trend_step_days=trend_step, graphs=lambda day: env.snapshot(as_of=day, half_life_days=hl))
+                 trend_step_days=trend_step, graphs=lambda day: env.snapshot(as_of=day, half_life_days=hl),
+                 holders_recorded=recorded)
     rep = doc["reputation"]
     document = envelope("health", as_of=doc["as_of"], store=env.store_info(snap),
                         parameters={"org": str(node), "trend_points": trend_points, "trend_step": trend_step,
@@ -607,7 +634,8 @@ def health_document(env: Env, *, org: str, trend_points: int = 5, trend_step: in
         trend=[{"date": t["date"], "reputation": t["score"], "reputation_rank": t["rank"], "of": t["of"],
                 "change": t["change"]} for t in doc["trend"]],
         trend_change=doc["trend_change"], exposure=doc["exposure"]["exposure"],
-        continuity={"running": doc["continuity"]["running"], "at_risk": doc["continuity"]["at_risk"]},
+        continuity={"running": doc["continuity"]["running"], "at_risk": doc["continuity"]["at_risk"],
+                    "holders_recorded": doc["continuity"]["holders_recorded"]},
         findings=list(doc["findings"]), rows=_health_rows(doc))
     return document
 

@@ -140,7 +140,8 @@ def _story(doc: dict[str, Any], view: str) -> str:
         f"{row['id']}  {row['name'] or ''}".rstrip(),
         f"reputation {row['reputation']:.3f}  rank {row['reputation_rank']} of {of}"
         f"  percentile {row['percentile']:.1f}  (0.5 = nothing known)",
-        f"seen from {view}; propagated trust {row['propagated_trust']:.4g} (average {1 / of:.4g}),"
+        f"as of {doc['as_of']}, seen from {view}; propagated trust {row['propagated_trust']:.4g}"
+        f" (average {1 / of:.4g}),"
         f" so its own opinions count with voice {row['voice']:.2f}",
         f"rated by {row['raters']} organisation(s); the reputation rests on {row['support']:.2f} voice(s), "
         "prior included",
@@ -213,4 +214,4 @@ def reputation_command(env: Env, org: str | None, explain: bool, pretrusted: str
         emit_answer(document, fmt, text=lambda doc: _story(doc, view))
     else:
         emit([_table_row(r) for r in document["rows"]], fmt, columns=_TABLE_COLUMNS,
-             title=f"reputation, seen from {view}")
+             title=f"reputation as of {document['as_of']}, seen from {view}")

@@ -23,7 +23,9 @@ incidents              ``(:Incident {id, kind, severity, date, description})``,
                        ``(:Incident)-[:DURING]->(:Partnership)``
 incident_actions       ``(:IncidentAction {id, kind, date, note})``,
                        ``(:Incident)-[:FOLLOWED_BY]->(:IncidentAction)``
-blacklist              ``(:Organization)-[:LISTS {id, date, until, reason, source}]->(:Organization)``
+blacklist              ``(:Organization)-[:LISTS {id, date, until, reason, source}]->(:Organization)``;
+                       a lister that is no organisation (an outside authority such as "World Bank") is
+                       an ``(:Authority {id})`` node, its name as id, created on first use
 communications         ``(:Organization)-[:COMMUNICATED {id, date, channel}]->(:Organization)``
 scores                 properties ``reputation, reputation_rank, risk, risk_rank, computed_at`` on
                        ``:Organization`` nodes
@@ -133,6 +135,9 @@ class RelationshipMapping:
     start_label: str
     end: str
     end_label: str
+    #: The label of the node a ``start`` value that is no ``start_label`` id becomes (an outside
+    #: party: :attr:`trustgraph.model.Column.outside`), merged on first use.
+    start_outside: str | None = None
 
     @property
     def by_id(self) -> bool:
@@ -170,12 +175,18 @@ GRAPH_MODEL: dict[str, Mapping_] = {
         ),
         NodeMapping("incident_actions", "IncidentAction",
                     (Link("incident", "FOLLOWED_BY", "Incident", outgoing=False),)),
-        RelationshipMapping("blacklist", "LISTS", "lister", "Organization", "listed", "Organization"),
+        RelationshipMapping("blacklist", "LISTS", "lister", "Organization", "listed", "Organization", "Authority"),
         RelationshipMapping("communications", "COMMUNICATED", "a", "Organization", "b", "Organization"),
     )
 }
 
-NODE_LABELS: frozenset[str] = frozenset(m.label for m in GRAPH_MODEL.values() if isinstance(m, NodeMapping))
+#: Labels of nodes that are no table's rows: outside parties (see :attr:`RelationshipMapping.start_outside`).
+OUTSIDE_LABELS: frozenset[str] = frozenset(
+    m.start_outside for m in GRAPH_MODEL.values() if isinstance(m, RelationshipMapping) and m.start_outside
+)
+NODE_LABELS: frozenset[str] = frozenset(
+    [m.label for m in GRAPH_MODEL.values() if isinstance(m, NodeMapping)] + sorted(OUTSIDE_LABELS)
+)
 RELATIONSHIP_TYPES: frozenset[str] = frozenset(
     [m.type for m in GRAPH_MODEL.values() if isinstance(m, RelationshipMapping)]
     + [link.type for m in GRAPH_MODEL.values() if isinstance(m, NodeMapping) for link in m.links]
@@ -310,12 +321,23 @@ def _relationship_statements(m: RelationshipMapping) -> _Statements:
     rel, start, end = _type(m.type), _label(m.start_label), _label(m.end_label)
     props = [p for p in m.properties if not (m.by_id and p == "id")]
     match = f"UNWIND $rows AS row MATCH (a:{start} {{id: row[1]}}) MATCH (b:{end} {{id: row[2]}}) "
+    start_node = f"(x:{start})"
+    if m.start_outside:
+        # a start that is no organisation is an outside party's node, merged when first needed
+        outside = _label(m.start_outside)
+        match = (f"UNWIND $rows AS row MATCH (b:{end} {{id: row[2]}}) OPTIONAL MATCH (o:{start} {{id: row[1]}}) "
+                 f"FOREACH (_ IN CASE WHEN o IS NULL THEN [1] ELSE [] END | MERGE (:{outside} {{id: row[1]}})) "
+                 f"WITH row, b, o OPTIONAL MATCH (w:{outside} {{id: row[1]}}) WITH row, b, coalesce(o, w) AS a ")
+        start_node = "(x)"
     if m.by_id:
         upsert = match + f"MERGE (a)-[r:{rel} {{id: row[0]}}]->(b)"
-        # an update may move a relationship to other endpoints: drop the old one first
+        # an update may move a relationship to other endpoints: drop the old one first (also when an
+        # outside party of that name has since become an organisation)
+        became = (f" OR (x:{_label(m.start_outside)} AND EXISTS {{ MATCH (:{start} {{id: row[1]}}) }})"
+                  if m.start_outside else "")
         moved: str | None = (
-            f"UNWIND $rows AS row MATCH (x:{start})-[old:{rel} {{id: row[0]}}]->(y:{end}) "
-            "WHERE x.id <> row[1] OR y.id <> row[2] DELETE old"
+            f"UNWIND $rows AS row MATCH {start_node}-[old:{rel} {{id: row[0]}}]->(y:{end}) "
+            f"WHERE x.id <> row[1] OR y.id <> row[2]{became} DELETE old"
         )
     else:
         upsert = match + f"MERGE (a)-[r:{rel}]->(b)"
@@ -331,7 +353,8 @@ def _relationship_statements(m: RelationshipMapping) -> _Statements:
             cols.append("b.id")
         else:
             cols.append(f"r.{_q(name)}")
-    read = _read_statement(f"MATCH (a:{start})-[r:{rel}]->(b:{end})", "a, r, b", cols, "r.id" if m.by_id else None)
+    first = "(a)" if m.start_outside else f"(a:{start})"  # only trustgraph writes these types
+    read = _read_statement(f"MATCH {first}-[r:{rel}]->(b:{end})", "a, r, b", cols, "r.id" if m.by_id else None)
     # The count store answers a count by type alone in constant time; only trustgraph writes these types.
     count = f"MATCH ()-[r:{rel}]->() RETURN count(r) AS n"
     ids = f"MATCH ()-[r:{rel}]->() RETURN collect(r.id) AS ids" if m.by_id else None
@@ -345,10 +368,9 @@ _STATEMENTS: dict[str, _Statements] = {
 
 _CONSTRAINTS: tuple[str, ...] = tuple(
     [
-        f"CREATE CONSTRAINT {_q('trustgraph_' + m.label.lower() + '_id')} IF NOT EXISTS "
-        f"FOR (n:{_label(m.label)}) REQUIRE n.id IS UNIQUE"
-        for m in GRAPH_MODEL.values()
-        if isinstance(m, NodeMapping)
+        f"CREATE CONSTRAINT {_q('trustgraph_' + label.lower() + '_id')} IF NOT EXISTS "
+        f"FOR (n:{_label(label)}) REQUIRE n.id IS UNIQUE"
+        for label in [m.label for m in GRAPH_MODEL.values() if isinstance(m, NodeMapping)] + sorted(OUTSIDE_LABELS)
     ]
     + [
         f"CREATE CONSTRAINT {_q('trustgraph_' + m.type.lower() + '_id')} IF NOT EXISTS "
@@ -453,8 +475,8 @@ def _about_statements() -> dict[str, str]:
     incidents = parties + f"MATCH (o)-[:{reported}|{blames}]-(i:{incident}) WITH DISTINCT i "
     ends = "WITH DISTINCT r WITH startNode(r) AS a, r, endNode(r) AS b "
 
-    def touching(rel: str) -> str:  # relationships with a party at either end
-        return parties + f"MATCH (o)-[r:{_type(rel)}]-(:{org}) " + ends
+    def touching(rel: str, other: str = f":{org}") -> str:  # relationships with a party at either end
+        return parties + f"MATCH (o)-[r:{_type(rel)}]-({other}) " + ends
 
     matches = {
         "organizations": parties + "WITH DISTINCT o AS n ",
@@ -468,7 +490,7 @@ def _about_statements() -> dict[str, str]:
         "personal_ties": staff + f"MATCH (s)-[r:{knows}]-(:{person}) " + ends,
         "incidents": incidents + "WITH i AS n ",
         "incident_actions": incidents + f"MATCH (i)-[:{followed}]->(n:{action}) WITH DISTINCT n ",
-        "blacklist": touching("LISTS"),
+        "blacklist": touching("LISTS", ""),  # the lister may be an outside authority
         "communications": touching("COMMUNICATED"),
     }
     return {name: matches[name] + _STATEMENTS[name].rows for name in TABLE_ORDER}
@@ -788,8 +810,10 @@ class Neo4jStore:
             rows = [[_to_graph(v, k) for v, k in zip(values, kinds)] for values in zip(*cols)]
             if moved:
                 yield _Unit(name, moved, [r[:3] for r in rows], "none")
-            yield _Unit(name, _STATEMENTS[name].upsert, rows, "written",
-                        ((m.start, m.start_label, [r[1] for r in rows]), (m.end, m.end_label, [r[2] for r in rows])))
+            refs: tuple[tuple[str, str, list[Any]], ...] = ((m.end, m.end_label, [r[2] for r in rows]),)
+            if not m.start_outside:  # an outside start is created, never missing
+                refs = ((m.start, m.start_label, [r[1] for r in rows]), *refs)
+            yield _Unit(name, _STATEMENTS[name].upsert, rows, "written", refs)
 
     def _units(self, frames: Mapping[str, pd.DataFrame], existing: Mapping[str, int]) -> Iterator[_Unit]:
         """The statements of a load in dependency order: nodes, then their links, then relationships.

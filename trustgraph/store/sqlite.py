@@ -85,7 +85,7 @@ def _create_sql(table: Table) -> str:
         cols.append(f"{_q(c.name)} {_SQL_TYPES.get(c.type, 'TEXT')}{null}")
     cols.append("PRIMARY KEY (" + ", ".join(_q(k) for k in table.key) + ")")
     for c in table.columns:
-        if c.ref:
+        if c.ref and not c.outside:  # an outside column may name a party that is no row of c.ref
             cols.append(
                 f"FOREIGN KEY ({_q(c.name)}) REFERENCES {_q(c.ref)}(id) DEFERRABLE INITIALLY DEFERRED"
             )
@@ -267,6 +267,7 @@ class SqliteStore:
         try:
             if self._inspect() != "ready":
                 self._set_up()
+            self._drop_outside_keys()
             if memory:
                 self._db.execute("PRAGMA journal_mode = MEMORY")
             elif str(self._db.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
@@ -388,6 +389,33 @@ class SqliteStore:
                 for key, value in (("schema_version", str(SCHEMA_VERSION)), ("store_id", uuid.uuid4().hex),
                                    ("version", "0")):
                     db.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING", (key, value))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def _drop_outside_keys(self) -> None:
+        """Remove the foreign key of each ``outside`` column (a listing's lister may be an outside
+        authority) from a store created before such columns existed: the table is rebuilt with its rows,
+        in one write transaction. Nothing happens when no table has one."""
+        db = self._db
+        stale = [t for t in TABLES.values()
+                 if {str(r[3]) for r in db.execute(f"PRAGMA foreign_key_list({_q(t.name)})")}
+                 & {c.name for c in t.columns if c.outside}]
+        if not stale:
+            return
+        self._begin_write()
+        try:
+            for table in stale:
+                name, new = _q(table.name), _q("_new_" + table.name)
+                cols = ", ".join(_q(c) for c in table.column_names)
+                db.execute(_create_sql(table).replace(f"CREATE TABLE IF NOT EXISTS {name}", f"CREATE TABLE {new}", 1))
+                db.execute(f"INSERT INTO {new} ({cols}) SELECT {cols} FROM {name}")
+                db.execute(f"DROP TABLE {name}")
+                db.execute(f"ALTER TABLE {new} RENAME TO {name}")
+                for idx, (tname, col) in enumerate(_INDEXES):
+                    if tname == table.name:
+                        db.execute(f"CREATE INDEX IF NOT EXISTS ix_{idx}_{tname}_{col} ON {name} ({_q(col)})")
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
