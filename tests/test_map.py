@@ -88,7 +88,7 @@ def test_default_map_draws_every_tie_of_the_default_kinds(tiny):
         ("c", "d", "incident", "-"), ("a", "e", "listing", "-"),
     }
     assert len({e["id"] for e in m.edges}) == len(m.edges) == 8
-    assert m.physics and m.omitted == 0 and m.total_nodes == 5 and m.notes == []
+    assert not m.physics and m.view == "network" and m.omitted == 0 and m.total_nodes == 5 and m.notes == []
     assert m.query == "whole network"
 
 
@@ -381,3 +381,44 @@ def test_map_max_hops_and_its_old_name(run_cli, sample_store, tmp_path):
     code, _, stderr = run_cli([*store, "map", "--out", "-", "--max-hops", "1"])
     assert code == 2 and "--max-hops" in stderr
     assert "--hops" not in run_cli(["map", "--help"])[1]
+
+
+def test_readable_layouts_rings_spine_and_communities():
+    from trustgraph.render.layout import community_positions, radial_positions, spine_positions
+
+    # Rings: the focus at the centre, every hop-2 node farther out than every hop-1 node.
+    G = nx.balanced_tree(3, 2)
+    dist = nx.single_source_shortest_path_length(G, 0)
+    pos = radial_positions(list(G), G.edges, dist)
+    assert pos[0] == (0.0, 0.0)
+    r = {v: (pos[v][0] ** 2 / 1.4**2 + pos[v][1] ** 2) ** 0.5 for v in G}
+    assert max(r[v] for v in G if dist[v] == 1) < min(r[v] for v in G if dist[v] == 2)
+    # Spine: the chain on y = 0, left to right; context off the spine.
+    H = nx.path_graph(4)
+    H.add_edges_from([(1, "x"), (2, "y"), ("y", "z")])
+    pos = spine_positions(list(H), H.edges, [0, 1, 2, 3])
+    assert [pos[v][1] for v in range(4)] == [0.0] * 4 and sorted(range(4), key=lambda v: pos[v][0]) == [0, 1, 2, 3]
+    assert all(pos[v][1] != 0 for v in "xyz")
+    # Communities: six cliques of eight, each member nearer its own clique's centre than any other's.
+    C = nx.connected_caveman_graph(6, 8)
+    comm = {v: v // 8 for v in C}
+    one = community_positions(list(C), C.edges, comm, seed=2)
+    assert one == community_positions(list(C), C.edges, comm, seed=2)
+    centre = {c: tuple(sum(one[v][i] for v in C if comm[v] == c) / 8 for i in (0, 1)) for c in range(6)}
+    for v in C:
+        d = {c: (one[v][0] - x) ** 2 + (one[v][1] - y) ** 2 for c, (x, y) in centre.items()}
+        assert min(d, key=d.get) == comm[v]
+
+
+def test_views_rank_and_fade(tiny):
+    G, tables = tiny
+    m = map_data(G, tables, color="sector", focus="b", hops=2)
+    assert m.view == "focus"
+    by = {n["id"]: n for n in m.nodes}
+    assert by["b"]["rank"] == 0 and by["b"]["hop"] == 0 and (by["b"]["x"], by["b"]["y"]) == (0.0, 0.0)
+    assert {n["id"]: n["opacity"] for n in m.nodes if n["hop"] == 2} and all(
+        n["opacity"] == 0.55 for n in m.nodes if n["hop"] == 2)
+    assert sorted(n["rank"] for n in m.nodes) == list(range(len(m.nodes)))
+    c = map_data(G, tables, color="sector", chain=["a", "b", "c"], chain_ends=("a", "c"))
+    assert c.view == "chain" and {n["id"] for n in c.nodes if n["opacity"] == 1.0} == {"a", "b", "c"}
+    assert map_data(G, tables, color="sector").view == "network"

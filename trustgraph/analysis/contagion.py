@@ -935,7 +935,9 @@ def assess_risk(
     support : mapping, optional
         With a ``reputation`` mapping: node → the voices it rests on.
     pretrusted : iterable or mapping, optional
-        The pre-trusted set of the reputation (default: the parties marked pre-trusted).
+        The pre-trusted set of the reputation (default: the parties marked pre-trusted). With none
+        given and none marked, the reputation has no anchor and is not used: every party's counts
+        as 0.5 on one voice (nothing known), so the risk ranks as the exposure does.
     listed, hops, decay, prior, people
         As in :func:`contagion_scores`.
 
@@ -961,7 +963,11 @@ def assess_risk(
     """
     _check(hops, decay, prior)
     snap = as_snapshot(G)
-    if reputation is None:
+    if reputation is None and pretrusted is None and not np.any(snap.pretrusted):
+        # No anchor: a reputation propagated from everyone rewards a clique that vouches for itself
+        # (docs/threat-model.md), so risk does not use it — nothing is known (0.5, the prior's one voice).
+        rep_arr, sup_arr = np.full(snap.n, 0.5), np.ones(snap.n)
+    elif reputation is None:
         from .reputation import reputation_arrays
 
         _, rep_arr, sup_arr = reputation_arrays(snap, pretrusted=pretrusted)

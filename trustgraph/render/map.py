@@ -39,11 +39,16 @@ than ``max_nodes`` remain, the most relevant are kept, in this order: the focus 
 under an active listing, then the nearest (fewest hops from the focus or chain) and, among equals, the
 best connected (most drawn ties), then by id. The map says how many were left out.
 
-Scale
------
-Maps of at most :data:`PHYSICS_MAX_NODES` nodes run vis-network's physics (starting from the
-precomputed layout, so they settle quickly); larger maps are drawn at once with physics off, from
-positions computed by :func:`trustgraph.render.layout.layout_positions`.
+Layouts
+-------
+Positions are computed here, and the page draws them at once (physics off unless
+``physics_max_nodes`` asks for it): a whole network by communities (Louvain, seeded, then
+ForceAtlas2 in LinLog mode: :func:`trustgraph.render.layout.community_positions`; above
+:data:`COMMUNITY_LAYOUT_MAX_NODES` nodes :func:`~trustgraph.render.layout.layout_positions`), a focus
+as rings of hops (:func:`~trustgraph.render.layout.radial_positions`), a chain as a left-to-right
+spine (:func:`~trustgraph.render.layout.spine_positions`). The page fits the view to the canvas
+(centred on the focus), labels nodes by ``rank`` without overlap, and draws the ties of one pair as
+one line. docs/maps.md shows and measures them.
 """
 
 from __future__ import annotations
@@ -71,7 +76,7 @@ from ..errors import ConfigurationError, NotFoundError, TrustgraphError
 from ..evidence import evidence_frame
 from ..files import write_text_atomic
 from ..snapshot import Snapshot
-from .layout import layout_positions
+from .layout import community_positions, layout_positions, radial_positions, spine_positions
 
 __all__ = [
     "EDGE_KINDS",
@@ -81,6 +86,8 @@ __all__ = [
     "DEFAULT_MAX_NODES",
     "DEFAULT_HOPS",
     "PHYSICS_MAX_NODES",
+    "COMMUNITY_LAYOUT_MAX_NODES",
+    "VIEWS",
     "LISTED_MARK",
     "EDGE_STYLES",
     "MapData",
@@ -105,8 +112,17 @@ SIZE_MEASURES: tuple[str, ...] = ("reputation", "degree")
 DEFAULT_MAX_NODES = 1500
 #: Neighbourhood radius around ``focus`` when ``hops`` is not given (around a chain alone: 1).
 DEFAULT_HOPS = 2
-#: Maps up to this many nodes get live physics; larger ones precomputed positions and physics off.
-PHYSICS_MAX_NODES = 300
+#: Maps up to this many nodes get live physics (none by default: the views below are laid out to be
+#: read as they are, and physics would undo the rings of a focus and the spine of a chain).
+PHYSICS_MAX_NODES = 0
+#: Largest whole-network map laid out by communities (ForceAtlas2 costs O(n²) per round); larger
+#: ones get :func:`~trustgraph.render.layout.layout_positions`.
+COMMUNITY_LAYOUT_MAX_NODES = 1000
+#: Opacity of a node by hops from the focus in a focus view (farther: the last), and of a chain's context.
+HOP_OPACITY = (1.0, 1.0, 0.55, 0.35)
+CONTEXT_OPACITY = 0.5
+#: How a map is laid out: communities of the whole network, rings around a focus, a chain's spine.
+VIEWS: tuple[str, ...] = ("network", "focus", "chain")
 #: Prefixed to the label of a party under an active listing (besides its shape and red border).
 LISTED_MARK = "\u26a0"
 
@@ -215,6 +231,12 @@ class MapData:
     styles : dict
         ``kind + sign`` (e.g. ``"referral-"``) → ``label``, ``color``, ``width``, ``dashes``, ``arrow``
         (:data:`EDGE_STYLES`).
+    view : str
+        One of :data:`VIEWS`: ``network`` (communities apart), ``focus`` (rings of hops around the
+        focus, which the page centres) or ``chain`` (the chain as a left-to-right spine). Nodes then
+        also carry ``hop`` (ties from the focus or chain; ``None`` in a whole-network view),
+        ``opacity`` (far hops and a chain's context faded) and ``rank`` (0 = most important: the
+        page labels nodes in this order, skipping any label that would overlap one already drawn).
     """
 
     title: str
@@ -231,6 +253,7 @@ class MapData:
     omitted: int
     date_range: list[str] = field(default_factory=list)
     styles: dict[str, dict[str, Any]] = field(default_factory=dict)
+    view: str = "network"
 
     def payload(self) -> dict[str, Any]:
         """The dict embedded in the page (the attributes themselves, not copies)."""
@@ -751,8 +774,8 @@ def _options(physics: bool, directed: bool = True) -> dict[str, Any]:
         "shape": "dot",
         "font": {"size": 12, "face": "DejaVu Sans, Liberation Sans, Arial, sans-serif", "color": "#1d1d1f",
                  "strokeWidth": 3, "strokeColor": "#ffffff"},
-        # Labels appear once they would be legible (large maps start zoomed out: no clutter, faster draw).
-        "scaling": {"label": {"enabled": False, "drawThreshold": 5 if physics else 9}},
+        # The page draws node labels itself, by rank and without overlap; vis-network never does.
+        "scaling": {"label": {"enabled": False, "drawThreshold": 1e6}},
     }
     return options
 
@@ -955,12 +978,26 @@ def map_data(
     node_colors, color_legend = _node_colors(G, ordered, color, score_maps, drawn, seed)
     sizes, size_legend = _node_sizes(G, ordered, size, score_maps)
 
-    # 3. Positions.
+    # 3. Positions (see docs/maps.md, "Layouts").
     physics = len(ordered) <= physics_max_nodes
-    pos = layout_positions(ordered, [(t.a, t.b) for t in drawn], seed=seed, scale=110.0 if physics else 90.0)
+    chain_set = set(chain_nodes)
+    view = "chain" if len(chain_nodes) >= 2 else ("focus" if seeds else "network")
+    pairs = [(t.a, t.b) for t in drawn]
+    if view == "chain":
+        pos = spine_positions(ordered, pairs, chain_nodes)
+    elif view == "focus":
+        pos = radial_positions(ordered, pairs, distance)
+    elif len(ordered) <= COMMUNITY_LAYOUT_MAX_NODES:
+        pos = community_positions(ordered, pairs, _communities(ordered, drawn, seed), seed=seed)
+    else:
+        pos = layout_positions(ordered, pairs, seed=seed, scale=90.0)
+    hop = {n: (None if view == "network" else distance.get(n)) for n in ordered}
+    ranked = sorted(ordered, key=lambda n: (0 if n in seed_set else (1 if G.nodes[n].get("listed") else 2),
+                                            distance[n] if seeds else 0, -len(drawn_adjacency.get(n, ())),
+                                            names[n], str(n)))
+    rank = {n: i for i, n in enumerate(ranked)}
 
     # 4. Nodes.
-    chain_set = set(chain_nodes)
     nodes_out: list[dict[str, Any]] = []
     for n in ordered:
         name = names[n]
@@ -990,6 +1027,9 @@ def map_data(
             "listed": listed,
             "role": role,
             "info": info,
+            "hop": hop[n],
+            "rank": rank[n],
+            "opacity": _opacity(view, hop[n], role),
         })
 
     # 5. Edges.
@@ -1064,7 +1104,17 @@ def map_data(
         omitted=omitted,
         date_range=[dates[0], dates[-1]] if dates else [],
         styles={f"{k}{sg}": dict(v) for (k, sg), v in EDGE_STYLES.items()},
+        view=view,
     )
+
+
+def _opacity(view: str, hop: int | None, role: str | None) -> float:
+    """A node's opacity: far hops of a focus view and the context of a chain recede."""
+    if view == "focus" and hop is not None:
+        return HOP_OPACITY[min(hop, len(HOP_OPACITY) - 1)]
+    if view == "chain" and role is None:
+        return CONTEXT_OPACITY
+    return 1.0
 
 
 # --------------------------------------------------------------------------------------------------

@@ -1,0 +1,190 @@
+"""Attack benchmark: contagion, risk and reputation on attack networks the method was not designed on.
+
+Every generator in ``benchmarks/attacks/`` (see its ``__init__`` and docs/threat-model.md) writes a
+dataset folder and the role of every organisation. For each generator, each parameter setting (its
+defaults, then each value of ``PARAMS`` varied one at a time) and each seed, this script loads the
+folder into a fresh SQLite store with ``trustgraph load`` and scores it through the CLI at the
+product's DEFAULT settings (``trustgraph contagion --format json``, ``trustgraph reputation --format
+json``; nobody is marked pre-trusted). It reports, mean and minimum over the seeds:
+
+* ``exposed-only AUC``: positives (attackers and fronts) against honest partners of listed parties
+  (honest, unlisted, with any tie to a listed party), for ``exposure``, ``risk``, ``reputation`` (low
+  = suspect) and the naive baseline;
+* ``all-unlisted AUC``: positives against every unlisted non-positive, for the same four scores;
+* ``top-5 %``: the share of honest partners ranked among the top 5 % of unlisted parties by risk;
+* naive baseline: the number of tie rows (shared partnerships, referrals either way, incidents either
+  way, contacts) with a listed party.
+
+Held-out generators (``HELD_OUT = True``) are marked ``[held out]``. Run from the repository root::
+
+    .venv/bin/python benchmarks/attack_bench.py [--orgs 1000] [--seeds 5] [--only NAME,...]
+        [--design-only] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import inspect
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.attacks import load, registry  # noqa: E402
+
+POSITIVE = ("attacker", "front")
+SCORES = ("exposure", "risk", "reputation", "naive")
+CLI = [str(Path(sys.executable).with_name("trustgraph"))]
+
+
+def roc_auc(pos: list[float], neg: list[float]) -> float:
+    """Mann–Whitney ROC-AUC (higher score = positive), ties counted half; nan without both classes."""
+    if not pos or not neg:
+        return float("nan")
+    s = np.r_[pos, neg]
+    order = np.argsort(s, kind="mergesort")
+    srt = s[order]
+    starts = np.flatnonzero(np.r_[True, srt[1:] != srt[:-1]])
+    ends = np.r_[starts[1:], len(s)]
+    ranks = np.empty(len(s))
+    ranks[order] = np.repeat((starts + ends + 1) / 2.0, ends - starts)
+    return float((ranks[: len(pos)].sum() - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg)))
+
+
+def naive_ties(folder: Path, listed: set[str]) -> Counter[str]:
+    """Tie rows each party has with a listed party (the naive baseline)."""
+    count: Counter[str] = Counter()
+
+    def rows(name: str) -> list[dict[str, str]]:
+        path = folder / f"{name}.csv"
+        if not path.exists():
+            return []
+        with open(path, encoding="utf-8") as fh:
+            return list(csv.DictReader(fh))
+
+    def tie(a: str, b: str) -> None:
+        if b in listed and a != b:
+            count[a] += 1
+        if a in listed and a != b:
+            count[b] += 1
+
+    members: dict[str, list[str]] = {}
+    for r in rows("partnership_members"):
+        members.setdefault(r["partnership"], []).append(r["organization"])
+    for ms in members.values():
+        for i, a in enumerate(ms):
+            for b in ms[i + 1:]:
+                tie(a, b)
+    for r in rows("referrals"):
+        tie(r["source"], r["target"])
+    for r in rows("incidents"):
+        tie(r["reporter"], r["subject"])
+    for r in rows("communications"):
+        tie(r["a"], r["b"])
+    return count
+
+
+def _cli(store: Path, *args: str) -> dict[str, Any]:
+    out = subprocess.run([*CLI, "-q", "--store", str(store), *args], check=True, capture_output=True, text=True)
+    return json.loads(out.stdout) if out.stdout.strip() else {}
+
+
+def score_once(module: Any, seed: int, orgs: int, params: dict[str, Any]) -> dict[str, Any]:
+    """Generate, load and score one network; the metrics of one seed."""
+    with tempfile.TemporaryDirectory(prefix="attack-bench-") as tmp:
+        folder, store = Path(tmp) / "data", Path(tmp) / "store.db"
+        roles = module.generate(folder, seed, orgs=orgs, **params)
+        _cli(store, "load", str(folder), "--format", "json")
+        cont = _cli(store, "contagion", "--format", "json")
+        rep = _cli(store, "reputation", "--format", "json")
+        listed = {o for o, r in roles.items() if r == "listed"}
+        naive = naive_ties(folder, listed)
+    exposure = {r["id"]: float(r["exposure"]) for r in cont["rows"]}
+    risk = {r["id"]: float(r["risk"]) for r in cont["rows"]}
+    suspicion = {r["id"]: 1.0 - float(r["reputation"]) for r in rep["rows"]}
+    score = {"exposure": exposure, "risk": risk, "reputation": suspicion,
+             "naive": {o: float(naive.get(o, 0)) for o in roles}}
+    pos = [o for o, r in roles.items() if r in POSITIVE]
+    partners = [o for o, r in roles.items() if r == "honest_partner"]
+    others = [o for o, r in roles.items() if r in ("honest_partner", "honest")]
+    out: dict[str, Any] = {"seed": seed, "positives": len(pos), "honest_partners": len(partners),
+                           "view": rep.get("parameters", {}).get("view", rep.get("view"))}
+    for name, s in score.items():
+        out[f"exposed_{name}"] = roc_auc([s[o] for o in pos], [s[o] for o in partners])
+        out[f"all_{name}"] = roc_auc([s[o] for o in pos], [s[o] for o in others])
+    unlisted = sorted((o for o, r in roles.items() if r != "listed"), key=lambda o: (-risk[o], o))
+    top = set(unlisted[: max(1, int(round(0.05 * len(unlisted))))])
+    out["top5_partners"] = sum(o in top for o in partners) / max(len(partners), 1)
+    return out
+
+
+def settings(module: Any) -> list[dict[str, Any]]:
+    """The defaults, then each PARAMS value varied one at a time (settings equal to the defaults once)."""
+    defaults = {k: p.default for k, p in inspect.signature(module.generate).parameters.items()
+                if p.kind is inspect.Parameter.KEYWORD_ONLY and k != "orgs"}
+    out: list[dict[str, Any]] = [{}]
+    for key, values in module.PARAMS.items():
+        for v in values:
+            if defaults.get(key) != v:
+                out.append({key: v})
+    return out
+
+
+METRICS = [f"exposed_{s}" for s in SCORES] + [f"all_{s}" for s in SCORES] + ["top5_partners"]
+HEAD = ("exp-only AUC: exposure risk rep naive | all-unlisted AUC: exposure risk rep naive | "
+        "partners in top 5 % by risk")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--orgs", type=int, default=1000, help="Background organisations per network.")
+    ap.add_argument("--seeds", type=int, default=5, help="Networks per setting (seeds 0..N-1).")
+    ap.add_argument("--only", default="", help="Comma-separated generator names (default: all).")
+    ap.add_argument("--design-only", action="store_true", help="Skip the held-out generators.")
+    ap.add_argument("--defaults-only", action="store_true", help="Only each generator's default setting.")
+    ap.add_argument("--json", type=Path, help="Write every figure to this JSON file.")
+    args = ap.parse_args(argv)
+    only = {n for n in args.only.split(",") if n}
+    results = []
+    print(f"Attack benchmark: {args.orgs} organisations per network, seeds 0..{args.seeds - 1}, "
+          "trustgraph CLI at default settings, nobody pre-trusted.")
+    print("mean (min) over seeds; " + HEAD)
+    for gen in registry():
+        if (only and gen.name not in only) or (args.design_only and gen.held_out):
+            continue
+        module = load(gen.name)
+        mark = " [held out]" if gen.held_out else " [design]"
+        print(f"\n{gen.name}{mark}")
+        for params in settings(module)[: 1 if args.defaults_only else None]:
+            t0 = time.perf_counter()
+            runs = [score_once(module, seed, args.orgs, params) for seed in range(args.seeds)]
+            agg = {m: (float(np.nanmean([r[m] for r in runs])),
+                       float(np.nanmax([r[m] for r in runs]) if m == "top5_partners"
+                             else np.nanmin([r[m] for r in runs]))) for m in METRICS}
+            label = ", ".join(f"{k}={v}" for k, v in params.items()) or "defaults"
+            cells = [f"{agg[m][0]:.3f} ({agg[m][1]:.3f})" for m in METRICS]
+            print(f"  {label:<18} " + " ".join(cells[:4]) + " | " + " ".join(cells[4:8]) + " | "
+                  f"{cells[8]} max  [{np.mean([r['positives'] for r in runs]):.0f} pos, "
+                  f"{np.mean([r['honest_partners'] for r in runs]):.0f} partners, "
+                  f"view {runs[0]['view']}, {time.perf_counter() - t0:.0f} s]")
+            results.append({"generator": gen.name, "held_out": gen.held_out, "params": params,
+                            "orgs": args.orgs, "seeds": args.seeds,
+                            "mean": {m: a[0] for m, a in agg.items()},
+                            "worst": {m: a[1] for m, a in agg.items()}, "runs": runs})
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,151 @@
+"""Every attack generator in benchmarks/attacks/ (issue 16) follows the generator interface.
+
+Each module there (but ``_``-prefixed helpers) has a ``DESCRIPTION``, a ``HELD_OUT`` flag (true exactly
+for the ``heldout_*`` modules), ``PARAMS`` and ``generate(folder, seed, *, orgs, **params)``, which
+writes a dataset folder that ``trustgraph load`` takes without problems and returns the role of every
+organisation. These tests check the interface and the data only; they never score a generator (the
+held-out ones must not be used to choose anything of the method).
+"""
+
+from __future__ import annotations
+
+import csv
+import filecmp
+import importlib
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ATTACKS = ROOT / "benchmarks" / "attacks"
+NAMES = sorted(p.stem for p in ATTACKS.glob("*.py") if not p.stem.startswith("_"))
+HELD_OUT = ["heldout_honest_hubs", "heldout_late_endorsers", "heldout_sybil_history"]
+ROLES = {"listed", "attacker", "front", "honest_partner", "honest"}
+POSITIVE = {"attacker", "front"}
+SMALL = 300  # organisations per generated network in these tests
+
+
+def _module(name: str) -> ModuleType:
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    return importlib.import_module(f"benchmarks.attacks.{name}")
+
+
+def _rows(folder: Path, table: str) -> list[dict[str, str]]:
+    path = folder / f"{table}.csv"
+    if not path.exists():
+        return []
+    with path.open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _ties(folder: Path, parties: set[str]) -> tuple[set[str], set[str]]:
+    """(every party with any tie to ``parties``, every party sharing a partnership with one of them)."""
+    members: dict[str, set[str]] = {}
+    for row in _rows(folder, "partnership_members"):
+        members.setdefault(row["partnership"], set()).add(row["organization"])
+    shared = {m for group in members.values() if group & parties for m in group}
+    tied = set(shared)
+    for table, a, b in (("referrals", "source", "target"), ("incidents", "reporter", "subject"),
+                        ("communications", "a", "b")):
+        for row in _rows(folder, table):
+            if row[a] in parties:
+                tied.add(row[b])
+            if row[b] in parties:
+                tied.add(row[a])
+    return tied - parties, shared - parties
+
+
+def test_the_held_out_generators_are_there() -> None:
+    assert set(HELD_OUT) <= set(NAMES)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_interface(name: str) -> None:
+    module = _module(name)
+    assert isinstance(module.DESCRIPTION, str) and len(module.DESCRIPTION.split()) >= 60
+    assert module.HELD_OUT is name.startswith("heldout_")
+    assert isinstance(module.PARAMS, dict) and module.PARAMS
+    for key, values in module.PARAMS.items():
+        assert isinstance(key, str) and isinstance(values, list) and values
+    assert callable(module.generate)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_deterministic_for_a_seed(name: str, tmp_path: Path) -> None:
+    module = _module(name)
+    first = module.generate(tmp_path / "a", 3, orgs=SMALL)
+    again = module.generate(tmp_path / "b", 3, orgs=SMALL)
+    other = module.generate(tmp_path / "c", 4, orgs=SMALL)
+    assert first == again
+    files = sorted(p.name for p in (tmp_path / "a").iterdir())
+    assert files == sorted(p.name for p in (tmp_path / "b").iterdir())
+    match, mismatch, errors = filecmp.cmpfiles(tmp_path / "a", tmp_path / "b", files, shallow=False)
+    assert (mismatch, errors) == ([], [])
+    assert other != first or any(not filecmp.cmp(tmp_path / "a" / f, tmp_path / "c" / f, shallow=False)
+                                 for f in files)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_reported_setting_generates(name: str, tmp_path: Path) -> None:
+    module = _module(name)
+    for key, values in module.PARAMS.items():
+        for value in values:
+            roles = module.generate(tmp_path / f"{key}-{value}", 0, orgs=SMALL, **{key: value})
+            ids = {row["id"] for row in _rows(tmp_path / f"{key}-{value}", "organizations")}
+            assert set(roles) == ids, (key, value)
+            assert POSITIVE & set(roles.values()), (key, value)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_loads_with_the_roles_it_claims(name: str, tmp_path: Path,
+                                        run_cli: Callable[..., tuple[int, str, str]]) -> None:
+    folder = tmp_path / "data"
+    roles: dict[str, Any] = _module(name).generate(folder, 1, orgs=SMALL)
+    store = tmp_path / "store.db"
+    code, out, err = run_cli(["--store", str(store), "-q", "load", str(folder), "--format", "json"])
+    assert code == 0, err
+    # The only warnings allowed name the outside authorities that listed a party.
+    assert [w for w in json.loads(out)["warnings"] if "outside party" not in w] == []
+    code, out, err = run_cli(["--store", str(store), "stats", "--format", "json"])
+    assert code == 0, err
+    stats = json.loads(out)
+    end = stats["as_of"]
+
+    orgs = _rows(folder, "organizations")
+    assert set(roles) == {row["id"] for row in orgs} and len(orgs) == len(roles)
+    assert set(roles.values()) <= ROLES
+    assert all(row.get("pretrusted", "").strip().lower() in ("", "false") for row in orgs)
+    assert sum(r in POSITIVE for r in roles.values()) >= 2
+    in_force = {row["listed"] for row in _rows(folder, "blacklist")
+                if row["date"] <= end and (not row.get("until") or row["until"] > end)}
+    listed = {org for org, role in roles.items() if role == "listed"}
+    assert listed and listed == in_force
+    assert stats["listed_now"] == len(listed)
+    tied, shared = _ties(folder, listed)
+    partners = {org for org, role in roles.items() if role == "honest_partner"}
+    assert partners and partners <= tied
+    assert not shared & {org for org, role in roles.items() if role == "honest"}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_dates_within_2014_2025(name: str, tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    _module(name).generate(folder, 1, orgs=SMALL)
+    for table, columns in (("partnerships", ("start", "end")), ("referrals", ("date",)), ("incidents", ("date",)),
+                           ("blacklist", ("date",)), ("communications", ("date",))):
+        for row in _rows(folder, table):
+            for column in columns:
+                assert not row.get(column) or "2014-01-01" <= row[column] <= "2025-12-31", (table, row)
+
+
+def test_the_registry_marks_the_held_out_generators() -> None:
+    _module(HELD_OUT[0])  # puts the repository root on sys.path
+    attacks = importlib.import_module("benchmarks.attacks")
+    flags = {g.name: g.held_out for g in attacks.registry()}
+    assert {name: flags.get(name) for name in HELD_OUT} == dict.fromkeys(HELD_OUT, True)

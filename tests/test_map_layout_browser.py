@@ -1,0 +1,143 @@
+"""Readable layouts in real headless Chromium (issue 17, item 1): what a reader sees on open.
+
+The whole sample network, a focus view and a chain view, each in a 1400 × 900 window: the drawn
+network (node discs, from vis-network's own positions and the view's scale) covers at least 70 % of
+the canvas, the labels drawn on open overlap nowhere (their boxes come from the page, their widths
+are measured again here with the same font), the focus sits within 10 % of the canvas centre, far
+hops and a chain's context are faded, and the ties of one pair are one line.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import pytest
+from test_map_browser import assert_clean, browser, open_map  # noqa: F401  (fixtures)
+
+from trustgraph.analysis.chains import vouching_chains
+from trustgraph.graph import project
+from trustgraph.render import MapData, map_data
+
+pytestmark = pytest.mark.browser
+
+GEOMETRY = """(function () {
+  var n = trustgraphMap.network, c = document.querySelector('#tg-map canvas').getBoundingClientRect();
+  var pos = n.getPositions(), s = n.getScale(), lo = [1e9, 1e9], hi = [-1e9, -1e9], at = {};
+  trustgraphMap.data.nodes.forEach(function (d) {
+    var p = n.canvasToDOM(pos[d.id]), r = d.size * s; at[d.id] = [p.x, p.y, r];
+    lo = [Math.min(lo[0], p.x - r), Math.min(lo[1], p.y - r)]; hi = [Math.max(hi[0], p.x + r), Math.max(hi[1], p.y + r)];
+  });
+  var probe = document.createElement('canvas').getContext('2d');
+  var labels = trustgraphMap.labels.map(function (b) { probe.font = b.font;
+    return Object.assign({ measured: probe.measureText(b.text).width }, b); });
+  return { canvas: [c.width, c.height], box: [lo[0], lo[1], hi[0], hi[1]], at: at, labels: labels };
+})()"""
+
+
+def geometry(page: Any) -> dict[str, Any]:
+    result: dict[str, Any] = page.evaluate(GEOMETRY)
+    return result
+
+
+def coverage(g: dict[str, Any]) -> float:
+    (w, h), (x0, y0, x1, y1) = g["canvas"], g["box"]
+    return max(0.0, min(x1, w) - max(x0, 0)) * max(0.0, min(y1, h) - max(y0, 0)) / (w * h)
+
+
+def overlaps(labels: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    out = []
+    for i, a in enumerate(labels):
+        for b in labels[i + 1:]:
+            if (a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"]
+                    and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"]):
+                out.append((a["text"], b["text"]))
+    return out
+
+
+@pytest.fixture(scope="module")
+def views(sample_tables: dict[str, pd.DataFrame]) -> dict[str, MapData]:
+    G = project(sample_tables)
+    chain = list(vouching_chains(G, "ORG001", "ORG045", k=1)[0].path)
+    return {
+        "network": map_data(G, sample_tables),
+        "focus": map_data(G, sample_tables, focus="ORG045"),
+        "chain": map_data(G, sample_tables, chain=chain, chain_ends=("ORG001", "ORG045")),
+    }
+
+
+@pytest.mark.parametrize("view", ["network", "focus", "chain"])
+def test_view_fills_the_canvas_and_labels_never_overlap(open_map, views, view):  # noqa: F811
+    m = views[view]
+    assert m.view == view and not m.physics
+    page, _ = open_map(m)
+    g = geometry(page)
+    assert coverage(g) >= 0.70, coverage(g)
+    labels = g["labels"]
+    assert len(labels) >= min(15, len(m.nodes) // 3)
+    assert overlaps(labels) == []
+    w, h = g["canvas"]
+    for b in labels:
+        # The box holds the text as the browser measures it, inside the canvas.
+        assert b["width"] >= b["measured"] and 0 <= b["x"] and b["x"] + b["width"] <= w + 0.01
+        assert 0 <= b["y"] and b["y"] + b["height"] <= h + 0.01
+        if b["id"] in g["at"]:  # a node's label sits right under its disc
+            x, y, r = g["at"][b["id"]]
+            assert 0 <= b["y"] - (y + r) <= 6 and b["x"] - 1 <= x <= b["x"] + b["width"] + 1 or b["x"] in (0, w)
+    shown = {b["id"] for b in labels}
+    # Labels go by rank: the most important party is always labelled.
+    assert min(m.nodes, key=lambda n: n["rank"])["id"] in shown
+    assert_clean(page)
+
+
+def test_focus_is_centred_and_far_hops_fade(open_map, views):  # noqa: F811
+    m = views["focus"]
+    page, _ = open_map(m)
+    g = geometry(page)
+    (w, h), (x, y, _) = g["canvas"], g["at"]["ORG045"]
+    assert abs(x - w / 2) <= 0.1 * w and abs(y - h / 2) <= 0.1 * h
+    hops = {n["id"]: n["hop"] for n in m.nodes}
+    opacity = page.evaluate("(function () { var o = {}; trustgraphMap.nodes.forEach(function (n) {"
+                            " o[n.id] = n.opacity; }); return o; })()")
+    assert {opacity[i] for i, d in hops.items() if d <= 1} == {1}
+    assert {opacity[i] for i, d in hops.items() if d == 2} == {0.55}
+    # One ring per hop: every second hop lies farther from the focus than every first hop.
+    def radius(i: str) -> float:
+        dx, dy = (g["at"][i][0] - x) / w, (g["at"][i][1] - y) / h
+        return float((dx * dx + dy * dy) ** 0.5)
+    assert max(radius(i) for i, d in hops.items() if d == 1) < min(radius(i) for i, d in hops.items() if d == 2)
+    assert_clean(page)
+
+
+def test_chain_is_a_left_to_right_spine_with_faded_context(open_map, views):  # noqa: F811
+    m = views["chain"]
+    page, _ = open_map(m)
+    g = geometry(page)
+    chain = [e["from"] for e in m.edges if e["kind"] == "chain"] + [m.edges[-1]["to"]]
+    xs, ys = [g["at"][c][0] for c in chain], [g["at"][c][1] for c in chain]
+    assert xs == sorted(xs) and xs[-1] - xs[0] > 0.4 * g["canvas"][0] and max(ys) - min(ys) < 1
+    context = [n for n in m.nodes if n["role"] is None]
+    assert context and all(n["opacity"] < 1 for n in context)
+    # The chain's hop trusts are labelled beside the spine.
+    assert {b["text"] for b in g["labels"] if str(b["id"]).startswith("e")} == {
+        e["label"] for e in m.edges if e["kind"] == "chain"}
+    assert_clean(page)
+
+
+def test_parallel_ties_are_one_line_listing_their_kinds_and_counts(open_map, views):  # noqa: F811
+    m = views["network"]
+    page, _ = open_map(m)
+    pairs: dict[frozenset[Any], list[dict[str, Any]]] = {}
+    for e in m.edges:
+        pairs.setdefault(frozenset((e["from"], e["to"])), []).append(e)
+    assert page.evaluate("trustgraphMap.drawn().edges") == len(pairs) < len(m.edges)
+    several = next(p for p, ties in pairs.items() if len(ties) >= 2)
+    pid = page.evaluate("trustgraphMap.pairs.filter(function (p) { var k = [p.from, p.to];"
+                        f" return k.indexOf({sorted(several)[0]!r}) >= 0 && k.indexOf({sorted(several)[1]!r}) >= 0;"
+                        " })[0].id")
+    lines = page.evaluate(f"trustgraphMap.pairLines({pid!r})")
+    ties = pairs[several]
+    assert lines[0].startswith(f"{len(ties)} ties \u00b7 ")
+    for e in ties:
+        assert f"{m.styles[e['kind'] + e['sign']]['label']} \u00d7{e['count']}" in lines[0]
+    assert_clean(page)
