@@ -31,7 +31,7 @@ TOUR: list[tuple[str, str, list[str]]] = [
     ("How is ORG021 exposed to listed parties?", "exposure", ["ORG021"]),
     ("Should ORG001 partner with ORG066, by each trust culture?", "assess",
      ["ORG066", "--for", "ORG001", "--all-profiles"]),
-    ("Which partnerships hang on one person?", "continuity", ["--top", "5"]),
+    ("Which partnerships hang on one person?", "continuity", ["--limit", "5"]),
     ("Draw the network", "map", ["--out", "trustgraph-map.html"]),
 ]
 
