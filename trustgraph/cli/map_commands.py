@@ -69,8 +69,11 @@ def map_command(env: Env, out: Path, focus: str | None, max_hops: int | None, ch
                 seed: int) -> None:
     """Write an interactive network map to FILE.html: one self-contained page that works offline.
 
-    The page names the query and its parameters, has a legend, search by name, filters by tie kind
-    and date, tooltips with the evidence, a neighbourhood highlight on click and a PNG export.
+    The page names the query and its parameters, has a legend, search by name, filters by tie kind,
+    date, sector, region, culture, listed status and score, tooltips with the evidence, a
+    neighbourhood and exposure-path highlight on click, a finder of the strongest vouching chains
+    between two parties (the answer of `trustgraph chain`), colour by community, and exports of what
+    is shown (CSV, GraphML, GEXF, SVG, PNG).
     Blacklisted parties are red diamonds; warnings, failed partnerships and incidents are red and
     dashed. Exit 4 when --focus or --chain names no organisation.
     """

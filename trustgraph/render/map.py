@@ -89,6 +89,7 @@ __all__ = [
     "COMMUNITY_LAYOUT_MAX_NODES",
     "VIEWS",
     "LISTED_MARK",
+    "CHAIN_RULES",
     "EDGE_STYLES",
     "MapData",
     "available_colors",
@@ -123,6 +124,14 @@ HOP_OPACITY = (1.0, 1.0, 0.55, 0.35)
 CONTEXT_OPACITY = 0.5
 #: How a map is laid out: communities of the whole network, rings around a focus, a chain's spine.
 VIEWS: tuple[str, ...] = ("network", "focus", "chain")
+#: Node attributes copied to the page as text for its filters and exports.
+_NODE_FIELDS = ("sector", "country", "region", "culture")
+#: Neutral trust (no evidence): a vouching hop must be above it (as in trustgraph.analysis.chains).
+NEUTRAL_TRUST = 0.5
+#: The rules of ``trustgraph chain`` at its defaults, applied by the page's path finder
+#: (docs/chains.md): hop trust above 0.5 and at least ``min_trust``, no listed intermediary, at
+#: most ``max_hops`` hops, the ``limit`` strongest by product of trust.
+CHAIN_RULES: dict[str, Any] = {"min_trust": 0.5, "max_hops": 5, "exclude_listed": True, "limit": 1}
 #: Prefixed to the label of a party under an active listing (besides its shape and red border).
 LISTED_MARK = "\u26a0"
 
@@ -237,6 +246,25 @@ class MapData:
         also carry ``hop`` (ties from the focus or chain; ``None`` in a whole-network view),
         ``opacity`` (far hops and a chain's context faded) and ``rank`` (0 = most important: the
         page labels nodes in this order, skipping any label that would overlap one already drawn).
+        For the page's filters, colour choice and exports nodes also carry ``sector``, ``country``,
+        ``region``, ``culture`` (text, ``""`` when unknown), ``community`` (1 = largest Louvain
+        community of the drawn positive ties; ``None`` on maps over :data:`DEFAULT_MAX_NODES`),
+        ``reputation`` and ``risk`` (``None`` when not computed) and ``order`` (the party's place
+        in the snapshot, for the path finder).
+    trust_hops : list
+        ``[u, v, trust, −log(trust)]`` for every trust-graph edge between drawn parties with trust
+        above the neutral 0.5: what the page's path finder searches (see :data:`CHAIN_RULES`).
+    chain_rules : dict
+        :data:`CHAIN_RULES`, the rules of ``trustgraph chain`` the page applies.
+    exposure : dict
+        Party id (as text) → its strongest exposure paths to listed parties (``listed``,
+        ``contribution``, ``path``, ``strength``; at most 3, from
+        :func:`trustgraph.analysis.contagion.contagion`), for exposed unlisted parties.
+    base_color : str
+        The ``color`` measure the map was made with.
+    palette : dict
+        ``colors`` (the categorical palette), ``other`` and ``unknown``: the page colours by
+        sector, region, culture or community with them, as :func:`map_data` does.
     """
 
     title: str
@@ -254,6 +282,11 @@ class MapData:
     date_range: list[str] = field(default_factory=list)
     styles: dict[str, dict[str, Any]] = field(default_factory=dict)
     view: str = "network"
+    trust_hops: list[list[Any]] = field(default_factory=list)
+    chain_rules: dict[str, Any] = field(default_factory=dict)
+    exposure: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    base_color: str = ""
+    palette: dict[str, Any] = field(default_factory=dict)
 
     def payload(self) -> dict[str, Any]:
         """The dict embedded in the page (the attributes themselves, not copies)."""
@@ -332,13 +365,15 @@ def _risk(
     explain_nodes: Iterable[Any],
     support: Mapping[Any, float] | None = None,
     snapshot: Snapshot | None = None,
-) -> tuple[dict[Any, float], Mapping[Any, list[str]]]:
+) -> tuple[dict[Any, float], Mapping[Any, list[str]], dict[Any, list[dict[str, Any]]]]:
     """Combined risk (own record and exposure to listed parties) from :mod:`trustgraph.analysis.contagion`.
 
     The module's ``assess_risk`` (the one assembly ``analyze`` and ``contagion`` use too): exposure
     joins the reputation's mean as one more voice against the party; reputation counts as 0.5
     (nothing known) when the reputation module is absent. The ties through shared people come from
-    ``snapshot`` when given, else from ``tables``.
+    ``snapshot`` when given, else from ``tables``. The third value gives, per exposed party of
+    ``explain_nodes``, its strongest exposure path to each of its (at most 3) main listed sources
+    (``listed``, ``contribution``, ``path``, ``strength``), for the page's exposure highlight.
     """
     if not _module_available(_MODULES["risk"]):
         raise ConfigurationError("contagion risk scores are not available in this installation")
@@ -354,6 +389,7 @@ def _risk(
     names = {n: _text(d.get("name")) or str(n) for n, d in G.nodes(data=True)}
     wanted = {n for n in explain_nodes if exposure.get(n, 0.0) > 0 and not G.nodes[n].get("listed")}
     via: dict[Any, list[str]] = {}
+    paths: dict[Any, list[dict[str, Any]]] = {}
     if wanted:
         # Explanations are computed for the most exposed parties (bounded: paths cost per row).
         rows = module.contagion(assessed.snapshot, risk=assessed, limit=min(len(exposure), 400), max_exposures=3)
@@ -364,6 +400,9 @@ def _risk(
                     + (" via " + " \u2192 ".join(names.get(p, str(p)) for p in x["path"]) if x.get("path") else "")
                     for x in row["exposures"]
                 ]
+                paths[row["id"]] = [{"listed": x["id"], "contribution": round(float(x["contribution"]), 6),
+                                     "path": list(x["path"]), "strength": round(float(x.get("path_strength") or 0), 6)}
+                                    for x in row["exposures"] if x.get("path")]
 
     def explain(node: Any) -> list[str]:
         e = float(exposure.get(node, 0.0))
@@ -373,7 +412,7 @@ def _risk(
         return [f"risk {risk[node]:.3f} from reputation {r:.3f} and exposure to listed parties {e:+.3f}",
                 *via.get(node, [])]
 
-    return {k: float(v) for k, v in risk.items()}, _Explained(explain)
+    return {k: float(v) for k, v in risk.items()}, _Explained(explain), paths
 
 
 # --------------------------------------------------------------------------------------------------
@@ -953,6 +992,7 @@ def map_data(
     # 2. Measures: what colour or size needs, and what the tooltips can explain.
     score_maps: dict[str, Mapping[Any, float]] = dict(scores or {})
     explain: dict[str, Mapping[Any, list[str]]] = {}
+    exposure: dict[Any, list[dict[str, Any]]] = {}
     support: dict[Any, float] | None = None  # what the reputation scores rest on, for the risk
     offered = available_colors()
     for measure in ("reputation", "risk"):
@@ -967,8 +1007,8 @@ def map_data(
                 score_maps[measure], explain[measure], support = _reputation(
                     snapshot if snapshot is not None else G, evidence if shown <= _EVIDENCE_BREAKDOWN_MAX else None)
             else:
-                score_maps[measure], explain[measure] = _risk(G, tables, score_maps.get("reputation"), candidates,
-                                                              support, snapshot)
+                score_maps[measure], explain[measure], exposure = _risk(
+                    G, tables, score_maps.get("reputation"), candidates, support, snapshot)
         except TrustgraphError as err:
             if wanted:
                 raise
@@ -977,6 +1017,11 @@ def map_data(
                                                  str(n)))
     node_colors, color_legend = _node_colors(G, ordered, color, score_maps, drawn, seed)
     sizes, size_legend = _node_sizes(G, ordered, size, score_maps)
+
+    # Louvain costs seconds on tens of thousands of parties: larger maps offer no community colour.
+    communities = (_communities(ordered, drawn, seed) if len(ordered) <= DEFAULT_MAX_NODES or color == "community"
+                   else {})
+    hop_order, trust_hops = _trust_hops(G, ordered, snapshot)
 
     # 3. Positions (see docs/maps.md, "Layouts").
     physics = len(ordered) <= physics_max_nodes
@@ -988,7 +1033,7 @@ def map_data(
     elif view == "focus":
         pos = radial_positions(ordered, pairs, distance)
     elif len(ordered) <= COMMUNITY_LAYOUT_MAX_NODES:
-        pos = community_positions(ordered, pairs, _communities(ordered, drawn, seed), seed=seed)
+        pos = community_positions(ordered, pairs, communities, seed=seed)
     else:
         pos = layout_positions(ordered, pairs, seed=seed, scale=90.0)
     hop = {n: (None if view == "network" else distance.get(n)) for n in ordered}
@@ -1030,6 +1075,12 @@ def map_data(
             "hop": hop[n],
             "rank": rank[n],
             "opacity": _opacity(view, hop[n], role),
+            # For the page's filters, colour choice and exports.
+            **{a: _text(G.nodes[n].get(a)) for a in _NODE_FIELDS},
+            "community": communities[n] + 1 if n in communities else None,
+            "reputation": _score(score_maps.get("reputation"), n),
+            "risk": _score(score_maps.get("risk"), n),
+            "order": hop_order[n],
         })
 
     # 5. Edges.
@@ -1105,7 +1156,48 @@ def map_data(
         date_range=[dates[0], dates[-1]] if dates else [],
         styles={f"{k}{sg}": dict(v) for (k, sg), v in EDGE_STYLES.items()},
         view=view,
+        trust_hops=trust_hops,
+        chain_rules=dict(CHAIN_RULES),
+        exposure={str(n): exposure[n] for n in ordered if exposure.get(n)},
+        base_color=color,
+        palette={"colors": list(_PALETTE), "other": _OTHER, "unknown": _UNKNOWN},
     )
+
+
+def _score(scores: Mapping[Any, float] | None, n: Any) -> float | None:
+    if scores is None or n not in scores or not math.isfinite(float(scores[n])):
+        return None
+    return round(float(scores[n]), 4)
+
+
+def _trust_hops(
+    G: nx.DiGraph, nodes: Sequence[Any], snapshot: Snapshot | None,
+) -> tuple[dict[Any, int], list[list[Any]]]:
+    """The hops a vouching chain may use between drawn parties, for the page's path finder.
+
+    Every edge of the trust graph between two drawn parties whose trust is above the neutral 0.5
+    (and at most 1) — drawn tie or not: trust from contacts counts even when contacts are not drawn
+    — as ``[u, v, trust, cost]`` with ``cost = −log(trust)`` computed as
+    :class:`~trustgraph.analysis.chains.ChainIndex` computes it, in the index's order (by source,
+    then target, in the snapshot's party order), so that the page's search meets equal chains in
+    the same order and gives the answer of ``trustgraph chain``. Also returns each drawn party's
+    position in that order (the page sorts ties by it).
+    """
+    found = {n: snapshot.find(n) for n in nodes} if snapshot is not None else {}
+    if snapshot is not None and all(i is not None for i in found.values()):
+        order = {n: int(i) for n, i in found.items() if i is not None}
+    else:
+        index = {n: i for i, n in enumerate(G.nodes)}
+        order = {n: index[n] for n in nodes}
+    rows: list[tuple[int, int, Any, Any, float]] = []
+    for u in nodes:
+        for v, d in G.adj[u].items():
+            t = d.get("trust")
+            if v in order and t is not None and NEUTRAL_TRUST < float(t) <= 1.0:
+                rows.append((order[u], order[v], u, v, float(t)))
+    rows.sort(key=lambda r: (r[0], r[1]))
+    costs = -np.log(np.array([r[4] for r in rows], dtype=float)) if rows else np.zeros(0)
+    return order, [[u, v, t, float(c)] for (_, _, u, v, t), c in zip(rows, costs.tolist(), strict=True)]
 
 
 def _opacity(view: str, hop: int | None, role: str | None) -> float:
