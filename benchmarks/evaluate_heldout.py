@@ -10,7 +10,7 @@ warning is the positive class, predicted by ``1 − reputation`` of the party it
 reputation is a ranking, not a calibrated probability of the next rating's sign, so only the
 ranking is scored.
 
-Run on Epinions (no pre-trusted set: uniform teleport) and on Bitcoin OTC (the founder's trusted
+Run on Epinions (no pre-trusted set: uniform teleport, ``pretrusted=EVERYONE``) and on Bitcoin OTC (the founder's trusted
 set T pre-trusted, no fraud label used), for trustgraph's reputation with capped voices (the
 default) and with raw trust mass as the voice (``voice="mass"``), over three seeded splits each,
 and for two label-free anchors computed here: the fraction of negative ratings the target received
@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from evaluate import fairness_goodness, fraction_negative  # noqa: E402
 from otc_protocol import DATA_DIR, FOUNDER, roc_auc  # noqa: E402
 
-from trustgraph.analysis.reputation import reputation_scores  # noqa: E402
+from trustgraph.analysis.reputation import EVERYONE, reputation_scores  # noqa: E402
 from trustgraph.graph import project  # noqa: E402
 from trustgraph.importers import read_snap_signed  # noqa: E402
 
@@ -45,7 +45,7 @@ def run(name: str, path: Path, trusted: bool) -> None:
     t0 = time.perf_counter()
     tables = dict(read_snap_signed(path))
     refs = tables["referrals"]
-    pre = None
+    pre = None  # no anchor: trust from everyone equally (EVERYONE), the unanchored view this check measures
     if trusted:
         strength = refs["strength"].astype(float)
         pre = sorted({FOUNDER} | set(refs.loc[(refs["source"] == FOUNDER) & (strength >= 0.5), "target"].astype(str)))
@@ -66,7 +66,7 @@ def run(name: str, path: Path, trusted: bool) -> None:
                            train["referrals"]["strength"].astype(float), strict=True))
         methods: dict[str, dict[str, float]] = {}
         for voice in ("capped", "mass"):
-            rep = reputation_scores(G, pretrusted=pre, voice=voice)
+            rep = reputation_scores(G, pretrusted=pre if pre else EVERYONE, voice=voice)
             methods[f"trustgraph reputation, voice={voice}"] = {k: rep.get(v, 0.5) for k, v in target.items()}
         fneg = fraction_negative(ratings)
         methods["anchor: 1 − fraction of negative ratings received"] = {

@@ -38,7 +38,7 @@ from typing import Any, TypeVar, cast
 import networkx as nx
 import numpy as np
 
-from trustgraph.analysis.reputation import _edges, _propagate, _teleport, propagated_trust, reputation
+from trustgraph.analysis.reputation import EVERYONE, _edges, _propagate, _teleport, propagated_trust, reputation
 from trustgraph.evidence import evidence_frame, local_trust
 from trustgraph.graph import project
 from trustgraph.importers import read_snap_signed
@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         st.run("2b. local trust (local_trust; again inside 3)", lambda: local_trust(ev))
         G = st.run("3. projection: local trust + DiGraph (project)",
                    lambda: project(tables, half_life_days=None, evidence=ev))
-        result = st.run("4. reputation (arrays + propagation + scores)", lambda: reputation(G))
+        result = st.run("4. reputation (arrays + propagation + scores)", lambda: reputation(G, pretrusted=EVERYONE))
         store.close()
         e2e_rss = rss_gib()
         print(f"  graph: {G.number_of_nodes():,} nodes, {G.number_of_edges():,} edges; "
@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         nodes = list(G)
         index = {v: i for i, v in enumerate(nodes)}
         src, dst, opinion, _ = st.run("edge arrays from the DiGraph", lambda: _edges(G, index, "trust"))
-        p, _ = _teleport(G, index, None, None)
+        p, _ = _teleport(G, index, EVERYONE, None)
         n = len(nodes)
         t_ours, iters = st.run("EigenTrust propagation (BiCGSTAB on SciPy CSR, capped)",
                                lambda: _propagate(n, src, dst, opinion, p, 0.85, 1e-10, 1000, "capped"), repeat=5)
@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_networkx:
             st.run("networkx.pagerank, weight = local trust", lambda: nx.pagerank(G, alpha=0.85, weight="trust"))
 
-    kamvar = propagated_trust(G, endorsement="normalised")
+    kamvar = propagated_trust(G, pretrusted=EVERYONE, endorsement="normalised")
     l1 = float(np.abs(np.array([kamvar[v] for v in nodes]) - np.array(pr_pos)).sum())
     s = st.seconds
     e2e = (s["1. read tables from SQLite"] + s["2a. evidence rows (evidence_frame)"]

@@ -422,3 +422,46 @@ def test_one_risk_assembly(sample_graph) -> None:
     assert [(r["id"], r["risk"], r["support"]) for r in rows] == [(r["id"], r["risk"], r["support"]) for r in same]
     with pytest.raises(ConfigurationError):
         contagion(assessed.snapshot, risk=assessed, hops=2)
+
+
+# -- timing relative to the listing, and the endorsement view (issue 16) ---------------------------
+
+
+def _dated_graph() -> nx.DiGraph:
+    G = nx.DiGraph(half_life_days=730.0, as_of="2025-01-01")
+    G.add_node("L", listed=True, listings=[{"id": "B1", "lister": "x", "date": "2024-01-01"}])
+    for v in ("old", "late", "warned", "endorser", "p1", "p2", "p3", "vouched"):
+        G.add_node(v)
+    G.add_edge("old", "L", positive=1.0, negative=0.0, kinds="partnership", last="2020-01-01")  # 4 years before
+    G.add_edge("late", "L", positive=1.0, negative=0.0, kinds="partnership", last="2024-06-01")  # after the listing
+    G.add_edge("warned", "L", positive=0.0, negative=1.0, kinds="incident", last="2016-01-01")
+    G.add_edge("endorser", "L", positive=1.0, negative=0.0, kinds="referral", last="2024-03-01")
+    for p in ("p1", "p2", "p3"):
+        G.add_edge("endorser", p, positive=1.0, negative=0.0, kinds="partnership", last="2024-03-01")
+    G.add_edge("L", "vouched", positive=1.0, negative=0.0, kinds="referral", last="2024-03-01")
+    return G
+
+
+def test_timing_discounts_associations_that_ended_before_the_listing() -> None:
+    s = contagion_scores(_dated_graph(), prior=0.0)
+    gap = (np.datetime64("2024-01-01") - np.datetime64("2020-01-01")).astype(int)
+    assert s["old"] == pytest.approx(0.5 ** (gap / 730.0))  # about a quarter: two half-lives before
+    assert s["late"] == pytest.approx(1.0)  # evidence after the listing counts fully
+    assert s["warned"] == pytest.approx(-1.0)  # distancing is not discounted
+    undated = contagion_scores(_dated_graph(), listed=["L"], prior=0.0)  # same listing, from the graph
+    assert undated == s
+    G = _dated_graph()
+    G.graph["half_life_days"] = None  # no decay: no timing either
+    assert contagion_scores(G, prior=0.0)["old"] == pytest.approx(1.0)
+
+
+def test_endorsement_view_is_not_diluted_by_partnerships() -> None:
+    G = _dated_graph()
+    rows = {r["id"]: r for r in contagion(G, prior=1.0)}
+    # Activity view: 1 of 4 units plus the prior (0.2); endorsement view: its one referral (1 / 2).
+    assert rows["endorser"]["score"] == pytest.approx(0.5)
+    assert rows["endorser"]["exposures"][0]["contribution"] == pytest.approx(0.5)
+    assert rows["endorser"]["exposures"][0]["path"] == ["endorser", "L"]
+    assert exposure_paths(G, "endorser", prior=1.0)["paths"][0]["strength"] == pytest.approx(0.5)
+    assert rows["vouched"]["score"] == 0.0  # vouched for BY a listed party: what happened to it
+    assert rows["warned"]["score"] < 0  # having endorsed nobody clears nothing

@@ -231,11 +231,13 @@ def test_from_changes_the_view() -> None:
     assert r.explain("vendor")["takers"][0]["id"] == "bob"
 
 
-def test_uniform_without_pretrusted_set() -> None:
+def test_nothing_known_without_pretrusted_set() -> None:
+    """No anchor, nothing known: a pair (or clique) vouching for itself gains nothing (docs/reputation.md)."""
     G = nx.DiGraph([("a", "b", {"trust": 0.9}), ("b", "a", {"trust": 0.9})])
     r = reputation(G)
     assert r.pretrusted == {}
-    assert r.trust == pytest.approx({"a": 0.5, "b": 0.5})
+    assert r.trust == pytest.approx({"a": 0.0, "b": 0.0})
+    assert r.scores == pytest.approx({"a": 0.5, "b": 0.5})
     assert r.scores["a"] == pytest.approx(r.scores["b"])
     assert r.ranks == {"a": 1, "b": 1}  # ties share the best rank
     assert r.percentiles == {"a": 50.0, "b": 50.0}
@@ -335,7 +337,8 @@ def test_invariants(case: tuple[nx.DiGraph, list[int] | None], damping: float, s
     assert set(r.scores) == set(G)
     assert all(0.0 <= s <= 1.0 for s in r.scores.values())
     assert all(0.0 <= p <= 100.0 for p in r.percentiles.values())
-    assert sum(r.trust.values()) == pytest.approx(1.0)
+    anchored = seeds is not None or any(flag for _, flag in G.nodes(data="pretrusted"))
+    assert sum(r.trust.values()) == pytest.approx(1.0 if anchored else 0.0)  # no anchor: nothing known
     assert min(r.ranks.values()) == 1
     for u in G:
         for v in G:

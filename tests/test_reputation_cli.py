@@ -141,7 +141,8 @@ def test_explain(tiny, run_cli) -> None:
     code, out, _ = run_cli("reputation y --explain --format json")
     document = json.loads(out)
     (doc,) = rows_of(out)
-    assert doc["id"] == "y" and document["parties"] == 4 and "view" not in document
+    assert doc["id"] == "y" and document["parties"] == 4
+    assert document["view"] == {"anchor": "pretrusted", "pretrusted": ["h"], "for": None}
     assert document["parameters"]["pretrusted"] == ["h"] and document["parameters"]["for"] is None
     assert doc["evidence"] == {"referrals": {"rows": 1, "positive": 1, "negative": 0}}
     assert [g["id"] for g in doc["givers"]] == ["g"]
@@ -199,8 +200,10 @@ def test_no_pretrusted_note(tmp_path: Path, run_cli) -> None:
     assert run_cli(["load", str(folder)])[0] == 0
     code, out, err = run_cli("reputation --format json")
     assert code == 0 and "no organisation is pre-trusted" in err
-    assert [r["id"] for r in rows_of(out)] == ["b", "a"]
+    # No anchor: nothing known, so b gains nothing from a's referral (ties by id).
+    assert [(r["id"], r["reputation"]) for r in rows_of(out)] == [("a", 0.5), ("b", 0.5)]
     assert json.loads(out)["parameters"]["pretrusted"] is None
+    assert json.loads(out)["view"] == {"anchor": "none", "pretrusted": None, "for": None}
     assert run_cli("-q reputation --format json")[2] == ""
 
 

@@ -14,7 +14,8 @@ Edge attributes
 ---------------
 ``trust`` (Beta expectation in (0, 1)), ``uncertainty`` (in (0, 1]), ``positive`` and ``negative``
 (decayed evidence totals ≥ 0), ``evidence`` (number of evidence rows), ``kinds`` (``;``-joined
-evidence kinds: communication, incident, partnership, referral) and ``last`` (newest evidence date).
+evidence kinds: communication, incident, partnership, referral), ``last`` (newest evidence date) and
+``referral_net`` (the decayed net of the referrals alone: the source's endorsement of the target).
 
 Graph attributes
 ----------------

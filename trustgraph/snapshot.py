@@ -517,10 +517,11 @@ class Snapshot:
         kind_text = {b: ";".join(sorted(n for k, n in enumerate(KINDS) if b >> k & 1)) for b in range(16)}
         kinds = [kind_text[b] for b in self.kinds[edges].tolist()]
         days = {d: _day_string(d) for d in set(last)}
+        referral = self.kind_net[edges, KINDS.index("referral")].tolist() if len(edges) else []
         G.add_edges_from(
             (ids[src[k]], ids[dst[k]], {
                 "trust": trust[k], "uncertainty": unc[k], "positive": pos[k], "negative": neg[k],
-                "evidence": cnt[k], "kinds": kinds[k], "last": days[last[k]],
+                "evidence": cnt[k], "kinds": kinds[k], "last": days[last[k]], "referral_net": referral[k],
             })
             for k in range(len(src))
         )
@@ -775,7 +776,8 @@ def from_graph(G: nx.DiGraph, *, weight: str = "trust") -> Snapshot:
     Missing attributes take neutral values: ``trust`` 0.5 (read from ``weight``), no evidence, not
     listed, not pre-trusted. Parties keep the graph's node order, edges its adjacency order. Evidence
     by kind is attributed to an edge's kind when it has a single one; several or none leave the
-    opinion unattributed (all zero in ``kind_net``).
+    opinion unattributed (all zero in ``kind_net``), except the referrals' net, read from the edge
+    attribute ``referral_net`` when present (:meth:`Snapshot.to_networkx` writes it).
 
     Raises
     ------
@@ -798,7 +800,7 @@ def from_graph(G: nx.DiGraph, *, weight: str = "trust") -> Snapshot:
             src_l.append(iu)
             dst_l.append(index[v])
             rows.append((data.get(weight, 0.5), data.get("uncertainty"), data.get("positive"), data.get("negative"),
-                         data.get("evidence"), data.get("kinds"), data.get("last")))
+                         data.get("evidence"), data.get("kinds"), data.get("last"), data.get("referral_net")))
     m = len(rows)
     trust = np.array([r[0] for r in rows], dtype=float) if m else np.zeros(0)
     if m and (not np.all(np.isfinite(trust)) or trust.min() < 0 or trust.max() > 1):
@@ -817,6 +819,8 @@ def from_graph(G: nx.DiGraph, *, weight: str = "trust") -> Snapshot:
     for k, bits in enumerate(kinds.tolist()):
         if bits and bits & (bits - 1) == 0:
             kind_net[k, bits.bit_length() - 1] = positive[k] - negative[k]
+        if rows[k][7] is not None:  # the referrals' net, kept by to_networkx
+            kind_net[k, KINDS.index("referral")] = float(rows[k][7])
     src = np.array(src_l, dtype=np.int64)
     indptr = row_pointers(src, n)
     listings = {str(v): list(d.get("listings") or []) for v, d in G.nodes(data=True) if d.get("listed")}

@@ -55,6 +55,20 @@ partners distanced themselves from listed parties (reported, warned, terminated)
 exactly by listed party, and each listed party's part by walk, so every score comes with the
 listed parties it is exposed to and, for each, the strongest contributing path.
 
+Timing and the endorsement view
+-------------------------------
+(docs/threat-model.md; docs/contagion.md.) The last tie of a walk, into a listed party ``L``, counts
+its positive evidence by the timing factor ``τ = 0.5 ** (gap / half_life)``, ``gap`` = how long before
+``L``'s first listing in force the tie's newest evidence is (0 when at or after it): an association
+that ended years before the listing says little about collusion, one that continues around or after
+it counts fully. Distancing is not discounted. ``τ = 1`` without decay or without a dated listing.
+The score is computed in two views of the party's own out-ties: the *activity* view (every kind of
+evidence, as above) and the *endorsement* view (the same formula over the referrals the party gave,
+with shares of its referral activity); a party's exposure is the endorsement view's when that is
+positive and larger, else the activity view's — what a party vouched for implicates it even when
+ordinary partnerships (camouflage) dilute its activity; having vouched for nobody clears nothing.
+Contributions and paths come from the view that gave the score.
+
 This is Anti-TrustRank's idea — distrust flows back from known-bad parties to those who endorse
 them (Krishnan & Raj, "Anti-Trust Rank: Propagating Distrust for Web Spam Detection", AIRWeb 2006;
 after TrustRank, Gyöngyi, Garcia-Molina & Pedersen, VLDB 2004) — with two changes measured on
@@ -77,6 +91,7 @@ parties have risk 1.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import heapq
 import itertools
@@ -88,7 +103,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..errors import ConfigurationError, NotFoundError
-from ..snapshot import Snapshot, as_snapshot
+from ..snapshot import KINDS, Snapshot, as_snapshot
 
 if TYPE_CHECKING:  # heavy imports only where used
     import networkx as nx
@@ -249,6 +264,10 @@ class _Ties:
     magnitude: sp.csr_matrix  # P + N
     assoc_t: sp.csr_matrix  # Pᵀ (for forward walks from one party)
     signed_t: sp.csr_matrix
+    final: sp.csr_matrix  # P·τ − N: the last tie, into a listed party, with the timing factor τ
+    final_magnitude: sp.csr_matrix  # |final|
+    final_t: sp.csr_matrix
+    endorse: _Ties | None = None  # the same from the referrals alone (the endorsement view)
 
 
 def _check(hops: int, decay: float, prior: float) -> None:
@@ -281,7 +300,7 @@ def _ties(snap: Snapshot, people: pd.DataFrame | None, prior: float) -> _Ties:
     return _build_ties(snap, people, prior)
 
 
-def _kept(ties: _Ties, key: tuple[Any, ...], mask: np.ndarray, build: Callable[[], np.ndarray]) -> np.ndarray:
+def _kept(ties: _Ties, key: tuple[Any, ...], mask: np.ndarray, build: Callable[[], Any]) -> Any:
     """``build()`` kept with the snapshot when ``ties`` are its own (memoised) ties, per ``key``
     and listed set ``mask``; computed afresh otherwise."""
     snap = ties.snap
@@ -291,8 +310,37 @@ def _kept(ties: _Ties, key: tuple[Any, ...], mask: np.ndarray, build: Callable[[
     return build()
 
 
+def listing_day(snap: Snapshot) -> np.ndarray:
+    """Each party's first listing in force, in days since 1970-01-01 (−1: none, or undated)."""
+    out = np.full(snap.n, -1, dtype=np.int64)
+    for party, rows in snap.listings.items():
+        i = snap.find(party)
+        dates = sorted(str(r.get("date"))[:10] for r in rows if r.get("date"))
+        if i is not None and dates:
+            out[i] = int(np.datetime64(dates[0], "D").astype(np.int64))
+    return out
+
+
+def _timing(snap: Snapshot) -> np.ndarray:
+    """The timing factor τ of each of the snapshot's edges (see the module docs, "Timing").
+
+    ``τ = 0.5 ** (gap / half_life)`` on an edge into a party with a dated listing, where ``gap`` is
+    how long before the listing the edge's newest evidence is (0 when at or after it); 1 on every
+    other edge, and everywhere when evidence does not decay (half-life ``None`` or 0).
+    """
+    tau = np.ones(snap.m)
+    half = snap.half_life_days
+    if not half or not np.isfinite(half) or not snap.m or not snap.listings:
+        return tau
+    when = listing_day(snap)[np.asarray(snap.dst)]
+    last = np.asarray(snap.last, dtype=np.int64)
+    dated = (when >= 0) & (last >= 0)
+    gap = np.clip(when - last, 0, None).astype(float)
+    tau[dated] = np.power(0.5, gap[dated] / float(half))
+    return tau
+
+
 def _build_ties(snap: Snapshot, people: pd.DataFrame | None, prior: float) -> _Ties:
-    n = snap.n
     src, dst = np.asarray(snap.src), np.asarray(snap.dst)
     pos, neg = np.asarray(snap.positive, dtype=float), np.asarray(snap.negative, dtype=float)
     if people is not None:
@@ -305,16 +353,45 @@ def _build_ties(snap: Snapshot, people: pd.DataFrame | None, prior: float) -> _T
     elif len(snap.people_src):
         src, dst = np.r_[src, snap.people_src], np.r_[dst, snap.people_dst]
         pos, neg = np.r_[pos, snap.people_weight], np.r_[neg, np.zeros(len(snap.people_src))]
-    keep = src != dst
-    src, dst, pos, neg = src[keep], dst[keep], pos[keep], neg[keep]
+    timing = np.ones(len(src))
+    timing[: snap.m] = _timing(snap)
+    ties = _make(snap, prior, src, dst, pos, neg, timing)
+    # The endorsement view: the referrals each party gave (its standing opinions), nothing else.
+    # An edge with referrals only keeps its positive and negative evidence; on an edge with other kinds
+    # too, the referrals' net (the snapshot keeps the net per kind).
+    bit = 1 << KINDS.index("referral")
+    only = np.asarray(snap.kinds, dtype=np.int64) == bit
+    net = np.asarray(snap.kind_net, dtype=float)[:, KINDS.index("referral")] if snap.m else np.zeros(0)
+    net = np.where(np.abs(net) < 1e-12, 0.0, net)  # sums of opinions that cancel out
+    e_pos = np.where(only, snap.positive, np.maximum(net, 0.0))
+    e_neg = np.where(only, snap.negative, np.maximum(-net, 0.0))
+    endorse = _make(snap, prior, np.asarray(snap.src), np.asarray(snap.dst), e_pos, e_neg, _timing(snap))
+    return dataclasses.replace(ties, endorse=endorse)
+
+
+def _make(snap: Snapshot, prior: float, src: np.ndarray, dst: np.ndarray, pos: np.ndarray, neg: np.ndarray,
+          timing: np.ndarray) -> _Ties:
+    n = snap.n
+    keep = (src != dst) & ((pos != 0) | (neg != 0))
+    src, dst, pos, neg, timing = src[keep], dst[keep], pos[keep], neg[keep], timing[keep]
     activity = np.bincount(src, weights=pos + neg, minlength=n)
-    denom = activity + prior
-    # Duplicate (src, dst) pairs (graph edge + shared people) are summed by the COO → CSR conversion.
-    net = sp.csr_matrix((pos - neg, (src, dst)), shape=(n, n))
-    net.sum_duplicates()
-    inv = np.divide(1.0, denom, out=np.zeros(n), where=denom > 0)
-    signed = sp.csr_matrix(sp.diags(inv) @ net)
-    signed.eliminate_zeros()
+    denom = (activity + prior)[src]
+
+    def shares(net: np.ndarray) -> sp.csr_matrix:
+        # Each row's share of its party's activity (|net| ≤ activity: no overflow on tiny activities);
+        # duplicate (src, dst) pairs (graph edge + shared people) are summed by the COO → CSR conversion.
+        out = sp.csr_matrix((np.divide(net, denom, out=np.zeros(len(net)), where=denom > 0), (src, dst)),
+                            shape=(n, n))
+        out.sum_duplicates()
+        out.eliminate_zeros()
+        return out
+
+    signed = shares(pos - neg)
+    # The tie into a listed party: associations that ended before the listing count by the timing factor.
+    final = shares(pos * timing - neg)
+    final.sort_indices()
+    final_magnitude = final.copy()
+    final_magnitude.data = np.abs(final_magnitude.data)
     assoc = signed.copy()
     assoc.data = np.maximum(assoc.data, 0.0)
     assoc.eliminate_zeros()
@@ -325,7 +402,8 @@ def _build_ties(snap: Snapshot, people: pd.DataFrame | None, prior: float) -> _T
     magnitude.data = np.abs(magnitude.data)
     for matrix in (signed, assoc, distance, magnitude):
         matrix.sort_indices()
-    return _Ties(snap, prior, assoc, distance, signed, magnitude, assoc.T.tocsr(), signed.T.tocsr())
+    return _Ties(snap, prior, assoc, distance, signed, magnitude, assoc.T.tocsr(), signed.T.tocsr(), final,
+                 final_magnitude, final.T.tocsr())
 
 
 def listed_parties(G: Snapshot | nx.DiGraph) -> set[Any]:
@@ -355,9 +433,24 @@ def _listed_mask(snap: Snapshot, listed: Iterable[Hashable]) -> np.ndarray:
     return mask
 
 
+def _views(ties: _Ties, mask: np.ndarray, hops: int, decay: float) -> tuple[np.ndarray, np.ndarray]:
+    """The exposure of every party (the larger of its two views) and which view gave it (True: the
+    endorsement view)."""
+    activity = _view_scores(ties, mask, hops, decay)
+    if ties.endorse is None:
+        return activity, np.zeros(len(activity), dtype=bool)
+    endorsed = _view_scores(ties.endorse, mask, hops, decay)
+    chosen = (endorsed > 0.0) & (endorsed > activity)  # endorsements implicate; their absence clears nothing
+    return np.where(chosen, endorsed, activity), chosen
+
+
 def _scores(ties: _Ties, mask: np.ndarray, hops: int, decay: float) -> np.ndarray:
+    return _views(ties, mask, hops, decay)[0]
+
+
+def _view_scores(ties: _Ties, mask: np.ndarray, hops: int, decay: float) -> np.ndarray:
     ell = mask.astype(float)
-    step = ties.signed @ ell
+    step = ties.final @ ell
     total = step.copy()
     keep = (~mask).astype(float)
     for _ in range(hops - 1):
@@ -459,7 +552,7 @@ def _contributions(ties: _Ties, mask: np.ndarray, rows: np.ndarray, hops: int, d
                 # Walks continue only through unlisted parties.
                 u = (ties.assoc_t @ u) * keep[:, None]
                 weight *= decay
-            acc += weight * (ties.signed_t @ u)[listed_idx]
+            acc += weight * (ties.final_t @ u)[listed_idx]
         out[lo:lo + len(chunk)] = acc.T
     return out
 
@@ -474,7 +567,7 @@ def _strongest_paths(
     """
     wanted = np.array(sorted({int(t) for t in targets} - {start}), dtype=np.int64)
     P = ties.assoc
-    A = ties.magnitude
+    A = ties.final_magnitude
     levels: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (nodes, value, pred index into prev level)
     frontier = np.array([start], dtype=np.int64)
     value = np.array([1.0])
@@ -551,9 +644,10 @@ def _without_cycles(path: list[int]) -> list[int]:
     return out
 
 
-def _share(ties: _Ties, u: int, v: int) -> float:
-    """The signed share ``signed[u, v]`` (CSR lookup; rows have sorted indices)."""
-    S = ties.signed
+def _share(ties: _Ties, u: int, v: int, final: bool = False) -> float:
+    """The signed share ``signed[u, v]`` (``final[u, v]``, with the timing factor, when ``final``: the
+    tie into a listed party) (CSR lookup; rows have sorted indices)."""
+    S = ties.final if final else ties.signed
     lo, hi = int(S.indptr[u]), int(S.indptr[u + 1])
     k = lo + int(np.searchsorted(S.indices[lo:hi], v))
     return float(S.data[k]) if k < hi and S.indices[k] == v else 0.0
@@ -561,13 +655,13 @@ def _share(ties: _Ties, u: int, v: int) -> float:
 
 def _path_weight(ties: _Ties, path: list[int], decay: float) -> float:
     w = decay ** (len(path) - 2) if len(path) > 1 else 1.0
-    for u, v in itertools.pairwise(path):
-        w *= _share(ties, u, v)
+    for k, (u, v) in enumerate(itertools.pairwise(path)):
+        w *= _share(ties, u, v, final=k == len(path) - 2)
     return w
 
 
 def _tie(snap: Snapshot, ties: _Ties, people: pd.DataFrame | None, u: Any, v: Any,
-         evidence: pd.DataFrame | None, people_given: bool) -> dict[str, Any]:
+         evidence: pd.DataFrame | None, people_given: bool, final: bool = False) -> dict[str, Any]:
     """One tie of a path: who, the share of ``u``'s activity, its kinds, date and evidence.
 
     ``people`` are shared-people rows to show (at least those of ``u → v``); when the scores used the
@@ -598,7 +692,7 @@ def _tie(snap: Snapshot, ties: _Ties, people: pd.DataFrame | None, u: Any, v: An
             pos += float(np.asarray(snap.people_weight)[pair].sum())
     if evidence is not None:
         rows.extend(_evidence_rows(evidence.loc[((evidence["src"] == u) & (evidence["dst"] == v)).to_numpy()]))
-    share = _share(ties, iu, iv)
+    share = _share(ties, iu, iv, final)
     tie: dict[str, Any] = {
         "from": u,
         "to": v,
@@ -755,10 +849,11 @@ def contagion(
                 or people is not None or not np.array_equal(risk.listed, mask)):
             raise ConfigurationError("risk was assessed on another graph or with other parameters")
         ties, score = risk._ties, risk.exposure
+        chosen = _views(ties, mask, hops, decay)[1]
         rep_arr, sup_arr, risk_arr = risk.reputation, risk.support, risk.risk
     else:
         ties = _ties(snap, people, prior)
-        score = _scores(ties, mask, hops, decay)
+        score, chosen = _views(ties, mask, hops, decay)
         if reputation is not None:
             rep_arr, sup_arr = _per_party(snap, reputation, 0.5), _per_party(snap, support, 1.0)
             risk_arr = _combined(score, rep_arr, sup_arr)
@@ -767,8 +862,12 @@ def contagion(
         order = order[: max(int(limit), 0)]
     hypothetical = mask & ~np.asarray(snap.listed, dtype=bool)
     listed_idx = np.flatnonzero(mask)
-    contrib = _contributions(ties, mask, order[~mask[order]], hops, decay)
-    row_of = {int(i): k for k, i in enumerate(order[~mask[order]])}
+    rows = order[~mask[order]]
+    contrib = np.zeros((len(rows), int(mask.sum())))
+    for view, which in ((ties, ~chosen[rows]), (ties.endorse, chosen[rows])):
+        if view is not None and which.any():
+            contrib[which] = _contributions(view, mask, rows[which], hops, decay)
+    row_of = {int(i): k for k, i in enumerate(rows)}
     out: list[dict[str, Any]] = []
     for i in order.tolist():
         row: dict[str, Any] = {
@@ -789,7 +888,8 @@ def contagion(
             nz = np.flatnonzero(np.abs(c) > 1e-15)
             count = len(nz)
             top = nz[np.lexsort((listed_idx[nz], -np.abs(c[nz])))][:max_exposures]
-            paths = _strongest_paths(ties, mask, i, listed_idx[top].tolist(), hops, decay) if len(top) else {}
+            view = ties.endorse if chosen[i] and ties.endorse is not None else ties
+            paths = _strongest_paths(view, mask, i, listed_idx[top].tolist(), hops, decay) if len(top) else {}
             for j in top.tolist():
                 target = int(listed_idx[j])
                 entry = _listing(snap, target, hypothetical)
@@ -1084,9 +1184,13 @@ def exposure_paths(
     ties = _ties(snap, people, prior)
     mask = _mask(snap, listed)
     hypothetical = mask & ~np.asarray(snap.listed, dtype=bool)
-    score = _kept(ties, ("contagion-scores", hops, decay), mask, lambda: _scores(ties, mask, hops, decay))
-    dist = _kept(ties, ("contagion-reach", hops), mask, lambda: _reach(ties, mask, hops))
-    P, S = ties.assoc, ties.signed
+    score, chosen = _kept(ties, ("contagion-views", hops, decay), mask, lambda: _views(ties, mask, hops, decay))
+    whole = ties
+    if chosen[start] and ties.endorse is not None:  # explained by the view that gave the score
+        ties = ties.endorse
+    view = ties
+    dist = _kept(whole, ("contagion-reach", hops, bool(chosen[start])), mask, lambda: _reach(view, mask, hops))
+    P, S = ties.assoc, ties.final  # S: the last tie, into a listed party
     found: list[tuple[list[int], float]] = []
     labels: dict[int, str] = {}
 
@@ -1134,8 +1238,9 @@ def exposure_paths(
             "hops": len(ids) - 1,
             "strength": strength,
             "path": ids,
-            "ties": [_tie(snap, ties, shown_people, u, v, evidence, people is not None or evidence_about is not None)
-                     for u, v in itertools.pairwise(ids)],
+            "ties": [_tie(snap, ties, shown_people, u, v, evidence, people is not None or evidence_about is not None,
+                          final=k == len(ids) - 2)
+                     for k, (u, v) in enumerate(itertools.pairwise(ids))],
         })
     return {
         "id": source,

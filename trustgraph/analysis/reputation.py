@@ -55,7 +55,15 @@ unanimous, fully confident praise from the pre-trusted set, 0 the opposite. A cl
 only vouch for each other receives no trust from outside, so its members keep 0.5 whatever they say
 about each other, and their opinions move nobody else's score (the role Kamvar et al. give the
 pre-trusted peers against malicious collectives).
-With no pre-trusted set (uniform ``p``) that resistance is lost, as in plain PageRank.
+
+Nobody pre-trusted
+------------------
+With no pre-trusted party (none given, none marked) and no ``source``, there is no anchor and
+nothing is known: ``p = 0``, propagated trust 0, every score 0.5. A uniform ``p`` (plain PageRank)
+would lose the resistance above — a dense clique vouching for itself gains reputation — and no
+unanchored (symmetric) reputation function can avoid that (Cheng & Friedman, "Sybilproof reputation
+mechanisms", P2PEcon 2005). ``pretrusted=EVERYONE`` still gives the uniform teleport, for
+label-free benchmarks.
 
 Explanations are exact: ``score_j = 0.5 + Σ`` of the contributions of each rater (and of the
 declared trust), and each rater's contribution splits further by evidence kind (track record,
@@ -91,6 +99,7 @@ __all__ = [
     "DEFAULT_DAMPING",
     "DEFAULT_SHRINKAGE",
     "ENDORSEMENTS",
+    "EVERYONE",
     "VOICES",
     "BREAKDOWN_KINDS",
     "ReputationResult",
@@ -105,6 +114,20 @@ __all__ = [
 DEFAULT_DAMPING = 0.85
 #: One neutral pseudo-opinion of full voice (the Beta prior's spirit: one unit of "unknown").
 DEFAULT_SHRINKAGE = 1.0
+
+
+
+class _Everyone:
+    """The ``pretrusted`` value for trust that starts from every party equally (plain PageRank)."""
+
+    def __repr__(self) -> str:
+        return "EVERYONE"
+
+
+#: ``pretrusted=EVERYONE``: trust starts from every party equally (a uniform teleport, nothing
+#: declared) — the unanchored view a dense clique can exploit; the default without an anchor is
+#: nothing known instead (module docs, "Nobody pre-trusted"). For label-free benchmarks.
+EVERYONE: Any = _Everyone()
 
 #: How a party's trust is shared among those it endorses (see the module docs).
 ENDORSEMENTS = ("capped", "normalised")
@@ -353,6 +376,8 @@ def _teleport(
     if source is not None and pretrusted is not None:
         raise ConfigurationError("give a pre-trusted set or a source for a personalised view, not both")
     p = np.zeros(n)
+    if pretrusted is EVERYONE:
+        return np.full(n, 1.0 / n) if n else p, False
     if source is not None:
         i = snap.find(source)
         if i is None:
@@ -362,7 +387,8 @@ def _teleport(
     if pretrusted is None:
         marked = np.flatnonzero(snap.pretrusted)
         if not len(marked):
-            return np.full(n, 1.0 / n), False
+            # No anchor: nothing known (see the module docs, "Nobody pre-trusted").
+            return p, False
         p[marked] = 1.0
         return p / p.sum(), True
     weights = pretrusted if isinstance(pretrusted, Mapping) else dict.fromkeys(pretrusted, 1.0)
@@ -399,6 +425,8 @@ def _propagate(
     tol: float, max_iter: int, endorsement: str = "capped",
 ) -> tuple[np.ndarray, int]:
     """Personalised PageRank over the positive opinions; unpassed trust returns to ``p``."""
+    if not p.any():  # no anchor: no trust to propagate
+        return np.zeros(n), 0
     endorse = np.clip(opinion, 0.0, None)
     out = np.bincount(src, weights=endorse, minlength=n)
     # "capped": a party passes on at most what its opinions say (Σ shares = min(Σ w⁺, 1)), so one

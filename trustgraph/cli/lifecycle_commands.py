@@ -74,7 +74,7 @@ def _table(rows: list[dict[str, Any]], columns: list[str], max_width: int = 60) 
 
 
 def _view(pretrusted: list[str] | None) -> str:
-    return "pre-trusted set" if pretrusted else "everyone equally (no pre-trusted set)"
+    return "pre-trusted set" if pretrusted else "nobody (no pre-trusted set: nothing known)"
 
 
 def _evidence_lines(reason: dict[str, Any]) -> list[str]:

@@ -99,6 +99,8 @@ def reputation_document(env: Env, *, org: str | None = None, explain: bool = Fal
         "id": None if target is None else str(target), "explain": explain,
         "for": None if start is None else str(start), "pretrusted": used, "limit": limit,
         "contributors": contributors, "damping": damping, "shrinkage": shrinkage, "half_life": half_life})
+    anchor = "for" if start is not None else "pretrusted" if used else "none"
+    document["view"] = {"anchor": anchor, "pretrusted": used, "for": None if start is None else str(start)}
     document["parties"] = len(result)
     document["rows"] = [_party_row(result, n, k, contributors, evidence=explain)
                         for k, n in enumerate(chosen, start=1)]
@@ -129,7 +131,7 @@ def _view(snap: Snapshot, parameters: dict[str, Any]) -> str:
     if ids:
         shown = ", ".join(map(str, ids[:5])) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
         return f"the pre-trusted set ({shown})"
-    return "everyone equally (no pre-trusted set)"
+    return "nobody (no pre-trusted set: nothing known, every reputation 0.5)"
 
 
 def _story(doc: dict[str, Any], view: str) -> str:
@@ -202,8 +204,9 @@ def reputation_command(env: Env, org: str | None, explain: bool, pretrusted: str
                                    as_of=as_of, half_life=half_life)
     parameters = document["parameters"]
     if parameters["for"] is None and parameters["pretrusted"] is None and document["parties"]:
-        note(env, "note: no organisation is pre-trusted; trust starts from everyone equally "
-                  "(mark some pretrusted, or use --pretrusted or --for)")
+        note(env, "note: no organisation is pre-trusted, so nothing is known: every reputation is 0.5 "
+                  "(a reputation from everyone equally would reward a clique vouching for itself; "
+                  "mark some pretrusted, or use --pretrusted or --for)")
     fmt = resolve_format(fmt)
     if fmt != "table":
         emit_answer(document, fmt)
