@@ -69,3 +69,22 @@ def test_batch_lookups_equal_one_by_one(run_cli: RunCli) -> None:
         code, single, _ = run_cli(["--store", "s.db", "referrals", row["id"], "--for", "ORG001", "--format", "json"])
         (expected,) = json.loads(single)["rows"]
         assert {k: v for k, v in row.items() if k != "line"} == expected
+
+
+def test_the_service_engine_moves_long_lived_objects_out_of_the_collectors_sight(tmp_path: Path) -> None:
+    import gc
+
+    from trustgraph.service import FREEZE_EVERY, Engine, ServiceConfig
+    from trustgraph.store import SqliteStore
+
+    SqliteStore(tmp_path / "e.db").close()
+    engine = Engine(ServiceConfig(store=str(tmp_path / "e.db")))
+    gc.unfreeze()
+    try:
+        for _ in range(FREEZE_EVERY - 1):
+            engine.settle()
+        assert gc.get_freeze_count() == 0
+        engine.settle()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
