@@ -209,6 +209,26 @@ def test_record_without_date_says_so_and_takes_names(tmp_path: Path, run_cli: Ru
     assert code == 4 and "did you mean A1 (Dakar Logistics SARL)" in err
 
 
+def test_record_partnership_members_by_name(tmp_path: Path, run_cli: Run) -> None:
+    import json
+
+    data = write_dataset(tmp_path / "d", {
+        "organizations": "id,name\nA1,Dakar Logistics SARL\nB2,Brugwerk Foundation\nC3,Brugwerk Holding\n",
+    })
+    store = ["--store", str(tmp_path / "s.db")]
+    assert run_cli(store + ["load", str(data)])[0] == 0
+    code, out, err = run_cli(store + ["record", "partnership", "--id", "P1", "--name", "Port works", "--kind",
+                                      "supply", "--start", "2024-01-01", "--status", "active",
+                                      "--member", "brugwerk foundation:Lead", "--member", "a1", "--format", "json"])
+    assert code == 0, err
+    members = {(m["organization"], m["role"]) for m in json.loads(out)["members"]}
+    assert members == {("B2", "lead"), ("A1", None)}  # a member given without a role has none
+    code, _, err = run_cli(store + ["record", "partnership", "--id", "P2", "--name", "x", "--kind", "supply",
+                                    "--start", "2024-01-01", "--status", "active",
+                                    "--member", "Brugwerk:member", "--member", "A1"])
+    assert code == 4 and "--member" in err and "matches 2 organisations" in err
+
+
 # -- pipes ------------------------------------------------------------------------------------------
 
 def test_a_closed_pipe_ends_quietly_with_exit_0(tmp_path: Path) -> None:

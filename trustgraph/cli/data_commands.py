@@ -379,6 +379,25 @@ def _resolve_references(env: Env, kind: str, table_name: str, given: dict[str, s
                 raise NotFoundError(f"record {kind} --{col.name.replace('_', '-')}: {err}") from None
 
 
+def _resolve_members(env: Env, kind: str, members: tuple[str, ...], known: dict[str, set[str]]) -> tuple[str, ...]:
+    """``--member ORG[:ROLE]`` with ORG an id or a name (the rules of :func:`_resolve_references`):
+    the text after the last ``:`` is the role only when it is one (a name may hold a colon)."""
+    from ..model import MEMBER_ROLES
+
+    out = []
+    for member in members:
+        org, sep, role = member.rpartition(":")
+        if not sep or role.strip().lower() not in MEMBER_ROLES:
+            org, role = member, ""
+        given = {"organization": org}
+        try:
+            _resolve_references(env, kind, "partnership_members", given, known)
+        except NotFoundError as err:
+            raise NotFoundError(str(err).replace("--organization", "--member", 1)) from None
+        out.append(given["organization"] + (f":{role}" if role else ""))
+    return tuple(out)
+
+
 @answers("record")
 def record_document(env: Env, *, kind: str, update: bool = False, members: tuple[str, ...] = (),
                     **values: Any) -> dict[str, Any]:
@@ -415,6 +434,7 @@ def record_document(env: Env, *, kind: str, update: bool = False, members: tuple
     key = {c: given[c] for c in table.key}
     known = ids_frame_map(store)
     _resolve_references(env, kind, table_name, given, known)
+    members = _resolve_members(env, kind, members, known)
     if table.key == ("id",):
         exists = key["id"] in known.get(table_name, set())
         # The stored row is read only to be changed (a table may hold millions of rows).
