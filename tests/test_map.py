@@ -9,6 +9,7 @@ import base64
 import copy
 import hashlib
 import json
+import re
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
@@ -308,7 +309,8 @@ def test_page_is_self_contained_and_escapes_data():
     assert parsed.urls == ["data:,"]  # the favicon placeholder only: nothing from the network
     assert "http://" not in "".join(parsed.urls) and "https://" not in "".join(parsed.urls)
     kinds = [(a.get("type"), a.get("id")) for a, _ in parsed.scripts]
-    assert kinds == [("application/json", "tg-data"), (None, None), (None, "tg-app")]
+    assert kinds == [("application/json", "tg-data"), ("application/json", "tg-details"), (None, None), (None, "tg-app")]
+    assert parsed.scripts[1][1] == "null"  # a small map has its details in the data
     # The payload never appears as markup: only escaped, inside the JSON block and the <title>.
     assert "<script>window.__xss" not in page and "<img src=x" not in page
     assert json.loads(parsed.scripts[0][1]) == json.loads(json.dumps(m.payload()))
@@ -316,7 +318,7 @@ def test_page_is_self_contained_and_escapes_data():
     # The Content-Security-Policy allows exactly the two executable scripts.
     csp = next(x["content"] for x in parsed.meta if x.get("http-equiv") == "Content-Security-Policy")
     assert csp is not None
-    for _, body in parsed.scripts[1:]:
+    for _, body in parsed.scripts[2:]:
         digest = base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode()
         assert f"'sha256-{digest}'" in csp
     assert "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
@@ -343,6 +345,21 @@ def test_map_command_writes_the_sample_map(run_cli, sample_store, tmp_path):
     page = out.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and "trustgraph map \u2014 whole network" in page
     assert stderr.startswith(f"wrote {out}: 96 organisations, ")
+
+
+def test_map_command_aggregate_over(run_cli, sample_store, tmp_path):
+    store = ["--store", str(sample_store.path)]
+    out = tmp_path / "m.html"
+    code, _, stderr = run_cli([*store, "map", "--out", str(out), "--aggregate-over", "50", "--color", "sector"])
+    assert code == 0
+    assert 'id="tg-data">' in (page := out.read_text(encoding="utf-8")) and 'type="application/gzip;base64"' in page
+    first = stderr.splitlines()[0]
+    assert first.startswith("note: Over 50 organisations: the map opens on its ") and "communities" in first
+    code, _, stderr = run_cli([*store, "map", "--out", str(out), "--aggregate-over", "0", "--color", "sector"])
+    assert code == 0 and "opens on its" not in stderr
+    assert 'type="application/json" id="tg-data"' in out.read_text(encoding="utf-8")
+    code, _, stderr = run_cli([*store, "map", "--out", str(out), "--aggregate-over", "-1"])
+    assert code == 2 and "--aggregate-over" in stderr
 
 
 def test_map_command_max_nodes_note_and_errors(run_cli, sample_store, tmp_path):
@@ -422,3 +439,51 @@ def test_views_rank_and_fade(tiny):
     c = map_data(G, tables, color="sector", chain=["a", "b", "c"], chain_ends=("a", "c"))
     assert c.view == "chain" and {n["id"] for n in c.nodes if n["opacity"] == 1.0} == {"a", "b", "c"}
     assert map_data(G, tables, color="sector").view == "network"
+
+
+def test_big_map_page_packs_its_data_and_details():
+    """An aggregated map's data and details are gzip-compressed JSON in base64: the same values, no markup."""
+    import gzip
+
+    from test_map_browser import synthetic_tables
+
+    tables = synthetic_tables(300)
+    tables["organizations"].loc[3, "name"] = XSS
+    m = map_data(project(tables), tables, color="sector", aggregate_over=100)
+    assert m.aggregate and sum(c["size"] for c in m.aggregate["communities"]) == 300
+    assert [c["community"] for c in m.aggregate["communities"]] == sorted({n["community"] for n in m.nodes})
+    page = render_html(m)
+    parsed = _Page()
+    parsed.feed(page)
+    kinds = [(a.get("type"), a.get("id")) for a, _ in parsed.scripts]
+    assert kinds[:2] == [("application/gzip;base64", "tg-data"), ("application/gzip;base64", "tg-details")]
+    core, details = (json.loads(gzip.decompress(base64.b64decode(text))) for _, text in parsed.scripts[:2])
+    whole = json.loads(json.dumps(m.payload(), default=str))
+    assert core["nodes"] == [{k: v for k, v in n.items() if k != "info"} for n in whole["nodes"]]
+    assert core["edges"] == [{k: v for k, v in e.items() if k not in ("info", "trust")} for e in whole["edges"]]
+    assert core["aggregate"] == whole["aggregate"] and core["trust_hops"] == []
+    assert details["node_info"] == [n["info"] for n in whole["nodes"]]
+    assert details["edge_trust"] == [e["trust"] for e in whole["edges"]]
+    assert details["trust_hops"] == whole["trust_hops"]
+    assert core["nodes"][3]["name"] == details["node_info"][3][0] == XSS and "<script>window.__xss" not in page
+
+
+
+def test_focus_map_details_carry_the_pairs_trust_factors(run_cli, sample_store, tmp_path):
+    """A focus map's direct partners show what `trustgraph factors PARTNER --for FOCUS` answers."""
+    store = ["--store", str(sample_store.path)]
+    out = tmp_path / "focus.html"
+    code, _, stderr = run_cli([*store, "map", "--out", str(out), "--focus", "ORG001", "--max-hops", "2"])
+    assert code == 0, stderr
+    page = out.read_text(encoding="utf-8")
+    data = json.loads(re.search(r'<script type="application/json" id="tg-data">(.*?)</script>', page, re.S)[1])
+    with_factors = {n["id"]: n["info"][-1] for n in data["nodes"] if n["info"][-1].startswith("trust factors for")}
+    first_hop = {n["id"] for n in data["nodes"] if n["hop"] == 1}
+    assert with_factors and set(with_factors) == first_hop  # the sample's ORG001 has fewer than the cap
+    for partner in sorted(with_factors)[:3]:
+        code, stdout, stderr = run_cli([*store, "factors", partner, "--for", "ORG001", "--format", "json"])
+        assert code == 0, stderr
+        levels = {r["factor"]: r["level"] for r in json.loads(stdout)["rows"]}
+        for factor, level in levels.items():
+            shown = "unknown" if level is None else f"{level:.2f}"
+            assert f"{factor.replace('_', ' ')} {shown}" in with_factors[partner]

@@ -274,7 +274,7 @@ def test_xss_payload_in_names_and_notes_displays_as_written_and_never_runs(open_
     page.evaluate(f"trustgraphMap.search({_js('script')})")
     assert page.evaluate("document.querySelector('#tg-details-body .tg-heading').textContent") == XSS
     assert page.evaluate("document.querySelectorAll('img').length") == 0
-    assert page.evaluate("document.querySelectorAll('script').length") == 3
+    assert page.evaluate("document.querySelectorAll('script').length") == 4  # data, details, vis, app
     assert page.evaluate("Array.from(document.querySelectorAll('#tg-tooltip *, #tg-details-body *'))"
                          ".every(function (e) { return ['STRONG', 'DIV', 'H3', 'UL', 'LI'].indexOf(e.tagName) >= 0"
                          " && e.attributes.length <= 1; })") is True

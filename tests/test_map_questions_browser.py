@@ -293,5 +293,5 @@ def test_names_stay_text_in_the_questions_and_every_export(open_map):  # noqa: F
     assert XSS.replace("<", "") not in texts["svg"] or "<script" not in texts["svg"]
     ET.fromstring(texts["svg"])
     assert page.evaluate("typeof window.__xss") == "undefined"
-    assert page.evaluate("document.querySelectorAll('script').length") == 3
+    assert page.evaluate("document.querySelectorAll('script').length") == 4  # data, details, vis, app
     assert_clean(page)

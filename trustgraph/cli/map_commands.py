@@ -15,6 +15,7 @@ from ..errors import ConfigurationError
 from ..evidence import evidence_frame
 from ..files import atomic_path
 from ..render.map import (
+    AGGREGATE_OVER,
     DEFAULT_EDGE_KINDS,
     DEFAULT_HOPS,
     DEFAULT_MAX_NODES,
@@ -61,12 +62,15 @@ def _edge_kinds(ctx: click.Context, param: click.Parameter, value: str) -> list[
 @half_life_option
 @click.option("--max-nodes", type=click.IntRange(1, 20_000), default=DEFAULT_MAX_NODES, show_default=True,
               help="Most organisations drawn; beyond it the most relevant are kept (the map says so).")
+@click.option("--aggregate-over", type=click.IntRange(0, 20_000), default=AGGREGATE_OVER, show_default=True,
+              metavar="N", help="A whole-network map of more organisations opens as one node per community "
+              "(click one to draw its members); 0: never.")
 @click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True,
               help="Seed of the layout and communities.")
 @pass_env
 def map_command(env: Env, out: Path, focus: str | None, max_hops: int | None, chain: tuple[str, str] | None,
                 color: str | None, size: str, edges: list[str], as_of: Any, half_life: float, max_nodes: int,
-                seed: int) -> None:
+                aggregate_over: int, seed: int) -> None:
     """Write an interactive network map to FILE.html: one self-contained page that works offline.
 
     The page names the query and its parameters, has a legend, search by name, filters by tie kind,
@@ -84,7 +88,8 @@ def map_command(env: Env, out: Path, focus: str | None, max_hops: int | None, ch
         # The page goes to a temporary file beside FILE.html, renamed onto it once whole; a symlink
         # (or anything but a regular file) at FILE.html is refused before any work is done.
         page_file = None if to_stdout else stack.enter_context(atomic_path(out, what="map"))
-        data = _map(env, focus, max_hops, chain, color, size, edges, as_of, half_life, max_nodes, seed)
+        data = _map(env, focus, max_hops, chain, color, size, edges, as_of, half_life, max_nodes, seed,
+                    aggregate_over or None)
         page = render_html(data)
         if page_file is None:
             click.echo(page, nl=False)
@@ -98,7 +103,8 @@ def map_command(env: Env, out: Path, focus: str | None, max_hops: int | None, ch
 
 
 def _map(env: Env, focus: str | None, hops: int | None, chain: tuple[str, str] | None, color: str | None,
-         size: str, edges: list[str], as_of: Any, half_life: float, max_nodes: int, seed: int) -> MapData:
+         size: str, edges: list[str], as_of: Any, half_life: float, max_nodes: int, seed: int,
+         aggregate_over: int | None = None) -> MapData:
     """What ``map`` draws (:func:`~trustgraph.render.map.map_data`) for the command's options."""
     snap = env.snapshot(as_of=as_of_str(as_of), half_life_days=half_life_value(half_life))
     G = snap.to_networkx()  # what the map draws; the scores are computed on the snapshot itself
@@ -119,4 +125,4 @@ def _map(env: Env, focus: str | None, hops: int | None, chain: tuple[str, str] |
     made = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     return map_data(G, tables, evidence=evidence, focus=focus_id, hops=hops, chain=path, chain_ends=ends,
                     color=color, size=size, edge_kinds=edges, max_nodes=max_nodes, seed=seed, generated_at=made,
-                    snapshot=snap)
+                    snapshot=snap, aggregate_over=aggregate_over)

@@ -324,6 +324,7 @@ def community_positions(
     aspect: float = VIEW_ASPECT,
     spacing: float = VIEW_SPACING,
     iterations: int = 200,
+    base: Mapping[Hashable, tuple[float, float]] | None = None,
 ) -> dict[Hashable, tuple[float, float]]:
     """A whole-network layout that keeps communities apart: one disc per community.
 
@@ -349,6 +350,11 @@ def community_positions(
         Width : height of the result, and layout units per node spacing.
     iterations : int
         ForceAtlas2 rounds within a community.
+    base : mapping, optional
+        Positions of every node from a layout of the whole graph (e.g. :func:`layout_positions`):
+        each community then keeps its members' arrangement from it, centred and scaled into its
+        disc, instead of a ForceAtlas2 run of its own (NetworkX's costs about 0.5 s per community
+        of 100) — for maps of thousands of parties.
 
     Returns
     -------
@@ -393,7 +399,9 @@ def community_positions(
             local[members[0]] = np.zeros(2)
             continue
         H = inner[c]
-        if hasattr(nx, "forceatlas2_layout") and len(members) > 2:
+        if base is not None:
+            raw = {v: np.asarray(base[v], dtype=float) for v in members}
+        elif hasattr(nx, "forceatlas2_layout") and len(members) > 2:
             raw = nx.forceatlas2_layout(H, max_iter=iterations, seed=seed + i, strong_gravity=True)
         else:  # pragma: no cover - NetworkX older than 3.4, or a pair
             raw = nx.spring_layout(H, iterations=iterations, seed=seed + i)

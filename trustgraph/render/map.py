@@ -49,11 +49,20 @@ as rings of hops (:func:`~trustgraph.render.layout.radial_positions`), a chain a
 spine (:func:`~trustgraph.render.layout.spine_positions`). The page fits the view to the canvas
 (centred on the focus), labels nodes by ``rank`` without overlap, and draws the ties of one pair as
 one line. docs/maps.md shows and measures them.
+
+Big networks
+------------
+A whole-network map of more than ``aggregate_over`` organisations (:data:`AGGREGATE_OVER`) opens on
+its communities (:attr:`MapData.aggregate`): Louvain (igraph's when installed), one disc per
+community placed from one layout of the whole, the ties between two communities merged into one
+line; a click draws a community's organisations. Its page carries the data gzip-compressed in
+base64, the tooltip texts and trust in a second block read after the first frame.
 """
 
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import html
 import importlib
@@ -87,6 +96,7 @@ __all__ = [
     "DEFAULT_HOPS",
     "PHYSICS_MAX_NODES",
     "COMMUNITY_LAYOUT_MAX_NODES",
+    "AGGREGATE_OVER",
     "VIEWS",
     "LISTED_MARK",
     "CHAIN_RULES",
@@ -119,6 +129,11 @@ PHYSICS_MAX_NODES = 0
 #: Largest whole-network map laid out by communities (ForceAtlas2 costs O(n²) per round); larger
 #: ones get :func:`~trustgraph.render.layout.layout_positions`.
 COMMUNITY_LAYOUT_MAX_NODES = 1000
+#: A whole-network map of more organisations opens aggregated: one node per community, drilled in
+#: on click (the page stays fluid: vis-network draws 2,000 parties in about a second).
+AGGREGATE_OVER = 2000
+#: Communities smaller than this are pooled into one group in an aggregated map.
+AGGREGATE_MIN_COMMUNITY = 5
 #: Opacity of a node by hops from the focus in a focus view (farther: the last), and of a chain's context.
 HOP_OPACITY = (1.0, 1.0, 0.55, 0.35)
 CONTEXT_OPACITY = 0.5
@@ -265,6 +280,13 @@ class MapData:
     palette : dict
         ``colors`` (the categorical palette), ``other`` and ``unknown``: the page colours by
         sector, region, culture or community with them, as :func:`map_data` does.
+    aggregate : dict
+        Empty, or for a whole-network map of more than ``aggregate_over`` organisations: ``over``
+        (that cap) and ``communities`` (one entry per community of the nodes, see
+        :func:`_aggregate`). The page then opens on the communities — one node each, sized by its
+        members, the ties between two communities merged into one line with their counts — and
+        draws a community's members and their ties when it is clicked (docs/maps.md, "Big
+        networks"). Every node still carries its ``community``.
     """
 
     title: str
@@ -287,6 +309,7 @@ class MapData:
     exposure: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     base_color: str = ""
     palette: dict[str, Any] = field(default_factory=dict)
+    aggregate: dict[str, Any] = field(default_factory=dict)
 
     def payload(self) -> dict[str, Any]:
         """The dict embedded in the page (the attributes themselves, not copies)."""
@@ -666,13 +689,13 @@ def _communities(nodes: Sequence[Any], ties: Iterable[_Tie], seed: int) -> dict[
 
 def _node_colors(
     G: nx.DiGraph, nodes: Sequence[Any], color: str, scores: Mapping[str, Mapping[Any, float]],
-    drawn: Iterable[_Tie], seed: int,
+    drawn: Iterable[_Tie], seed: int, communities: Mapping[Any, int] | None = None,
 ) -> tuple[dict[Any, tuple[str, str]], dict[str, Any]]:
-    """Node → (fill, legend label), and the colour legend."""
+    """Node → (fill, legend label), and the colour legend (``communities``: already computed)."""
     if color in ("sector", "region"):
         return _categorical({n: G.nodes[n].get(color) for n in nodes}, color.capitalize())
     if color == "community":
-        comm = _communities(nodes, drawn, seed)
+        comm = communities if communities else _communities(nodes, drawn, seed)
         return _categorical({n: f"community {comm[n] + 1}" for n in nodes}, "Community (Louvain, drawn positive ties)")
     if color == "reputation":
         return _reputation_colors(scores["reputation"], nodes)
@@ -692,6 +715,32 @@ def _node_sizes(
     rep = scores["reputation"]
     return ({n: 6.0 + 24.0 * float(rep.get(n, 0.5)) for n in nodes},
             {"title": "Size: reputation", "text": "larger = more reputable (0 to 1)"})
+
+
+#: Direct partners of a focus whose trust factors a focus map computes (each costs a profile).
+FACTOR_PARTNERS_MAX = 40
+
+
+def _factor_lines(G: nx.DiGraph, tables: Mapping[str, pd.DataFrame], focus: Any, partners: Sequence[Any],
+                  names: Mapping[Any, str], evidence: pd.DataFrame | None,
+                  snapshot: Snapshot | None) -> dict[Any, str]:
+    """One details line per partner: its trust factors as seen by ``focus`` (:func:`factor_profile`)."""
+    if not partners or importlib.util.find_spec("trustgraph.analysis.factors") is None:
+        return {}
+    factors = importlib.import_module("trustgraph.analysis.factors")
+    graph: Any = snapshot if snapshot is not None else G
+    lines: dict[Any, str] = {}
+    for n in partners:
+        try:
+            profile = factors.factor_profile(tables, n, focus, as_of=G.graph.get("as_of"),
+                                             half_life_days=G.graph.get("half_life_days"), graph=graph,
+                                             evidence=evidence)
+        except TrustgraphError:
+            continue
+        parts = [f"{f['factor'].replace('_', ' ')} "
+                 + ("unknown" if f["level"] is None else f"{float(f['level']):.2f}") for f in profile["factors"]]
+        lines[n] = f"trust factors for {_short(names[focus])}: " + " \u00b7 ".join(parts)
+    return lines
 
 
 def _node_info(
@@ -841,6 +890,7 @@ def map_data(
     generated_at: str | None = None,
     physics_max_nodes: int = PHYSICS_MAX_NODES,
     snapshot: Snapshot | None = None,
+    aggregate_over: int | None = AGGREGATE_OVER,
 ) -> MapData:
     """What a map of ``G`` shows: nodes, ties, styles, positions, tooltips, legend and notes.
 
@@ -881,6 +931,9 @@ def map_data(
         Timestamp shown on the page (the caller's clock: this function reads none).
     physics_max_nodes : int
         Largest map that gets live physics.
+    aggregate_over : int or None
+        A whole-network map of more organisations than this opens as one node per community
+        (:attr:`MapData.aggregate`; the page drills in on click); ``None`` never aggregates.
     snapshot : Snapshot, optional
         The compiled trust graph ``G`` was drawn from (:meth:`~trustgraph.snapshot.Snapshot.to_networkx`):
         reputation and risk are computed on it (its evidence by kind, its ties through shared
@@ -1015,20 +1068,38 @@ def map_data(
             notes.append(f"{measure} not shown in tooltips: {err}")
     ordered = sorted(candidates, key=lambda n: (1 if n in seed_set else 0, 1 if G.nodes[n].get("listed") else 0,
                                                  str(n)))
-    node_colors, color_legend = _node_colors(G, ordered, color, score_maps, drawn, seed)
     sizes, size_legend = _node_sizes(G, ordered, size, score_maps)
 
-    # Louvain costs seconds on tens of thousands of parties: larger maps offer no community colour.
-    communities = (_communities(ordered, drawn, seed) if len(ordered) <= DEFAULT_MAX_NODES or color == "community"
-                   else {})
+    chain_set = set(chain_nodes)
+    view = "chain" if len(chain_nodes) >= 2 else ("focus" if seeds else "network")
+    aggregated = view == "network" and aggregate_over is not None and len(ordered) > aggregate_over
+    # NetworkX's Louvain costs seconds on tens of thousands of parties: an aggregated map uses
+    # igraph's (C) when installed; other maps over the cap offer no community colour.
+    pooled: int | None = None
+    if aggregated:
+        communities, pooled = _large_communities(ordered, drawn, seed)
+        notes.append(
+            f"Over {_fmt_int(aggregate_over or 0)} organisations: the map opens on its "
+            f"{_fmt_int(len(set(communities.values())))} communities (Louvain of the drawn positive ties), one "
+            "node each, sized by its members; click one to draw "
+            "its organisations and their ties, \u2190 All communities to come back. Search, chains and filters use "
+            "every organisation. The discs' colours only tell communities apart; the colour legend is for the "
+            "organisations inside one.")
+    elif len(ordered) <= DEFAULT_MAX_NODES or color == "community":
+        communities = _communities(ordered, drawn, seed)
+    else:
+        communities = {}
+    node_colors, color_legend = _node_colors(G, ordered, color, score_maps, drawn, seed, communities)
     hop_order, trust_hops = _trust_hops(G, ordered, snapshot)
 
     # 3. Positions (see docs/maps.md, "Layouts").
-    physics = len(ordered) <= physics_max_nodes
-    chain_set = set(chain_nodes)
-    view = "chain" if len(chain_nodes) >= 2 else ("focus" if seeds else "network")
+    physics = len(ordered) <= physics_max_nodes and not aggregated
     pairs = [(t.a, t.b) for t in drawn]
-    if view == "chain":
+    if aggregated:
+        # One layout of the whole (Pivot MDS, near-linear), each community's part of it set in a disc.
+        whole = layout_positions(ordered, pairs, seed=seed, scale=1.0)
+        pos = community_positions(ordered, pairs, communities, seed=seed, base=whole)
+    elif view == "chain":
         pos = spine_positions(ordered, pairs, chain_nodes)
     elif view == "focus":
         pos = radial_positions(ordered, pairs, distance)
@@ -1082,6 +1153,18 @@ def map_data(
             "risk": _score(score_maps.get("risk"), n),
             "order": hop_order[n],
         })
+
+    # 4b. In a focus view, the focus's direct partners carry the pair's trust factors (issue 18):
+    # what `trustgraph factors PARTNER --for FOCUS` answers, one line in their details.
+    if view == "focus" and focus is not None:
+        partners = sorted((n for n in ordered if hop[n] == 1), key=lambda n: rank[n])
+        lines = _factor_lines(G, tables, focus, partners[:FACTOR_PARTNERS_MAX], names, evidence, snapshot)
+        for item in nodes_out:
+            if item["id"] in lines:
+                item["info"].append(lines[item["id"]])
+        if len(partners) > FACTOR_PARTNERS_MAX:
+            notes.append(f"Trust factors shown for the {FACTOR_PARTNERS_MAX} most connected of "
+                         f"{_fmt_int(len(partners))} direct partners (`trustgraph factors` gives any pair).")
 
     # 5. Edges.
     edges_out: list[dict[str, Any]] = []
@@ -1161,7 +1244,90 @@ def map_data(
         exposure={str(n): exposure[n] for n in ordered if exposure.get(n)},
         base_color=color,
         palette={"colors": list(_PALETTE), "other": _OTHER, "unknown": _UNKNOWN},
+        aggregate=_aggregate(nodes_out, aggregate_over, None if pooled is None else pooled + 1) if aggregated else {},
     )
+
+
+def _large_communities(nodes: Sequence[Any], ties: Iterable[_Tie], seed: int) -> tuple[dict[Any, int], int | None]:
+    """Communities of a map to aggregate: Louvain, with the small ones pooled (numbered by size).
+
+    igraph's Louvain (``community_multilevel``, C; seeded through its random generator) when
+    igraph is installed, else NetworkX's (:func:`_communities`, seconds on 20,000 parties).
+    Communities of fewer than :data:`AGGREGATE_MIN_COMMUNITY` members (isolated parties, pairs)
+    are pooled into one last group, so that the overview stays a few dozen nodes; its number is
+    returned too (``None`` when there is none).
+    """
+    try:
+        import igraph
+    except ImportError:  # pragma: no cover - the "maps" extra is not installed
+        found = _communities(nodes, ties, seed)
+    else:
+        import random
+
+        index = {n: i for i, n in enumerate(nodes)}
+        weights: dict[tuple[int, int], float] = {}
+        for t in ties:
+            if t.sign == "+" and t.a != t.b:
+                a, b = index[t.a], index[t.b]
+                key = (a, b) if a < b else (b, a)
+                weights[key] = weights.get(key, 0.0) + t.count
+        g = igraph.Graph(n=len(nodes), edges=list(weights), directed=False)
+        igraph.set_random_number_generator(random.Random(seed))
+        try:
+            membership = g.community_multilevel(weights=list(weights.values()) or None).membership
+        finally:
+            igraph.set_random_number_generator(random)
+        groups: dict[int, list[Any]] = {}
+        for n, c in zip(nodes, membership, strict=True):
+            groups.setdefault(c, []).append(n)
+        ranked = sorted(groups.values(), key=lambda c: (-len(c), min(str(n) for n in c)))
+        found = {n: i for i, c in enumerate(ranked) for n in c}
+    sizes: dict[int, int] = {}
+    for c in found.values():
+        sizes[c] = sizes.get(c, 0) + 1
+    big = sorted(c for c, k in sizes.items() if k >= AGGREGATE_MIN_COMMUNITY)
+    if len(big) == len(sizes):
+        return found, None
+    renumber = {c: i for i, c in enumerate(big)}
+    pooled = len(big)
+    return {n: renumber.get(c, pooled) for n, c in found.items()}, pooled
+
+
+def _aggregate(nodes: Sequence[Mapping[str, Any]], over: int | None, pooled: int | None) -> dict[str, Any]:
+    """The community overview of an aggregated map: one entry per community, for the page.
+
+    ``communities``: ``community`` (its number), ``size`` (members), ``listed`` (members under an
+    active listing), ``x``, ``y`` (the centre of its members) and ``radius`` (farthest member from
+    it), ``top`` (ids of its best-ranked members, at most 3: the page names the community after
+    them), ``pooled`` (true for the group of small communities and isolated parties), ``disc``
+    (the radius the page draws it with: its ``radius``, shrunk where needed so that no two discs
+    overlap, at least 12).
+    """
+    members: dict[int, list[Mapping[str, Any]]] = {}
+    for n in nodes:
+        members.setdefault(int(n["community"]), []).append(n)
+    out: list[dict[str, Any]] = []
+    for c in sorted(members):
+        ms = members[c]
+        xy = np.array([[m["x"], m["y"]] for m in ms], dtype=float)
+        centre = xy.mean(axis=0)
+        radius = float(np.sqrt(((xy - centre) ** 2).sum(axis=1)).max()) if len(ms) > 1 else 0.0
+        out.append({
+            "community": c, "size": len(ms), "listed": sum(1 for m in ms if m["listed"]),
+            "x": round(float(centre[0]), 1), "y": round(float(centre[1]), 1), "radius": round(radius, 1),
+            "top": [m["id"] for m in sorted(ms, key=lambda m: m["rank"])[:3]],
+            "pooled": c == pooled,
+        })
+    if out:
+        xy = np.array([[c["x"], c["y"]] for c in out], dtype=float)
+        r = np.maximum(np.array([c["radius"] for c in out], dtype=float), 1.0)
+        dist = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2))
+        np.fill_diagonal(dist, np.inf)
+        # Two discs share the gap between their centres in proportion to their radii.
+        room = (dist * (r[:, None] / (r[:, None] + r[None, :]))).min(axis=1) * 0.94
+        for entry, disc in zip(out, np.maximum(np.minimum(r, room), 12.0), strict=True):
+            entry["disc"] = round(float(disc), 1)
+    return {"over": over, "communities": out}
 
 
 def _score(scores: Mapping[Any, float] | None, n: Any) -> float | None:
@@ -1274,14 +1440,29 @@ def render_html(data: MapData) -> str:
     csp = ("default-src 'none'; script-src " + _sha256(vis) + " " + _sha256(app.group(1))
            + "; style-src 'unsafe-inline'; img-src data: blob:; font-src data:; connect-src 'none'; "
            "base-uri 'none'; form-action 'none'")
-    slots = {
-        "TITLE": html.escape(data.title),
-        "CSP": html.escape(csp),
-        "DATA": embed_json(data.payload()),
-        "VIS": vis,
-    }
+    payload = data.payload()
+    if data.aggregate:
+        # Big maps: tens of MiB of JSON take the HTML parser seconds; gzip (about 8:1 on this JSON)
+        # and base64 (no "<", nothing for the parser to look at) and the page inflates it itself.
+        # Tooltip lines, evidence and trust (40 % of it) come in a second block, read after the
+        # first frame: the overview, search, filters and drilling in do not need them.
+        details = {"node_info": [n["info"] for n in data.nodes], "edge_info": [e["info"] for e in data.edges],
+                   "edge_trust": [e["trust"] for e in data.edges], "trust_hops": data.trust_hops}
+        payload = {**payload, "trust_hops": [],
+                   "nodes": [{k: v for k, v in n.items() if k != "info"} for n in data.nodes],
+                   "edges": [{k: v for k, v in e.items() if k not in ("info", "trust")} for e in data.edges]}
+        slots = {"DATA_TYPE": "application/gzip;base64", "DATA": _packed(payload), "DETAILS": _packed(details)}
+    else:
+        slots = {"DATA_TYPE": "application/json", "DATA": embed_json(payload), "DETAILS": "null"}
+    slots.update({"TITLE": html.escape(data.title), "CSP": html.escape(csp), "VIS": vis})
     # One pass: text put into a slot is never scanned for further slots.
     return _SLOT.sub(lambda m: slots[m.group(1)], template)
+
+
+def _packed(value: Any) -> str:
+    """``value`` as gzip-compressed JSON in base64 (the page inflates it with DecompressionStream)."""
+    text = json.dumps(value, ensure_ascii=False, allow_nan=False, default=str, separators=(",", ":"))
+    return base64.b64encode(gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0)).decode("ascii")
 
 
 def write_html(data: MapData, path: str | Path) -> Path:
