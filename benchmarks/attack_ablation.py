@@ -1,16 +1,18 @@
 """Ablation of exposure's timing factor and endorsement view on the DESIGN attack generators.
 
 For each design generator (``benchmarks/attacks/design_*.py``; the held-out generators are never
-run here), its default setting and camouflage 20, and seeds 0..N-1: generate the network, load it
-with ``trustgraph load`` into a fresh SQLite store, open its snapshot at the CLI's defaults (half-life
-730 days, nobody pre-trusted) and compute the exposure with each part of the method switched off in
-turn (docs/contagion.md, "Timing relative to the listing, and what the party endorsed"):
+run here), its default setting, camouflage 0 and camouflage 20, and seeds 0..N-1: generate the
+network, load it with ``trustgraph load`` into a fresh SQLite store, compile its snapshot at the
+CLI's defaults (half-life 730 days, nobody pre-trusted) and compute the exposure with each part of
+the method switched off in turn (docs/contagion.md, "Timing relative to the listing, and what the
+party endorsed"):
 
 * ``before``: no timing factor (τ = 1) and the activity view only (the method before issue 16);
 * ``timing``: timing factor, activity view only;
 * ``endorse``: endorsement view, no timing factor;
-* ``both``: the product's default;
-* ``scale N``: the default with the timing scale set to N days (evidence half-life kept at 730).
+* ``both``: the product's default (listing window ``LISTING_WINDOW_DAYS``, 182.5 days);
+* ``window N``: the default with the listing window set to N days (730: the evidence half-life, the
+  scale used before; every piece of evidence is still timed by its own date).
 
 Printed: exposed-only AUC (positives vs honest partners of listed parties), mean (min) over seeds,
 and the share of honest partners in the top 5 % of unlisted parties by exposure (mean).
@@ -27,7 +29,6 @@ import dataclasses
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,38 +40,36 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.attack_bench import CLI, POSITIVE, roc_auc  # noqa: E402
 from benchmarks.attacks import load, registry  # noqa: E402
 from trustgraph.analysis import contagion as C  # noqa: E402
-from trustgraph.snapshot import Snapshot, open_snapshot  # noqa: E402
+from trustgraph.snapshot import open_snapshot  # noqa: E402
 from trustgraph.store import StoreSettings, open_store  # noqa: E402
 
-SETTINGS: list[dict[str, Any]] = [{}, {"camouflage": 20}]
+SETTINGS: list[dict[str, Any]] = [{}, {"camouflage": 0}, {"camouflage": 20}]
 
 
-def exposure(snap: Snapshot, *, timing_scale: float | None, endorse: bool) -> np.ndarray:
-    """Exposure with the timing scale (None: no timing factor) and the endorsement view on or off."""
-    original = C._timing
-
-    def timing(s: Snapshot) -> np.ndarray:
-        if timing_scale is None:
-            return np.ones(s.m)
-        return original(dataclasses.replace(s, half_life_days=timing_scale))
-
-    C._timing = timing
+def exposure(store: Path, *, window: float | None, endorse: bool) -> tuple[list[str], np.ndarray]:
+    """Exposure with the listing window (None: no timing factor) and the endorsement view on or off."""
+    original = C.LISTING_WINDOW_DAYS
+    C.LISTING_WINDOW_DAYS = float("inf") if window is None else window  # τ = 0.5 ** (gap / ∞) = 1
     try:
+        snap = open_snapshot(open_store(StoreSettings(sqlite_path=str(store)), create=False), half_life_days=730.0,
+                             cache=False)
         ties = C._build_ties(snap, None, C.DEFAULT_PRIOR)
     finally:
-        C._timing = original
+        C.LISTING_WINDOW_DAYS = original
     if not endorse:
         ties = dataclasses.replace(ties, endorse=None)
-    return C._scores(ties, np.asarray(snap.listed, dtype=bool), C.DEFAULT_HOPS, C.DEFAULT_DECAY)
+    return [str(v) for v in snap.ids], C._scores(ties, np.asarray(snap.listed, dtype=bool), C.DEFAULT_HOPS,
+                                                  C.DEFAULT_DECAY)
 
 
-VARIANTS: dict[str, Callable[[Snapshot], np.ndarray]] = {
-    "before": lambda s: exposure(s, timing_scale=None, endorse=False),
-    "timing": lambda s: exposure(s, timing_scale=730.0, endorse=False),
-    "endorse": lambda s: exposure(s, timing_scale=None, endorse=True),
-    "both": lambda s: exposure(s, timing_scale=730.0, endorse=True),
-    "scale 365": lambda s: exposure(s, timing_scale=365.0, endorse=True),
-    "scale 1460": lambda s: exposure(s, timing_scale=1460.0, endorse=True),
+VARIANTS: dict[str, dict[str, Any]] = {
+    "before": {"window": None, "endorse": False},
+    "timing": {"window": C.LISTING_WINDOW_DAYS, "endorse": False},
+    "endorse": {"window": None, "endorse": True},
+    "both": {"window": C.LISTING_WINDOW_DAYS, "endorse": True},
+    "window 90": {"window": 90.0, "endorse": True},
+    "window 365": {"window": 365.0, "endorse": True},
+    "window 730": {"window": 730.0, "endorse": True},
 }
 
 
@@ -80,12 +79,10 @@ def one(module: Any, seed: int, orgs: int, params: dict[str, Any]) -> dict[str, 
         roles = module.generate(folder, seed, orgs=orgs, **params)
         subprocess.run([*CLI, "-q", "--store", str(store), "load", str(folder), "--format", "json"], check=True,
                        capture_output=True)
-        snap = open_snapshot(open_store(StoreSettings(sqlite_path=str(store)), create=False), half_life_days=730.0,
-                             cache=False)
-        ids = [str(v) for v in snap.ids]
         out = {}
         for name, variant in VARIANTS.items():
-            s = dict(zip(ids, variant(snap).tolist(), strict=True))
+            ids, score = exposure(store, **variant)
+            s = dict(zip(ids, score.tolist(), strict=True))
             pos = [s[o] for o, r in roles.items() if r in POSITIVE]
             partners = [o for o, r in roles.items() if r == "honest_partner"]
             unlisted = sorted((o for o, r in roles.items() if r != "listed"), key=lambda o: (-s[o], o))

@@ -11,14 +11,15 @@ json``; nobody is marked pre-trusted). It reports, mean and minimum over the see
   (honest, unlisted, with any tie to a listed party), for ``exposure``, ``risk``, ``reputation`` (low
   = suspect) and the naive baseline;
 * ``all-unlisted AUC``: positives against every unlisted non-positive, for the same four scores;
-* ``top-5 %``: the share of honest partners ranked among the top 5 % of unlisted parties by risk;
+* ``top-5 %``: the share of honest partners ranked among the top 5 % of unlisted parties by risk
+  (equal risks ordered by id), and beside it the share of that top-5 % list that are honest partners;
 * naive baseline: the number of tie rows (shared partnerships, referrals either way, incidents either
   way, contacts) with a listed party.
 
 Held-out generators (``HELD_OUT = True``) are marked ``[held out]``. Run from the repository root::
 
     .venv/bin/python benchmarks/attack_bench.py [--orgs 1000] [--seeds 5] [--only NAME,...]
-        [--design-only] [--json FILE]
+        [--design-only] [--defaults-only] [--setting KEY=VALUE ...] [--json FILE]
 """
 
 from __future__ import annotations
@@ -125,6 +126,7 @@ def score_once(module: Any, seed: int, orgs: int, params: dict[str, Any]) -> dic
     unlisted = sorted((o for o, r in roles.items() if r != "listed"), key=lambda o: (-risk[o], o))
     top = set(unlisted[: max(1, int(round(0.05 * len(unlisted))))])
     out["top5_partners"] = sum(o in top for o in partners) / max(len(partners), 1)
+    out["top5_list_partners"] = sum(o in top for o in partners) / max(len(top), 1)
     return out
 
 
@@ -140,9 +142,9 @@ def settings(module: Any) -> list[dict[str, Any]]:
     return out
 
 
-METRICS = [f"exposed_{s}" for s in SCORES] + [f"all_{s}" for s in SCORES] + ["top5_partners"]
+METRICS = [f"exposed_{s}" for s in SCORES] + [f"all_{s}" for s in SCORES] + ["top5_partners", "top5_list_partners"]
 HEAD = ("exp-only AUC: exposure risk rep naive | all-unlisted AUC: exposure risk rep naive | "
-        "partners in top 5 % by risk")
+        "share of honest partners in the top 5 % by risk; share of the top 5 % that are honest partners")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -152,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", default="", help="Comma-separated generator names (default: all).")
     ap.add_argument("--design-only", action="store_true", help="Skip the held-out generators.")
     ap.add_argument("--defaults-only", action="store_true", help="Only each generator's default setting.")
+    ap.add_argument("--setting", action="append", default=[], metavar="KEY=VALUE",
+                    help="Only these varied settings (repeatable; e.g. camouflage=20), where a generator has them.")
     ap.add_argument("--json", type=Path, help="Write every figure to this JSON file.")
     args = ap.parse_args(argv)
     only = {n for n in args.only.split(",") if n}
@@ -165,16 +169,19 @@ def main(argv: list[str] | None = None) -> int:
         module = load(gen.name)
         mark = " [held out]" if gen.held_out else " [design]"
         print(f"\n{gen.name}{mark}")
-        for params in settings(module)[: 1 if args.defaults_only else None]:
+        chosen = settings(module)[: 1 if args.defaults_only else None]
+        if args.setting:
+            chosen = [p for p in chosen if len(p) == 1 and any(f"{k}={v}" in args.setting for k, v in p.items())]
+        for params in chosen:
             t0 = time.perf_counter()
             runs = [score_once(module, seed, args.orgs, params) for seed in range(args.seeds)]
             agg = {m: (float(np.nanmean([r[m] for r in runs])),
-                       float(np.nanmax([r[m] for r in runs]) if m == "top5_partners"
+                       float(np.nanmax([r[m] for r in runs]) if m.startswith("top5")
                              else np.nanmin([r[m] for r in runs]))) for m in METRICS}
             label = ", ".join(f"{k}={v}" for k, v in params.items()) or "defaults"
             cells = [f"{agg[m][0]:.3f} ({agg[m][1]:.3f})" for m in METRICS]
             print(f"  {label:<18} " + " ".join(cells[:4]) + " | " + " ".join(cells[4:8]) + " | "
-                  f"{cells[8]} max  [{np.mean([r['positives'] for r in runs]):.0f} pos, "
+                  f"{cells[8]} max; {cells[9]} max  [{np.mean([r['positives'] for r in runs]):.0f} pos, "
                   f"{np.mean([r['honest_partners'] for r in runs]):.0f} partners, "
                   f"view {runs[0]['view']}, {time.perf_counter() - t0:.0f} s]")
             results.append({"generator": gen.name, "held_out": gen.held_out, "params": params,

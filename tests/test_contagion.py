@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from trustgraph.analysis.contagion import (
+    LISTING_WINDOW_DAYS,
     combined_risk,
     contagion,
     contagion_scores,
@@ -445,7 +446,8 @@ def _dated_graph() -> nx.DiGraph:
 def test_timing_discounts_associations_that_ended_before_the_listing() -> None:
     s = contagion_scores(_dated_graph(), prior=0.0)
     gap = (np.datetime64("2024-01-01") - np.datetime64("2020-01-01")).astype(int)
-    assert s["old"] == pytest.approx(0.5 ** (gap / 730.0))  # about a quarter: two half-lives before
+    # Four years before the listing: eight listing windows (half a year each), 1/256.
+    assert s["old"] == pytest.approx(0.5 ** (gap / LISTING_WINDOW_DAYS)) and s["old"] < 0.005
     assert s["late"] == pytest.approx(1.0)  # evidence after the listing counts fully
     assert s["warned"] == pytest.approx(-1.0)  # distancing is not discounted
     undated = contagion_scores(_dated_graph(), listed=["L"], prior=0.0)  # same listing, from the graph
@@ -453,6 +455,41 @@ def test_timing_discounts_associations_that_ended_before_the_listing() -> None:
     G = _dated_graph()
     G.graph["half_life_days"] = None  # no decay: no timing either
     assert contagion_scores(G, prior=0.0)["old"] == pytest.approx(1.0)
+
+
+def test_timing_weighs_each_piece_of_evidence_by_its_own_date(tmp_path: Path) -> None:
+    """A tie whose newest evidence is at the listing (a termination) but whose associations all predate
+    it counts those associations by their own dates; an association carried on after the listing
+    counts fully. The snapshot and its NetworkX form agree."""
+    from trustgraph.snapshot import compile_tables, from_graph
+
+    tables = dataset(
+        tmp_path, "early ended late L X",
+        referrals=[referral(1, "early", "L", 1, "2021-01-01"), referral(2, "late", "L", 1, "2023-06-01")],
+        partnerships=["S1,Study,bilateral,2019-01-01,2021-01-01,completed",
+                      "S2,Supply,bilateral,2021-06-01,2023-01-01,terminated"],
+        partnership_members=["S1,ended,lead", "S1,L,member", "S2,ended,lead", "S2,L,member"],
+        blacklist=["B1,X,L,2023-01-01,,Fraud,notice"],
+    )
+    snap = compile_tables(tables, as_of="2024-01-01", half_life_days=730.0)
+    s = contagion_scores(snap, prior=0.0)
+    two_years = 0.5 ** (730 / LISTING_WINDOW_DAYS)  # 1/16: dated two years before the listing
+    assert s["early"] == pytest.approx(two_years)
+    assert s["late"] == pytest.approx(1.0)
+    # ended: its completed study (two years before) counts 1/16 though the tie's newest evidence, the
+    # termination, is at the listing (and is not discounted: a distancing); by the newest date alone the
+    # tie would net to 0.
+    k = snap.edge(snap.index_of("ended"), snap.index_of("L"))
+    pos, neg = float(snap.positive[k]), float(snap.negative[k])
+    assert pos > 0 and neg > 0 and snap.last[k] == np.datetime64("2023-01-01", "D").astype(int)
+    assert s["ended"] == pytest.approx((pos * two_years - neg) / (pos + neg)) and s["ended"] < 0
+    assert contagion_scores(from_graph(snap.to_networkx()), prior=0.0) == pytest.approx(s)
+    from trustgraph.snapshot import Snapshot
+
+    saved = Snapshot.load(snap.save(tmp_path / "snap"))  # the on-disk cache keeps the timing
+    assert saved.timing is not None and contagion_scores(saved, prior=0.0) == pytest.approx(s)
+    # Without decay (--half-life 0) evidence counts at face value, whenever dated.
+    assert contagion_scores(compile_tables(tables, as_of="2024-01-01", half_life_days=None), prior=0.0)["early"] == 1.0
 
 
 def test_endorsement_view_is_not_diluted_by_partnerships() -> None:

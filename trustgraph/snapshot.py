@@ -25,7 +25,9 @@ Arrays (``m`` edges, ``n`` parties)
 evidence date, days since 1970-01-01, −1 when unknown), ``kind_net`` (m × 4: positive − negative
 per kind), ``received`` (n × 4 × 3: evidence rows received per kind: all, positive, negative),
 ``pretrusted``, ``listed`` (n, bool), ``people_src``, ``people_dst``, ``people_weight`` (ties
-through shared people, each in both directions). Strings (ids, names, attributes) are stored as one
+through shared people, each in both directions), ``timing`` (m × 2 or absent: the mean timing factor
+of each edge's positive evidence relative to its target's listing, all kinds and referrals only;
+:func:`trustgraph.analysis.contagion.evidence_timing`). Strings (ids, names, attributes) are stored as one
 UTF-8 blob with offsets (:class:`Strings`).
 """
 
@@ -72,7 +74,7 @@ __all__ = [
 #: Evidence kinds, in the order of the ``kinds`` bits and the ``kind_net`` / ``received`` columns.
 KINDS = ("partnership", "referral", "incident", "communication")
 #: Bump when the arrays change meaning; snapshots of another format are rebuilt.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 #: Organisation attributes kept as strings (tags ``;``-joined), as :func:`trustgraph.graph.project` has them.
 ATTRIBUTES = ("sector", "country", "region", "culture", "risk_appetite", "tags")
 #: Snapshots of the current store version kept per cache folder (different as-of dates and
@@ -342,6 +344,8 @@ class Snapshot:
     people_dst: np.ndarray
     people_weight: np.ndarray
     version: str | None = None
+    #: (m, 2) mean timing factor of each edge's positive evidence (all kinds, referrals); None: by its newest date.
+    timing: np.ndarray | None = None
     #: Whole-store facts for ``stats``: ``negative_referrals``, ``first_referral``, ``last_referral``.
     facts: dict[str, Any] = field(default_factory=dict)
     _index: dict[Any, int] | None = field(default=None, repr=False)
@@ -525,6 +529,10 @@ class Snapshot:
             })
             for k in range(len(src))
         )
+        if self.timing is not None:  # kept for from_graph (edges where it is not 1); see the ``timing`` array
+            timed = np.flatnonzero(np.any(self.timing[edges] != 1.0, axis=1))
+            for k in timed.tolist():
+                G.edges[ids[src[k]], ids[dst[k]]]["timing"] = [float(x) for x in self.timing[edges[k]]]
         return G
 
     # -- persistence -----------------------------------------------------------------------------
@@ -541,6 +549,8 @@ class Snapshot:
                      "negative", "evidence", "kinds", "last", "kind_net", "received", "people_src",
                      "people_dst", "people_weight"):
             out[name] = np.ascontiguousarray(getattr(self, name))
+        if self.timing is not None:
+            out["timing"] = np.ascontiguousarray(self.timing)
         return out
 
     def save(self, folder: str | Path, *, key: Mapping[str, Any] | None = None) -> Path:
@@ -599,6 +609,7 @@ class Snapshot:
             **{k: arrays[k] for k in ("pretrusted", "listed", "indptr", "src", "dst", "trust", "uncertainty",
                                       "positive", "negative", "evidence", "kinds", "last", "kind_net",
                                       "received", "people_src", "people_dst", "people_weight")},
+            timing=arrays.get("timing"),
         )
 
 
@@ -654,7 +665,7 @@ def compile_tables(
     import numpy as np
     import pandas as pd
 
-    from .analysis.contagion import shared_people
+    from .analysis.contagion import evidence_timing, shared_people
     from .evidence import _dates, evidence_frame, reference_date
 
     ref = reference_date(tables, as_of)
@@ -748,6 +759,8 @@ def compile_tables(
         positive=positive, negative=negative, evidence=count, kinds=kinds, last=last, kind_net=kind_net,
         received=received, people_src=ps[pk].astype(np.int64), people_dst=pd_[pk].astype(np.int64),
         people_weight=pw[pk], version=version,
+        timing=evidence_timing(listings, where, d, day_num, pos, kind == KINDS.index("referral"), inverse, m,
+                               half_life_days),
     )
 
 
@@ -777,7 +790,9 @@ def from_graph(G: nx.DiGraph, *, weight: str = "trust") -> Snapshot:
     listed, not pre-trusted. Parties keep the graph's node order, edges its adjacency order. Evidence
     by kind is attributed to an edge's kind when it has a single one; several or none leave the
     opinion unattributed (all zero in ``kind_net``), except the referrals' net, read from the edge
-    attribute ``referral_net`` when present (:meth:`Snapshot.to_networkx` writes it).
+    attribute ``referral_net`` when present (:meth:`Snapshot.to_networkx` writes it); likewise the
+    timing of the positive evidence (``timing``, [all, referrals], on the edges where it is not 1; with no
+    edge carrying it, the timing is taken from each edge's newest evidence).
 
     Raises
     ------
@@ -800,7 +815,8 @@ def from_graph(G: nx.DiGraph, *, weight: str = "trust") -> Snapshot:
             src_l.append(iu)
             dst_l.append(index[v])
             rows.append((data.get(weight, 0.5), data.get("uncertainty"), data.get("positive"), data.get("negative"),
-                         data.get("evidence"), data.get("kinds"), data.get("last"), data.get("referral_net")))
+                         data.get("evidence"), data.get("kinds"), data.get("last"), data.get("referral_net"),
+                         data.get("timing")))
     m = len(rows)
     trust = np.array([r[0] for r in rows], dtype=float) if m else np.zeros(0)
     if m and (not np.all(np.isfinite(trust)) or trust.min() < 0 or trust.max() > 1):
@@ -843,6 +859,8 @@ def from_graph(G: nx.DiGraph, *, weight: str = "trust") -> Snapshot:
         last=np.array([_days(r[6]) for r in rows], dtype=np.int64), kind_net=kind_net,
         received=np.zeros((n, len(KINDS), 3), dtype=np.int64),
         people_src=np.zeros(0, dtype=np.int64), people_dst=np.zeros(0, dtype=np.int64), people_weight=np.zeros(0),
+        timing=(np.array([r[8] if r[8] is not None else (1.0, 1.0) for r in rows], dtype=float).reshape(m, 2)
+                if any(r[8] is not None for r in rows) else None),
     )
     snap._index = index  # graph nodes need not be strings: look them up by value
     snap.ids = _NodeColumn(nodes)

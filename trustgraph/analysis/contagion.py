@@ -58,10 +58,13 @@ listed parties it is exposed to and, for each, the strongest contributing path.
 Timing and the endorsement view
 -------------------------------
 (docs/threat-model.md; docs/contagion.md.) The last tie of a walk, into a listed party ``L``, counts
-its positive evidence by the timing factor ``τ = 0.5 ** (gap / half_life)``, ``gap`` = how long before
-``L``'s first listing in force the tie's newest evidence is (0 when at or after it): an association
-that ended years before the listing says little about collusion, one that continues around or after
-it counts fully. Distancing is not discounted. ``τ = 1`` without decay or without a dated listing.
+each piece of its positive evidence by the timing factor ``τ = 0.5 ** (gap / LISTING_WINDOW_DAYS)``,
+``gap`` = how long before ``L``'s first listing in force that piece is dated (0 when at or after it),
+with a window of half a year: an association that ended years before the listing says little about
+collusion, one around or after it counts (nearly) fully. The snapshot keeps each tie's
+evidence-weighted mean τ (:func:`evidence_timing`); a snapshot without it (from a NetworkX graph
+with no ``timing`` edge attribute) times each tie by its newest evidence. Distancing is not
+discounted. ``τ = 1`` without decay (half-life ``None`` or 0) or without a dated listing.
 The score is computed in two views of the party's own out-ties: the *activity* view (every kind of
 evidence, as above) and the *endorsement* view (the same formula over the referrals the party gave,
 with shares of its referral activity); a party's exposure is the endorsement view's when that is
@@ -113,6 +116,8 @@ __all__ = [
     "DEFAULT_HOPS",
     "DEFAULT_DECAY",
     "DEFAULT_PRIOR",
+    "LISTING_WINDOW_DAYS",
+    "evidence_timing",
     "PEOPLE_WEIGHTS",
     "shared_people",
     "listed_parties",
@@ -132,6 +137,10 @@ DEFAULT_HOPS = 3
 DEFAULT_DECAY = 0.5
 #: Default prior activity: one unit of evidence (one completed partnership or a full-strength referral).
 DEFAULT_PRIOR = 1.0
+#: The timing scale of an association with a listed party (docs/threat-model.md): positive evidence
+#: dated this long before the listing counts half, a year before a quarter, two years 1/16. Half a
+#: year: "around the listing" is months, "years before the listing" is weak at most.
+LISTING_WINDOW_DAYS = 182.5
 
 #: Evidence weight of shared people (before decay), in the units of :data:`trustgraph.evidence.WEIGHTS`:
 #: a person who moved between two organisations carries the same weight as an active partnership
@@ -310,34 +319,77 @@ def _kept(ties: _Ties, key: tuple[Any, ...], mask: np.ndarray, build: Callable[[
     return build()
 
 
-def listing_day(snap: Snapshot) -> np.ndarray:
-    """Each party's first listing in force, in days since 1970-01-01 (−1: none, or undated)."""
-    out = np.full(snap.n, -1, dtype=np.int64)
-    for party, rows in snap.listings.items():
-        i = snap.find(party)
+def _first_listing_days(listings: Mapping[str, list[dict[str, Any]]], n: int,
+                        find: Callable[[Any], int | None]) -> np.ndarray:
+    out = np.full(n, -1, dtype=np.int64)
+    for party, rows in listings.items():
+        i = find(party)
         dates = sorted(str(r.get("date"))[:10] for r in rows if r.get("date"))
-        if i is not None and dates:
+        if i is not None and i >= 0 and dates:
             out[i] = int(np.datetime64(dates[0], "D").astype(np.int64))
     return out
 
 
-def _timing(snap: Snapshot) -> np.ndarray:
-    """The timing factor τ of each of the snapshot's edges (see the module docs, "Timing").
+def listing_day(snap: Snapshot) -> np.ndarray:
+    """Each party's first listing in force, in days since 1970-01-01 (−1: none, or undated)."""
+    return _first_listing_days(snap.listings, snap.n, snap.find)
 
-    ``τ = 0.5 ** (gap / half_life)`` on an edge into a party with a dated listing, where ``gap`` is
-    how long before the listing the edge's newest evidence is (0 when at or after it); 1 on every
-    other edge, and everywhere when evidence does not decay (half-life ``None`` or 0).
-    """
-    tau = np.ones(snap.m)
-    half = snap.half_life_days
-    if not half or not np.isfinite(half) or not snap.m or not snap.listings:
-        return tau
-    when = listing_day(snap)[np.asarray(snap.dst)]
-    last = np.asarray(snap.last, dtype=np.int64)
-    dated = (when >= 0) & (last >= 0)
-    gap = np.clip(when - last, 0, None).astype(float)
-    tau[dated] = np.power(0.5, gap[dated] / float(half))
+
+def _tau(when: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """``0.5 ** (gap / LISTING_WINDOW_DAYS)``, ``gap`` = days from ``day`` to the listing ``when`` (0 when
+    at or after it); 1 where either date is unknown (−1)."""
+    tau = np.ones(len(when))
+    dated = (when >= 0) & (day >= 0)
+    gap = np.clip(when - day, 0, None).astype(float)
+    tau[dated] = np.power(0.5, gap[dated] / LISTING_WINDOW_DAYS)
     return tau
+
+
+def _timed(half_life_days: float | None) -> bool:
+    return bool(half_life_days) and bool(np.isfinite(half_life_days))  # type: ignore[arg-type]
+
+
+def evidence_timing(listings: Mapping[str, list[dict[str, Any]]], index: pd.Index, dst: np.ndarray,
+                    day: np.ndarray, positive: np.ndarray, referral: np.ndarray, inverse: np.ndarray, m: int,
+                    half_life_days: float | None) -> np.ndarray:
+    """The timing factor of each edge's positive evidence, piece by piece (the snapshot's ``timing``).
+
+    For each evidence row (target ``dst``, date ``day`` in days since 1970, decayed ``positive``,
+    ``referral`` flag, edge ``inverse``) into a party with a dated listing in force,
+    ``τ = 0.5 ** (gap / LISTING_WINDOW_DAYS)``, ``gap`` = how long before the listing the row is dated
+    (0 at or after it). Returns an (m, 2) array: per edge, the positive-evidence-weighted mean τ over
+    all its rows and over its referrals (1 where there is no positive evidence, no dated listing, or
+    no decay: half-life ``None`` or 0). See the module docs, "Timing".
+    """
+    out = np.ones((m, 2))
+    if not m or not len(dst) or not listings or not _timed(half_life_days):
+        return out
+    position = {str(party): int(i) for party in listings for i in index.get_indexer(type(index)([str(party)]))}
+    when = _first_listing_days(listings, len(index), lambda party: position.get(str(party), -1))
+    tau = _tau(when[dst], day)
+    for col, sel in ((0, positive > 0), (1, (positive > 0) & referral)):
+        total = np.bincount(inverse[sel], weights=positive[sel], minlength=m)
+        timed = np.bincount(inverse[sel], weights=(positive * tau)[sel], minlength=m)
+        out[:, col] = np.divide(timed, total, out=np.ones(m), where=total > 0)
+    return out
+
+
+def _timing(snap: Snapshot) -> tuple[np.ndarray, np.ndarray]:
+    """The timing factor τ of each of the snapshot's edges, for all evidence and for referrals only
+    (see the module docs, "Timing").
+
+    From the snapshot's ``timing`` (each piece of positive evidence by its own date) when it has one;
+    else (a snapshot of a NetworkX graph) by the edge's newest evidence: ``τ = 0.5 ** (gap /
+    LISTING_WINDOW_DAYS)`` on an edge into a party with a dated listing, ``gap`` = how long before the
+    listing the edge's newest evidence is (0 when at or after it). 1 on every other edge, and
+    everywhere when evidence does not decay (half-life ``None`` or 0).
+    """
+    if snap.timing is not None and len(snap.timing) == snap.m:
+        return np.asarray(snap.timing[:, 0], dtype=float), np.asarray(snap.timing[:, 1], dtype=float)
+    tau = np.ones(snap.m)
+    if _timed(snap.half_life_days) and snap.m and snap.listings:
+        tau = _tau(listing_day(snap)[np.asarray(snap.dst)], np.asarray(snap.last, dtype=np.int64))
+    return tau, tau
 
 
 def _build_ties(snap: Snapshot, people: pd.DataFrame | None, prior: float) -> _Ties:
@@ -353,8 +405,9 @@ def _build_ties(snap: Snapshot, people: pd.DataFrame | None, prior: float) -> _T
     elif len(snap.people_src):
         src, dst = np.r_[src, snap.people_src], np.r_[dst, snap.people_dst]
         pos, neg = np.r_[pos, snap.people_weight], np.r_[neg, np.zeros(len(snap.people_src))]
+    tau_all, tau_referral = _timing(snap)
     timing = np.ones(len(src))
-    timing[: snap.m] = _timing(snap)
+    timing[: snap.m] = tau_all
     ties = _make(snap, prior, src, dst, pos, neg, timing)
     # The endorsement view: the referrals each party gave (its standing opinions), nothing else.
     # An edge with referrals only keeps its positive and negative evidence; on an edge with other kinds
@@ -365,7 +418,7 @@ def _build_ties(snap: Snapshot, people: pd.DataFrame | None, prior: float) -> _T
     net = np.where(np.abs(net) < 1e-12, 0.0, net)  # sums of opinions that cancel out
     e_pos = np.where(only, snap.positive, np.maximum(net, 0.0))
     e_neg = np.where(only, snap.negative, np.maximum(-net, 0.0))
-    endorse = _make(snap, prior, np.asarray(snap.src), np.asarray(snap.dst), e_pos, e_neg, _timing(snap))
+    endorse = _make(snap, prior, np.asarray(snap.src), np.asarray(snap.dst), e_pos, e_neg, tau_referral)
     return dataclasses.replace(ties, endorse=endorse)
 
 
