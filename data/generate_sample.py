@@ -22,7 +22,7 @@ import csv
 import random
 import sys
 from collections import defaultdict, deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -623,6 +623,77 @@ def build_blacklist(D: Dataset) -> None:
               reason=reason, source=source)
 
 
+def build_assessments(D: Dataset) -> None:
+    """Capability evidence (assessments.csv), planted: an audited strong party (ORG011: an outside
+    audit and ORG001's site visit), a party with only a self-assessment (ORG064), and an expired
+    audit (ORG050: valid until 2021, so its capability is unknown as of the dataset's date)."""
+    for assessor, subject, dimension, score, when, until, method, source in (
+        ("Baker Tilly Brussels", "ORG011", "financial_management", 88, "2024-09-15", "2026-09-14", "audit",
+         "Statutory audit FY2023"),
+        ("Baker Tilly Brussels", "ORG011", "governance", 84, "2024-09-15", "2026-09-14", "audit",
+         "Statutory audit FY2023, governance letter"),
+        ("ORG001", "ORG011", "delivery_capacity", 80, "2025-02-11", "2027-02-10", "site_visit",
+         "Monitoring visit to the cooperative's collection centres"),
+        ("ORG064", "ORG064", "governance", 90, "2025-01-20", "2027-01-19", "self_assessment",
+         "Board self-assessment questionnaire"),
+        ("ORG064", "ORG064", "safeguarding", 85, "2025-01-20", "2027-01-19", "self_assessment",
+         "Safeguarding self-assessment"),
+        ("KPMG Mumbai", "ORG050", "financial_management", 72, "2019-05-02", "2021-05-01", "audit",
+         "Audit of FY2018 accounts"),
+    ):
+        D.add("assessments", "AS", assessor=assessor, subject=subject, dimension=dimension, rating=float(score),
+              date=_d(when), valid_until=_d(until), method=method, source=source)
+
+
+#: Person-level breaches (issue 18): incidents that name the people involved. ``rotated``: a staff
+#: rotation repaired the organisations' trust and the two people were not paired again (the
+#: partnership runs on, held by colleagues); ``re_paired``: rotated, yet the subject's person was put
+#: back on the same partnership (holding recorded again after the rotation): ``health`` flags it.
+PERSON_BREACHES: dict[str, Any] = {
+    "rotated": {"partnership": "PS067", "reporter": "ORG073", "subject": "ORG010", "reporter_person": "P089",
+                "subject_person": "P013", "date": "2024-05-14", "rotation": "2024-07-01"},
+    "re_paired": {"partnership": "PS089", "reporter": "ORG047", "subject": "ORG092", "date": "2023-09-18",
+                  "rotation": "2023-11-06", "again": "2024-10-01"},
+}
+
+
+def build_person_breaches(D: Dataset) -> None:
+    """The rows of :data:`PERSON_BREACHES` (new rows only: no earlier row changes)."""
+    r = PERSON_BREACHES["rotated"]
+    inc = D.incident(r["reporter"], r["subject"], "communication_breakdown", 3, r["date"], r["partnership"],
+                     "Steering meetings broke down between the two leads; neither would chair with the other",
+                     [("staff_rotation", r["rotation"], "ORG010's partnerships manager (P014) takes the lead; "
+                       "Hugo Mercier steps back from the partnership")])
+    D.rows["incidents"][-1].update(reporter_person=r["reporter_person"], subject_person=r["subject_person"])
+    r["incident"] = inc
+    q = PERSON_BREACHES["re_paired"]
+    a = D.person(q["reporter"], "Bikash Gurung", "Programme Manager", _d("2018-03-01"))
+    b = D.person(q["subject"], "Moussa Diop", "Programme Officer", _d("2017-06-01"))
+    D.add("relationship_holders", person=a, partnership=q["partnership"], since=_d("2020-07-07"))
+    # held since the partnership began; recorded again after the rotation: the key (person,
+    # partnership) keeps one row, its ``since`` the latest assignment
+    D.add("relationship_holders", person=b, partnership=q["partnership"], since=_d(q["again"]))
+    inc = D.incident(q["reporter"], q["subject"], "communication_breakdown", 2, q["date"], q["partnership"],
+                     "Broadcast schedule disputes between the two programme staff",
+                     [("staff_rotation", q["rotation"], "Moussa Diop moved off the partnership")])
+    D.rows["incidents"][-1].update(reporter_person=a, subject_person=b)
+    q.update(incident=inc, reporter_person=a, subject_person=b)
+
+
+def check_person_breaches(data: dict[str, list[dict[str, str]]]) -> list[str]:
+    """The planted person-level breaches are in the files as :data:`PERSON_BREACHES` says."""
+    errors = []
+    incidents = {(i["reporter"], i["subject"], i["date"]): i for i in data["incidents"]}
+    rotations = {(a["incident"], a["date"]) for a in data["incident_actions"] if a["kind"] == "staff_rotation"}
+    for name, r in PERSON_BREACHES.items():
+        found = incidents.get((r["reporter"], r["subject"], r["date"]))
+        if found is None or not found["reporter_person"] or not found["subject_person"]:
+            errors.append(f"person breach {name}: no incident naming people {r['reporter']} -> {r['subject']}")
+        elif (found["id"], r["rotation"]) not in rotations:
+            errors.append(f"person breach {name}: no staff rotation on {r['rotation']}")
+    return errors
+
+
 def generate() -> Dataset:
     rng = random.Random(SEED)
     D = Dataset()
@@ -640,6 +711,8 @@ def generate() -> Dataset:
                               (2, 3, "board", "2021-09-01"), (3, 4, "friend", "2019-01-01")):
         D.add("personal_ties", a=ring_people[a], b=ring_people[b], kind=kind, since=_d(since))
     build_blacklist(D)
+    build_assessments(D)
+    build_person_breaches(D)
     return D
 
 
@@ -755,7 +828,7 @@ def check_model(data: dict[str, list[dict[str, str]]]) -> list[str]:
                     errors.append(f"{where}: expected {c.expected}")
                 if (c.type == "enum" and v not in c.choices) or (c.type == "bool" and v not in ("true", "false")):
                     errors.append(f"{where}: expected {c.expected}")
-                if c.ref and v not in ids[c.ref]:
+                if c.ref and not c.outside and v not in ids[c.ref]:
                     errors.append(f"{where}: unknown id in {c.ref}")
     return errors
 
@@ -895,7 +968,7 @@ def check(folder: Path) -> list[str]:
     """Validate the CSV files in ``folder`` against the model, the domain rules and PLANTED."""
     data, errors = read(folder)
     errors = errors or check_model(data)
-    return errors or check_domain(data) + check_planted(data)
+    return errors or check_domain(data) + check_planted(data) + check_person_breaches(data)
 
 
 def readme(D: Dataset) -> str:
@@ -981,6 +1054,40 @@ The assessor ("our organisation") is {n(P["assessor"])}.
    - relationship-first: **needs-vouching / decline** — the candidate's people have no personal ties;
      the shortest person-to-person path from the assessor (personal ties plus co-held partnerships)
      is three hops or more.
+""" + _breaches_readme(D, n) + _assessments_readme()
+
+
+def _assessments_readme() -> str:
+    return """
+## Capability evidence (`build_assessments` in the script)
+
+`assessments.csv` (docs/lifecycle.md, "Capability: assessments"; `factors CANDIDATE --for ORG`):
+
+- **audited** — `ORG011` has two audits by an outside firm ("Baker Tilly Brussels", 2024, valid to
+  2026) and a site visit by `ORG001` (2025): capability about 0.76, the only capable social
+  enterprise in Western Europe (situational need 1 for anyone considering it).
+- **self-assessed only** — `ORG064` rated itself 90 and 85: capability about 0.65, nearer the
+  neutral 0.5 than the same ratings by an auditor.
+- **expired** — `ORG050`'s only audit ("KPMG Mumbai", 2019) expired in 2021: capability unknown.
+"""
+
+
+def _breaches_readme(D: Dataset, n: Callable[[str], str]) -> str:
+    r, q = PERSON_BREACHES["rotated"], PERSON_BREACHES["re_paired"]
+    return f"""
+## Person-level breaches (`PERSON_BREACHES` in the script)
+
+Incidents that name the people involved (`reporter_person`, `subject_person`; docs/lifecycle.md):
+
+- **rotated** — incident `{r["incident"]}` ({r["date"]}): {n(r["reporter"])}'s `{r["reporter_person"]}`
+  ({D.people[r["reporter_person"]]["name"]}) and {n(r["subject"])}'s `{r["subject_person"]}`
+  ({D.people[r["subject_person"]]["name"]}) on `{r["partnership"]}`; a staff rotation on {r["rotation"]}
+  repairs the organisations' trust, the partnership runs on and the two are not paired again
+  (`timeline {r["reporter"]} {r["subject"]}`).
+- **re_paired** — incident `{q["incident"]}` ({q["date"]}) between `{q["reporter_person"]}`
+  ({n(q["reporter"])}) and `{q["subject_person"]}` ({n(q["subject"])}) on `{q["partnership"]}`;
+  rotated on {q["rotation"]}, yet `{q["subject_person"]}` was recorded holding `{q["partnership"]}`
+  again from {q["again"]}: `health {q["reporter"]}` flags the re-pairing.
 """
 
 

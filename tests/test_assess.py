@@ -387,7 +387,8 @@ def test_assess_candidate_four_profiles_four_documented_decisions(candidate: dic
 def test_assess_candidate_evidence(candidate: dict[str, Any]) -> None:
     by = {d["profile"]: d for d in candidate["decisions"]}
     # verify-later: no red flags, no first-hand record.
-    assert checks(by["verify-later"]) == {"screen": "proceed", "first_hand": "proceed-with-monitoring"}
+    assert checks(by["verify-later"]) == {"screen": "proceed", "first_hand": "proceed-with-monitoring",
+                                          "factors": "proceed"}
     # reputation-first: decent reputation and the referral path through the past grantee ORG011.
     rep = reason(by["reputation-first"], "reputation")
     assert rep["outcome"] == "proceed" and rep["evidence"]["reputation"] >= 0.55
@@ -517,7 +518,7 @@ def test_cli_csv_and_ndjson_carry_every_reason_and_its_evidence(sample, run_cli)
     assert chain["evidence"]["chain"]["path"] == ["ORG001", "ORG011", "ORG066"]
     code, out, _ = run_cli("assess ORG066 --for ORG001 --profile relationship-first --format ndjson")
     rows = [json.loads(line) for line in out.splitlines()]
-    assert len(rows) == 1 and [r["check"] for r in rows[0]["reasons"]] == ["screen", "person_path"]
+    assert len(rows) == 1 and [r["check"] for r in rows[0]["reasons"]] == ["screen", "person_path", "factors"]
     assert rows[0]["reasons"][1]["evidence"]["path"]["hops"] == 3 and rows[0]["decision"] == "needs-vouching"
 
 

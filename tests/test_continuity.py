@@ -264,8 +264,10 @@ def test_people_and_partnership_tables_suffice(sample_tables: dict[str, pd.DataF
 
 
 def test_cli_reads_no_evidence_table(loaded, run_cli, table_reads) -> None:
-    """``continuity`` reads the people and partnership tables, and the snapshot for the date."""
-    from trustgraph.analysis.continuity import TABLES
+    """``continuity`` reads the people and partnership tables, the incidents (person-level breaches;
+    their actions only when an incident names people), and the snapshot for the date: never the
+    referrals, communications or listings."""
+    from trustgraph.analysis.continuity import BREACH_TABLES as TABLES
 
     code, first, err = run_cli("continuity --format json")  # builds the snapshot
     assert code == 0, err

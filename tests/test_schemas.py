@@ -45,6 +45,8 @@ READS: list[tuple[str, str]] = [
     ("referrals", "referrals ORG050"),
     ("assess", "assess ORG045 --for ORG001"),
     ("assess", "assess ORG045 --for ORG001 --all-profiles"),
+    ("factors", "factors ORG011 --for ORG001"),
+    ("factors", "factors ORG050 --for ORG066"),
     ("health", "health ORG045"),
     ("timeline", "timeline ORG001 ORG045"),
     ("continuity", "continuity --limit 3"),

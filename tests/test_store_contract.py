@@ -144,6 +144,7 @@ def test_upsert_updates_rows_in_place(store: Store, sample_tables) -> None:
         "incidents": object_frame({
             "id": ["I001"], "reporter": ["ORG045"], "subject": ["ORG043"], "kind": ["fraud"], "severity": [5],
             "date": ["2021-03-10"], "partnership": [None], "description": ["rewritten"],
+            "reporter_person": [None], "subject_person": [None],
         }),
         # relationships keyed by their endpoints change their properties
         "partnership_members": object_frame({"partnership": ["PS020"], "organization": ["ORG087"], "role": ["lead"]}),
@@ -283,6 +284,10 @@ def test_projection_is_identical(both: tuple[Store, Store], as_of: str | None) -
     ["accepted", "--pretrusted", "ORG001,ORG027"],
     ["referrals", "ORG019"],
     ["stats"],
+    ["factors", "ORG011", "--for", "ORG001"],
+    ["factors", "ORG064", "--for", "ORG001"],
+    ["factors", "ORG050", "--for", "ORG066"],
+    ["assess", "ORG011", "--for", "ORG001", "--all-profiles"],
 ])
 def test_analyses_give_identical_results(run_cli: RunCli, neo4j_server: Server, tmp_path: Path,  # noqa: F811
                                          sample_dir: Path, command: list[str]) -> None:
@@ -450,6 +455,7 @@ def _concerning(tables: dict[str, pd.DataFrame], parties: list[str]) -> dict[str
         "incident_actions": tables["incident_actions"]["incident"].isin(set(incidents.loc[touched, "id"])),
         "blacklist": tables["blacklist"]["listed"].isin(wanted) | tables["blacklist"]["lister"].isin(wanted),
         "communications": tables["communications"]["a"].isin(wanted) | tables["communications"]["b"].isin(wanted),
+        "assessments": tables["assessments"]["subject"].isin(wanted) | tables["assessments"]["assessor"].isin(wanted),
     }
     return {n: tables[n][keep[n].to_numpy()].reset_index(drop=True) for n in TABLE_ORDER}
 

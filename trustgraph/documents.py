@@ -38,7 +38,7 @@ __all__ = ["SCHEMA_VERSIONS", "schema_id", "envelope", "store_info", "party", "p
 #: version; a new optional field is not.
 SCHEMA_VERSIONS: dict[str, int] = {
     "accepted": 1, "analyze": 1, "assess": 1, "chain": 1, "contagion": 1, "continuity": 1, "export": 1,
-    "exposure": 1, "health": 1, "import": 1, "init": 1, "load": 1, "parties": 1, "party": 1, "problem": 1,
+    "exposure": 1, "factors": 1, "health": 1, "import": 1, "init": 1, "load": 1, "parties": 1, "party": 1, "problem": 1,
     "query": 1,
     "record": 1, "referrals": 1, "reputation": 1, "stats": 1, "timeline": 1, "vouchers": 1,
 }

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,7 @@ __all__ = [
     "typed_frame",
     "empty_frame",
     "object_frame",
+    "careers",
 ]
 
 #: How many problems are kept in an error (the total is still counted).
@@ -442,7 +443,9 @@ def derived_id(table: Table, row: Mapping[Any, object]) -> str:
     """
     from .export import canonical_text
 
-    cells = "\x1f".join(canonical_text(row.get(c)) for c in table.column_names if c != "id")
+    # a late column's empty cell is left out: rows from before it existed keep their ids
+    cells = "\x1f".join(canonical_text(row.get(c.name)) for c in table.columns
+                         if c.name != "id" and not (c.late and canonical_text(row.get(c.name)) == ""))
     return f"{table.id_prefix}-{hashlib.sha256(cells.encode()).hexdigest()[:12]}"
 
 
@@ -542,6 +545,7 @@ _CROSS_CHECKS: dict[str, list[tuple[str, str, str]]] = {
     "partnerships": [("start", "end", "le")],
     "people": [("from", "until", "le")],
     "blacklist": [("date", "until", "le")],
+    "assessments": [("date", "valid_until", "le")],
 }
 
 
@@ -551,6 +555,7 @@ def validate(
     known_ids: Mapping[str, set[str]] | None = None,
     where: str = "dataset",
     warnings: list[str] | None = None,
+    stored_people: Callable[[], pd.DataFrame] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Validate raw string frames and convert them to canonical frames.
 
@@ -565,6 +570,10 @@ def validate(
         Names the input in the error message.
     warnings : list, optional
         Receives one line per warning (unknown columns), which do not stop validation.
+    stored_people : callable, optional
+        Gives the store's ``people`` table; called only when an incident names a person who is not
+        in ``raw`` (:func:`incident_people_problems`: the person must work or have worked at the
+        organisation on their side of the incident).
 
     Returns
     -------
@@ -616,11 +625,79 @@ def validate(
                 bad = both & np.array([x is not None and y is not None and str(x) > str(y) for x, y in zip(va, vb)])
                 expected = f"{b} on or after {a}"
             problems.add_rows(table, frame, bad, b, expected)
+    if "incidents" in typed:
+        _check_incident_people(typed, stored_people, problems)
     if warnings is not None:
         warnings.extend(str(w) for w in problems.warnings)
     if problems.total:
         raise _error(problems, where)
     return {name: frame.drop(columns="__line__").reset_index(drop=True) for name, frame in typed.items()}
+
+
+#: The columns of an incident that name a person, with the organisation column of their side.
+INCIDENT_PEOPLE: tuple[tuple[str, str], ...] = (("reporter_person", "reporter"), ("subject_person", "subject"))
+
+
+def careers(people: pd.DataFrame) -> dict[str, set[str]]:
+    """Position id → every organisation the person behind it works or worked at: the organisations
+    of all positions linked to it by ``previous`` (earlier and later positions of the same person).
+
+    >>> p = pd.DataFrame({"id": ["P1", "P2", "P3"], "organization": ["A", "B", "C"], "previous": [None, "P1", None]})
+    >>> {k: sorted(v) for k, v in careers(p).items()}
+    {'P1': ['A', 'B'], 'P2': ['A', 'B'], 'P3': ['C']}
+    """
+    ids = [str(i) for i in people["id"].tolist()]
+    orgs = [str(o) for o in people["organization"].tolist()]
+    prev = people["previous"].tolist() if "previous" in people.columns else [None] * len(ids)
+    parent = {i: i for i in ids}
+
+    def root(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for i, p in zip(ids, prev):
+        if p is not None and p == p and str(p) in parent:
+            parent[root(i)] = root(str(p))
+    by_root: dict[str, set[str]] = {}
+    for i, o in zip(ids, orgs):
+        by_root.setdefault(root(i), set()).add(o)
+    return {i: by_root[root(i)] for i in ids}
+
+
+def _check_incident_people(typed: Mapping[str, pd.DataFrame], stored_people: Callable[[], pd.DataFrame] | None,
+                           problems: _Collector) -> None:
+    """An incident's ``reporter_person`` must work or have worked at the reporter (any position of the
+    same person, :func:`careers`), its ``subject_person`` at the subject, and the two must differ."""
+    frame = typed["incidents"]
+    named = [c for c, _ in INCIDENT_PEOPLE if c in frame.columns and frame[c].notna().any()]
+    if not named:
+        return
+    people = typed.get("people")
+    wanted = {str(v) for c in named for v in frame[c].dropna()}
+    given = set() if people is None else {str(i) for i in people["id"]}
+    if wanted - given and stored_people is not None:
+        stored = stored_people()
+        stored = stored.loc[~stored["id"].astype(str).isin(given).to_numpy()]
+        people = stored if people is None else pd.concat([people.drop(columns="__line__"), stored], ignore_index=True)
+    career = careers(people) if people is not None and len(people) else {}
+    table = TABLES["incidents"]
+    for col, side in INCIDENT_PEOPLE:
+        if col not in named:
+            continue
+        values, orgs = frame[col].to_numpy(dtype=object), frame[side].to_numpy(dtype=object)
+        # an unknown person is already a reference problem
+        bad = np.array([v is not None and str(v) in career and o not in career[str(v)]
+                        for v, o in zip(values, orgs)], dtype=bool)
+        for org in dict.fromkeys(orgs[bad]):
+            problems.add_rows(table, frame, bad & (orgs == org), col,
+                              f"a person who works or worked at the {side}, {org} (people.csv: organization, "
+                              "or an earlier or later position of the same person)")
+    if all(c in frame.columns for c, _ in INCIDENT_PEOPLE):
+        a, b = frame["reporter_person"].to_numpy(dtype=object), frame["subject_person"].to_numpy(dtype=object)
+        same = np.array([x is not None and x == y for x, y in zip(a, b)], dtype=bool)
+        problems.add_rows(table, frame, same, "subject_person", "subject_person different from reporter_person")
 
 
 def _outside_parties(table: Table, frame: pd.DataFrame, name: str, outside: np.ndarray, known: set[str],
@@ -655,6 +732,7 @@ def load_dataset(
     known_ids: Mapping[str, set[str]] | None = None,
     warnings: list[str] | None = None,
     ignore_unknown: bool = False,
+    stored_people: Callable[[], pd.DataFrame] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Read and validate the dataset ``path`` (a folder or an .xlsx workbook); see
     :func:`read_dataset` and :func:`validate`."""
@@ -662,4 +740,4 @@ def load_dataset(
     found = raw.pop("__warnings__")
     if warnings is not None:
         warnings.extend(found["problem"])
-    return validate(raw, known_ids=known_ids, where=str(path), warnings=warnings)
+    return validate(raw, known_ids=known_ids, where=str(path), warnings=warnings, stored_people=stored_people)

@@ -43,6 +43,8 @@ __all__ = [
     "DEEPENING_ACTIONS",
     "TRUST_PROFILES",
     "EVENT_TABLES",
+    "ASSESSMENT_DIMENSIONS",
+    "ASSESSMENT_METHODS",
     "template_text",
 ]
 
@@ -69,6 +71,26 @@ RESTORING_ACTIONS = ("post_mortem", "mediation", "staff_rotation", "reset")
 DEEPENING_ACTIONS = ("termination", "legal_action")
 TIE_KINDS = ("colleague", "former_colleague", "friend", "alumni", "board", "family")
 CHANNELS = ("meeting", "call", "email", "visit", "conference", "letter")
+#: Capability dimensions an assessment scores (due diligence, capacity assessments; see docs/lifecycle.md).
+ASSESSMENT_DIMENSIONS = (
+    "financial_management",
+    "governance",
+    "technical_capacity",
+    "safeguarding",
+    "delivery_capacity",
+    "monitoring_evaluation",
+    "compliance",
+    "data_protection",
+)
+#: How an assessment was made, most independent first (their weights: trustgraph.analysis.factors).
+ASSESSMENT_METHODS = (
+    "audit",
+    "site_visit",
+    "capacity_assessment",
+    "pre_award_survey",
+    "peer_review",
+    "self_assessment",
+)
 
 #: The earliest date a cell (or ``--as-of``, ``import --date``) may hold: older dates are typing or
 #: conversion errors (a negative Unix time, ``0001-01-01``), not evidence.
@@ -134,6 +156,10 @@ class Column:
     doc: str = ""
     #: With ``ref``: a value that is not an id of ``ref`` names a party outside the network.
     outside: bool = False
+    #: A column added to an event table after its ids were first derived: an empty cell is left out
+    #: of the derived id (:func:`trustgraph.ingest.derived_id`), so rows written before the column
+    #: existed keep their ids.
+    late: bool = False
 
     @property
     def expected(self) -> str:
@@ -313,13 +339,20 @@ TABLES: dict[str, Table] = {
                 Column("date", "date", required=True),
                 Column("partnership", "str", ref="partnerships"),
                 Column("description", "str"),
+                Column("reporter_person", "str", ref="people", late=True,
+                       doc="the reporter's person in the breach (a position of someone who works or worked "
+                       "at the reporter); naming a person makes the incident a person-level breach"),
+                Column("subject_person", "str", ref="people", late=True,
+                       doc="the subject's person in the breach (someone who works or worked at the subject)"),
             ),
-            doc="Events that shook or broke trust, directed from the reporter to the subject.",
+            doc="Events that shook or broke trust, directed from the reporter to the subject. An incident "
+            "that names people is a person-level breach: a staff rotation repairs the organisations' trust, "
+            "the two people are not paired again (docs/lifecycle.md, Person-level breaches).",
             id_prefix="inc",
             example={
                 "id": "I001", "reporter": "ORG001", "subject": "ORG007", "kind": "missed_commitment",
                 "severity": "3", "date": "2023-02-01", "partnership": "PS001",
-                "description": "Quarterly report six weeks late",
+                "description": "Quarterly report six weeks late", "reporter_person": "P001", "subject_person": "",
             },
         ),
         Table(
@@ -372,6 +405,31 @@ TABLES: dict[str, Table] = {
             id_prefix="com",
             example={"id": "C0001", "a": "ORG001", "b": "ORG007", "date": "2023-04-04", "channel": "meeting"},
         ),
+        Table(
+            "assessments",
+            (
+                _id("asm"),
+                Column("assessor", "str", required=True, ref="organizations", outside=True,
+                       doc="who assessed: an organisation id, or an outside assessor's name (an audit firm), "
+                       "kept as given and never a party; the subject itself = a self-assessment"),
+                Column("subject", "str", required=True, ref="organizations", doc="the party assessed"),
+                Column("dimension", "enum", required=True, choices=ASSESSMENT_DIMENSIONS),
+                Column("rating", "float", required=True, min=0.0, max=100.0,
+                       doc="how much of the dimension's standard is met: 0 none .. 100 fully"),
+                Column("date", "date", required=True),
+                Column("valid_until", "date", doc="after this date the assessment is expired; empty = no expiry"),
+                Column("method", "enum", required=True, choices=ASSESSMENT_METHODS),
+                Column("source", "str", doc="the report or note it comes from"),
+            ),
+            doc="Capability evidence: due-diligence and capacity assessments of a party, by dimension "
+            "(how it counts: docs/lifecycle.md, Capability).",
+            id_prefix="asm",
+            example={
+                "id": "AS001", "assessor": "ORG050", "subject": "ORG001", "dimension": "financial_management",
+                "rating": "85", "date": "2023-05-02", "valid_until": "2025-05-01", "method": "audit",
+                "source": "Annual external audit 2022",
+            },
+        ),
     )
 }
 
@@ -404,7 +462,7 @@ def format_reference() -> str:
         "`blacklist.csv`?), unless `--ignore-unknown`, which skips it with a warning.",
         "",
         "Ids are optional in the event tables (referrals, incidents, incident_actions, blacklist,",
-        "communications): an empty `id` cell, or no `id` column, gets an id derived from the row's other",
+        "communications, assessments): an empty `id` cell, or no `id` column, gets an id derived from the row's other",
         "cells (`ref-` and 12 hex digits of a SHA-256 of their canonical text), so reloading the same sheet",
         "changes nothing; two rows with the same cells and no id are the same event, kept once, with a",
         "warning. Rows that other rows refer to (an incident that `incident_actions` name) need their own",
@@ -412,6 +470,7 @@ def format_reference() -> str:
         "Bank\", a national debarment register): such a lister is kept as given, shown with the listing,",
         "named in a warning when loaded, and never becomes a party (no reputation, chains, contagion or",
         "map node); a lister equal to an organisation's id but for case is refused as a typing slip.",
+        "An assessment's `assessor` may likewise be an outside party (an audit firm).",
         "",
         "Dates are ISO 8601 calendar dates, exactly `YYYY-MM-DD` (no time",
         f"part), {DATE_RANGE_TEXT} (older or later dates are refused as typing or conversion",

@@ -343,6 +343,8 @@ ROUTES: tuple[Route, ...] = (
     Route("/v1/accepted", "accepted", "Parties accepted by the Advogato max-flow metric.", "accepted"),
     Route("/v1/assess/{candidate:path}", "assess", "Should `for` enter a partnership with a candidate?", "assess",
           ("candidate",)),
+    Route("/v1/factors/{candidate:path}", "factors", "The trust factors of a candidate for `for`.", "factors",
+          ("candidate",)),
     Route("/v1/health/{id:path}", "health", "A party's health check.", "health", ("id",)),
     Route("/v1/timeline", "timeline", "The history of trust between `a` and `b`.", "timeline"),
     Route("/v1/continuity", "continuity", "Partnerships resting on a single person.", "continuity"),

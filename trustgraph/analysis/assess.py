@@ -76,6 +76,7 @@ __all__ = [
     "INCIDENT_STATUS",
     "incident_history",
     "SnapshotNames",
+    "FACTOR_KEYS",
 ]
 
 #: Decisions, least cautious first; a decision is the most cautious outcome of its checks.
@@ -117,6 +118,11 @@ _RULE_KEYS: dict[str, dict[str, tuple[str, float, float]]] = {
 }
 #: The numeric keys of each rule (common ones included), for documentation and validation.
 PROFILE_KEYS: dict[str, tuple[str, ...]] = {rule: (*keys, *_COMMON_KEYS) for rule, keys in _RULE_KEYS.items()}
+#: Keys of a profile's ``factors`` table besides one weight per factor (0-10) of
+#: :data:`trustgraph.analysis.factors.FACTORS`: the weighted factor score below which the decision is
+#: at least ``shortfall`` (one of :data:`OUTCOMES`).
+FACTOR_KEYS = ("min_score", "shortfall")
+_MAX_WEIGHT = 10.0
 
 
 def most_cautious(outcomes: Iterable[str]) -> str:
@@ -145,11 +151,13 @@ class Profile:
     thresholds: dict[str, float | int]
     flags: dict[str, str]
     source: str
+    #: The factor weights (``weights``: factor -> weight), ``min_score`` and ``shortfall``.
+    factors: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {"name": self.name, "rule": self.rule, "description": self.description,
                 "risk_appetite": self.risk_appetite, "thresholds": dict(self.thresholds),
-                "flags": dict(self.flags), "source": self.source}
+                "flags": dict(self.flags), "source": self.source, "factors": dict(self.factors)}
 
 
 @dataclass(frozen=True)
@@ -189,8 +197,14 @@ class ProfileBook:
         keys = PROFILE_KEYS[rule]
         thresholds = {k: over.get(k, d[k]) for k in keys}
         flags = {f: over.get("flags", {}).get(f, d["flags"][f]) for f in FLAGS}
+        # A profile without its own factor weights uses those of the built-in profile of its rule.
+        table = {**self.definitions.get(rule, {}).get("factors", {}), **d.get("factors", {}),
+                 **over.get("factors", {})}
+        factors = {"weights": {k: float(v) for k, v in table.items() if k not in FACTOR_KEYS},
+                   "min_score": float(table.get("min_score", 0.0)), "shortfall": table.get("shortfall", "proceed")}
         return Profile(name=name, rule=rule, description=d.get("description", ""), risk_appetite=appetite,
-                       thresholds=thresholds, flags=flags, source=self.origin.get(name, self.sources[0]))
+                       thresholds=thresholds, flags=flags, source=self.origin.get(name, self.sources[0]),
+                       factors=factors)
 
 
 def default_profiles_path() -> Path:
@@ -222,6 +236,23 @@ def _check_flags(file: str, where: str, flags: Any) -> None:
             raise _fail(file, f"{where}.{flag}", f"unknown flag (one of {', '.join(FLAGS)})")
         if outcome not in OUTCOMES:
             raise _fail(file, f"{where}.{flag}", f"expected one of {', '.join(OUTCOMES)}, got {outcome!r}")
+
+
+def _check_factors(file: str, where: str, table: Any) -> None:
+    from .factors import FACTORS
+
+    if not isinstance(table, dict):
+        raise _fail(file, where, f"expected a table of factor = weight, min_score and shortfall, got {table!r}")
+    for key, value in table.items():
+        if key == "shortfall":
+            if value not in OUTCOMES:
+                raise _fail(file, f"{where}.shortfall", f"expected one of {', '.join(OUTCOMES)}, got {value!r}")
+        elif key == "min_score":
+            _check_value(file, f"{where}.min_score", value, ("float", 0.0, 1.0))
+        elif key in FACTORS:
+            _check_value(file, f"{where}.{key}", value, ("float", 0.0, _MAX_WEIGHT))
+        else:
+            raise _fail(file, f"{where}.{key}", f"unknown factor (one of {', '.join(FACTORS)}, min_score, shortfall)")
 
 
 def _numeric_specs(rule: str | None) -> dict[str, tuple[str, float, float]]:
@@ -261,6 +292,8 @@ def _check_file(file: str, data: dict[str, Any], base: Mapping[str, dict[str, An
                     raise _fail(file, f"{where}.description", f"expected text, got {value!r}")
             elif key == "flags":
                 _check_flags(file, f"{where}.flags", value)
+            elif key == "factors":
+                _check_factors(file, f"{where}.factors", value)
             elif key == "risk_appetite":
                 if not isinstance(value, dict):
                     raise _fail(file, f"{where}.risk_appetite", "expected tables low / medium / high")
@@ -273,6 +306,8 @@ def _check_file(file: str, data: dict[str, Any], base: Mapping[str, dict[str, An
                     for k, v in over.items():
                         if k == "flags":
                             _check_flags(file, f"{at}.flags", v)
+                        elif k == "factors":
+                            _check_factors(file, f"{at}.factors", v)
                         elif k in specs:
                             _check_value(file, f"{at}.{k}", v, specs[k])
                         else:
@@ -283,7 +318,7 @@ def _check_file(file: str, data: dict[str, Any], base: Mapping[str, dict[str, An
             else:
                 raise _fail(file, f"{where}.{key}", f"unknown key for rule {rule!r} "
                                                     f"(known: rule, description, {', '.join(sorted(specs))}, flags, "
-                                                    f"risk_appetite)")
+                                                    f"factors, risk_appetite)")
 
 
 def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
@@ -303,6 +338,12 @@ def _check_complete(book: ProfileBook) -> None:
         for flag in FLAGS:
             if flag not in d.get("flags", {}):
                 raise _fail(file, f"profiles.{name}.flags.{flag}", "missing")
+        if name in TRUST_PROFILES:  # a built-in profile states every factor's weight
+            from .factors import FACTORS
+
+            for key in (*FACTORS, *FACTOR_KEYS):
+                if key not in d.get("factors", {}):
+                    raise _fail(file, f"profiles.{name}.factors.{key}", "missing")
         for appetite in RISK_APPETITES:
             t = book.resolve(name, appetite).thresholds
             where = f"profiles.{name}" + ("" if appetite == "medium" else f".risk_appetite.{appetite}")
@@ -514,6 +555,8 @@ class _Facts:
         self.staff = staff
         self._people = people
         self._cache: dict[Any, Any] = {}
+        #: Parties -> their assessments rows (situational need's regional peers); None: ``tables``.
+        self.assessments_of: Callable[[list[Any]], pd.DataFrame | None] | None = None
 
     def _memo(self, key: Any, make: Any) -> Any:
         if key not in self._cache:
@@ -617,6 +660,17 @@ class _Facts:
             doc["pretrusted"] = sorted(str(n) for n in r.pretrusted) or None
             return doc
         return dict(self._memo("reputation", make))
+
+    def factors(self) -> dict[str, Any]:
+        """The pair's factor profile (:func:`trustgraph.analysis.factors.factor_profile`)."""
+        def make() -> dict[str, Any]:
+            from .factors import factor_profile
+
+            ev = self.evidence_frame([self.candidate, self.assessor])
+            return factor_profile(self.tables, self.candidate, self.assessor, as_of=self.day,
+                                  half_life_days=self.half_life_days, graph=self.snap, evidence=ev,
+                                  assessments_of=self.assessments_of)
+        return dict(self._memo("factors", make))
 
     def known_partners(self) -> dict[str, list[str]]:
         """Organisations sharing a partnership (not terminated, started by the day) with the assessor."""
@@ -872,8 +926,29 @@ _RULES = {
 }
 
 
+def _factor_check(f: _Facts, p: Profile) -> list[dict[str, Any]]:
+    """The pair's factor profile weighed by the profile's culture (docs/lifecycle.md)."""
+    from .factors import factor_score
+
+    weights, low, shortfall = p.factors.get("weights", {}), float(p.factors.get("min_score", 0.0)), \
+        str(p.factors.get("shortfall", "proceed"))
+    scored = factor_score(f.factors(), weights)
+    evidence = {"factor_score": {"weighted": scored["weighted"], "min_score": low, "shortfall": shortfall,
+                                 "weights": dict(weights), "known_weight": scored["known_weight"],
+                                 "contributions": scored["contributions"], "drivers": scored["drivers"]}}
+    if scored["weighted"] is None:
+        return [_reason("factors", "proceed", "no weighted factor is known for this pair: the factors decide nothing",
+                        evidence)]
+    drove = ", ".join(f"{x} {scored['contributions'][x]:+.3f}" for x in scored["drivers"]) or "none"
+    where = (f"weighted factor score {scored['weighted']:.3f} ({scored['known_weight']:.0%} of the weight known; "
+             f"driven by {drove})")
+    if scored["weighted"] < low:
+        return [_reason("factors", shortfall, f"{where} < {low}", evidence)]
+    return [_reason("factors", "proceed", f"{where} ≥ {low}", evidence)]
+
+
 def _decide(f: _Facts, p: Profile, chosen_by: str) -> dict[str, Any]:
-    reasons = _screen(f, p) + _RULES[p.rule](f, p)
+    reasons = _screen(f, p) + _RULES[p.rule](f, p) + _factor_check(f, p)
     decision = most_cautious(r["outcome"] for r in reasons)
     drivers = [r["reason"] for r in reasons if r["outcome"] == decision]
     return {
@@ -894,6 +969,8 @@ def _decide(f: _Facts, p: Profile, chosen_by: str) -> dict[str, Any]:
         "thresholds": dict(p.thresholds),
         "flags": dict(p.flags),
         "profiles_file": p.source,
+        "factors": f.factors()["factors"],
+        "factor_weights": dict(p.factors.get("weights", {})),
     }
 
 
@@ -947,6 +1024,7 @@ def assess(
     graph: Snapshot | nx.DiGraph | None = None,
     evidence: EvidenceSource = None,
     staff_tables: Mapping[str, pd.DataFrame] | None = None,
+    assessments_of: Callable[[list[Any]], pd.DataFrame | None] | None = None,
 ) -> dict[str, Any]:
     """Should ``assessor`` enter a partnership with ``candidate``? One profile's decision.
 
@@ -979,6 +1057,9 @@ def assess(
         The tables of the staff graph (:data:`~trustgraph.analysis.continuity.STAFF_TABLES`, whole:
         a person-to-person path may cross any organisation); default ``tables``. Read only by the
         ``relationship-first`` profile.
+    assessments_of : callable, optional
+        Parties → their ``assessments`` rows, for the factor profile's situational need (the
+        candidate's capable regional peers); default: ``tables["assessments"]``.
 
     Returns
     -------
@@ -986,8 +1067,10 @@ def assess(
         ``id``/``name`` (the candidate), ``for``/``for_name``, ``as_of``, ``profile``, ``rule``,
         ``chosen_by`` (``option`` or ``culture``), ``culture``, ``risk_appetite``, ``description``,
         ``decision`` (one of :data:`OUTCOMES`), ``summary``, ``reasons`` (every check: ``check``,
-        ``outcome``, ``reason``, ``evidence``), ``thresholds``, ``flags`` (the flag policy) and
-        ``profiles_file``.
+        ``outcome``, ``reason``, ``evidence``; the ``factors`` check weighs the pair's factor profile
+        by the profile's weights), ``thresholds``, ``flags`` (the flag policy), ``profiles_file``,
+        ``factors`` (the pair's factor profile: :func:`trustgraph.analysis.factors.factor_profile`)
+        and ``factor_weights``.
 
     Raises
     ------
@@ -1000,6 +1083,7 @@ def assess(
     """
     book = profiles or load_profiles()
     f = _prepare(tables, candidate, assessor, as_of, half_life_days, graph, evidence, staff_tables)
+    f.assessments_of = assessments_of
     chosen_by = "option"
     if profile is None:
         profile = f.attributes(assessor).get("culture")
@@ -1024,6 +1108,7 @@ def assess_all(
     graph: Snapshot | nx.DiGraph | None = None,
     evidence: EvidenceSource = None,
     staff_tables: Mapping[str, pd.DataFrame] | None = None,
+    assessments_of: Callable[[list[Any]], pd.DataFrame | None] | None = None,
 ) -> dict[str, Any]:
     """Every profile's decision on ``candidate`` for ``assessor``: how the answer differs by culture.
 
@@ -1038,6 +1123,7 @@ def assess_all(
     """
     book = profiles or load_profiles()
     f = _prepare(tables, candidate, assessor, as_of, half_life_days, graph, evidence, staff_tables)
+    f.assessments_of = assessments_of
     appetite = _appetite(f, risk_appetite)
     culture = f.attributes(assessor).get("culture")
     decisions = [_decide(f, book.resolve(name, appetite), "all-profiles") for name in book.names()]

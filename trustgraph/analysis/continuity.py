@@ -32,6 +32,15 @@ move date) carry relationships along or end them:
   person in the new one, and so is the acquaintance made by co-holding a partnership. A moved person
   therefore becomes a bridge between the old organisation and the new one.
 
+*Person-level breaches* (:func:`person_breaches`): an incident that names people
+(``reporter_person``, ``subject_person``) is a breach between persons. A staff rotation after it
+repairs the organisations' trust (as every restoring action does, :mod:`trustgraph.evidence`); the
+persons' tie stays broken: the named people should not hold the organisations' relationship together
+again. Each such incident gets a ``status`` (:data:`BREACH_STATUS`) from whether a staff rotation
+followed it and whether the named people are *paired* on ``day`` — both in post at their side and
+holding the same running partnership between the two organisations (a side without a named person
+imposes nothing), or, both named, tied by a personal tie recorded after the incident.
+
 *Staff graph* (:func:`staff_graph`): positions in post are nodes; two are linked when the people
 have a personal tie, have co-held a partnership (on either side, at any time up to ``day``), or are
 current colleagues at the same organisation. Hops in it measure how far an introduction has to
@@ -56,6 +65,9 @@ if TYPE_CHECKING:  # imported by staff_graph, the one function that builds a gra
     import networkx as nx
 
 __all__ = [
+    "BREACH_STATUS",
+    "BREACH_TABLES",
+    "person_breaches",
     "SIDE_STATUS",
     "STAFF_TABLES",
     "TABLES",
@@ -76,6 +88,12 @@ STAFF_TABLES = ("people", "personal_ties", "relationship_holders")
 #: The tables every function of this module reads (no evidence tables: give ``as_of`` explicitly, as
 #: the reference date of the default is the newest event of the whole dataset).
 TABLES = (*STAFF_TABLES, "partnerships", "partnership_members")
+#: The tables :func:`person_breaches` reads.
+BREACH_TABLES = (*TABLES, "incidents", "incident_actions")
+#: The state of a person-level breach on the reference date (see :func:`person_breaches`):
+#: ``re_paired`` and ``not_rotated`` are concerns, ``rotated`` is the repair the article describes,
+#: ``parted``: never rotated, but the two no longer hold the relationship together.
+BREACH_STATUS = ("re_paired", "not_rotated", "rotated", "parted")
 
 
 def _records(tables: Mapping[str, pd.DataFrame], name: str) -> list[dict[str, Any]]:
@@ -554,3 +572,158 @@ def departure(
         "orphans": sum(1 for h in holds if h["breaks"]),
         "personal_ties": outside,
     }
+
+
+def _breach_person(pos: Positions, position: str | None) -> dict[str, Any] | None:
+    """A person named in an incident: the position named, and the one they hold on ``day``."""
+    if position is None:
+        return None
+    if position not in pos.rows:  # rows about some parties only, without this person: not in post
+        return {"id": position, "name": None, "organization": None, "role": None, "now": None,
+                "now_organization": None}
+    now = pos.current(position)
+    return {**pos.describe(position), "now": now,
+            "now_organization": None if now is None else pos.rows[now]["organization"]}
+
+
+def _side_holders(pos: Positions, side: Mapping[str, Any], ps: str, holding_since: Mapping[tuple[str, str], str | None],
+                  named: Iterable[str]) -> list[dict[str, Any]]:
+    """The holders of one side of ``ps`` with when their holding was recorded and whether they are
+    named in the incident (``named``: identities)."""
+    names = set(named)
+    out = []
+    for h in side["holders"]:
+        who = pos.identity.get(h["id"], h["id"])
+        out.append({**h, "since": holding_since.get((who, ps)), "named": who in names})
+    return out
+
+
+def person_breaches(
+    tables: Mapping[str, pd.DataFrame],
+    *,
+    as_of: str | None = None,
+    organization: Hashable | None = None,
+    pair: tuple[Hashable, Hashable] | None = None,
+) -> list[dict[str, Any]]:
+    """Person-level breaches up to ``day`` and whether the two people were kept apart since.
+
+    An incident is person-level when it names a ``reporter_person`` or a ``subject_person``. On the
+    reference date, the named people are *paired* when, for some running partnership of which both
+    the reporter and the subject are members, each named person (followed through job changes to
+    the position they hold on ``day``) is among the holders of their organisation's side
+    (:func:`partnership_sides`) — or when both are named and a personal tie between them was
+    recorded after the incident (``since`` later than its date). After a staff rotation only a
+    pairing recorded after the rotation counts (a holding of one of them, or the tie, with ``since``
+    later than the rotation's date): the holders' table has no end dates, so holdings from before the
+    rotation are taken to be those it ended. The ``status``:
+
+    * ``rotated``: a staff rotation followed and they are not paired: the organisations'
+      relationship was repaired without the persons' tie;
+    * ``re_paired``: a staff rotation followed, yet they were paired again after it;
+    * ``not_rotated``: no staff rotation, and they still hold the relationship together;
+    * ``parted``: no staff rotation, but they are not paired (one left or moved, or the
+      partnership ended).
+
+    Parameters
+    ----------
+    tables : mapping
+        Canonical frames (:data:`BREACH_TABLES`; missing tables mean no rows).
+    as_of : str, optional
+        ISO reference date (default: the newest event).
+    organization : node, optional
+        Only incidents with this organisation on either side.
+    pair : tuple, optional
+        Only incidents between these two organisations (either direction).
+
+    Returns
+    -------
+    list of dict
+        Oldest first: ``incident``, ``date``, ``kind``, ``severity``, ``reporter``, ``subject``,
+        ``reporter_person`` and ``subject_person`` (``id``, ``name``, ``organization``, ``role`` of
+        the position named, ``now``: the position held on ``day`` or null, ``now_organization``; null
+        when not named), ``rotation`` (the first staff rotation: ``id``, ``date``, ``note``; or null),
+        ``repair`` (the organisations' side: ``repaired`` when the latest follow-up restores trust,
+        ``escalated``, ``open``), ``relationship`` (the running partnerships between the two
+        organisations: ``partnership``, ``name``, ``reporter_holders``, ``subject_holders``, each
+        ``id``, ``name``, ``role``, ``since`` (when the holding was recorded) and ``named`` (a person
+        named in the incident)), ``survives`` (at least one runs), ``held_together`` (the
+        partnerships the named people hold together, after a rotation only those recorded since it),
+        ``new_ties`` (personal ties between them recorded after the incident, after a rotation since
+        it: ``kind``, ``since``), ``paired`` and ``status`` (:data:`BREACH_STATUS`).
+    """
+    from ..model import RESTORING_ACTIONS
+
+    incidents = [i for i in _records(tables, "incidents")
+                 if _text(i.get("reporter_person")) is not None or _text(i.get("subject_person")) is not None]
+    if organization is not None:
+        incidents = [i for i in incidents if organization in (i["reporter"], i["subject"])]
+    if pair is not None:
+        incidents = [i for i in incidents if {i["reporter"], i["subject"]} == set(pair)]
+    if not incidents:
+        return []
+    pos = positions(tables, as_of=as_of)
+    day = pos.day
+    incidents = [i for i in incidents if (_day(i.get("date")) or "") <= day]
+    actions: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for a in _records(tables, "incident_actions"):
+        when = _day(a.get("date"))
+        if when is not None and when <= day:
+            actions[str(a["incident"])].append(
+                {"id": a["id"], "kind": a["kind"], "date": when, "note": _text(a.get("note"))})
+    by_side: dict[tuple[str, str], dict[str, Any]] = {}
+    for side in partnership_sides(tables, as_of=day):
+        by_side[(side["partnership"], side["organization"])] = side
+    members: dict[str, set[str]] = defaultdict(set)
+    for ps, org in by_side:
+        members[ps].add(org)
+    ties = _records(tables, "personal_ties")
+    # when each person (identity) was recorded as holding each partnership (the latest date given)
+    holding_since: dict[tuple[str, str], str | None] = {}
+    for h in _records(tables, "relationship_holders"):
+        key = (pos.identity.get(str(h["person"]), str(h["person"])), str(h["partnership"]))
+        since = _day(h.get("since"))
+        if key not in holding_since or (since or "") > (holding_since[key] or ""):
+            holding_since[key] = since
+    out = []
+    for i in incidents:
+        reporter, subject, when = str(i["reporter"]), str(i["subject"]), _day(i["date"]) or ""
+        named = {"reporter": _breach_person(pos, _text(i.get("reporter_person"))),
+                 "subject": _breach_person(pos, _text(i.get("subject_person")))}
+        acts = sorted(actions.get(str(i["id"]), []), key=lambda a: (a["date"], a["id"]))
+        rotation = next(({k: a[k] for k in ("id", "date", "note")} for a in acts if a["kind"] == "staff_rotation"),
+                        None)
+        repair = "open" if not acts else "repaired" if acts[-1]["kind"] in RESTORING_ACTIONS else "escalated"
+        # after a rotation only a pairing recorded since it counts: the holders' table has no end
+        # dates, so a holding from before is taken to be the one the rotation ended
+        since = rotation["date"] if rotation else when
+        identities = [pos.identity.get(p["id"], p["id"]) for p in named.values() if p is not None]
+        relationship, together = [], []
+        for ps in sorted(p for p, orgs in members.items() if {reporter, subject} <= orgs):
+            mine, theirs = by_side[(ps, reporter)], by_side[(ps, subject)]
+            relationship.append({"partnership": ps, "name": mine["partnership_name"],
+                                 "reporter_holders": _side_holders(pos, mine, ps, holding_since, identities),
+                                 "subject_holders": _side_holders(pos, theirs, ps, holding_since, identities)})
+            held = all(p is None or p["now"] in {h["id"] for h in side["holders"]}
+                       for p, side in ((named["reporter"], mine), (named["subject"], theirs)))
+            recorded = [holding_since.get((who, ps)) for who in identities]
+            if held and (rotation is None or any((d or "") > since for d in recorded)):
+                together.append(ps)
+        new_ties = []
+        rp, sp = named["reporter"], named["subject"]
+        if rp is not None and sp is not None:
+            who = {pos.identity.get(p["id"], p["id"]) for p in (rp, sp)}
+            for t in ties:
+                ends = {pos.identity.get(str(t[x]), str(t[x])) for x in ("a", "b")}
+                tied = _day(t.get("since"))
+                if ends == who and tied is not None and since < tied <= day:
+                    new_ties.append({"kind": _text(t.get("kind")), "since": tied})
+        paired = bool(together or new_ties)
+        status = ("re_paired" if paired else "rotated") if rotation else ("not_rotated" if paired else "parted")
+        out.append({
+            "incident": i["id"], "date": when, "kind": i["kind"], "severity": int(i["severity"]),
+            "reporter": reporter, "subject": subject, "reporter_person": named["reporter"],
+            "subject_person": named["subject"], "rotation": rotation, "repair": repair,
+            "relationship": relationship, "survives": bool(relationship), "held_together": together,
+            "new_ties": new_ties, "paired": paired, "status": status,
+        })
+    return sorted(out, key=lambda b: (b["date"], str(b["incident"])))

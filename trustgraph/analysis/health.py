@@ -11,6 +11,10 @@
   (:func:`trustgraph.analysis.assess.incident_history`);
 * **incidents still without repair** — involving it on either side, with no post-mortem,
   mediation, staff rotation or reset as the latest follow-up (``open`` or ``escalated``);
+* **person-level breaches** — incidents that name people, on either side
+  (:func:`trustgraph.analysis.continuity.person_breaches`): a concern when the two people named hold
+  the relationship together again after a staff rotation (``re_paired``), or when no rotation
+  followed and they still hold it (``not_rotated``);
 * **relationships at continuity risk** — its sides of running partnerships held by one person or
   by nobody (:func:`trustgraph.analysis.continuity.partnership_sides`);
 * **exposure to listed parties** (:func:`trustgraph.analysis.contagion.exposure_paths`) and its
@@ -32,7 +36,7 @@ from ..evidence import DEFAULT_HALF_LIFE_DAYS, evidence_frame, reference_date
 from ..snapshot import Snapshot, compile_tables, from_graph
 from .assess import SnapshotNames, incident_history, listed_party
 from .contagion import exposure_paths, shared_people
-from .continuity import partnership_sides
+from .continuity import partnership_sides, person_breaches
 from .reputation import reputation, reputation_arrays
 
 if TYPE_CHECKING:
@@ -155,7 +159,9 @@ def health(
         (negative referrals about it); ``blamed`` (incidents where it was the subject);
         ``unrepaired`` (incidents on either side still ``open`` or ``escalated``); ``continuity``
         (its partnership sides that are ``single`` or ``orphaned``, with ``running`` and ``at_risk``
-        counts, and ``holders_recorded``); ``exposure`` (``exposure``, ``paths``: ``target``,
+        counts, and ``holders_recorded``); ``person_breaches`` (every person-level breach with the
+        organisation on either side, :func:`~trustgraph.analysis.continuity.person_breaches`; those
+        ``re_paired`` or ``not_rotated`` are findings); ``exposure`` (``exposure``, ``paths``: ``target``,
         ``hops``, ``contribution``, ``path``); ``listings`` (active listings of it);
         ``findings`` (sentences, most serious first).
 
@@ -216,6 +222,7 @@ def health(
     blamed = [i for i in involved if i["subject"] == organization]
     unrepaired = [i for i in involved if i["status"] != "repaired"]
 
+    breaches = person_breaches(tables, as_of=day, organization=organization)
     sides = partnership_sides(tables, as_of=day, organization=organization)
     if holders_recorded is None:
         holders_recorded = all(tables.get(t) is not None and len(tables[t]) for t in ("people", "relationship_holders"))
@@ -242,6 +249,7 @@ def health(
         state = "no follow-up yet" if i["status"] == "open" else "escalated, never repaired"
         findings.append(f"{side} incident {i['id']} ({i['kind']}, severity {i['severity']}, {i['date']}) "
                         f"with {other}: {state}")
+    findings += [_breach_finding(b) for b in breaches if b["status"] in ("re_paired", "not_rotated")]
     for w in warnings:
         findings.append(f"warned about by {w['source']} ({w['strength']:+.2f}, {w['date']})")
     orphaned = [s for s in at_risk if s["status"] == "orphaned"]
@@ -266,6 +274,7 @@ def health(
         direction = "up" if trend_change > 0.005 else "down" if trend_change < -0.005 else "flat"
         findings.append(f"reputation {rep_doc['score']:.3f}, rank {rep_doc['rank']} of {rep_doc['of']}; "
                         f"{direction} {trend_change:+.3f} since {trend[0]['date']}")
+    findings += [_breach_finding(b) for b in breaches if b["status"] == "rotated"]
     repaired = [i for i in blamed if i["status"] == "repaired"]
     if repaired:
         findings.append("repaired: " + ", ".join(
@@ -285,7 +294,29 @@ def health(
         "unrepaired": unrepaired,
         "continuity": {"running": len(sides), "at_risk": len(at_risk), "sides": at_risk,
                        "holders_recorded": bool(holders_recorded)},
+        "person_breaches": breaches,
         "exposure": exposure,
         "listings": listings,
         "findings": findings,
     }
+
+
+def _breach_finding(b: Mapping[str, Any]) -> str:
+    """One sentence on a person-level breach (:func:`~trustgraph.analysis.continuity.person_breaches`)."""
+    def who(p: Mapping[str, Any] | None, org: str) -> str:
+        return org if p is None else f"{p['id']} {p['name'] or ''} ({p['organization'] or org})".replace("  ", " ")
+
+    head = (f"person-level breach {b['incident']} ({b['kind']}, {b['date']}) between "
+            f"{who(b['reporter_person'], b['reporter'])} and {who(b['subject_person'], b['subject'])}")
+    together = ", ".join(b["held_together"])
+    ties = ", ".join(f"a {t['kind'] or 'personal'} tie since {t['since']}" for t in b["new_ties"])
+    paired = "; ".join(x for x in (f"they hold {together} together" if together else "", ties) if x)
+    if b["status"] == "re_paired":
+        return f"{head}: staff rotation on {b['rotation']['date']}, yet re-paired: {paired}"
+    if b["status"] == "not_rotated":
+        return f"{head}: never followed by a staff rotation, and {paired}"
+    holders = "; ".join(
+        f"{r['partnership']} held by " + (", ".join(h["id"] for h in r["reporter_holders"]) or "nobody") + " and "
+        + (", ".join(h["id"] for h in r["subject_holders"]) or "nobody") for r in b["relationship"])
+    kept = f"the relationship survives ({holders})" if b["survives"] else "no partnership between them runs now"
+    return f"{head}: repaired by staff rotation on {b['rotation']['date']}; {kept}, the two not paired again"

@@ -13,6 +13,10 @@ what ``trustgraph`` would have said on that day:
   trust on the day before (so the slow decay between events is not counted as the event's effect;
   several events on one day share one step).
 
+An incident that names people (``reporter_person``, ``subject_person``) is a person-level breach:
+its events say so (``level``), and the timeline lists each with what became of the persons' tie and
+of the organisations' relationship (:func:`trustgraph.analysis.continuity.person_breaches`).
+
 Incident actions change an incident's weight retroactively from their date (post-mortem × 0.6,
 reset × 0.5, …; :data:`trustgraph.evidence.ACTION_FACTORS`), which is how trust that fell at an
 incident recovers after a post-mortem or a reset.
@@ -242,18 +246,31 @@ def _events(pt: Mapping[str, pd.DataFrame], tables: Mapping[str, pd.DataFrame], 
                            "channel": channel, "label": channel, "text": f"{channel} between {c['a']} and {c['b']}"})
     incidents = _rows(pt, "incidents")
     inc_by_id: dict[str, Any] = {}
+    people = _rows(tables, "people")
+    person_name = dict(zip(people["id"].astype(str), people["name"])) if len(people) else {}
+
+    def who(position: str | None) -> str:
+        name = _text(person_name.get(position)) if position else None
+        return f"{position} {name}" if name else str(position)
+
     for i in incidents.to_dict("records") if len(incidents) else []:
         inc_by_id[str(i["id"])] = i
         when = _day(i["date"])
         if when and when <= day:
             kind = str(i["kind"]).replace("_", " ")
             desc = _text(i.get("description"))
+            rp, sp = _text(i.get("reporter_person")), _text(i.get("subject_person"))
+            level = "person" if rp or sp else "organisation"
+            persons = " and ".join(f"{who(p)} ({org})" for p, org in ((rp, i["reporter"]), (sp, i["subject"])) if p)
             events.append({"date": when, "kind": "incident", "ref": i["id"],
                            "direction": way(i["reporter"], i["subject"]),
-                           "severity": int(i["severity"]), "incident_kind": i["kind"],
-                           "label": f"{i['id']} {kind} (severity {int(i['severity'])})",
+                           "severity": int(i["severity"]), "incident_kind": i["kind"], "level": level,
+                           "reporter_person": rp, "subject_person": sp,
+                           "label": f"{i['id']} {kind} (severity {int(i['severity'])}"
+                                    + (", person-level)" if persons else ")"),
                            "text": f"incident {i['id']}: {i['reporter']} lost trust in {i['subject']}, {kind}, "
-                                   f"severity {int(i['severity'])}" + (f": {desc}" if desc else "")})
+                                   f"severity {int(i['severity'])}" + (f": {desc}" if desc else "")
+                                   + (f" [person-level: {persons}]" if persons else "")})
     actions = _rows(pt, "incident_actions")
     for x in actions.to_dict("records") if len(actions) else []:
         when = _day(x["date"])
@@ -261,10 +278,17 @@ def _events(pt: Mapping[str, pd.DataFrame], tables: Mapping[str, pd.DataFrame], 
         if when and when <= day and inc is not None:
             kind = "post-mortem" if x["kind"] == "post_mortem" else str(x["kind"]).replace("_", " ")
             note = _text(x.get("note"))
+            rp, sp = _text(inc.get("reporter_person")), _text(inc.get("subject_person"))
+            persons = " and ".join(who(p) for p in (rp, sp) if p)
+            # a rotation after a person-level breach repairs the organisations' trust; the people's tie
+            # stays broken (trustgraph.analysis.continuity.person_breaches)
+            after = (f" [person-level: the organisations' trust is repaired, {persons} not to be paired again]"
+                     if persons and x["kind"] == "staff_rotation" else "")
             events.append({"date": when, "kind": "action", "ref": x["id"], "incident": x["incident"],
                            "action": x["kind"], "direction": way(inc["reporter"], inc["subject"]),
+                           "level": "person" if persons else "organisation",
                            "label": f"{x['id']} {kind}",
-                           "text": f"{kind} after {x['incident']}" + (f": {note}" if note else "")})
+                           "text": f"{kind} after {x['incident']}" + (f": {note}" if note else "") + after})
     listings = _rows(pt, "blacklist")
     for row in listings.to_dict("records") if len(listings) else []:
         when, until = _day(row["date"]), _day(row.get("until"))
@@ -324,6 +348,10 @@ def timeline(
         kind-specific fields (``strength``, ``severity``, ``action``, ``status``, ...), and
         ``trust_ab``, ``trust_ba``, ``uncertainty_ab``, ``uncertainty_ba`` after the day's events,
         ``trust_ab_before``/``trust_ba_before`` (the day before) and ``change_ab``/``change_ba``;
+        incidents and actions carry ``level`` (``person`` when the incident names people, else
+        ``organisation``), incidents ``reporter_person``/``subject_person``;
+        ``person_breaches``: the pair's person-level incidents with the state of the persons' tie and
+        of the relationship on ``as_of`` (:func:`~trustgraph.analysis.continuity.person_breaches`);
         ``now``: the trust both ways on ``as_of``; ``summary``: the lowest trust ``a`` had in ``b``
         (``low_ab``, ``low_date``, ``low_event``), the highest after it (``recovered_ab``,
         ``recovered_date``), the largest one-day fall (``largest_fall``, ``largest_fall_event``), and
@@ -367,9 +395,12 @@ def timeline(
         summary.update({"low_ab": low["trust_ab"], "low_date": low["date"], "low_event": low["ref"],
                         "recovered_ab": high["trust_ab"], "recovered_date": high["date"],
                         "largest_fall": fall["change_ab"], "largest_fall_event": fall["ref"]})
+    from .continuity import person_breaches
+
     return {
         "a": a, "a_name": a_name, "b": b, "b_name": b_name, "as_of": day, "half_life_days": half_life_days,
         "events": events, "now": at(day), "summary": summary,
+        "person_breaches": person_breaches(tables, as_of=day, pair=(a, b)),
     }
 
 

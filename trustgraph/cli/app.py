@@ -267,6 +267,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "continuity": ("lifecycle_commands", "Partnerships whose relationship rests on a single person, and what a "
                                          "departure would break."),
     "demo": ("demo_commands", "Load the sample dataset into the store and run a short tour of the main commands."),
+    "factors": ("factors_commands", "The trust factors of CANDIDATE for ORG, each in [0, 1] or unknown, with its "
+                                    "evidence."),
     "export": ("data_commands", "Write every table back to FOLDER as the CSV files `load` reads."),
     "exposure": ("contagion_commands", "Every path of at most --max-hops ties from ORG (id or name) to a listed "
                                        "party, strongest first."),

@@ -44,28 +44,48 @@ def _print_notes(env: Env, document: dict[str, Any], key: str, prefix: str) -> N
 
 
 @answers("load")
-def load_document(env: Env, *, path: Path, ignore_unknown: bool = False) -> dict[str, Any]:
+def load_document(env: Env, *, path: Path, ignore_unknown: bool = False, bulk: bool = False) -> dict[str, Any]:
     """Validate the dataset ``path`` (a folder, or an .xlsx workbook), upsert it, and return the
-    ``load`` document (rows written per table; ``warnings`` about the data)."""
+    ``load`` document (rows written per table; ``warnings`` about the data). With ``bulk`` the rows go
+    into the empty database of the local Neo4j through Neo4j's offline importer (docs/neo4j.md)."""
     from ..ingest import load_dataset
 
     warnings: list[str] = []
+    if bulk:
+        from ..errors import ConfigurationError
+        from ..store.neo4j_bulk import local_server_dir
+
+        if not env.settings.neo4j_uri:
+            raise ConfigurationError("--bulk loads into Neo4j (--neo4j-uri / NEO4J_URI); the SQLite store loads "
+                                     "in one transaction without it")
+        local_server_dir(env.settings.neo4j_uri)  # a server the importer cannot write to: refused before connecting
     store = env.writable_store
-    tables = load_dataset(path, known_ids=ids_frame_map(store), warnings=warnings, ignore_unknown=ignore_unknown)
-    total = sum(len(f) for f in tables.values())
-    with progress(env, total, "loading") as bar:
-        written = store.load(tables, progress=bar)
-    return _write_document(env, "load", {"path": str(path), "ignore_unknown": bool(ignore_unknown)}, written,
-                           warnings=list(warnings))
+    tables = load_dataset(path, known_ids=ids_frame_map(store), warnings=warnings, ignore_unknown=ignore_unknown,
+                          stored_people=lambda: store.table("people"))
+    parameters: dict[str, Any] = {"path": str(path), "ignore_unknown": bool(ignore_unknown)}
+    if bulk:
+        from ..store.neo4j_bulk import bulk_load
+
+        parameters["bulk"] = True
+        written = bulk_load(store, tables, progress=lambda text: note(env, text))["written"]  # type: ignore[arg-type]
+    else:
+        total = sum(len(f) for f in tables.values())
+        with progress(env, total, "loading") as bar:
+            written = store.load(tables, progress=bar)
+    return _write_document(env, "load", parameters, written, warnings=list(warnings))
 
 
 @cli.command()
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--ignore-unknown", is_flag=True, default=False,
               help="Skip files and sheets whose name is not a table's (with a warning) instead of refusing them.")
+@click.option("--bulk", is_flag=True, default=False,
+              help="First load into the EMPTY database of the local Neo4j (scripts/neo4j-local) with Neo4j's "
+                   "offline importer: stops the server, imports, restarts it. A database that is not empty, "
+                   "or another server, is refused (exit 6).")
 @format_option
 @pass_env
-def load(env: Env, path: Path, ignore_unknown: bool, fmt: str | None) -> None:
+def load(env: Env, path: Path, ignore_unknown: bool, bulk: bool, fmt: str | None) -> None:
     """Validate the dataset folder PATH and upsert it into the store.
 
     PATH is a folder of CSV files (one per table, named like the table: organizations.csv, ...) or
@@ -80,7 +100,7 @@ def load(env: Env, path: Path, ignore_unknown: bool, fmt: str | None) -> None:
     is any (exit 3). Loading the same data twice changes nothing; an updated folder updates rows in
     place (by id).
     """
-    document = load_document(env, path=path, ignore_unknown=ignore_unknown)
+    document = load_document(env, path=path, ignore_unknown=ignore_unknown, bulk=bulk)
     _print_notes(env, document, "warnings", "warning: ")
     emit_answer(document, fmt, columns=["table", "count"])
 
@@ -249,6 +269,7 @@ RECORD_KINDS: dict[str, str] = {
     "communication": "communications",
     "tie": "personal_ties",
     "holder": "relationship_holders",
+    "assessment": "assessments",
 }
 
 
@@ -358,12 +379,12 @@ def _resolve_references(env: Env, kind: str, table_name: str, given: dict[str, s
                         known: dict[str, set[str]]) -> None:
     """Replace a name given for an organisation or a person (``--listed "Dakar Logistics SARL"``) by
     its id, by the rules of :func:`trustgraph.snapshot.resolve_reference` (exit 4 when ambiguous or
-    unknown, with suggestions). A ``lister`` that names no organisation is kept as given: an outside
-    authority."""
+    unknown, with suggestions). An ``outside`` column (a listing's ``lister``, an assessment's
+    ``assessor``) that names no organisation is kept as given: an outside party."""
     from ..snapshot import AmbiguousReferenceError, resolve_reference
 
     for col in TABLES[table_name].columns:
-        target = "organizations" if col.name == "lister" else col.ref
+        target = "organizations" if col.outside else col.ref
         value = given.get(col.name)
         if not value or target not in ("organizations", "people") or value in known.get(target, set()):
             continue
@@ -375,7 +396,7 @@ def _resolve_references(env: Env, kind: str, table_name: str, given: dict[str, s
         except AmbiguousReferenceError as err:
             raise NotFoundError(f"record {kind} --{col.name.replace('_', '-')}: {err}") from None
         except NotFoundError as err:
-            if col.name != "lister":
+            if not col.outside:
                 raise NotFoundError(f"record {kind} --{col.name.replace('_', '-')}: {err}") from None
 
 
@@ -428,7 +449,8 @@ def record_document(env: Env, *, kind: str, update: bool = False, members: tuple
     if table_name == "partnerships" and not update and len(members) < 2:
         raise click.UsageError("a partnership needs at least two --member ORG[:ROLE] options")
     if table.key == ("id",) and "id" not in given:
-        given["id"] = f"{kind[:3]}-{uuid.uuid4().hex[:10]}"
+        prefix = "asm" if table_name == "assessments" else kind[:3]  # not "ass-"
+        given["id"] = f"{prefix}-{uuid.uuid4().hex[:10]}"
 
     store = env.writable_store
     key = {c: given[c] for c in table.key}
@@ -463,7 +485,7 @@ def record_document(env: Env, *, kind: str, update: bool = False, members: tuple
     if table_name == "partnerships" and members:
         raw["partnership_members"] = _merge_members(store, row["id"], members, update)
     try:
-        tables = validate(raw, known_ids=known, where=f"record {kind}")
+        tables = validate(raw, known_ids=known, where=f"record {kind}", stored_people=lambda: store.table("people"))
     except InvalidDataError as err:
         # Name the option, not a CSV line: the row came from the command line.
         err.problems = [

@@ -7,7 +7,7 @@ profiles are documented in docs/lifecycle.md.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -120,6 +120,10 @@ def _evidence_lines(reason: dict[str, Any]) -> list[str]:
     for p in ev.get("paths") or []:
         lines.append(f"path {' > '.join(map(str, p['path']))} to listed {p['target']['id']}: "
                      f"strength {p['contribution']:+.4f}")
+    if reason["check"] == "factors" and ev.get("factor_score"):
+        fs = ev["factor_score"]
+        lines.append("weights: " + ", ".join(f"{k} {v:g}" for k, v in fs["weights"].items()))
+        lines.append("moved by: " + (", ".join(f"{k} {v:+.3f}" for k, v in fs["contributions"].items()) or "nothing"))
     own = ev.get("own_trust")
     if own and reason["check"] in ("first_hand", "flag:own_distrust"):
         lines.append(f"own trust {own['trust']:.3f} (positive {own['positive']:.3f}, negative {own['negative']:.3f};"
@@ -176,7 +180,16 @@ def _decision_row(decision: dict[str, Any]) -> dict[str, Any]:
     # a list, not an object keyed by flag: "listed" is a boolean wherever it is a key
     row["flags"] = [{"flag": name, "outcome": outcome} for name, outcome in decision["flags"].items()]
     row["profiles_file"] = decision["profiles_file"]
+    row["factor_weights"] = decision["factor_weights"]
     return row
+
+
+def assessments_of(env: Env) -> Callable[[list[Any]], pd.DataFrame]:
+    """Parties -> their ``assessments`` rows, read by indexed lookups (the factor profile's
+    situational need looks at the candidate's regional peers)."""
+    def read(parties: list[Any]) -> pd.DataFrame:
+        return env.about(parties, ["assessments"])["assessments"]
+    return read
 
 
 @answers("assess")
@@ -209,7 +222,8 @@ def assess_document(env: Env, *, candidate: str, for_org: str, profile: str | No
     rows = env.about([cand, org])
     common: dict[str, Any] = {"profiles": book, "risk_appetite": risk_appetite,
                               "half_life_days": snap.half_life_days, "graph": snap, "evidence": evidence,
-                              "staff_tables": _StoreTables(env, STAFF_TABLES)}
+                              "staff_tables": _StoreTables(env, STAFF_TABLES),
+                              "assessments_of": assessments_of(env)}
     if all_profiles:
         result = assess_all(rows, cand, org, **common)
         decisions, differs = result["decisions"], result["differs"]
@@ -222,7 +236,7 @@ def assess_document(env: Env, *, candidate: str, for_org: str, profile: str | No
                   "half_life": float(half_life)}
     document = envelope("assess", as_of=snap.as_of, store=env.store_info(snap), parameters=parameters)
     document.update(candidate=party(snap, cand), **{"for": party(snap, org)}, culture=culture,
-                    risk_appetite=appetite, differs=differs,
+                    risk_appetite=appetite, differs=differs, factors=decisions[0]["factors"],
                     rows=[_decision_row(d) for d in decisions])
     return document
 
@@ -313,6 +327,9 @@ def _continuity_text(doc: dict[str, Any]) -> str:
     people = [_person_row(p) for p in doc["key_people"]]
     cols = ["rank", "id", "name", "organization", "role", "would_orphan", "partnerships"]
     lines.append(_table(people, cols) if people else "(none)")
+    if doc.get("person_breaches"):
+        lines += ["", "person-level breaches (the relationship after a staff rotation, and who holds it now):"]
+        lines += [f"  {line}" for b in doc["person_breaches"] for line in _breach_lines(b)]
     return "\n".join(lines)
 
 
@@ -370,12 +387,12 @@ def continuity_document(env: Env, *, person: str | None = None, for_org: str | N
     """The ``continuity`` document: the partnership sides at risk (rows) and the key people; with
     ``person`` (--leaves), the partnerships that person holds (rows: what breaks) and who could take
     over."""
-    from ..analysis.continuity import TABLES, continuity, departure
+    from ..analysis.continuity import BREACH_TABLES, continuity, departure, person_breaches
     from ..documents import envelope
 
     # Key people are ranked over everyone: the people and partnership tables are read whole (no
     # evidence tables). The reference date by default is the newest event: the snapshot's.
-    tables = _StoreTables(env, TABLES)
+    tables = _StoreTables(env, BREACH_TABLES)  # incidents: only for person_breaches, not with --leaves
     snap = env.snapshot() if as_of is None or for_org is not None else None
     day = as_of_str(as_of) or (snap.as_of if snap is not None else None)
     organization = env.resolve_org(snap, for_org) if snap is not None and for_org is not None else None
@@ -386,7 +403,7 @@ def continuity_document(env: Env, *, person: str | None = None, for_org: str | N
         doc = departure(tables, person, as_of=day)
         cut = limit or None  # --limit limits every list: partnerships held, takeover candidates, ties
         document = envelope("continuity", as_of=doc["as_of"], store=env.store_info(snap), parameters=parameters)
-        document.update(summary=None, key_people=None,
+        document.update(summary=None, key_people=None, person_breaches=None,
                         departure={**{k: doc[k] for k in ("person", "resolved_from", "orphans")},
                                    "held": len(doc["holds"]), "personal_ties": doc["personal_ties"][:cut],
                                    "personal_ties_total": len(doc["personal_ties"])},
@@ -394,8 +411,11 @@ def continuity_document(env: Env, *, person: str | None = None, for_org: str | N
                               for h in doc["holds"][:cut]])
         return document
     doc = continuity(tables, as_of=day, top=limit or None, organization=organization)
+    # Person-level breaches: the incidents tables too (an incident names people; few rows).
+    breaches = person_breaches(tables, as_of=doc["as_of"], organization=organization)
     document = envelope("continuity", as_of=doc["as_of"], store=env.store_info(snap), parameters=parameters)
-    document.update(summary=doc["summary"], key_people=doc["key_people"], departure=None, rows=doc["at_risk"])
+    document.update(summary=doc["summary"], key_people=doc["key_people"], departure=None,
+                    person_breaches=breaches, rows=doc["at_risk"])
     return document
 
 
@@ -433,7 +453,7 @@ _TIMELINE_COLUMNS = ["date", "kind", "ref", "direction", "text", "trust_ab", "ch
 _EVENT_FIELDS = ("date", "kind", "ref", "direction", "label", "text", "partnership", "status", "channel", "strength",
                  "incident", "incident_kind", "severity", "action", "lister", "listed_party", "trust_ab",
                  "uncertainty_ab", "trust_ba", "uncertainty_ba", "trust_ab_before", "trust_ba_before", "change_ab",
-                 "change_ba")
+                 "change_ba", "level", "reporter_person", "subject_person")
 
 
 def _event_row(event: dict[str, Any]) -> dict[str, Any]:
@@ -469,7 +489,49 @@ def _timeline_text(doc: dict[str, Any]) -> str:
     if s["low_ab"] is not None:
         lines.append(f"lowest trust of {a} in {b}: {s['low_ab']:.3f} on {s['low_date']} ({s['low_event']}); "
                      f"highest since: {s['recovered_ab']:.3f} on {s['recovered_date']}")
+    if doc["person_breaches"]:
+        lines += ["", "person-level breaches (the incident names people):"]
+        lines += [f"  {line}" for b in doc["person_breaches"] for line in _breach_lines(b)]
     return "\n".join(lines)
+
+
+def _breach_person(p: dict[str, Any] | None, org: str) -> str:
+    if p is None:
+        return org
+    if p["now"] == p["id"]:
+        now = ""
+    else:
+        now = f", now {p['now']} at {p['now_organization']}" if p["now"] else ", no longer in post"
+    return f"{p['id']} {p['name'] or ''} ({p['organization'] or org}{now})"
+
+
+_BREACH_STATE = {
+    "rotated": "the two are not paired again",
+    "re_paired": "RE-PAIRED after the rotation",
+    "not_rotated": "NOT ROTATED: the two still hold the relationship together",
+    "parted": "no rotation; the two no longer hold the relationship together",
+}
+
+
+def _breach_lines(b: dict[str, Any]) -> list[str]:
+    """A person-level breach in words (timeline, continuity and health tables)."""
+    rot = b["rotation"]
+    rotated = f"staff rotation {rot['id']} on {rot['date']}; " if rot else "no staff rotation; "
+    survives = "the relationship survives" if b["survives"] else "no partnership between them runs now"
+    lines = [f"{b['incident']} {b['date']} {b['kind']}: {_breach_person(b['reporter_person'], b['reporter'])} and "
+             f"{_breach_person(b['subject_person'], b['subject'])}",
+             f"    organisations: {rotated}incident {b['repair']}; {survives}",
+             f"    persons: {_BREACH_STATE[b['status']]}"
+             + (f" ({', '.join(b['held_together'])} held together)" if b["held_together"] else "")
+             + "".join(f"; a {t['kind'] or 'personal'} tie since {t['since']}" for t in b["new_ties"])]
+    def holders(side: list[dict[str, Any]]) -> str:
+        return ", ".join(f"{h['id']} {h['name'] or ''}".strip() + (" (named)" if h["named"] else "")
+                         + (f" since {h['since']}" if h["since"] else "") for h in side) or "nobody"
+
+    for r in b["relationship"]:
+        lines.append(f"    {r['partnership']} {r['name'] or ''} now held by {b['reporter']}: "
+                     f"{holders(r['reporter_holders'])}; {b['subject']}: {holders(r['subject_holders'])}")
+    return lines
 
 
 _SUMMARY_FIELDS = ("low_ab", "low_date", "low_event", "recovered_ab", "recovered_date", "largest_fall",
@@ -497,7 +559,7 @@ def _timeline(env: Env, a: str, b: str, as_of: Any, half_life: float) -> tuple[d
     document.update(a=party(named, first), b=party(named, second), now=dict(doc["now"]),
                     summary={"events": summary["events"], "by_kind": dict(summary["by_kind"]),
                              **{k: summary.get(k) for k in _SUMMARY_FIELDS}},
-                    rows=[_event_row(e) for e in doc["events"]])
+                    person_breaches=list(doc["person_breaches"]), rows=[_event_row(e) for e in doc["events"]])
     return doc, document, tables
 
 
@@ -559,6 +621,8 @@ def _health_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
     rows += [{"concern": "blamed_incident", **i} for i in doc["blamed"]]
     rows += [{"concern": "unrepaired_incident", **i} for i in doc["unrepaired"]]
     rows += [{"concern": "partnership_at_risk", **side} for side in doc["continuity"]["sides"]]
+    rows += [{"concern": "person_breach", **b} for b in doc["person_breaches"]
+             if b["status"] in ("re_paired", "not_rotated")]
     rows += [{"concern": "exposure_path", "target": p["target"], "hops": p["hops"], "contribution": p["contribution"],
               "path": [str(n) for n in p["path"]]} for p in doc["exposure"]["paths"]]
     return rows
@@ -598,6 +662,9 @@ def _health_text(document: dict[str, Any]) -> str:
               + (f", held by {_holders(s)}" if s["holders"] else "")
               + (f"; {'; '.join(e['reason'] for e in s['ended'])}" if s["ended"] else "")
               for s in rows if s["concern"] == "partnership_at_risk"]
+    if document["person_breaches"]:
+        lines += ["", "person-level breaches (either side):"]
+        lines += [f"  {line}" for b in document["person_breaches"] for line in _breach_lines(b)]
     lines += ["", f"exposure to listed parties: {document['exposure']:+.4f}"]
     lines += [f"  {' > '.join(map(str, p['path']))}: {p['contribution']:+.4f}" for p in rows
               if p["concern"] == "exposure_path"]
@@ -619,7 +686,8 @@ def health_document(env: Env, *, org: str, trend_points: int = 5, trend_step: in
     # whether the data records people and holders at all is a question about the whole store.
     counts = env.store.counts()
     recorded = all(counts.get(t, 0) > 0 for t in ("people", "relationship_holders"))
-    doc = health(env.about([node]), node, half_life_days=hl, graph=snap, trend_points=trend_points,
+    doc = health(_with_counterparts(env, env.about([node]), node), node, half_life_days=hl, graph=snap,
+                 trend_points=trend_points,
                  trend_step_days=trend_step, graphs=lambda day: env.snapshot(as_of=day, half_life_days=hl),
                  holders_recorded=recorded)
     rep = doc["reputation"]
@@ -636,8 +704,30 @@ def health_document(env: Env, *, org: str, trend_points: int = 5, trend_step: in
         trend_change=doc["trend_change"], exposure=doc["exposure"]["exposure"],
         continuity={"running": doc["continuity"]["running"], "at_risk": doc["continuity"]["at_risk"],
                     "holders_recorded": doc["continuity"]["holders_recorded"]},
-        findings=list(doc["findings"]), rows=_health_rows(doc))
+        person_breaches=list(doc["person_breaches"]), findings=list(doc["findings"]), rows=_health_rows(doc))
     return document
+
+
+def _with_counterparts(env: Env, rows: dict[str, pd.DataFrame], node: Any) -> dict[str, pd.DataFrame]:
+    """``rows`` about ``node`` plus the people (and their personal ties) of the other side of its
+    person-level incidents: whether the people named were paired again needs both sides' staff."""
+    import pandas as pd
+
+    from ..model import TABLES
+
+    incidents = rows.get("incidents")
+    if incidents is None or not len(incidents):
+        return rows
+    named = (incidents["reporter_person"].notna() | incidents["subject_person"].notna()).to_numpy()
+    others = {str(o) for col in ("reporter", "subject") for o in incidents.loc[named, col]} - {str(node)}
+    if not others:
+        return rows
+    more = env.about(sorted(others), names=("people", "personal_ties"))
+    out = dict(rows)
+    for name, frame in more.items():
+        both = pd.concat([rows[name], frame], ignore_index=True) if name in rows else frame
+        out[name] = both.drop_duplicates(subset=list(TABLES[name].key), ignore_index=True)
+    return out
 
 
 @cli.command("health")

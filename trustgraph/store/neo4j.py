@@ -20,20 +20,26 @@ relationship_holders   ``(:Person)-[:HOLDS {since}]->(:Partnership)``
 personal_ties          ``(:Person)-[:KNOWS {kind, since}]->(:Person)`` (stored a → b; read undirected)
 incidents              ``(:Incident {id, kind, severity, date, description})``,
                        ``(:Organization)-[:REPORTED]->(:Incident)-[:BLAMES]->(:Organization)``,
-                       ``(:Incident)-[:DURING]->(:Partnership)``
+                       ``(:Incident)-[:DURING]->(:Partnership)``,
+                       ``(:Incident)-[:INVOLVES_REPORTER]->(:Person)`` and
+                       ``(:Incident)-[:INVOLVES_SUBJECT]->(:Person)`` (the people named: a
+                       person-level breach)
 incident_actions       ``(:IncidentAction {id, kind, date, note})``,
                        ``(:Incident)-[:FOLLOWED_BY]->(:IncidentAction)``
 blacklist              ``(:Organization)-[:LISTS {id, date, until, reason, source}]->(:Organization)``;
                        a lister that is no organisation (an outside authority such as "World Bank") is
                        an ``(:Authority {id})`` node, its name as id, created on first use
 communications         ``(:Organization)-[:COMMUNICATED {id, date, channel}]->(:Organization)``
+assessments            ``(:Organization)-[:ASSESSED {id, dimension, rating, date, valid_until, method,
+                       source}]->(:Organization)``; an outside assessor (an audit firm) is an
+                       ``(:Authority {id})`` node, like an outside lister
 scores                 properties ``reputation, reputation_rank, risk, risk_rank, computed_at`` on
                        ``:Organization`` nodes
 =====================  =================================================================================
 
 Dates stay ISO 8601 strings (as in the canonical frames), missing values are absent properties.
 Every node label has a uniqueness constraint on ``id``, and so has every relationship type that
-carries an ``id`` (``REFERS``, ``LISTS``, ``COMMUNICATED``); they are created idempotently before
+carries an ``id`` (``REFERS``, ``LISTS``, ``COMMUNICATED``, ``ASSESSED``); they are created idempotently before
 the first write.
 
 One more node, ``(:TrustgraphMeta {key: 'store', store_id, version})`` (a uniqueness constraint on
@@ -44,13 +50,15 @@ each batch of :meth:`Neo4jStore.clear`) increments ``version`` before it commits
 (:mod:`trustgraph.snapshot`) of older data is never used. :meth:`Neo4jStore.about` reads the rows
 that concern a few parties by walking from their nodes (seeks on the ``id`` constraints).
 
-Writes are ``UNWIND $rows`` batches of MERGE statements, so loading the same rows again changes
-nothing, and an update moves a relationship whose endpoint changed. A load of up to
+Writes are ``UNWIND $rows`` batches: CREATE for rows known to be new (every row of a table that holds
+none, and rows whose id is not among the stored ids, read first), MERGE for the others, so loading
+the same rows again changes nothing, and an update moves a relationship whose endpoint changed. A load of up to
 ``transaction_rows`` rows runs in one transaction (all or nothing, like SQLite). A larger load (the
 841k-referral Epinions network) commits batch by batch: on a server with a 1 GiB heap a single
 transaction of about 350,000 rows already exceeds the transaction memory limit. If such a load fails
 half-way, the batches already committed stay, and running the same load again completes it with no
-duplicates and nothing missing (every statement is an idempotent MERGE by key). Such a load marks
+duplicates and nothing missing (the rerun reads the ids the committed batches wrote and merges
+those rows). Two batches are in flight at once (``load_workers``), within one statement of one table. Such a load marks
 itself on the version node (``loading``: set in its first transaction, removed in its last), and
 every read refuses the database while a mark is there (:meth:`Neo4jStore.unfinished_loads`), so a
 half-finished load is never taken for the truth.
@@ -62,8 +70,11 @@ import datetime as _dt
 import hashlib
 import logging
 import re
+import threading
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -89,6 +100,7 @@ __all__ = [
     "RELATIONSHIP_TYPES",
     "DEFAULT_BATCH_ROWS",
     "DEFAULT_TRANSACTION_ROWS",
+    "DEFAULT_LOAD_WORKERS",
     "META_LABEL",
 ]
 
@@ -96,6 +108,8 @@ __all__ = [
 DEFAULT_BATCH_ROWS = 10_000
 #: Loads of up to this many rows run in one transaction; larger ones commit batch by batch.
 DEFAULT_TRANSACTION_ROWS = 100_000
+#: Transactions a load that commits batch by batch keeps in flight at once (one session each).
+DEFAULT_LOAD_WORKERS = 2
 
 
 # -- the graph model: a fixed allow-list of labels, types and properties ----------------------------
@@ -171,12 +185,16 @@ GRAPH_MODEL: dict[str, Mapping_] = {
                 Link("reporter", "REPORTED", "Organization", outgoing=False),
                 Link("subject", "BLAMES", "Organization"),
                 Link("partnership", "DURING", "Partnership"),
+                Link("reporter_person", "INVOLVES_REPORTER", "Person"),
+                Link("subject_person", "INVOLVES_SUBJECT", "Person"),
             ),
         ),
         NodeMapping("incident_actions", "IncidentAction",
                     (Link("incident", "FOLLOWED_BY", "Incident", outgoing=False),)),
         RelationshipMapping("blacklist", "LISTS", "lister", "Organization", "listed", "Organization", "Authority"),
         RelationshipMapping("communications", "COMMUNICATED", "a", "Organization", "b", "Organization"),
+        RelationshipMapping("assessments", "ASSESSED", "assessor", "Organization", "subject", "Organization",
+                            "Authority"),
     )
 }
 
@@ -208,15 +226,20 @@ def _q(name: str) -> str:
     return f"`{name}`"
 
 
-def _refuse_stored_ids(tx: ManagedTransaction, table: str, ids: list[str]) -> None:
-    """Raise InvalidDataError when ``table`` already holds one of ``ids`` (inside the write transaction)."""
+def _found_ids(tx: ManagedTransaction, table: str, ids: list[str]) -> list[str]:
+    """Those of ``ids`` that ``table`` (keyed by id) holds, by seeks on its ``id`` constraint."""
     m = GRAPH_MODEL[table]
     if isinstance(m, NodeMapping):
         statement = f"MATCH (n:{_label(m.label)}) WHERE n.id IN $ids RETURN collect(n.id) AS found"
     else:
         statement = f"MATCH ()-[r:{_type(m.type)}]->() WHERE r.id IN $ids RETURN collect(r.id) AS found"
     record = tx.run(statement, ids=ids).single()
-    found = list(record["found"]) if record is not None else []
+    return list(record["found"]) if record is not None else []
+
+
+def _refuse_stored_ids(tx: ManagedTransaction, table: str, ids: list[str]) -> None:
+    """Raise InvalidDataError when ``table`` already holds one of ``ids`` (inside the write transaction)."""
+    found = _found_ids(tx, table, ids)
     if found:
         raise InvalidDataError(f"{table} already holds id {found[0]!r}; nothing was written")
 
@@ -245,6 +268,7 @@ def _arrow(rel: str, link: Link, var: str = "") -> str:
 @dataclass(frozen=True)
 class _Statements:
     upsert: str
+    create: str | None  # rows known to be new (no stored row has their key): CREATE, no MERGE look-up
     moved: str | None  # relationships keyed by id: delete those whose endpoints changed
     links: dict[str, str]  # link column -> statement
     read: str  # returns one record: rows as a list of lists in the model's column order
@@ -287,8 +311,10 @@ def _node_statements(m: NodeMapping) -> _Statements:
     label = _label(m.label)
     props = [p for p in m.properties if p != "id"]
     upsert = f"UNWIND $rows AS row MERGE (n:{label} {{id: row[0]}})"
+    create = f"UNWIND $rows AS row CREATE (n:{label} {{id: row[0]}})"
     if props:
         upsert += " SET " + _sets("n", props, 1)
+        create += " SET " + _sets("n", props, 1)
     links: dict[str, str] = {}
     for link in m.links:
         # rows: [id, target id or null]
@@ -312,7 +338,7 @@ def _node_statements(m: NodeMapping) -> _Statements:
         else:
             cols.append(f"n.{_q(name)}")
     read = _read_statement(f"MATCH (n:{label})", "n", cols, "n.id")
-    return _Statements(upsert, None, links, read, True, f"MATCH (n:{label}) RETURN count(n) AS n",
+    return _Statements(upsert, create, None, links, read, True, f"MATCH (n:{label}) RETURN count(n) AS n",
                        f"MATCH (n:{label}) RETURN collect(n.id) AS ids", tuple(cols))
 
 
@@ -329,6 +355,10 @@ def _relationship_statements(m: RelationshipMapping) -> _Statements:
                  f"FOREACH (_ IN CASE WHEN o IS NULL THEN [1] ELSE [] END | MERGE (:{outside} {{id: row[1]}})) "
                  f"WITH row, b, o OPTIONAL MATCH (w:{outside} {{id: row[1]}}) WITH row, b, coalesce(o, w) AS a ")
         start_node = "(x)"
+    # rows known to be new are created; their endpoints are organisations etc. matched by id (an
+    # outside start may need its node merged: those tables keep the MERGE)
+    create: str | None = None if m.start_outside else match + (
+        f"CREATE (a)-[r:{rel} {{id: row[0]}}]->(b)" if m.by_id else f"CREATE (a)-[r:{rel}]->(b)")
     if m.by_id:
         upsert = match + f"MERGE (a)-[r:{rel} {{id: row[0]}}]->(b)"
         # an update may move a relationship to other endpoints: drop the old one first (also when an
@@ -344,7 +374,11 @@ def _relationship_statements(m: RelationshipMapping) -> _Statements:
         moved = None
     if props:
         upsert += " SET " + _sets("r", props, 3)
+        if create is not None:
+            create += " SET " + _sets("r", props, 3)
     upsert += " RETURN count(*) AS written"
+    if create is not None:
+        create += " RETURN count(*) AS written"
     cols = []
     for name in TABLES[m.table].column_names:
         if name == m.start:
@@ -358,7 +392,7 @@ def _relationship_statements(m: RelationshipMapping) -> _Statements:
     # The count store answers a count by type alone in constant time; only trustgraph writes these types.
     count = f"MATCH ()-[r:{rel}]->() RETURN count(r) AS n"
     ids = f"MATCH ()-[r:{rel}]->() RETURN collect(r.id) AS ids" if m.by_id else None
-    return _Statements(upsert, moved, {}, read, m.by_id, count, ids, tuple(cols))
+    return _Statements(upsert, create, moved, {}, read, m.by_id, count, ids, tuple(cols))
 
 
 _STATEMENTS: dict[str, _Statements] = {
@@ -492,6 +526,7 @@ def _about_statements() -> dict[str, str]:
         "incident_actions": incidents + f"MATCH (i)-[:{followed}]->(n:{action}) WITH DISTINCT n ",
         "blacklist": touching("LISTS", ""),  # the lister may be an outside authority
         "communications": touching("COMMUNICATED"),
+        "assessments": touching("ASSESSED", ""),  # the assessor may be an outside party
     }
     return {name: matches[name] + _STATEMENTS[name].rows for name in TABLE_ORDER}
 
@@ -641,6 +676,8 @@ class Neo4jStore:
     transaction_rows : int
         Loads of at most this many rows run in one transaction; larger loads commit per batch (see
         the module docs).
+    load_workers : int
+        Batches of such a load in flight at once, each in its own session and transaction.
     driver_config : mapping, optional
         Extra keyword arguments for :func:`neo4j.GraphDatabase.driver` (timeouts, retry time).
 
@@ -663,6 +700,7 @@ class Neo4jStore:
         database: str = "neo4j",
         batch_rows: int = DEFAULT_BATCH_ROWS,
         transaction_rows: int = DEFAULT_TRANSACTION_ROWS,
+        load_workers: int = DEFAULT_LOAD_WORKERS,
         driver_config: Mapping[str, Any] | None = None,
     ) -> None:
         self.uri = _safe_uri(uri)
@@ -670,6 +708,7 @@ class Neo4jStore:
         self.database = database
         self.batch_rows = max(1, int(batch_rows))
         self.transaction_rows = int(transaction_rows)
+        self.load_workers = max(1, int(load_workers))
         self._schema_ready = False
         config: dict[str, Any] = {
             "user_agent": f"trustgraph/{__version__}",
@@ -777,7 +816,7 @@ class Neo4jStore:
 
     # -- writes ----------------------------------------------------------------------------------
 
-    def _node_units(self, name: str, m: NodeMapping, frame: pd.DataFrame) -> Iterator[_Unit]:
+    def _node_units(self, name: str, m: NodeMapping, frame: pd.DataFrame, statement: str) -> Iterator[_Unit]:
         types = {c.name: c.type for c in TABLES[name].columns}
         props = [p for p in m.properties if p != "id"]
         kinds = ["str"] + [types[p] for p in props]
@@ -785,7 +824,7 @@ class Neo4jStore:
             part = frame.iloc[lo : lo + self.batch_rows]
             cols = [part[c].to_numpy(dtype=object) for c in ["id", *props]]
             rows = [[_to_graph(v, k) for v, k in zip(values, kinds)] for values in zip(*cols)]
-            yield _Unit(name, _STATEMENTS[name].upsert, rows, "none")
+            yield _Unit(name, statement, rows, "none")
 
     def _link_units(self, name: str, m: NodeMapping, frame: pd.DataFrame) -> Iterator[_Unit]:
         for link in m.links:
@@ -798,7 +837,7 @@ class Neo4jStore:
                             ((link.column, link.label, targets),))
 
     def _relationship_units(self, name: str, m: RelationshipMapping, frame: pd.DataFrame,
-                            moved: str | None) -> Iterator[_Unit]:
+                            moved: str | None, statement: str) -> Iterator[_Unit]:
         types = {c.name: c.type for c in TABLES[name].columns}
         props = [p for p in m.properties if not (m.by_id and p == "id")]
         kinds = ["str", "str", "str"] + [types[p] for p in props]
@@ -813,23 +852,65 @@ class Neo4jStore:
             refs: tuple[tuple[str, str, list[Any]], ...] = ((m.end, m.end_label, [r[2] for r in rows]),)
             if not m.start_outside:  # an outside start is created, never missing
                 refs = ((m.start, m.start_label, [r[1] for r in rows]), *refs)
-            yield _Unit(name, _STATEMENTS[name].upsert, rows, "written", refs)
+            yield _Unit(name, statement, rows, "written", refs)
+
+    def _split_new(self, name: str, frame: pd.DataFrame, existing: Mapping[str, int]
+                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """``frame`` split into (rows known to be new, rows that may be stored already).
+
+        A table with no stored row: every row is new. A table keyed by id: the stored ids are read
+        first (one read), and the rows whose id is not among them are new. Rows known to be new are
+        written with CREATE (no look-up of an existing row); the others with the idempotent MERGE. A
+        rerun after an interruption reads the ids the committed batches wrote, so it stays exact.
+        """
+        key = list(TABLES[name].key)
+        # a key given twice in one load (not one of trustgraph's validated datasets): MERGE keeps one
+        maybe = frame.duplicated(subset=key, keep=False).to_numpy().copy()
+        if existing.get(name):
+            statements = _STATEMENTS[name]
+            if key != ["id"] or statements.ids is None:
+                return frame.iloc[:0], frame
+            ids = frame["id"].astype(str)
+            if len(frame) >= existing[name]:  # one read of every stored id
+                stored = self._read(_first_value, statements.ids)
+            else:  # a few rows into a large table (``record``): look their ids up in the index
+                stored = []
+                wanted = ids.tolist()
+                for lo in range(0, len(wanted), READ_PAGE_ROWS):
+                    stored += self._read(_found_ids, name, wanted[lo : lo + READ_PAGE_ROWS])
+            maybe |= ids.isin(pd.Index(stored)).to_numpy()
+        if not maybe.any():
+            return frame, frame.iloc[:0]
+        return frame[~maybe], frame[maybe]
 
     def _units(self, frames: Mapping[str, pd.DataFrame], existing: Mapping[str, int]) -> Iterator[_Unit]:
         """The statements of a load in dependency order: nodes, then their links, then relationships.
 
-        ``existing`` holds the row counts before the load: a table with none cannot hold a relationship
-        that an update must move, so that check is skipped.
+        ``existing`` holds the row counts before the load: rows that cannot be stored yet are created
+        (see :meth:`_split_new`), and a table with no rows cannot hold a relationship that an update
+        must move, so that check is skipped.
         """
         nodes = [(n, m) for n, m in GRAPH_MODEL.items() if n in frames and isinstance(m, NodeMapping)]
         for name, node in nodes:
-            yield from self._node_units(name, node, frames[name])
+            statements = _STATEMENTS[name]
+            new, old = self._split_new(name, frames[name], existing) if statements.create else (
+                frames[name].iloc[:0], frames[name])
+            if len(new):
+                yield from self._node_units(name, node, new, statements.create or statements.upsert)
+            if len(old):
+                yield from self._node_units(name, node, old, statements.upsert)
         for name, node in nodes:
             yield from self._link_units(name, node, frames[name])
         for name, rel in GRAPH_MODEL.items():
             if name in frames and isinstance(rel, RelationshipMapping):
-                moved = _STATEMENTS[name].moved if existing.get(name) else None
-                yield from self._relationship_units(name, rel, frames[name], moved)
+                statements = _STATEMENTS[name]
+                new, old = self._split_new(name, frames[name], existing) if statements.create else (
+                    frames[name].iloc[:0], frames[name])
+                if len(new):
+                    yield from self._relationship_units(name, rel, new, None, statements.create or statements.upsert)
+                if len(old):
+                    moved = statements.moved if existing.get(name) else None
+                    yield from self._relationship_units(name, rel, old, moved, statements.upsert)
 
     def _run_unit(self, tx: ManagedTransaction, unit: _Unit, atomic: bool) -> None:
         result = tx.run(unit.statement, rows=unit.rows)
@@ -908,12 +989,13 @@ class Neo4jStore:
         tick = progress or (lambda n: None)
         with self._errors("load"):
             if total <= self.transaction_rows:
+                all_units = list(self._units(frames, existing))
 
                 def everything(tx: ManagedTransaction) -> None:
                     for name in insert_only:
                         if name in frames and TABLES[name].key == ("id",):
                             _refuse_stored_ids(tx, name, [str(v) for v in frames[name]["id"].tolist()])
-                    for unit in self._units(frames, existing):
+                    for unit in all_units:
                         self._run_unit(tx, unit, True)
                     _bump(tx)
 
@@ -931,15 +1013,48 @@ class Neo4jStore:
                         tx.run(_END_LOAD, key=_META_KEY, load=load).consume()
                     _bump(tx)  # every committed batch is a new version
 
-                units = iter(self._units(frames, existing))
-                unit, first = next(units, None), True
+                self._write_batches(self._units(frames, existing), one, tick)
+        return written
+
+    def _write_batches(self, units: Iterator[_Unit], one: Callable[..., None], tick: Callable[[int], object]) -> None:
+        """Commit ``units`` one transaction each: the first alone (it marks the load), then the others
+        ``load_workers`` at a time within each run of units of the same statement (a table's nodes
+        before their links before the relationships that need them), the last alone once every other
+        has committed (it removes the mark)."""
+        lock = threading.Lock()
+
+        def run(unit: _Unit, first: bool, last: bool) -> None:
+            self._write(one, unit, first, last)
+            if unit.statement in (_STATEMENTS[unit.table].upsert, _STATEMENTS[unit.table].create):
+                with lock:  # count each row once (not the moved-relationship pass)
+                    tick(len(unit.rows))
+
+        pending: deque[Future[None]] = deque()
+
+        def wait(keep: int) -> None:
+            while len(pending) > keep:
+                pending.popleft().result()
+
+        with ThreadPoolExecutor(max_workers=self.load_workers, thread_name_prefix="trustgraph-load") as pool:
+            try:
+                unit: _Unit | None = next(units, None)
+                first, phase = True, ("", "")
                 while unit is not None:
                     following = next(units, None)
-                    self._write(one, unit, first, following is None)
-                    if unit.statement == _STATEMENTS[unit.table].upsert:  # count each row once
-                        tick(len(unit.rows))
-                    unit, first = following, False
-        return written
+                    last = following is None
+                    if first or last or (unit.table, unit.statement) != phase:
+                        wait(0)  # a new phase starts when the previous one has committed
+                    if first or last or self.load_workers == 1:
+                        run(unit, first, last)
+                    else:
+                        wait(self.load_workers - 1)
+                        pending.append(pool.submit(run, unit, False, False))
+                    first, phase = False, (unit.table, unit.statement)
+                    unit = following
+                wait(0)
+            finally:
+                for future in pending:
+                    future.cancel()
 
     def write_scores(self, scores: pd.DataFrame) -> int:
         """Replace the stored scores (properties of ``:Organization`` nodes); see :meth:`Store.write_scores`.

@@ -70,7 +70,14 @@ _ABOUT = {
     "incident_actions": f"t.incident IN (SELECT id FROM incidents WHERE reporter IN {_P} OR subject IN {_P})",
     "blacklist": f"t.listed IN {_P} OR t.lister IN {_P}",
     "communications": f"t.a IN {_P} OR t.b IN {_P}",
+    "assessments": f"t.subject IN {_P} OR t.assessor IN {_P}",
 }
+
+
+def _late_missing(table: str, found: Iterable[str]) -> set[str]:
+    """The late columns (``Column.late``) of the model's ``table`` missing from ``found``."""
+    have = set(found)
+    return {c.name for c in TABLES[table].columns if c.late and c.name not in have}
 
 
 def _q(name: str) -> str:
@@ -111,7 +118,8 @@ def _upsert_sql(table: Table) -> str:
 _INDEXES = (("referrals", "target"), ("referrals", "source"), ("incidents", "subject"), ("blacklist", "listed"),
             ("partnership_members", "organization"), ("people", "organization"), ("communications", "a"),
             ("communications", "b"), ("incidents", "reporter"), ("incident_actions", "incident"),
-            ("people", "previous"), ("personal_ties", "b"), ("relationship_holders", "partnership"))
+            ("people", "previous"), ("personal_ties", "b"), ("relationship_holders", "partnership"),
+            ("assessments", "subject"), ("assessments", "assessor"))
 
 #: Every table of a trustgraph store and its columns (the model's tables, ``scores`` and ``meta``).
 _EXPECTED: dict[str, tuple[str, ...]] = {
@@ -242,11 +250,12 @@ class SqliteStore:
                 "`trustgraph import FORMAT FILE` or `trustgraph demo`"
             )
         missing = [name for name in _EXPECTED if name not in self._tables()]
+        missing += [f"{name}.{column}" for name, column in self._late_columns()]
         if missing:
             self._db.close()
             raise StoreUnavailableError(
-                f"the store {self.path} lacks the table(s) {', '.join(missing)}: a command that writes "
-                "(load, import, record) completes it"
+                f"the store {self.path} lacks the table(s) or column(s) {', '.join(missing)}: a command that "
+                "writes (load, import, record) completes it"
             )
 
     def _open_for_writing(self, *, create: bool) -> None:
@@ -364,6 +373,9 @@ class SqliteStore:
             if name not in tables:
                 continue
             found = [str(r[1]) for r in db.execute(f"PRAGMA table_info({_q(name)})")]
+            lacking = set(columns) - set(found)
+            if name in TABLES and set(found) <= set(columns) and lacking == _late_missing(name, found):
+                continue  # at most lacks columns added later (trustgraph.model.Column.late): completed on write
             if set(found) != set(columns):
                 raise StoreUnavailableError(
                     f"the store {self.path} has a table {name} with columns ({', '.join(found)}), trustgraph's has "
@@ -371,7 +383,21 @@ class SqliteStore:
                 )
         if any(name not in tables for name in _EXPECTED) or "store_id" not in meta or "version" not in meta:
             return "incomplete"
+        if self._late_columns():
+            return "incomplete"
         return "ready"
+
+    def _late_columns(self) -> list[tuple[str, str]]:
+        """(table, column) of the columns added to the model later (``Column.late``) that an existing
+        table of the store lacks."""
+        tables = self._tables()
+        out = []
+        for name in TABLE_ORDER:
+            if name in tables:
+                found = {str(r[1]) for r in self._db.execute(f"PRAGMA table_info({_q(name)})")}
+                late = _late_missing(name, found)
+                out += [(name, c) for c in TABLES[name].column_names if c in late]
+        return out
 
     def _set_up(self) -> None:
         """Create what a new (or incomplete) store lacks, in one write transaction; the file is
@@ -382,6 +408,12 @@ class SqliteStore:
             if self._inspect() != "ready":
                 for name in TABLE_ORDER:
                     db.execute(_create_sql(TABLES[name]))
+                for name, column in self._late_columns():
+                    late = TABLES[name].column(column)
+                    ref = (f" REFERENCES {_q(late.ref)}(id) DEFERRABLE INITIALLY DEFERRED"
+                           if late.ref and not late.outside else "")
+                    kind = _SQL_TYPES.get(late.type, "TEXT")
+                    db.execute(f"ALTER TABLE {_q(name)} ADD COLUMN {_q(column)} {kind}{ref}")
                 db.execute(_scores_sql())
                 for idx, (tname, col) in enumerate(_INDEXES):
                     db.execute(f"CREATE INDEX IF NOT EXISTS ix_{idx}_{tname}_{col} ON {_q(tname)} ({_q(col)})")

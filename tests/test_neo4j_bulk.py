@@ -1,0 +1,193 @@
+"""``trustgraph load --bulk``: a first load through Neo4j's offline importer (issue 19).
+
+A dedicated server (its own port and state folder: the import stops and restarts it, so the shared
+test server is never used). The contract: the sample loaded in bulk and loaded online export the same
+files byte for byte, with the same constraints and a working version node; a database that is not
+empty, a server that is not the local one and bad data are refused before anything is written.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from neo4j_server import Server, start_private_server, unavailable
+
+from trustgraph.errors import TrustgraphError
+from trustgraph.ingest import load_dataset
+from trustgraph.model import TABLES
+from trustgraph.store.neo4j_bulk import write_import_files
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample"
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Server]:
+    try:
+        server = start_private_server("trustgraph-bulk-")
+    except RuntimeError as err:
+        unavailable(str(err))
+    yield server
+    server.stop()
+
+
+def _cli(server: Server, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "TRUSTGRAPH_"))}
+    assert server.state_dir is not None
+    env.update({"NEO4J_LOCAL_DIR": str(server.state_dir), "NEO4J_PASSWORD": server.password,
+                "TRUSTGRAPH_CACHE": str(cwd / "cache")})
+    return subprocess.run([sys.executable, "-c", "from trustgraph.cli import main; main()", "-q",
+                           "--neo4j-uri", server.uri, *args], env=env, cwd=cwd, capture_output=True, text=True,
+                          timeout=900, check=False)
+
+
+def _constraints(server: Server) -> list[tuple[str, str]]:
+    store = server.store()
+    try:
+        _, rows = store.run_read("SHOW CONSTRAINTS YIELD name, type RETURN name, type ORDER BY name")
+    finally:
+        store.close()
+    return [(str(r[0]), str(r[1])) for r in rows]
+
+
+def _same_tree(a: Path, b: Path) -> None:
+    names = sorted(p.name for p in a.iterdir())
+    assert names == sorted(p.name for p in b.iterdir())
+    _, mismatch, errors = filecmp.cmpfiles(a, b, names, shallow=False)
+    assert mismatch == [] and errors == [], mismatch
+
+
+@pytest.mark.neo4j
+@pytest.mark.slow
+def test_bulk_and_online_loads_export_the_same_files(server: Server, tmp_path: Path) -> None:
+    store = server.store()
+    try:
+        store.clear()
+        before = store.version()  # the version node of the empty database (an identity to keep)
+    finally:
+        store.close()
+    pid = server.pid()
+
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "organizations.csv").write_text("id,name\nA,Alpha\n", encoding="utf-8")
+    (bad / "referrals.csv").write_text("source,target,strength,date\nA,NOPE,0.5,2024-01-01\n", encoding="utf-8")
+    refused = _cli(server, "load", str(bad), "--bulk", cwd=tmp_path)
+    assert refused.returncode == 3, refused.stderr  # validated first: nothing written, server untouched
+    assert server.pid() == pid
+
+    done = _cli(server, "load", str(SAMPLE), "--bulk", "--format", "json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert '"bulk": true' in done.stdout
+    bulk_constraints = _constraints(server)
+    store = server.store()
+    try:
+        after = store.version()
+        counts = store.counts()
+    finally:
+        store.close()
+    # the store keeps its identity and its version moves on (a cached snapshot is never reused)
+    assert after.rpartition(":")[0] == before.rpartition(":")[0]
+    assert int(after.rpartition(":")[2]) > int(before.rpartition(":")[2])
+    assert counts == {name: len(frame) for name, frame in load_dataset(SAMPLE).items()} | {
+        n: 0 for n in counts if n not in load_dataset(SAMPLE)}
+    assert _cli(server, "export", str(tmp_path / "bulk"), cwd=tmp_path).returncode == 0
+
+    # a second bulk load into the now full database is refused (exit 6), nothing changes
+    again = _cli(server, "load", str(SAMPLE), "--bulk", cwd=tmp_path)
+    assert again.returncode == 6, again.stderr
+    assert again.stderr.startswith(f"error: Neo4j at {server.uri} is not empty (")
+    assert "--bulk only fills an empty database" in again.stderr and "Traceback" not in again.stderr
+    store = server.store()
+    try:
+        assert store.version() == after
+        store.clear()
+    finally:
+        store.close()
+
+    online = _cli(server, "load", str(SAMPLE), cwd=tmp_path)
+    assert online.returncode == 0, online.stderr
+    assert _cli(server, "export", str(tmp_path / "online"), cwd=tmp_path).returncode == 0
+    _same_tree(tmp_path / "bulk", tmp_path / "online")
+    assert _constraints(server) == bulk_constraints
+
+
+def test_bulk_refuses_a_server_that_is_not_the_local_one(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "TRUSTGRAPH_"))}
+    env["NEO4J_LOCAL_DIR"] = str(tmp_path / "no-server-here")
+    done = subprocess.run([sys.executable, "-c", "from trustgraph.cli import main; main()", "--neo4j-uri",
+                           "neo4j+s://example.databases.neo4j.io", "load", str(SAMPLE), "--bulk"],
+                          env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
+    # refused before any connection: the offline importer cannot reach a remote server's files
+    assert done.returncode == 6, done.stderr
+    assert done.stderr.startswith("error: --bulk imports with Neo4j's offline importer, so it works only with "
+                                  "the local server started by scripts/neo4j-local"), done.stderr
+    assert "not with neo4j+s://example.databases.neo4j.io" in done.stderr
+
+
+def test_bulk_on_sqlite_is_refused(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "TRUSTGRAPH_"))}
+    done = subprocess.run([sys.executable, "-c", "from trustgraph.cli import main; main()", "--store",
+                           str(tmp_path / "s.db"), "load", str(SAMPLE), "--bulk"],
+                          env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 6, done.stderr
+    assert done.stderr.startswith("error: --bulk loads into Neo4j"), done.stderr
+
+
+def _header_and_rows(path: Path) -> tuple[str, list[str]]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return lines[0], lines[1:]
+
+
+def test_import_files_quote_type_and_split_outside_parties(tmp_path: Path) -> None:
+    frames = {
+        "organizations": pd.DataFrame({
+            "id": ["A", "B,1"], "name": ['say "hi"', "Bee"], "sector": [None, "ngo"], "country": [None, None],
+            "region": [None, None], "culture": [None, None], "risk_appetite": [None, None],
+            "pretrusted": [True, None], "tags": ["x;y", None]}),
+        "blacklist": pd.DataFrame({
+            "id": ["L1", "L2"], "lister": ["A", "World Bank"], "listed": ["B,1", "B,1"],
+            "date": ["2024-01-01", "2024-02-01"], "until": [None, None], "reason": ["fraud", None],
+            "source": [None, None]}),
+    }
+    for name, frame in frames.items():
+        for column in TABLES[name].column_names:
+            if column not in frame.columns:
+                frame[column] = None
+    files = write_import_files(frames, tmp_path, ("store-1", 7))
+    by_name = {f.path.name: f for f in files}
+    header, rows = _header_and_rows(tmp_path / "nodes-organizations.csv")
+    assert header.startswith("id:ID(Organization),name:string,")
+    assert "pretrusted:boolean" in header and "tags:string[]" in header
+    assert rows[0].startswith('"A","say ""hi""",') and '"true"' not in rows[0] and ",true," in rows[0]
+    assert '"x;y"' in rows[0] and rows[1].startswith('"B,1","Bee","ngo"')
+    _, inside = _header_and_rows(tmp_path / "rels-blacklist.csv")
+    header, outside = _header_and_rows(tmp_path / "rels-blacklist-outside.csv")
+    assert header.startswith(":START_ID(Authority),:END_ID(Organization),id:string")
+    assert len(inside) == 1 and len(outside) == 1 and outside[0].startswith('"World Bank","B,1","L2"')
+    assert _header_and_rows(tmp_path / "nodes-outside-authority.csv")[1] == ['"World Bank"']
+    assert _header_and_rows(tmp_path / "nodes-meta.csv")[1] == ['"store","store-1",7']
+    assert not any(f.multiline for f in files)
+    assert by_name["rels-blacklist.csv"].argument == "--relationships=LISTS"
+
+    frames["organizations"].loc[1, "name"] = "two\nlines"
+    (tmp_path / "again").mkdir()
+    assert [f.path.name for f in write_import_files(frames, tmp_path / "again", ("s", 0)) if f.multiline] == [
+        "nodes-organizations.csv"]
+
+
+def test_import_files_refuse_a_reference_outside_the_load(tmp_path: Path) -> None:
+    orgs = pd.DataFrame({c: [None] for c in TABLES["organizations"].column_names})
+    orgs.loc[0, "id"], orgs.loc[0, "name"] = "A", "Alpha"
+    refs = pd.DataFrame({c: [None] for c in TABLES["referrals"].column_names})
+    refs.loc[0, ["id", "source", "target", "strength", "date"]] = ["R1", "A", "NOPE", 0.5, "2024-01-01"]
+    refs["strength"] = refs["strength"].astype(object)
+    with pytest.raises(TrustgraphError, match="referrals.target refers to ids that are not in the load \\('NOPE'\\)"):
+        write_import_files({"organizations": orgs, "referrals": refs}, tmp_path, ("s", 0))
