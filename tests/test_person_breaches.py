@@ -331,8 +331,8 @@ def test_both_stores_give_the_same_documents(tmp_path: Path, run_cli, neo4j_serv
 
 
 def test_a_store_from_before_gets_the_columns_on_its_next_write(tmp_path: Path) -> None:
-    """An SQLite store written before incidents named people is read-refused with a clear message,
-    completed (ALTER TABLE ... ADD COLUMN) by the next write, and keeps its incident ids (a late
+    """An SQLite store written before incidents named people is completed (ALTER TABLE ... ADD COLUMN)
+    when it is opened, for reading too (an incomplete file that is no earlier store is refused), and keeps its incident ids (a late
     column's empty cell is left out of a derived id)."""
     import sqlite3
 
@@ -348,6 +348,20 @@ def test_a_store_from_before_gets_the_columns_on_its_next_write(tmp_path: Path) 
     old = "\n".join(line for line in _create_sql(TABLES["incidents"]).split("\n") if "_person" not in line)
     db.execute("DROP TABLE incidents")
     db.execute(old.replace("DEFERRED,\n)", "DEFERRED\n)"))
+    db.commit()
+    db.close()
+    before = sqlite3.connect(path).execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+    reader = SqliteStore(path, create=False)  # a read completes it in place: the columns, nothing else
+    try:
+        assert {"reporter_person", "subject_person"} <= set(reader.table("incidents").columns)
+    finally:
+        reader.close()
+    assert sqlite3.connect(path).execute("SELECT value FROM meta WHERE key = 'version'").fetchone() == before
+    # a file that is not a complete store of an earlier trustgraph is still refused, with what it lacks
+    db = sqlite3.connect(path)
+    db.execute("DROP TABLE incidents")
+    db.execute(old.replace("DEFERRED,\n)", "DEFERRED\n)"))
+    db.execute("DELETE FROM meta WHERE key = 'store_id'")
     db.commit()
     db.close()
     with pytest.raises(StoreUnavailableError, match=r"incidents\.reporter_person, incidents\.subject_person: a "

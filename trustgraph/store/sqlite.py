@@ -251,12 +251,29 @@ class SqliteStore:
             )
         missing = [name for name in _EXPECTED if name not in self._tables()]
         missing += [f"{name}.{column}" for name, column in self._late_columns()]
+        if missing and self._upgradable():
+            # A store written by an earlier trustgraph lacks only what later versions added (a new
+            # optional table, a late column): add it now, in one write transaction, and read on.
+            self._db.close()
+            self._open_for_writing(create=False)
+            self._db.close()
+            self._db = self._connect("ro")
+            self._readonly = True
+            return
         if missing:
             self._db.close()
             raise StoreUnavailableError(
                 f"the store {self.path} lacks the table(s) or column(s) {', '.join(missing)}: a command that "
                 "writes (load, import, record) completes it"
             )
+
+    def _upgradable(self) -> bool:
+        """Whether a store that lacks tables or late columns is a complete store of an earlier trustgraph
+        (its identity and version recorded) that this process may complete."""
+        if "meta" not in self._tables() or not os.access(self.path, os.W_OK) or not self._folder_writable():
+            return False
+        keys = {str(r[0]) for r in self._db.execute("SELECT key FROM meta")}
+        return {"store_id", "version"} <= keys
 
     def _open_for_writing(self, *, create: bool) -> None:
         """A read-write connection; a new store gets its schema (one transaction, safe when several
