@@ -721,9 +721,14 @@ def _outside_parties(table: Table, frame: pd.DataFrame, name: str, outside: np.n
                               "(or the name of an outside party that is not an id)")
             continue
         first = int(lines[np.flatnonzero(rows)[0]])
+        role = _OUTSIDE_ROLE.get(name, "an authority")
         problems.add(Problem(problems.file(table), first, name, str(value),
-                             f"an id from {col.ref}.csv; kept as an outside party (an authority, not a party of "
-                             "the network)", severity="warning"))
+                             f"an id from {col.ref}.csv; kept as an outside party ({role}, not a party of the network)",
+                             severity="warning"))
+
+
+#: What an outside party in a column is, in load warnings (a listing's lister: an authority).
+_OUTSIDE_ROLE = {"assessor": "an outside assessor such as an audit firm"}
 
 
 def load_dataset(
