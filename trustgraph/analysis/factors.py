@@ -33,7 +33,6 @@ the two parties from :meth:`Store.about`) and a snapshot in, plain dicts out.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any, cast
 
@@ -44,6 +43,7 @@ from ..cells import day as _day
 from ..cells import text as _text
 from ..errors import NotFoundError, TrustgraphError
 from ..evidence import DEFAULT_HALF_LIFE_DAYS, beta_trust, evidence_frame
+from ..evidence import _decay as _evidence_decay
 from ..snapshot import Snapshot, as_snapshot, compile_tables
 
 __all__ = [
@@ -107,14 +107,9 @@ def _records(tables: Mapping[str, pd.DataFrame], name: str) -> list[dict[str, An
     return [] if frame is None or not len(frame) else cast(list[dict[str, Any]], frame.to_dict("records"))
 
 
-def _age_days(when: str, day: str) -> float:
-    return float((pd.Timestamp(day) - pd.Timestamp(when)).days)
-
-
 def _decay(when: str, day: str, half_life_days: float | None) -> float:
-    if not half_life_days or not math.isfinite(half_life_days):
-        return 1.0
-    return float(0.5 ** (max(_age_days(when, day), 0.0) / half_life_days))
+    """The evidence module's decay (one rule for every piece of evidence) of one dated item."""
+    return float(_evidence_decay(pd.Series([pd.Timestamp(when)]), pd.Timestamp(day), half_life_days)[0])
 
 
 def _mean(parts: Mapping[str, float | None]) -> float | None:
