@@ -24,7 +24,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 ATTACKS = ROOT / "benchmarks" / "attacks"
 NAMES = sorted(p.stem for p in ATTACKS.glob("*.py") if not p.stem.startswith("_"))
-HELD_OUT = ["heldout_honest_hubs", "heldout_late_endorsers", "heldout_sybil_history"]
+HELD_OUT = ["heldout_honest_hubs", "heldout_late_endorsers", "heldout_long_con", "heldout_mixed_world",
+            "heldout_partnership_shells"]
 ROLES = {"listed", "attacker", "front", "honest_partner", "honest"}
 POSITIVE = {"attacker", "front"}
 SMALL = 300  # organisations per generated network in these tests
@@ -58,6 +59,15 @@ def _ties(folder: Path, parties: set[str]) -> tuple[set[str], set[str]]:
                 tied.add(row[b])
             if row[b] in parties:
                 tied.add(row[a])
+    # People: one who worked at both (a job change), or a personal tie between their staff.
+    people = _rows(folder, "people")
+    org = {row["id"]: row["organization"] for row in people}
+    moves = [(row["id"], row["previous"]) for row in people if row.get("previous")]
+    for p, q in moves + [(row["a"], row["b"]) for row in _rows(folder, "personal_ties")]:
+        if org[p] in parties:
+            tied.add(org[q])
+        if org[q] in parties:
+            tied.add(org[p])
     return tied - parties, shared - parties
 
 

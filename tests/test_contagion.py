@@ -155,7 +155,14 @@ def test_combined_risk_weighs_exposure_against_what_is_known() -> None:
     assert risk["known"] == pytest.approx(1 / 3)
     # As exposure nears 1 the risk nears a listed party's, whatever the record.
     assert combined_risk({"k": 0.999}, {"k": 0.95}, {"k": 50.0})["k"] > 0.9
-    assert risk["clean"] == risk["distanced"] == pytest.approx(0.3)  # 1 − reputation; distancing is not credit
+    assert risk["clean"] == pytest.approx(0.3)  # no exposure: 1 − reputation
+    # Distancing −0.4 speaks for the party with voice 0.4 / 0.6 = ⅔: x' = (0.4 + ⅔) / (1 + ⅔) = 0.64.
+    assert risk["distanced"] == pytest.approx(0.18)
+    # With nothing known (reputation 0.5 on the prior's one voice) risk ranks exactly as exposure.
+    grades = {"a": -0.6, "b": -0.1, "c": 0.0, "d": 0.05, "e": 0.4, "f": 0.9}
+    unknown = combined_risk(grades, None)
+    assert sorted(grades, key=unknown.__getitem__) == sorted(grades, key=grades.__getitem__)
+    assert len(set(unknown.values())) == len(grades) and unknown["c"] == pytest.approx(0.5)
     assert risk["L"] == 1.0  # listed
     assert combined_risk({"a": 0.3}, None) == combined_risk({"a": 0.3}, {"a": 0.5}, {"a": 1.0})
 

@@ -84,12 +84,13 @@ Combined risk
 -------------
 One's own record and one's ties to listed parties, in one mean (:func:`combined_risk`): a party's
 reputation (:func:`trustgraph.analysis.reputation.reputation_support`, 0.5 when nothing is known)
-is a mean of the opinions it receives, resting on *support* full voices; the positive exposure
-joins it as one more opinion, of −1, with voice ``e⁺ / (1 − e⁺)`` (the party's activity with listed
-parties against the rest of it), and ``risk = 1 −`` the resulting score. Exposure therefore weighs
-most on parties little is known about, and the risk tends to a listed party's 1 as ``e⁺ → 1``.
-Distancing (negative exposure) does not lower risk below what the party's own record says. Listed
-parties have risk 1.
+is a mean of the opinions it receives, resting on *support* full voices; the exposure joins it as
+one more opinion: an association (``e > 0``) as an opinion of −1 with voice ``e / (1 − e)`` (the
+party's activity with listed parties against the rest of it), a distancing (``e < 0``: on balance
+the party warned about, reported or left listed parties) as an opinion of +1 with voice
+``|e| / (1 − |e|)``; ``risk = 1 −`` the resulting score. Exposure therefore weighs most on parties
+little is known about, the risk tends to a listed party's 1 as ``e → 1``, and with nothing known
+the risk ranks parties exactly as their exposure does. Listed parties have risk 1.
 """
 
 from __future__ import annotations
@@ -959,13 +960,16 @@ def contagion(
 
 def _combined(exposure: np.ndarray, reputation: np.ndarray, support: np.ndarray) -> np.ndarray:
     """:func:`combined_risk` on arrays."""
-    e_pos = np.maximum(np.asarray(exposure, dtype=float), 0.0)
+    e = np.asarray(exposure, dtype=float)
+    e_pos = np.maximum(e, 0.0)
+    e_neg = np.minimum(np.maximum(-e, 0.0), 1.0 - 1e-9)
     x = 2.0 * np.asarray(reputation, dtype=float) - 1.0
     w = np.maximum(np.asarray(support, dtype=float), 0.0)
     full = e_pos >= 1.0
     v = np.divide(e_pos, 1.0 - e_pos, out=np.zeros_like(e_pos), where=~full)
-    wv = w + v
-    x_new = np.divide(w * x - v, wv, out=np.zeros_like(e_pos), where=wv > 0)
+    u = e_neg / (1.0 - e_neg)
+    wv = w + v + u
+    x_new = np.divide(w * x - v + u, wv, out=np.zeros_like(e_pos), where=wv > 0)
     return np.where(full, 1.0, np.minimum(1.0, np.maximum(0.0, (1.0 - x_new) / 2.0)))
 
 
@@ -978,17 +982,19 @@ def combined_risk(
 
     A party's reputation is a mean of the opinions it receives, resting on ``support`` full voices
     (:func:`trustgraph.analysis.reputation.reputation_support`). Ties to listed parties join that
-    mean as one more opinion, of −1 (no trust), whose voice is the odds of the positive exposure
-    ``e⁺`` — the party's activity with listed parties against the rest of it::
+    mean as one more opinion, whose voice is the odds of the exposure — the party's activity with
+    listed parties against the rest of it: an opinion of −1 (no trust) for an association
+    (``e⁺ = max(e, 0)``), of +1 for a distancing (``e⁻ = max(−e, 0)``: on balance the party warned
+    about, reported or left listed parties)::
 
-        v = e⁺ / (1 − e⁺),    x = 2·reputation − 1,    x' = (support·x − v) / (support + v),
-        risk = (1 − x') / 2
+        v = e⁺ / (1 − e⁺),    u = e⁻ / (1 − e⁻),    x = 2·reputation − 1,
+        x' = (support·x − v + u) / (support + v + u),    risk = (1 − x') / 2
 
     So exposure weighs most on parties little is known about, a party with a long, good record is
     not condemned by one listed partner, and as a party's activity becomes all with listed parties
     (``e⁺ → 1``) its risk goes to that of a listed party, 1. Without exposure the risk is
-    ``1 − reputation``; distancing (negative exposure) does not lower it. Listed parties (exposure
-    1) have risk 1.
+    ``1 − reputation``; with nothing known (reputation 0.5, support 1) it ranks parties as their
+    exposure does. Listed parties (exposure 1) have risk 1.
 
     Parameters
     ----------
@@ -1010,7 +1016,7 @@ def combined_risk(
     >>> risk = combined_risk({"a": 0.0, "b": 0.5, "c": -0.2, "d": 0.5}, {"a": 0.9, "b": 0.9, "c": 0.9, "d": 0.9},
     ...                      {"a": 1.0, "b": 1.0, "c": 1.0, "d": 10.0})
     >>> {k: round(v, 3) for k, v in risk.items()}
-    {'a': 0.1, 'b': 0.55, 'c': 0.1, 'd': 0.182}
+    {'a': 0.1, 'b': 0.55, 'c': 0.08, 'd': 0.182}
     """
     rep = reputation or {}
     sup = support or {}

@@ -168,10 +168,10 @@ def contagion_command(env: Env, max_hops: int, decay: float, prior: float, what_
     people; each tie counts by the share of the party's activity it represents, decaying per hop
     (--decay) up to --max-hops. A warning, reported incident or terminated partnership with a listed
     party counts against exposure. `exposure` is in [-1, 1] (listed parties 1); `risk` combines it
-    with reputation: a positive exposure joins the reputation's mean as one more opinion against the
-    party, with voice exposure / (1 - exposure), weighed against the `support` the reputation rests
-    on; risk is 1 - the result (listed parties 1). Each row names the listed parties it is exposed
-    to and the strongest path to each.
+    with reputation: the exposure joins the reputation's mean as one more opinion, against the party
+    when positive and for it when negative (distancing), with voice |exposure| / (1 - |exposure|),
+    weighed against the `support` the reputation rests on; risk is 1 - the result (listed parties 1).
+    Each row names the listed parties it is exposed to and the strongest path to each.
 
     With --what-if A,B: the parties whose exposure would change (by more than 0.00005) if A and B
     were listed, with the exposure before, after and the change. Nothing is written to the store.

@@ -1,8 +1,10 @@
-"""Held-out attack generator: sybils with a long honest-looking history (issue 16).
+"""Design generator (formerly held out): a sybil group with a long honest-looking history, reached through chains of fresh shells.
 
-Written from its description only (below, in ``DESCRIPTION``), before and without looking at the
-method; it is never used to choose a parameter of exposure, risk or reputation. See
-``benchmarks/attacks/`` for the generator interface.
+Written as the held-out ``heldout_sybil_history`` by a separate session from its description only. After
+its held-out result had been reported (exposed-only AUC 0.463, then 0.589), the lead read its code on
+2026-12-01 to find what the method missed, and from then on it is a DESIGN generator: its figures are
+no longer held-out figures (docs/contagion.md, "Attack generators"). Fresh held-out generators took
+its place.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ Positives ("attacker"): the sybils and the chain shells. Hard negatives ("honest
 honest party with a tie (shared partnership, referral, incident or contact) to a listed party.
 Nobody is pre-trusted."""
 
-HELD_OUT = True
+HELD_OUT = False
 PARAMS: dict[str, list[Any]] = {"camouflage": [0, 10, 20], "chain": [2, 3], "attack_ties": [2, 8]}
 
 START = date(2014, 1, 1).toordinal()
