@@ -166,14 +166,15 @@ def test_import_files_quote_type_and_split_outside_parties(tmp_path: Path) -> No
     header, rows = _header_and_rows(tmp_path / "nodes-organizations.csv")
     assert header.startswith("id:ID(Organization),name:string,")
     assert "pretrusted:boolean" in header and "tags:string[]" in header
-    assert rows[0].startswith('"A","say ""hi""",') and '"true"' not in rows[0] and ",true," in rows[0]
-    assert '"x;y"' in rows[0] and rows[1].startswith('"B,1","Bee","ngo"')
+    # quoted only where the CSV needs it; a missing value is an empty field (no property)
+    assert rows[0] == 'A,"say ""hi""",,,,,,true,x;y' and rows[1] == '"B,1",Bee,ngo,,,,,,'
+
     _, inside = _header_and_rows(tmp_path / "rels-blacklist.csv")
     header, outside = _header_and_rows(tmp_path / "rels-blacklist-outside.csv")
     assert header.startswith(":START_ID(Authority),:END_ID(Organization),id:string")
-    assert len(inside) == 1 and len(outside) == 1 and outside[0].startswith('"World Bank","B,1","L2"')
-    assert _header_and_rows(tmp_path / "nodes-outside-authority.csv")[1] == ['"World Bank"']
-    assert _header_and_rows(tmp_path / "nodes-meta.csv")[1] == ['"store","store-1",7']
+    assert len(inside) == 1 and len(outside) == 1 and outside[0] == 'World Bank,"B,1",L2,2024-02-01,,,'
+    assert _header_and_rows(tmp_path / "nodes-outside-authority.csv")[1] == ["World Bank"]
+    assert _header_and_rows(tmp_path / "nodes-meta.csv")[1] == ["store,store-1,7"]
     assert not any(f.multiline for f in files)
     assert by_name["rels-blacklist.csv"].argument == "--relationships=LISTS"
 
@@ -181,6 +182,13 @@ def test_import_files_quote_type_and_split_outside_parties(tmp_path: Path) -> No
     (tmp_path / "again").mkdir()
     assert [f.path.name for f in write_import_files(frames, tmp_path / "again", ("s", 0)) if f.multiline] == [
         "nodes-organizations.csv"]
+
+    # an empty string is a value, not a missing one: its file quotes every string ("" = empty string)
+    frames["organizations"].loc[1, "name"] = ""
+    (tmp_path / "empty").mkdir()
+    write_import_files(frames, tmp_path / "empty", ("s", 0))
+    _, rows = _header_and_rows(tmp_path / "empty" / "nodes-organizations.csv")
+    assert rows == ['"A","say ""hi""",,,,,,true,"x;y"', '"B,1","","ngo",,,,,,']
 
 
 def test_import_files_refuse_a_reference_outside_the_load(tmp_path: Path) -> None:

@@ -76,12 +76,13 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import neo4j
 import neo4j.exceptions as nx_err
+import numpy as np
 import pandas as pd
 from neo4j import GraphDatabase, ManagedTransaction
 
@@ -276,6 +277,8 @@ class _Statements:
     count: str
     ids: str | None
     columns: tuple[str, ...]  # the row's expressions over ``n`` (nodes) or ``a, r, b`` (relationships)
+    # ``create`` with the endpoints' element ids in row[1] and row[2] (relationships between table nodes)
+    create_by_element: str | None = None
 
     @property
     def rows(self) -> str:
@@ -306,15 +309,21 @@ def _sets(var: str, names: list[str], first: int) -> str:
     return f"{var} += {{" + ", ".join(f"{_q(p)}: row[{first + i}]" for i, p in enumerate(names)) + "}"
 
 
+def _created(names: list[str], first: int, key: bool) -> str:
+    """``{id: row[0], p: row[i], ...}``: the properties of a created node or relationship, set with it
+    (a null value sets no property; one property record written once, not created and then updated)."""
+    pairs = (["id: row[0]"] if key else []) + [f"{_q(p)}: row[{first + i}]" for i, p in enumerate(names)]
+    return "{" + ", ".join(pairs) + "}" if pairs else ""
+
+
 def _node_statements(m: NodeMapping) -> _Statements:
     # rows: [id, *properties other than id]
     label = _label(m.label)
     props = [p for p in m.properties if p != "id"]
     upsert = f"UNWIND $rows AS row MERGE (n:{label} {{id: row[0]}})"
-    create = f"UNWIND $rows AS row CREATE (n:{label} {{id: row[0]}})"
+    create = f"UNWIND $rows AS row CREATE (n:{label} {_created(props, 1, True)})"
     if props:
         upsert += " SET " + _sets("n", props, 1)
-        create += " SET " + _sets("n", props, 1)
     links: dict[str, str] = {}
     for link in m.links:
         # rows: [id, target id or null]
@@ -357,8 +366,13 @@ def _relationship_statements(m: RelationshipMapping) -> _Statements:
         start_node = "(x)"
     # rows known to be new are created; their endpoints are organisations etc. matched by id (an
     # outside start may need its node merged: those tables keep the MERGE)
-    create: str | None = None if m.start_outside else match + (
-        f"CREATE (a)-[r:{rel} {{id: row[0]}}]->(b)" if m.by_id else f"CREATE (a)-[r:{rel}]->(b)")
+    created = f"CREATE (a)-[r:{rel} {_created(props, 3, m.by_id)}]->(b) RETURN count(*) AS written"
+    create: str | None = None if m.start_outside else match + created
+    # the same with the endpoints found by their element ids (read once per load): a node-by-id seek
+    # and a label check instead of two locking index seeks per row
+    by_element = None if m.start_outside else (
+        f"UNWIND $rows AS row MATCH (a:{start}) WHERE elementId(a) = row[1] "
+        f"MATCH (b:{end}) WHERE elementId(b) = row[2] " + created)
     if m.by_id:
         upsert = match + f"MERGE (a)-[r:{rel} {{id: row[0]}}]->(b)"
         # an update may move a relationship to other endpoints: drop the old one first (also when an
@@ -374,11 +388,7 @@ def _relationship_statements(m: RelationshipMapping) -> _Statements:
         moved = None
     if props:
         upsert += " SET " + _sets("r", props, 3)
-        if create is not None:
-            create += " SET " + _sets("r", props, 3)
     upsert += " RETURN count(*) AS written"
-    if create is not None:
-        create += " RETURN count(*) AS written"
     cols = []
     for name in TABLES[m.table].column_names:
         if name == m.start:
@@ -392,12 +402,25 @@ def _relationship_statements(m: RelationshipMapping) -> _Statements:
     # The count store answers a count by type alone in constant time; only trustgraph writes these types.
     count = f"MATCH ()-[r:{rel}]->() RETURN count(r) AS n"
     ids = f"MATCH ()-[r:{rel}]->() RETURN collect(r.id) AS ids" if m.by_id else None
-    return _Statements(upsert, create, moved, {}, read, m.by_id, count, ids, tuple(cols))
+    return _Statements(upsert, create, moved, {}, read, m.by_id, count, ids, tuple(cols), by_element)
 
 
 _STATEMENTS: dict[str, _Statements] = {
     name: _node_statements(m) if isinstance(m, NodeMapping) else _relationship_statements(m)
     for name, m in GRAPH_MODEL.items()
+}
+
+#: Per relationship table keyed by id: (create its ``id`` uniqueness constraint, drop it). A first
+#: load of such a table drops it while its CREATE batches run and creates it again before the load
+#: ends (see :meth:`Neo4jStore.load`).
+_RELATIONSHIP_ID_CONSTRAINTS: dict[str, tuple[str, str]] = {
+    m.table: (
+        f"CREATE CONSTRAINT {_q('trustgraph_' + m.type.lower() + '_id')} IF NOT EXISTS "
+        f"FOR ()-[r:{_type(m.type)}]-() REQUIRE r.id IS UNIQUE",
+        f"DROP CONSTRAINT {_q('trustgraph_' + m.type.lower() + '_id')} IF EXISTS",
+    )
+    for m in GRAPH_MODEL.values()
+    if isinstance(m, RelationshipMapping) and m.by_id
 }
 
 _CONSTRAINTS: tuple[str, ...] = tuple(
@@ -406,13 +429,12 @@ _CONSTRAINTS: tuple[str, ...] = tuple(
         f"FOR (n:{_label(label)}) REQUIRE n.id IS UNIQUE"
         for label in [m.label for m in GRAPH_MODEL.values() if isinstance(m, NodeMapping)] + sorted(OUTSIDE_LABELS)
     ]
-    + [
-        f"CREATE CONSTRAINT {_q('trustgraph_' + m.type.lower() + '_id')} IF NOT EXISTS "
-        f"FOR ()-[r:{_type(m.type)}]-() REQUIRE r.id IS UNIQUE"
-        for m in GRAPH_MODEL.values()
-        if isinstance(m, RelationshipMapping) and m.by_id
-    ]
+    + [create for create, _ in _RELATIONSHIP_ID_CONSTRAINTS.values()]
 )
+
+#: Every node of a label: its id and element id (``{label}`` is an allow-listed label).
+_ELEMENT_IDS = "MATCH (n:{label}) RETURN collect(n.id) AS ids, collect(elementId(n)) AS elements"
+_LABEL_COUNT = "MATCH (n:{label}) RETURN count(n)"
 
 _MISSING_IDS: dict[str, str] = {
     label: f"UNWIND $ids AS id OPTIONAL MATCH (n:{_label(label)} {{id: id}}) WITH id, n WHERE n IS NULL "
@@ -565,6 +587,32 @@ def _to_graph(value: Any, column_type: str) -> Any:
         tags = [t for t in str(value).split(";") if t]
         return tags or None
     return str(value)
+
+
+def _graph_values(values: Any, column_type: str) -> list[Any]:
+    """``[_to_graph(v, column_type) for v in values]``, column at a time for text and numbers (a load's
+    rows are built from millions of values: per value, this was most of the client's time)."""
+    values = np.asarray(values, dtype=object)
+    inferred = pd.api.types.infer_dtype(values, skipna=True)
+    if column_type == "str" and inferred in ("string", "empty"):
+        out = values.tolist()
+    elif column_type == "float" and inferred in ("floating", "integer", "mixed-integer-float", "empty"):
+        try:
+            out = values.astype(float).astype(object).tolist()
+        except (TypeError, ValueError):  # pd.NA and other missing markers numpy cannot convert
+            return [_to_graph(v, column_type) for v in values]
+    else:
+        return [_to_graph(v, column_type) for v in values]
+    missing = pd.isna(values)
+    if missing.any():
+        for i in np.flatnonzero(missing).tolist():
+            out[i] = None
+    return out
+
+
+def _graph_rows(columns: list[Any], kinds: list[str]) -> list[list[Any]]:
+    """Rows (lists) of graph values from columns of frame values, each converted as its kind."""
+    return [list(row) for row in zip(*(_graph_values(c, k) for c, k in zip(columns, kinds)))]
 
 
 def _from_graph(value: Any, column_type: str) -> Any:
@@ -822,8 +870,7 @@ class Neo4jStore:
         kinds = ["str"] + [types[p] for p in props]
         for lo in range(0, len(frame), self.batch_rows):
             part = frame.iloc[lo : lo + self.batch_rows]
-            cols = [part[c].to_numpy(dtype=object) for c in ["id", *props]]
-            rows = [[_to_graph(v, k) for v, k in zip(values, kinds)] for values in zip(*cols)]
+            rows = _graph_rows([part[c].to_numpy(dtype=object) for c in ["id", *props]], kinds)
             yield _Unit(name, statement, rows, "none")
 
     def _link_units(self, name: str, m: NodeMapping, frame: pd.DataFrame) -> Iterator[_Unit]:
@@ -846,7 +893,7 @@ class Neo4jStore:
             keys: Any = part["id"].to_numpy(dtype=object) if m.by_id else [None] * len(part)
             cols = [keys, part[m.start].to_numpy(dtype=object), part[m.end].to_numpy(dtype=object)]
             cols += [part[p].to_numpy(dtype=object) for p in props]
-            rows = [[_to_graph(v, k) for v, k in zip(values, kinds)] for values in zip(*cols)]
+            rows = _graph_rows(cols, kinds)
             if moved:
                 yield _Unit(name, moved, [r[:3] for r in rows], "none")
             refs: tuple[tuple[str, str, list[Any]], ...] = ((m.end, m.end_label, [r[2] for r in rows]),)
@@ -1013,19 +1060,81 @@ class Neo4jStore:
                         tx.run(_END_LOAD, key=_META_KEY, load=load).consume()
                     _bump(tx)  # every committed batch is a new version
 
-                self._write_batches(self._units(frames, existing), one, tick)
+                # a relationship type with no stored row is written by CREATE batches alone: its id
+                # constraint is dropped while they run and built again in one pass over the rows before
+                # the last batch (which removes the mark); a rerun after a failure creates it first
+                deferred = [n for n in frames if n in _RELATIONSHIP_ID_CONSTRAINTS and not existing.get(n)
+                            and _STATEMENTS[n].create is not None and not frames[n]["id"].duplicated().any()]
+                self._write_batches(self._units(frames, existing), one, tick,
+                                    lambda: self._drop_id_constraints(deferred), self._ensure_schema,
+                                    self._endpoints_by_element_id(frames))
         return written
 
-    def _write_batches(self, units: Iterator[_Unit], one: Callable[..., None], tick: Callable[[int], object]) -> None:
+    def _endpoints_by_element_id(self, frames: Mapping[str, pd.DataFrame]) -> Callable[[_Unit], _Unit]:
+        """A function that turns a CREATE unit of relationships into one that finds its endpoints by
+        their element ids, when the load's rows of that table are at least half as many as the nodes
+        they connect (then one read of every such node's id and element id costs less than two index
+        seeks per row). The read happens when the table's first unit runs, after every node of the
+        load has committed; an id that is not stored finds no node, and the unit fails naming it."""
+        found: dict[str, dict[str, str]] = {}
+        chosen: dict[str, bool] = {}
+
+        def prepare(unit: _Unit) -> _Unit:
+            statements, m = _STATEMENTS[unit.table], GRAPH_MODEL[unit.table]
+            if (unit.statement != statements.create or statements.create_by_element is None
+                    or not isinstance(m, RelationshipMapping)):
+                return unit
+            labels = (m.start_label, m.end_label)
+            if unit.table not in chosen:
+                nodes = sum(int(self._read(_first_value, _LABEL_COUNT.format(label=_label(label))))
+                            for label in set(labels))
+                chosen[unit.table] = 2 * len(frames[unit.table]) >= nodes
+            if not chosen[unit.table]:
+                return unit
+            for label in labels:
+                if label not in found:
+                    record = self._read(lambda tx, label=label: tx.run(
+                        _ELEMENT_IDS.format(label=_label(label))).single(strict=True))
+                    found[label] = dict(zip(record["ids"], record["elements"]))
+            starts, ends = found[m.start_label], found[m.end_label]
+            for row in unit.rows:  # in place: the unit's refs keep the ids, to name a missing one
+                row[1], row[2] = starts.get(row[1]), ends.get(row[2])
+            return replace(unit, statement=statements.create_by_element)
+
+        return prepare
+
+    def _drop_id_constraints(self, names: list[str]) -> None:
+        """Drop the ``id`` constraints of the relationship tables ``names`` (their first load runs)."""
+        if not names:
+            return
+
+        def drop(tx: ManagedTransaction) -> None:
+            for name in names:
+                tx.run(_RELATIONSHIP_ID_CONSTRAINTS[name][1]).consume()
+
+        try:
+            self._write(drop)
+        except nx_err.ClientError as err:
+            if not (err.code or "").startswith("Neo.ClientError.Security."):
+                raise
+            return  # a user who may not change the schema loads with the constraints in place
+        self._schema_ready = False  # the next _ensure_schema (before the last batch, or a rerun's) creates them
+
+    def _write_batches(self, units: Iterator[_Unit], one: Callable[..., None], tick: Callable[[int], object],
+                       marked: Callable[[], None], finishing: Callable[[], None],
+                       prepare: Callable[[_Unit], _Unit]) -> None:
         """Commit ``units`` one transaction each: the first alone (it marks the load), then the others
         ``load_workers`` at a time within each run of units of the same statement (a table's nodes
         before their links before the relationships that need them), the last alone once every other
-        has committed (it removes the mark)."""
+        has committed (it removes the mark). ``marked`` runs once the first has committed and
+        ``finishing`` before the last, when they are not the same unit; ``prepare`` turns each unit
+        into the one to run, once the units before its phase have committed."""
         lock = threading.Lock()
 
         def run(unit: _Unit, first: bool, last: bool) -> None:
             self._write(one, unit, first, last)
-            if unit.statement in (_STATEMENTS[unit.table].upsert, _STATEMENTS[unit.table].create):
+            statements = _STATEMENTS[unit.table]
+            if unit.statement in (statements.upsert, statements.create, statements.create_by_element):
                 with lock:  # count each row once (not the moved-relationship pass)
                     tick(len(unit.rows))
 
@@ -1044,12 +1153,17 @@ class Neo4jStore:
                     last = following is None
                     if first or last or (unit.table, unit.statement) != phase:
                         wait(0)  # a new phase starts when the previous one has committed
+                    if last and not first:
+                        finishing()
+                    key, unit = (unit.table, unit.statement), prepare(unit)
                     if first or last or self.load_workers == 1:
                         run(unit, first, last)
+                        if first and not last:
+                            marked()
                     else:
                         wait(self.load_workers - 1)
                         pending.append(pool.submit(run, unit, False, False))
-                    first, phase = False, (unit.table, unit.statement)
+                    first, phase = False, key
                     unit = following
                 wait(0)
             finally:

@@ -15,6 +15,7 @@ its files); a database that holds any node is refused, as is a remote URI (exit 
 
 from __future__ import annotations
 
+import csv
 import os
 import re
 import shutil
@@ -127,12 +128,54 @@ class _File:
     multiline: bool = False
 
 
+def _cells(values: np.ndarray, kind: str) -> tuple[list[Any], bool] | None:
+    """One column as values for :func:`csv.writer` (``None``: an empty, unquoted field = no property),
+    typed like the online load's values, and whether one holds a line break; ``None`` when a string
+    is empty (the writer would not quote it, and the importer would take it for a missing value)."""
+    missing = pd.isna(values)
+    if kind == "float":
+        floats = np.asarray(pd.to_numeric(pd.Series(values, dtype=object)), dtype=float)  # repr, like _field
+        out: list[Any] = floats.astype(object).tolist()
+    elif kind in ("str", "tags"):
+        if kind == "tags":
+            values = np.array([None if m else ";".join(t for t in str(v).split(";") if t) or None
+                               for v, m in zip(values, missing)], dtype=object)
+            missing = pd.isna(values)
+        if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
+            values = np.array([v if m else str(v) for v, m in zip(values, missing)], dtype=object)
+        if (values == "").any():
+            return None
+        out = values.tolist()
+        joined = "\x00".join(v for v, m in zip(out, missing) if not m)
+        if "\n" in joined or "\r" in joined:
+            return _with_missing(out, missing), True
+    elif kind == "int":
+        out = [None if m else int(v) for v, m in zip(values, missing)]
+    else:  # bool
+        out = [None if m else ("true" if bool(v) else "false") for v, m in zip(values, missing)]
+    return _with_missing(out, missing), False
+
+
+def _with_missing(cells: list[Any], missing: np.ndarray) -> list[Any]:
+    if missing.any():
+        for i in np.flatnonzero(missing).tolist():
+            cells[i] = None
+    return cells
+
+
 def _write(path: Path, header: list[str], columns: list[tuple[np.ndarray, str]], n: int) -> tuple[int, bool]:
-    """Write ``n`` rows of typed ``columns`` under ``header``, chunk by chunk."""
+    """Write ``n`` rows of typed ``columns`` under ``header``, chunk by chunk: with :mod:`csv` (quotes
+    only where needed), or, for a chunk that holds an empty string, with every string quoted."""
     multiline = False
     with path.open("w", encoding="utf-8", newline="") as out:
         out.write(",".join(header) + "\n")
+        writer = csv.writer(out, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
         for lo in range(0, n, BULK_CHUNK_ROWS):
+            cells = [_cells(values[lo : lo + BULK_CHUNK_ROWS], kind) for values, kind in columns]
+            if all(c is not None for c in cells):
+                writer.writerows(zip(*(c[0] for c in cells if c is not None)))
+                multiline |= any(c[1] for c in cells if c is not None)
+                continue
             fields = []
             for values, kind in columns:
                 field, more = _field(values[lo : lo + BULK_CHUNK_ROWS], kind)
@@ -155,9 +198,16 @@ def _ids(frame: pd.DataFrame, column: str) -> np.ndarray:
     return np.asarray(frame[column].to_numpy(dtype=object))
 
 
-def _refuse_missing(table: str, column: str, values: np.ndarray, known: set[str]) -> None:
-    present = [str(v) for v in values if not pd.isna(v)]
-    missing = sorted({v for v in present if v not in known})
+def _known(values: np.ndarray, known: pd.Index) -> np.ndarray:
+    """Which ``values`` (as text; missing ones count as known) are among the ids ``known`` (a hash look-up)."""
+    present = ~pd.isna(values)
+    found = np.ones(len(values), dtype=bool)
+    found[present] = pd.Index(pd.Series(values[present], dtype=object).astype(str)).isin(known)
+    return found
+
+
+def _refuse_missing(table: str, column: str, values: np.ndarray, known: pd.Index) -> None:
+    missing = sorted({str(v) for v in values[~_known(values, known)]})
     if missing:
         examples = ", ".join(map(repr, missing[:5]))
         more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
@@ -176,12 +226,13 @@ def write_import_files(frames: Mapping[str, pd.DataFrame], folder: Path, meta: t
         When a row refers to an id that is not in ``frames`` (nothing is written to the database).
     """
     files: list[_File] = []
-    node_ids: dict[str, set[str]] = {}
+    node_ids: dict[str, pd.Index] = {}
     for name, m in GRAPH_MODEL.items():
         if isinstance(m, NodeMapping):
-            node_ids.setdefault(m.label, set())
             if name in frames:
-                node_ids[m.label].update(str(v) for v in _ids(frames[name], "id"))
+                text = pd.Series(_ids(frames[name], "id"), dtype=object).astype(str)
+                node_ids[m.label] = node_ids.get(m.label, pd.Index([], dtype=object)).append(pd.Index(text))
+            node_ids.setdefault(m.label, pd.Index([], dtype=object))
 
     def add(argument: str, stem: str, header: list[str], columns: list[tuple[np.ndarray, str]], n: int) -> None:
         if n == 0:
@@ -221,7 +272,7 @@ def write_import_files(frames: Mapping[str, pd.DataFrame], folder: Path, meta: t
             starts, ends = _ids(frame, m.start), _ids(frame, m.end)
             _refuse_missing(name, m.end, ends, node_ids[m.end_label])
             known = node_ids[m.start_label]
-            inside = np.array([str(v) in known for v in starts], dtype=bool)
+            inside = _known(starts, known) & ~pd.isna(starts)
             if m.start_outside is None:
                 _refuse_missing(name, m.start, starts, known)
             groups = [(inside, m.start_label, "")]

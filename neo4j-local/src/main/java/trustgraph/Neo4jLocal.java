@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,9 +19,14 @@ import org.neo4j.configuration.helpers.SocketAddress;
 import org.neo4j.dbms.api.DatabaseManagementService;
 import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
 import org.neo4j.graphdb.GraphDatabaseService;
+import org.neo4j.graphdb.Label;
+import org.neo4j.graphdb.Node;
+import org.neo4j.graphdb.Transaction;
 import org.neo4j.io.ByteUnit;
 import org.neo4j.logging.Level;
 import org.neo4j.logging.log4j.Log4jLogProvider;
+import org.neo4j.server.security.SecureHasher;
+import org.neo4j.server.security.SystemGraphCredential;
 
 /**
  * A local Neo4j Community DBMS (embedded, with a Bolt connector) for trustgraph
@@ -174,6 +180,9 @@ public final class Neo4jLocal {
      * Embedded transactions run with full rights, so no login is needed here.
      */
     static void setUpUser(GraphDatabaseService system, String user, String password) {
+        if (alreadySetUp(system, user, password)) {
+            return;  // the first administration command costs seconds on a cold JVM (every restart)
+        }
         if (!"neo4j".equals(user)) {
             system.executeTransactionally(
                     "CREATE USER $user IF NOT EXISTS SET PASSWORD $pw CHANGE NOT REQUIRED",
@@ -191,6 +200,27 @@ public final class Neo4jLocal {
             }
             system.executeTransactionally(
                     "ALTER USER $user SET PASSWORD CHANGE NOT REQUIRED", Map.of("user", user));
+        }
+    }
+
+    /**
+     * Whether USER exists, logs in with PASSWORD, needs no password change and is not suspended,
+     * read from the system graph's user node (no Cypher). False when anything differs or cannot be
+     * read, so that {@link #setUpUser} then sets it up as on a first start.
+     */
+    static boolean alreadySetUp(GraphDatabaseService system, String user, String password) {
+        try (Transaction tx = system.beginTx()) {
+            Node node = tx.findNode(Label.label("User"), "name", user);
+            if (node == null
+                    || !Boolean.FALSE.equals(node.getProperty("passwordChangeRequired", null))
+                    || Boolean.TRUE.equals(node.getProperty("suspended", null))
+                    || !(node.getProperty("credentials", null) instanceof String stored)) {
+                return false;
+            }
+            return SystemGraphCredential.deserialize(stored, new SecureHasher())
+                    .matchesPassword(password.getBytes(StandardCharsets.UTF_8));
+        } catch (RuntimeException | org.neo4j.server.security.FormatException e) {
+            return false;
         }
     }
 
