@@ -9,36 +9,18 @@ praises a listed party after its listing. Nothing here scores a generator: they 
 
 from __future__ import annotations
 
-import csv
 import filecmp
-import importlib
 import json
-import sys
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from test_attack_generators import _module, _rows
 
-ROOT = Path(__file__).resolve().parents[1]
 NAMES = ["heldout_partnership_shells", "heldout_long_con", "heldout_mixed_world"]
 POSITIVE = {"attacker", "front"}
 SMALL = 300
-
-
-def _module(name: str) -> ModuleType:
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
-    return importlib.import_module(f"benchmarks.attacks.{name}")
-
-
-def _rows(folder: Path, table: str) -> list[dict[str, str]]:
-    path = folder / f"{table}.csv"
-    if not path.exists():
-        return []
-    with path.open(newline="", encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
 
 
 class _Data:
