@@ -483,13 +483,16 @@ def test_timing_weighs_each_piece_of_evidence_by_its_own_date(tmp_path: Path) ->
     two_years = 0.5 ** (730 / LISTING_WINDOW_DAYS)  # 1/16: dated two years before the listing
     assert s["early"] == pytest.approx(two_years)
     assert s["late"] == pytest.approx(1.0)
-    # ended: its completed study (two years before) counts 1/16 though the tie's newest evidence, the
-    # termination, is at the listing (and is not discounted: a distancing); by the newest date alone the
-    # tie would net to 0.
+    # ended: its completed study (2019-2021, two to four years before) counts by the mean timing factor
+    # over its span (less than 1/16) though the tie's newest evidence, the termination, is at the listing
+    # (and is not discounted: a distancing); by the newest date alone the tie would net to 0.
     k = snap.edge(snap.index_of("ended"), snap.index_of("L"))
     pos, neg = float(snap.positive[k]), float(snap.negative[k])
     assert pos > 0 and neg > 0 and snap.last[k] == np.datetime64("2023-01-01", "D").astype(int)
-    assert s["ended"] == pytest.approx((pos * two_years - neg) / (pos + neg)) and s["ended"] < 0
+    w = LISTING_WINDOW_DAYS
+    study = w / np.log(2) * (0.5 ** (730 / w) - 0.5 ** (1461 / w)) / 731  # 2019-01-01 .. 2021-01-01
+    assert study < two_years
+    assert s["ended"] == pytest.approx((pos * study - neg) / (pos + neg)) and s["ended"] < 0
     assert contagion_scores(from_graph(snap.to_networkx()), prior=0.0) == pytest.approx(s)
     from trustgraph.snapshot import Snapshot
 
@@ -497,6 +500,33 @@ def test_timing_weighs_each_piece_of_evidence_by_its_own_date(tmp_path: Path) ->
     assert saved.timing is not None and contagion_scores(saved, prior=0.0) == pytest.approx(s)
     # Without decay (--half-life 0) evidence counts at face value, whenever dated.
     assert contagion_scores(compile_tables(tables, as_of="2024-01-01", half_life_days=None), prior=0.0)["early"] == 1.0
+
+
+def test_a_partnership_is_timed_over_its_span(tmp_path: Path) -> None:
+    """A partnership is dated at its end, but its dealings ran from its start: relative to a listing it
+    counts by the mean timing factor over its days — a long partnership that ended at the listing
+    mostly predates it; one that runs on after the listing counts its days since the listing fully."""
+    from trustgraph.snapshot import compile_tables
+
+    tables = dataset(
+        tmp_path, "long short onward L X",
+        partnerships=["S1,Long,bilateral,2018-01-01,2023-01-01,completed",
+                      "S2,Short,bilateral,2022-12-01,2023-01-01,completed",
+                      "S3,Onward,bilateral,2022-01-01,2024-01-01,completed"],
+        partnership_members=["S1,long,lead", "S1,L,member", "S2,short,lead", "S2,L,member",
+                             "S3,onward,lead", "S3,L,member"],
+        blacklist=["B1,X,L,2023-01-01,,Fraud,notice"],
+    )
+    s = contagion_scores(compile_tables(tables, as_of="2024-01-01", half_life_days=730.0), prior=0.0)
+    w, scale = LISTING_WINDOW_DAYS, LISTING_WINDOW_DAYS / np.log(2)
+    # Five years (1,826 days) up to the listing: ≈ 0.14, where its last day alone would count 1.
+    assert s["long"] == pytest.approx(scale * (1 - 0.5 ** (1826 / w)) / 1826)
+    assert 0.13 < s["long"] < 0.15
+    # A month just before the listing counts almost fully.
+    assert s["short"] == pytest.approx(scale * (1 - 0.5 ** (31 / w)) / 31) and s["short"] > 0.94
+    # A year before and a year after: the year after counts fully, the year before by its timing.
+    assert s["onward"] == pytest.approx((scale * (1 - 0.5 ** (365 / w)) + 365) / 730)
+    assert s["long"] < s["onward"] < s["short"]
 
 
 def test_endorsement_view_is_not_diluted_by_partnerships() -> None:

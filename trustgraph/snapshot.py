@@ -74,7 +74,7 @@ __all__ = [
 #: Evidence kinds, in the order of the ``kinds`` bits and the ``kind_net`` / ``received`` columns.
 KINDS = ("partnership", "referral", "incident", "communication")
 #: Bump when the arrays change meaning; snapshots of another format are rebuilt.
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4  # 4: partnerships timed over their span (issue 16)
 #: Organisation attributes kept as strings (tags ``;``-joined), as :func:`trustgraph.graph.project` has them.
 ATTRIBUTES = ("sector", "country", "region", "culture", "risk_appetite", "tags")
 #: Snapshots of the current store version kept per cache folder (different as-of dates and
@@ -706,6 +706,7 @@ def compile_tables(
     kind = kind[known]
     days = _dates(ev["date"]).to_numpy(dtype="datetime64[D]")[known]
     day_num = np.where(np.isnat(days), -1, days.astype(np.int64))
+    since = _partnership_starts(tables, ev, kind_text)[known]
 
     pair = s * max(n, 1) + d
     keys, inverse = np.unique(pair, return_inverse=True)
@@ -760,8 +761,28 @@ def compile_tables(
         received=received, people_src=ps[pk].astype(np.int64), people_dst=pd_[pk].astype(np.int64),
         people_weight=pw[pk], version=version,
         timing=evidence_timing(listings, where, d, day_num, pos, kind == KINDS.index("referral"), inverse, m,
-                               half_life_days),
+                               half_life_days, since),
     )
+
+
+def _partnership_starts(tables: Mapping[str, Any], ev: Any, kind_text: Any) -> Any:
+    """Per evidence row, the first day (days since 1970) of the period it spans: a partnership's start
+    for partnership rows (a partnership is dated at its end), −1 for every other row (dated events)."""
+    import numpy as np
+    import pandas as pd
+
+    from .evidence import _dates
+
+    out = np.full(len(ev), -1, dtype=np.int64)
+    ships = tables.get("partnerships")
+    rows = np.flatnonzero(kind_text == "partnership") if len(ev) else np.zeros(0, dtype=np.int64)
+    if ships is None or not len(ships) or not len(rows):
+        return out
+    start = _dates(ships["start"]).to_numpy(dtype="datetime64[D]")
+    start_num = pd.Series(np.where(np.isnat(start), -1, start.astype(np.int64)), index=ships["id"].astype(str))
+    start_num = start_num[~start_num.index.duplicated()]
+    out[rows] = start_num.reindex(ev["ref"].astype(str).to_numpy()[rows]).fillna(-1).to_numpy(dtype=np.int64)
+    return out
 
 
 def _kind_bits(text: Any) -> int:

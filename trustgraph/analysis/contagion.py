@@ -336,13 +336,31 @@ def listing_day(snap: Snapshot) -> np.ndarray:
     return _first_listing_days(snap.listings, snap.n, snap.find)
 
 
-def _tau(when: np.ndarray, day: np.ndarray) -> np.ndarray:
+def _tau(when: np.ndarray, day: np.ndarray, since: np.ndarray | None = None) -> np.ndarray:
     """``0.5 ** (gap / LISTING_WINDOW_DAYS)``, ``gap`` = days from ``day`` to the listing ``when`` (0 when
-    at or after it); 1 where either date is unknown (−1)."""
+    at or after it); 1 where either date is unknown (−1).
+
+    With ``since`` (the first day of a piece of evidence that spans a period — a partnership runs from
+    its start to ``day``, its end), the factor is the mean of that over every day of the span: the
+    dealings after the listing count fully, those before it by how long before they were. A
+    partnership that ran five years and ended at the listing counts ≈ 0.14, not as if it had all
+    happened on its last day.
+    """
     tau = np.ones(len(when))
     dated = (when >= 0) & (day >= 0)
     gap = np.clip(when - day, 0, None).astype(float)
     tau[dated] = np.power(0.5, gap[dated] / LISTING_WINDOW_DAYS)
+    if since is None:
+        return tau
+    span = dated & (since >= 0) & (since < day)
+    if span.any():
+        w, s, e = when[span].astype(float), since[span].astype(float), day[span].astype(float)
+        scale = LISTING_WINDOW_DAYS / np.log(2.0)
+        before_end = np.minimum(e, w)  # the part of the span before the listing: [s, min(e, w)]
+        before = np.where(s < w, scale * (np.power(0.5, (w - before_end) / LISTING_WINDOW_DAYS)
+                                          - np.power(0.5, (w - s) / LISTING_WINDOW_DAYS)), 0.0)
+        after = np.clip(e - np.maximum(s, w), 0, None)  # the part at or after it counts fully
+        tau[span] = (before + after) / (e - s)
     return tau
 
 
@@ -352,22 +370,23 @@ def _timed(half_life_days: float | None) -> bool:
 
 def evidence_timing(listings: Mapping[str, list[dict[str, Any]]], index: pd.Index, dst: np.ndarray,
                     day: np.ndarray, positive: np.ndarray, referral: np.ndarray, inverse: np.ndarray, m: int,
-                    half_life_days: float | None) -> np.ndarray:
+                    half_life_days: float | None, since: np.ndarray | None = None) -> np.ndarray:
     """The timing factor of each edge's positive evidence, piece by piece (the snapshot's ``timing``).
 
     For each evidence row (target ``dst``, date ``day`` in days since 1970, decayed ``positive``,
     ``referral`` flag, edge ``inverse``) into a party with a dated listing in force,
     ``τ = 0.5 ** (gap / LISTING_WINDOW_DAYS)``, ``gap`` = how long before the listing the row is dated
-    (0 at or after it). Returns an (m, 2) array: per edge, the positive-evidence-weighted mean τ over
-    all its rows and over its referrals (1 where there is no positive evidence, no dated listing, or
-    no decay: half-life ``None`` or 0). See the module docs, "Timing".
+    (0 at or after it); a row with a first day ``since`` (a partnership, from its start) is timed by the
+    mean of τ over its span (:func:`_tau`). Returns an (m, 2) array: per edge, the
+    positive-evidence-weighted mean τ over all its rows and over its referrals (1 where there is no
+    positive evidence, no dated listing, or no decay: half-life ``None`` or 0). See the module docs, "Timing".
     """
     out = np.ones((m, 2))
     if not m or not len(dst) or not listings or not _timed(half_life_days):
         return out
     position = {str(party): int(i) for party in listings for i in index.get_indexer(type(index)([str(party)]))}
     when = _first_listing_days(listings, len(index), lambda party: position.get(str(party), -1))
-    tau = _tau(when[dst], day)
+    tau = _tau(when[dst], day, since)
     for col, sel in ((0, positive > 0), (1, (positive > 0) & referral)):
         total = np.bincount(inverse[sel], weights=positive[sel], minlength=m)
         timed = np.bincount(inverse[sel], weights=(positive * tau)[sel], minlength=m)
