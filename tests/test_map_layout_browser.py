@@ -4,20 +4,24 @@ The whole sample network, a focus view and a chain view, each in a 1400 × 900 w
 network (node discs, from vis-network's own positions and the view's scale) covers at least 70 % of
 the canvas, the labels drawn on open overlap nowhere (their boxes come from the page, their widths
 are measured again here with the same font), the focus sits within 10 % of the canvas centre, far
-hops and a chain's context are faded, and the ties of one pair are one line.
+hops and a chain's context are faded, and the ties of one pair are one line. The picture at
+``trustgraphMap.ready`` is the one that stays: the page is ready on a frame drawn at its final size,
+not on one that vis-network resizes (and whose labels the camera leaves behind) a frame later.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
+from headless_chromium import Chromium
 from test_map_browser import assert_clean, browser, open_map  # noqa: F401  (fixtures)
 
 from trustgraph.analysis.chains import vouching_chains
 from trustgraph.graph import project
-from trustgraph.render import MapData, map_data
+from trustgraph.render import MapData, map_data, render_html
 
 pytestmark = pytest.mark.browser
 
@@ -33,6 +37,26 @@ GEOMETRY = """(function () {
     return Object.assign({ measured: probe.measureText(b.text).width }, b); });
   return { canvas: [c.width, c.height], box: [lo[0], lo[1], hi[0], hi[1]], at: at, labels: labels };
 })()"""
+
+
+# Run in the page before its own script: the geometry and the canvas at the moment the page sets
+# trustgraphMap.ready, kept in window.tgAtReady (the test then reads the picture once it has stayed).
+AT_READY = """(function () {
+  var api;
+  Object.defineProperty(window, "trustgraphMap", { configurable: true, get: function () { return api; },
+    set: function (value) {
+      api = value; var ready = value.ready;
+      Object.defineProperty(value, "ready", { configurable: true, get: function () { return ready; },
+        set: function (now) {
+          if (now && !ready) {
+            var c = document.querySelector("#tg-map canvas");
+            window.tgAtReady = { geometry: /*GEOMETRY*/, canvas: [c.width, c.height, c.clientWidth, c.clientHeight] };
+          }
+          ready = now;
+        } });
+    } });
+})();""".replace("/*GEOMETRY*/", GEOMETRY)
+NEXT_FRAMES = "new Promise(function (done) { requestAnimationFrame(function () { requestAnimationFrame(done); }); })"
 
 
 def geometry(page: Any) -> dict[str, Any]:
@@ -88,6 +112,32 @@ def test_view_fills_the_canvas_and_labels_never_overlap(open_map, views, view): 
     # Labels go by rank: the most important party is always labelled.
     assert min(m.nodes, key=lambda n: n["rank"])["id"] in shown
     assert_clean(page)
+
+
+@pytest.mark.parametrize("view", ["network", "focus", "chain"])
+def test_the_picture_at_ready_is_the_one_that_stays(browser: Chromium, tmp_path: Path, views, view):  # noqa: F811
+    # The toolbar and the side panel are filled after vis-network builds its canvas, so the map's
+    # height changes under it; a page ready before the canvas caught up had its camera moved one frame
+    # later, under labels already placed (read in that frame, labels sat up to 33 px below their discs).
+    path = tmp_path / f"{view}.html"
+    path.write_text(render_html(views[view]), encoding="utf-8")
+    page = browser.new_page()
+    try:
+        page.send("Page.addScriptToEvaluateOnNewDocument", source=AT_READY)
+        page.goto(path.as_uri())
+        at_ready = page.wait_for("window.tgAtReady")
+        page.evaluate(NEXT_FRAMES, await_promise=True)
+        now = geometry(page)
+        width, height, css_width, css_height = at_ready["canvas"]
+        assert (width, height) == (css_width, css_height), "ready on a canvas not of its container's size"
+        before = at_ready["geometry"]
+        assert before["canvas"] == now["canvas"]
+        moved = max(abs(a - b) for i in now["at"] for a, b in zip(before["at"][i], now["at"][i]))
+        assert moved < 0.01, f"the view moved by {moved:.1f} px after the page was ready"
+        assert [(b["id"], b["x"], b["y"]) for b in before["labels"]] == [(b["id"], b["x"], b["y"]) for b in now["labels"]]
+        assert_clean(page)
+    finally:
+        browser.send("Target.closeTarget", targetId=page.target)
 
 
 def test_focus_is_centred_and_far_hops_fade(open_map, views):  # noqa: F811
