@@ -61,7 +61,9 @@ Timing and the endorsement view
 each piece of its positive evidence by the timing factor ``τ = 0.5 ** (gap / LISTING_WINDOW_DAYS)``,
 ``gap`` = how long before ``L``'s first listing in force that piece is dated (0 when at or after it),
 with a window of half a year: an association that ended years before the listing says little about
-collusion, one around or after it counts (nearly) fully. The snapshot keeps each tie's
+collusion, one around or after it counts (nearly) fully. A partnership, dated at its end, is timed by
+the mean of ``τ`` over the days it ran (a long partnership that ended at the listing mostly predates
+it). The snapshot keeps each tie's
 evidence-weighted mean τ (:func:`evidence_timing`); a snapshot without it (from a NetworkX graph
 with no ``timing`` edge attribute) times each tie by its newest evidence. Distancing is not
 discounted. ``τ = 1`` without decay (half-life ``None`` or 0) or without a dated listing.
