@@ -1,6 +1,6 @@
 """``trustgraph load --bulk``: a first load through Neo4j's offline importer (issue 19).
 
-A dedicated server (its own port and state folder: the import stops and restarts it, so the shared
+A dedicated server (its own port and state folder: the import pauses its databases, so the shared
 test server is never used). The contract: the sample loaded in bulk and loaded online export the same
 files byte for byte, with the same constraints and a working version node; a database that is not
 empty, a server that is not the local one and bad data are refused before anything is written.
@@ -22,7 +22,7 @@ from neo4j_server import Server, start_private_server, unavailable
 from trustgraph.errors import TrustgraphError
 from trustgraph.ingest import load_dataset
 from trustgraph.model import TABLES
-from trustgraph.store.neo4j_bulk import write_import_files
+from trustgraph.store.neo4j_bulk import importer_seconds, write_import_files
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
@@ -86,6 +86,7 @@ def test_bulk_and_online_loads_export_the_same_files(server: Server, tmp_path: P
     done = _cli(server, "load", str(SAMPLE), "--bulk", "--format", "json", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert '"bulk": true' in done.stdout
+    assert server.pid() == pid  # the import paused the server's databases: same process, no new JVM
     bulk_constraints = _constraints(server)
     store = server.store()
     try:
@@ -164,16 +165,20 @@ def test_import_files_quote_type_and_split_outside_parties(tmp_path: Path) -> No
     files = write_import_files(frames, tmp_path, ("store-1", 7))
     by_name = {f.path.name: f for f in files}
     header, rows = _header_and_rows(tmp_path / "nodes-organizations.csv")
-    assert header.startswith("id:ID(Organization),name:string,")
-    assert "pretrusted:boolean" in header and "tags:string[]" in header
+    # integer node ids numbered per label (--id-type=integer), the id itself a string property; the
+    # columns missing in every row (country, region, culture, risk_appetite) are left out
+    assert header == ":ID(Organization),id:string,name:string,sector:string,pretrusted:boolean,tags:string[]"
     # quoted only where the CSV needs it; a missing value is an empty field (no property)
-    assert rows[0] == 'A,"say ""hi""",,,,,,true,x;y' and rows[1] == '"B,1",Bee,ngo,,,,,,'
+    assert rows == ['0,A,"say ""hi""",,true,x;y', '1,"B,1",Bee,ngo,,']
 
-    _, inside = _header_and_rows(tmp_path / "rels-blacklist.csv")
+    header, inside = _header_and_rows(tmp_path / "rels-blacklist.csv")
+    assert header == ":START_ID(Organization),:END_ID(Organization),id:string,date:string,reason:string"
+    assert inside == ["0,1,L1,2024-01-01,fraud"]
     header, outside = _header_and_rows(tmp_path / "rels-blacklist-outside.csv")
     assert header.startswith(":START_ID(Authority),:END_ID(Organization),id:string")
-    assert len(inside) == 1 and len(outside) == 1 and outside[0] == 'World Bank,"B,1",L2,2024-02-01,,,'
-    assert _header_and_rows(tmp_path / "nodes-outside-authority.csv")[1] == ["World Bank"]
+    assert outside == ["0,1,L2,2024-02-01,"]
+    assert _header_and_rows(tmp_path / "nodes-outside-authority.csv") == (":ID(Authority),id:string",
+                                                                        ["0,World Bank"])
     assert _header_and_rows(tmp_path / "nodes-meta.csv")[1] == ["store,store-1,7"]
     assert not any(f.multiline for f in files)
     assert by_name["rels-blacklist.csv"].argument == "--relationships=LISTS"
@@ -188,7 +193,31 @@ def test_import_files_quote_type_and_split_outside_parties(tmp_path: Path) -> No
     (tmp_path / "empty").mkdir()
     write_import_files(frames, tmp_path / "empty", ("s", 0))
     _, rows = _header_and_rows(tmp_path / "empty" / "nodes-organizations.csv")
-    assert rows == ['"A","say ""hi""",,,,,,true,"x;y"', '"B,1","","ngo",,,,,,']
+    assert rows == ['0,"A","say ""hi""",,true,"x;y"', '1,"B,1","","ngo",,']
+
+
+def test_import_files_write_numbers_floats_and_booleans_as_the_online_load(tmp_path: Path) -> None:
+    orgs = pd.DataFrame({c: [None] * 3 for c in TABLES["organizations"].column_names})
+    orgs["id"] = ["A", "B", "C"]
+    orgs["pretrusted"] = [False, None, True]
+    refs = pd.DataFrame({c: [None] * 3 for c in TABLES["referrals"].column_names})
+    refs["id"], refs["source"], refs["target"] = ["R1", "R2", "R3"], ["A", "B", "C"], ["C", "A", "A"]
+    refs["strength"] = pd.Series([0.1, -1.0, 1e-20], dtype=object)
+    refs["date"] = ["2024-01-01", None, "2024-03-01"]
+    write_import_files({"organizations": orgs, "referrals": refs}, tmp_path, ("s", 0))
+    assert _header_and_rows(tmp_path / "nodes-organizations.csv") == (
+        ":ID(Organization),id:string,pretrusted:boolean", ["0,A,false", "1,B,", "2,C,true"])
+    assert _header_and_rows(tmp_path / "rels-referrals.csv") == (
+        ":START_ID(Organization),:END_ID(Organization),id:string,strength:double,date:string",
+        ["0,2,R1,0.1,2024-01-01", "1,0,R2,-1.0,", "2,0,R3,1e-20,2024-03-01"])
+
+
+def test_import_files_refuse_a_repeated_node_id(tmp_path: Path) -> None:
+    orgs = pd.DataFrame({c: [None] * 2 for c in TABLES["organizations"].column_names})
+    orgs["id"] = ["A", "A"]
+    with pytest.raises(TrustgraphError, match="organizations.id repeats ids of Organization nodes \\('A'\\)"):
+        write_import_files({"organizations": orgs}, tmp_path, ("s", 0))
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_import_files_refuse_a_reference_outside_the_load(tmp_path: Path) -> None:
@@ -199,3 +228,36 @@ def test_import_files_refuse_a_reference_outside_the_load(tmp_path: Path) -> Non
     refs["strength"] = refs["strength"].astype(object)
     with pytest.raises(TrustgraphError, match="referrals.target refers to ids that are not in the load \\('NOPE'\\)"):
         write_import_files({"organizations": orgs, "referrals": refs}, tmp_path, ("s", 0))
+
+
+def test_large_files_are_written_in_parts_that_join_to_the_single_file(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import trustgraph.store.neo4j_bulk as bulk
+
+    n = 1_000
+    orgs = pd.DataFrame({c: [None] * n for c in TABLES["organizations"].column_names})
+    orgs["id"] = [f"O{i}" for i in range(n)]
+    orgs["name"] = [f"name, {i}" if i % 7 else None for i in range(n)]
+    (tmp_path / "one").mkdir()
+    single = write_import_files({"organizations": orgs}, tmp_path / "one", ("s", 0))[0]
+    monkeypatch.setattr(bulk, "PARALLEL_ROWS", 100)  # forked writers from 100 rows
+    monkeypatch.setattr(bulk.os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
+    (tmp_path / "parts").mkdir()
+    parted = write_import_files({"organizations": orgs}, tmp_path / "parts", ("s", 0))[0]
+    assert [p.name for p in parted.parts] == [
+        "nodes-organizations.csv", "nodes-organizations.part1.csv", "nodes-organizations.part2.csv"]
+    assert parted.importer_argument == "--nodes=Organization=" + ",".join(str(p) for p in parted.parts)
+    assert b"".join(p.read_bytes() for p in parted.parts) == single.path.read_bytes()
+    assert parted.rows == single.rows == n and not parted.multiline
+
+    orgs.loc[950, "name"] = "two\nlines"  # in the last part, written by a child process
+    (tmp_path / "multiline").mkdir()
+    assert write_import_files({"organizations": orgs}, tmp_path / "multiline", ("s", 0))[0].multiline
+
+
+def test_the_importers_own_time_is_read_whatever_units_it_prints() -> None:
+    assert importer_seconds("...\nIMPORT DONE in 8s 573ms. \nImported:") == 8.573
+    assert importer_seconds("IMPORT DONE in 1m 2s 3ms.") == 62.003
+    assert importer_seconds("IMPORT DONE in 1m 45ms.") == 60.045  # zero seconds left out
+    assert importer_seconds("IMPORT DONE in 2m 5s.") == 125.0
+    assert importer_seconds("import failed") is None

@@ -1,10 +1,11 @@
 """A first load into an empty local Neo4j through Neo4j's own offline importer (``load --bulk``).
 
 The validated frames are written as CSV files in the header format of ``neo4j-admin database import``
-(one file per label or relationship type, typed columns, ``:ID``/``:START_ID``/``:END_ID`` in one
-ID space per label), and ``scripts/neo4j-local import`` runs the importer from the neo4j-local module's
-jars: it stops the local server, imports into a staging folder, swaps the staged database in only when
-the import succeeded, and starts the server again. The graph is the one an online load writes
+(one file per label or relationship type, typed columns, nodes numbered per label for the importer's
+``--id-type=integer``, the ``id`` a string property), and ``scripts/neo4j-local import`` runs the
+importer from the neo4j-local module's jars: it pauses the local server's databases (the JVM stays up),
+imports into a staging folder, swaps the staged database in only when the import succeeded, and starts
+the databases again. The graph is the one an online load writes
 (:data:`~trustgraph.store.neo4j.GRAPH_MODEL`, the same property types), then the uniqueness constraints
 are created (indexes built from the imported data) and the version node is written, so that
 ``trustgraph export`` gives the same files either way (``tests/test_neo4j_bulk.py``).
@@ -23,13 +24,14 @@ import subprocess
 import tempfile
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
 import pandas as pd
+from pandas.util import hash_array
 
 from ..errors import ConfigurationError, TrustgraphError
 from ..model import TABLE_ORDER, TABLES
@@ -38,6 +40,8 @@ from .neo4j import (
     _META_KEY,
     GRAPH_MODEL,
     META_LABEL,
+    NODE_LABELS,
+    OUTSIDE_LABELS,
     Neo4jStore,
     NodeMapping,
     RelationshipMapping,
@@ -46,7 +50,7 @@ from .neo4j import (
     _type,
 )
 
-__all__ = ["bulk_load", "local_server_dir", "BULK_CHUNK_ROWS"]
+__all__ = ["bulk_load", "importer_seconds", "local_server_dir", "BULK_CHUNK_ROWS"]
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Rows formatted at a time when the CSV files are written (bounds the client's memory).
@@ -111,7 +115,7 @@ def _field(values: np.ndarray, kind: str) -> tuple[pd.Series, bool]:
     missing = s.isna().to_numpy()
     if kind == "float":
         text = [repr(float(v)) if not m else "" for v, m in zip(values, missing)]
-    elif kind == "int":
+    elif kind in ("int", "node"):
         text = [str(int(v)) if not m else "" for v, m in zip(values, missing)]
     else:  # bool
         text = [("true" if bool(v) else "false") if not m else "" for v, m in zip(values, missing)]
@@ -126,49 +130,72 @@ class _File:
     path: Path
     rows: int = 0
     multiline: bool = False
+    parts: list[Path] = field(default_factory=list)  # the file, then its later parts (no header)
+
+    @property
+    def importer_argument(self) -> str:
+        return f"{self.argument}={','.join(str(p) for p in self.parts or [self.path])}"
+
+
+_BOOLS = np.array(["false", "true"], dtype=object)
 
 
 def _cells(values: np.ndarray, kind: str) -> tuple[list[Any], bool] | None:
     """One column as values for :func:`csv.writer` (``None``: an empty, unquoted field = no property),
     typed like the online load's values, and whether one holds a line break; ``None`` when a string
-    is empty (the writer would not quote it, and the importer would take it for a missing value)."""
-    missing = pd.isna(values)
+    is empty (the writer would not quote it, and the importer would take it for a missing value).
+
+    Each step runs over the whole column in numpy or C (a Python loop over ten million cells costs
+    seconds): the importer's node numbers (``node``) as they are, floats through :func:`repr` (the
+    writer's :class:`str`), booleans picked from a table."""
+    if kind == "node":  # the importer's integer ids: never missing
+        return values.tolist(), False
+    missing = np.asarray(pd.isna(values), dtype=bool)
+    multiline = False
     if kind == "float":
-        floats = np.asarray(pd.to_numeric(pd.Series(values, dtype=object)), dtype=float)  # repr, like _field
-        out: list[Any] = floats.astype(object).tolist()
-    elif kind in ("str", "tags"):
+        out = np.asarray(pd.to_numeric(pd.Series(values, dtype=object)), dtype=float).astype(object)
+    elif kind == "int":
+        if missing.any() or pd.api.types.infer_dtype(values, skipna=True) != "integer":
+            out = np.array([None if m else int(v) for v, m in zip(values, missing)], dtype=object)
+        else:
+            out = np.asarray(values).astype(np.int64).astype(object)
+    elif kind == "bool":
+        flags = np.zeros(len(values), dtype=np.intp)
+        flags[~missing] = np.asarray(values[~missing]).astype(bool)
+        out = _BOOLS[flags]
+    else:  # str, tags
         if kind == "tags":
             values = np.array([None if m else ";".join(t for t in str(v).split(";") if t) or None
                                for v, m in zip(values, missing)], dtype=object)
-            missing = pd.isna(values)
-        if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
-            values = np.array([v if m else str(v) for v, m in zip(values, missing)], dtype=object)
-        if (values == "").any():
+            missing = np.asarray(pd.isna(values), dtype=bool)
+        out = _text(values, missing)
+        present = out[~missing]
+        if (present == "").any():
             return None
-        out = values.tolist()
-        joined = "\x00".join(v for v, m in zip(out, missing) if not m)
-        if "\n" in joined or "\r" in joined:
-            return _with_missing(out, missing), True
-    elif kind == "int":
-        out = [None if m else int(v) for v, m in zip(values, missing)]
-    else:  # bool
-        out = [None if m else ("true" if bool(v) else "false") for v, m in zip(values, missing)]
-    return _with_missing(out, missing), False
-
-
-def _with_missing(cells: list[Any], missing: np.ndarray) -> list[Any]:
+        joined = "\x00".join(present.tolist())
+        multiline = "\n" in joined or "\r" in joined
     if missing.any():
-        for i in np.flatnonzero(missing).tolist():
-            cells[i] = None
-    return cells
+        out = out.copy()
+        out[missing] = None
+    return out.tolist(), multiline
 
 
-def _write(path: Path, header: list[str], columns: list[tuple[np.ndarray, str]], n: int) -> tuple[int, bool]:
-    """Write ``n`` rows of typed ``columns`` under ``header``, chunk by chunk: with :mod:`csv` (quotes
-    only where needed), or, for a chunk that holds an empty string, with every string quoted."""
+def _text(values: np.ndarray, missing: np.ndarray) -> np.ndarray:
+    """``values`` as an object array of :class:`str` (missing ones left as they are)."""
+    values = np.asarray(values, dtype=object)
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        return values
+    return np.array([v if m else str(v) for v, m in zip(values, missing)], dtype=object)
+
+
+def _write(path: Path, header: list[str] | None, columns: list[tuple[np.ndarray, str]], n: int) -> tuple[int, bool]:
+    """Write ``n`` rows of typed ``columns`` under ``header`` (none: a later part of a file), chunk by
+    chunk: with :mod:`csv` (quotes only where needed), or, for a chunk that holds an empty string, with
+    every string quoted."""
     multiline = False
     with path.open("w", encoding="utf-8", newline="") as out:
-        out.write(",".join(header) + "\n")
+        if header is not None:
+            out.write(",".join(header) + "\n")
         writer = csv.writer(out, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
         for lo in range(0, n, BULK_CHUNK_ROWS):
             cells = [_cells(values[lo : lo + BULK_CHUNK_ROWS], kind) for values, kind in columns]
@@ -178,8 +205,8 @@ def _write(path: Path, header: list[str], columns: list[tuple[np.ndarray, str]],
                 continue
             fields = []
             for values, kind in columns:
-                field, more = _field(values[lo : lo + BULK_CHUNK_ROWS], kind)
-                fields.append(field.reset_index(drop=True))
+                text, more = _field(values[lo : lo + BULK_CHUNK_ROWS], kind)
+                fields.append(text.reset_index(drop=True))
                 multiline |= more
             if not fields or not len(fields[0]):
                 continue
@@ -187,6 +214,58 @@ def _write(path: Path, header: list[str], columns: list[tuple[np.ndarray, str]],
             out.write("\n".join(lines.tolist()))
             out.write("\n")
     return n, multiline
+
+
+#: Rows from which a file is written in parts at once, one forked process per core.
+PARALLEL_ROWS = 2_000_000
+
+
+def _parts(path: Path, n: int) -> int:
+    if n < PARALLEL_ROWS or not hasattr(os, "fork") or "," in str(path):  # the importer splits its list at ','
+        return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(cores, n // (PARALLEL_ROWS // 2)))
+
+
+def _write_parts(
+    path: Path, header: list[str], columns: list[tuple[np.ndarray, str]], n: int
+) -> tuple[list[Path], bool]:
+    """Write the rows as one file, or, when they are many, as parts written at once by forked processes
+    (the importer reads a list of files as one: the header in the first). Python's CSV writing is
+    single-threaded; with two free cores the files of 10 M referrals took 18.8 s instead of 25.6 s
+    (docs/neo4j.md; on a busy machine the second process gains nothing).
+
+    Raises
+    ------
+    TrustgraphError
+        When a part could not be written.
+    """
+    parts = _parts(path, n)
+    if parts == 1:
+        return [path], _write(path, header, columns, n)[1]
+    size = -(-n // parts)
+    bounds = [(lo, min(lo + size, n)) for lo in range(0, n, size)]
+    paths = [path] + [path.with_name(f"{path.stem}.part{k}.csv") for k in range(1, len(bounds))]
+    children = []
+    for k in range(1, len(bounds)):
+        pid = os.fork()
+        if pid == 0:  # the child writes its part and leaves at once: no cleanup of the parent's objects
+            code = 1
+            try:
+                lo, hi = bounds[k]
+                code = 3 if _write(paths[k], None, [(v[lo:hi], kind) for v, kind in columns], hi - lo)[1] else 0
+            finally:
+                os._exit(code)
+        children.append(pid)
+    try:
+        lo, hi = bounds[0]
+        multiline = _write(path, header, [(v[lo:hi], kind) for v, kind in columns], hi - lo)[1]
+    finally:
+        codes = [os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in children]
+    if any(code not in (0, 3) for code in codes):
+        raise TrustgraphError(f"the import files could not be written: a process writing part of {path.name} "
+                              f"exited with {codes}")
+    return paths, multiline or 3 in codes
 
 
 def _types(name: str) -> dict[str, str]:
@@ -198,50 +277,104 @@ def _ids(frame: pd.DataFrame, column: str) -> np.ndarray:
     return np.asarray(frame[column].to_numpy(dtype=object))
 
 
-def _known(values: np.ndarray, known: pd.Index) -> np.ndarray:
-    """Which ``values`` (as text; missing ones count as known) are among the ids ``known`` (a hash look-up)."""
-    present = ~pd.isna(values)
-    found = np.ones(len(values), dtype=bool)
-    found[present] = pd.Index(pd.Series(values[present], dtype=object).astype(str)).isin(known)
-    return found
+def _present(frame: pd.DataFrame, columns: list[str]) -> list[str]:
+    """The ``columns`` that hold a value in some row: a column missing everywhere sets no property
+    either way, so its file leaves it out (ten million empty fields cost the writer seconds)."""
+    return [c for c in columns if not frame[c].isna().all()]
 
 
-def _refuse_missing(table: str, column: str, values: np.ndarray, known: pd.Index) -> None:
-    missing = sorted({str(v) for v in values[~_known(values, known)]})
-    if missing:
-        examples = ", ".join(map(repr, missing[:5]))
-        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
-        raise TrustgraphError(
-            f"the bulk load was refused, nothing was written: {table}.{column} refers to ids that are not in the "
-            f"load ({examples}{more}); a bulk load fills an empty database, so every id it refers to must be in it"
-        )
+_UNKNOWN, _MISSING = -1, -2  # node numbers of an id outside the load and of a missing value
+
+
+class _Nodes:
+    """The nodes of one label, numbered 0, 1, ... in the order their files list them: the importer's
+    integer ids (``--id-type=integer``), which spare it the mapping of string ids; the ``id`` property
+    is written as an ordinary string column.
+
+    Ids are looked up by a 64-bit hash of their text (pandas' ``hash_array``, in C) in an integer
+    index, and every match is checked against the text: at ten million references this is about
+    three times faster than a look-up of the strings themselves."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.ids = np.array([], dtype=object)
+        self.keys: pd.Index = pd.Index(np.array([], dtype=np.uint64))
+
+    def add(self, table: str, ids: np.ndarray) -> np.ndarray:
+        """Number ``ids`` (as text) after those already added; a repeated id is refused."""
+        text = _text(ids, np.zeros(len(ids), dtype=bool))
+        first = len(self.ids)
+        self.ids = np.concatenate([self.ids, text])
+        self.keys = pd.Index(hash_array(self.ids, categorize=False))
+        if not self.keys.is_unique:
+            repeated = pd.Index(self.ids)
+            if not repeated.is_unique:
+                names = sorted(set(repeated[repeated.duplicated()].astype(str)))
+                raise TrustgraphError(
+                    f"the bulk load was refused, nothing was written: {table}.id repeats ids of {self.label} "
+                    f"nodes ({', '.join(map(repr, names[:5]))}); every node's id must be unique")
+            self.keys = repeated  # two ids with one hash (about 1 in 10^10 at a million ids): look up the text
+        return np.arange(first, len(self.ids), dtype=np.int64)
+
+    def numbers(self, values: np.ndarray) -> np.ndarray:
+        """The node number of each of ``values`` (as text); :data:`_UNKNOWN` for an id that is not among
+        them, :data:`_MISSING` for a missing value."""
+        missing = np.asarray(pd.isna(values), dtype=bool)
+        found = np.full(len(values), _MISSING, dtype=np.int64)
+        if missing.all():
+            return found
+        text = _text(values[~missing], missing[~missing])
+        hashed = self.keys.dtype == np.uint64
+        numbers = np.asarray(self.keys.get_indexer(pd.Index(hash_array(text, categorize=False) if hashed else text)))
+        hit = numbers >= 0
+        if hit.all():
+            wrong = np.flatnonzero(self.ids[numbers] != text)
+        else:
+            wrong = np.flatnonzero(hit)[self.ids[numbers[hit]] != text[hit]]
+        numbers[wrong] = _UNKNOWN  # the hash of an id outside the load that equals a known id's hash
+        numbers[numbers < 0] = _UNKNOWN
+        found[~missing] = numbers
+        return found
+
+    def refuse_missing(self, table: str, column: str, values: np.ndarray, numbers: np.ndarray) -> None:
+        unknown = numbers == _UNKNOWN
+        if unknown.any():
+            missing = sorted({str(v) for v in values[unknown]})
+            examples = ", ".join(map(repr, missing[:5]))
+            more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+            raise TrustgraphError(
+                f"the bulk load was refused, nothing was written: {table}.{column} refers to ids that are not in "
+                f"the load ({examples}{more}); a bulk load fills an empty database, so every id it refers to "
+                "must be in it"
+            )
 
 
 def write_import_files(frames: Mapping[str, pd.DataFrame], folder: Path, meta: tuple[str, int]) -> list[_File]:
     """The import's CSV files for ``frames`` (the graph of :data:`GRAPH_MODEL`) and the version node.
 
+    Nodes carry integer ids, numbered per label (the importer runs with ``--id-type=integer``); their
+    ``id`` is a string property, as an online load writes it.
+
     Raises
     ------
     TrustgraphError
-        When a row refers to an id that is not in ``frames`` (nothing is written to the database).
+        When a row refers to an id that is not in ``frames``, or a node id repeats (nothing is written
+        to the database).
     """
     files: list[_File] = []
-    node_ids: dict[str, pd.Index] = {}
-    for name, m in GRAPH_MODEL.items():
-        if isinstance(m, NodeMapping):
-            if name in frames:
-                text = pd.Series(_ids(frames[name], "id"), dtype=object).astype(str)
-                node_ids[m.label] = node_ids.get(m.label, pd.Index([], dtype=object)).append(pd.Index(text))
-            node_ids.setdefault(m.label, pd.Index([], dtype=object))
+    nodes = {label: _Nodes(label) for label in NODE_LABELS}
+    numbered: dict[str, np.ndarray] = {}
+    for name, m in GRAPH_MODEL.items():  # every node first: links and relationships refer to them
+        if isinstance(m, NodeMapping) and name in frames and len(frames[name]):
+            numbered[name] = nodes[m.label].add(name, _ids(frames[name], "id"))
 
     def add(argument: str, stem: str, header: list[str], columns: list[tuple[np.ndarray, str]], n: int) -> None:
         if n == 0:
             return
         path = folder / f"{stem}.csv"
-        rows, multiline = _write(path, header, columns, n)
-        files.append(_File(argument, path, rows, multiline))
+        parts, multiline = _write_parts(path, header, columns, n)
+        files.append(_File(argument, path, n, multiline, parts))
 
-    outside: dict[str, set[str]] = {}
     for name in TABLE_ORDER:
         mapping = GRAPH_MODEL.get(name)
         if name not in frames or mapping is None or not len(frames[name]):
@@ -251,44 +384,52 @@ def write_import_files(frames: Mapping[str, pd.DataFrame], folder: Path, meta: t
         types = _types(name)
         if isinstance(m, NodeMapping):
             label = _label(m.label).strip("`")
-            props = [p for p in m.properties if p != "id"]
-            header = [f"id:ID({label})"] + [f"{p}:{_CSV_TYPES[types[p]]}" for p in props]
-            columns = [(_ids(frame, "id"), "str")] + [(_ids(frame, p), types[p]) for p in props]
+            props = _present(frame, [p for p in m.properties if p != "id"])
+            header = [f":ID({label})", "id:string"] + [f"{p}:{_CSV_TYPES[types[p]]}" for p in props]
+            columns = [(numbered[name], "node"), (_ids(frame, "id"), "str")]
+            columns += [(_ids(frame, p), types[p]) for p in props]
             add(f"--nodes={label}", f"nodes-{name}", header, columns, len(frame))
             for link in m.links:
                 targets = _ids(frame, link.column)
-                _refuse_missing(name, link.column, targets, node_ids[link.label])
-                keep = ~pd.isna(targets)
-                mine, other = _ids(frame, "id")[keep], targets[keep]
+                found = nodes[link.label].numbers(targets)
+                nodes[link.label].refuse_missing(name, link.column, targets, found)
+                keep = found != _MISSING
+                mine, other = numbered[name][keep], found[keep]
                 start, end = (mine, other) if link.outgoing else (other, mine)
                 start_label, end_label = (m.label, link.label) if link.outgoing else (link.label, m.label)
                 rel = _type(link.type).strip("`")
                 add(f"--relationships={rel}", f"links-{name}-{link.column}",
                     [f":START_ID({start_label})", f":END_ID({end_label})"],
-                    [(start, "str"), (end, "str")], int(keep.sum()))
+                    [(start, "node"), (end, "node")], int(keep.sum()))
         elif isinstance(m, RelationshipMapping):
             rel = _type(m.type).strip("`")
-            props = [p for p in m.properties]  # id included (a property of the relationship) when keyed by id
+            props = _present(frame, list(m.properties))  # id included (a property of the relationship) when keyed by id
             starts, ends = _ids(frame, m.start), _ids(frame, m.end)
-            _refuse_missing(name, m.end, ends, node_ids[m.end_label])
-            known = node_ids[m.start_label]
-            inside = _known(starts, known) & ~pd.isna(starts)
-            if m.start_outside is None:
-                _refuse_missing(name, m.start, starts, known)
-            groups = [(inside, m.start_label, "")]
-            if m.start_outside is not None and not inside.all():
-                outside.setdefault(m.start_outside, set()).update(str(v) for v in starts[~inside])
-                groups.append((~inside, m.start_outside, "-outside"))
-            for mask, start_label, suffix in groups:
+            end_numbers = nodes[m.end_label].numbers(ends)
+            nodes[m.end_label].refuse_missing(name, m.end, ends, end_numbers)
+            start_numbers = nodes[m.start_label].numbers(starts)
+            inside = start_numbers >= 0
+            if m.start_outside is None or inside.all():
+                nodes[m.start_label].refuse_missing(name, m.start, starts, start_numbers)
+                groups = [(inside, m.start_label, "", start_numbers)]
+            else:  # parties outside the load (an authority that lists): nodes of their own label
+                outside = nodes[m.start_outside]
+                absent = start_numbers == _UNKNOWN
+                new = pd.unique(_text(starts[absent], np.zeros(int(absent.sum()), dtype=bool)))
+                new = np.array(sorted(set(new) - set(outside.ids)), dtype=object)
+                outside.add(name, new)
+                groups = [(inside, m.start_label, "", start_numbers),
+                          (~inside, m.start_outside, "-outside", outside.numbers(starts))]
+            for mask, start_label, suffix, numbers in groups:
                 header = [f":START_ID({start_label})", f":END_ID({m.end_label})"] + [
                     f"{p}:{_CSV_TYPES[types[p]]}" for p in props]
-                columns = [(starts[mask], "str"), (ends[mask], "str")]
+                columns = [(numbers[mask], "node"), (end_numbers[mask], "node")]
                 columns += [(_ids(frame, p)[mask], types[p]) for p in props]
                 add(f"--relationships={rel}", f"rels-{name}{suffix}", header, columns, int(mask.sum()))
-    for label, names in sorted(outside.items()):
-        ids = np.array(sorted(names), dtype=object)
-        add(f"--nodes={_label(label).strip('`')}", f"nodes-outside-{label.lower()}", [f"id:ID({label})"],
-            [(ids, "str")], len(ids))
+    for label in sorted(OUTSIDE_LABELS):
+        ids = np.asarray(nodes[label].ids, dtype=object)
+        add(f"--nodes={_label(label).strip('`')}", f"nodes-outside-{label.lower()}", [f":ID({label})", "id:string"],
+            [(np.arange(len(ids), dtype=np.int64), "node"), (ids, "str")], len(ids))
     store_id, version = meta
     add(f"--nodes={META_LABEL}", "nodes-meta", ["key:string", "store_id:string", "version:long"],
         [(np.array([_META_KEY], dtype=object), "str"), (np.array([store_id], dtype=object), "str"),
@@ -314,7 +455,8 @@ def bulk_load(
     """Load ``tables`` (canonical, validated frames) into the empty database of the local server.
 
     Returns ``{"written": rows per table, "seconds": {"files": ..., "import": ..., "schema": ...,
-    "importer": the importer's own time, "importer_peak_mib": its own peak memory}}``.
+    "importer": the importer's own time, "importer_peak_mib": its own peak memory, "pause" and
+    "restart": the server's pause (or stop) and restart}}``.
     The store stays usable afterwards (its driver reconnects to the restarted server).
 
     Raises
@@ -349,7 +491,7 @@ def bulk_load(
         files = write_import_files(frames, folder, meta)
         seconds["files"] = time.perf_counter() - t0
         say(f"wrote {len(files)} import files; importing")
-        args = [f"{f.argument}={f.path}" for f in files]
+        args = [f.importer_argument for f in files] + ["--id-type=integer"]
         if any(f.multiline for f in files):
             args.append("--multiline-fields=true")
         env = dict(os.environ, NEO4J_LOCAL_DIR=str(state))
@@ -363,10 +505,14 @@ def bulk_load(
                 raise TrustgraphError(f"the import succeeded but the local server did not start again "
                                       f"(scripts/neo4j-local start):\n{tail}")
             raise TrustgraphError(f"Neo4j's importer failed; the database was left as it was:\n{tail}")
-        reported = re.search(r"IMPORT DONE in (?:(\d+)m )?(\d+)s (\d+)ms", done.stderr)
-        if reported:  # the importer's own time, without stopping and starting the server
-            minutes, secs, millis = (int(g or 0) for g in reported.groups())
-            seconds["importer"] = minutes * 60 + secs + millis / 1000
+        reported = importer_seconds(done.stderr)
+        if reported is not None:  # the importer's own time, without pausing and starting the server
+            seconds["importer"] = reported
+        for key, pattern in (("pause", r"server (?:paused|stopped) in ([0-9.]+)s"),
+                             ("restart", r"(?:databases|server) started again in ([0-9.]+)s")):
+            step = re.search(pattern, done.stderr)
+            if step:  # the script's own account of the server's pause (or stop) and restart
+                seconds[key] = float(step.group(1))
         peak = re.search(r"Peak memory usage: ([0-9.]+)\s*([KMG])iB", done.stderr)
         if peak:  # the importer's own account of its memory (heap and off-heap), in MiB
             seconds["importer_peak_mib"] = float(peak.group(1)) * {"K": 1 / 1024, "M": 1, "G": 1024}[peak.group(2)]
@@ -380,6 +526,16 @@ def bulk_load(
         store._write(_bump)  # a write like any load: the version moves on from the imported one
     seconds["schema"] = time.perf_counter() - t0
     return {"written": {n: len(f) for n, f in frames.items()}, "seconds": seconds}
+
+
+def importer_seconds(output: str) -> float | None:
+    """The importer's own time from its ``IMPORT DONE in 1m 2s 345ms.`` line (a unit that is zero is
+    left out: ``1m 345ms``), or ``None`` when the line is not there."""
+    line = re.search(r"IMPORT DONE in ((?:\d+(?:ms|h|m|s) ?)+)", output)
+    if line is None:
+        return None
+    scale = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
+    return sum(int(n) * scale[unit] for n, unit in re.findall(r"(\d+)(ms|h|m|s)", line.group(1)))
 
 
 def _wait_until_up(store: Neo4jStore, attempts: int = 60) -> None:

@@ -9,8 +9,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.neo4j.configuration.GraphDatabaseInternalSettings;
 import org.neo4j.configuration.GraphDatabaseSettings;
@@ -27,6 +30,8 @@ import org.neo4j.logging.Level;
 import org.neo4j.logging.log4j.Log4jLogProvider;
 import org.neo4j.server.security.SecureHasher;
 import org.neo4j.server.security.SystemGraphCredential;
+
+import sun.misc.Signal;
 
 /**
  * A local Neo4j Community DBMS (embedded, with a Bolt connector) for trustgraph
@@ -45,12 +50,15 @@ import org.neo4j.server.security.SystemGraphCredential;
  * {@code NEO4J-LOCAL READY bolt://HOST:PORT}. Neo4j's own log goes to stderr.
  * Shuts down cleanly on SIGTERM/SIGINT (shutdown hook) and, unless --daemon is
  * given, when standard input reaches end of file (so a parent process that dies
- * takes the server with it).
+ * takes the server with it). SIGHUP shuts the DBMS down and keeps the JVM: stderr
+ * says {@code NEO4J-LOCAL PAUSED}; the next SIGHUP starts it again (a new READY
+ * line). The offline import swaps the database in between (scripts/neo4j-local).
  */
 public final class Neo4jLocal {
 
     static final String READY = "NEO4J-LOCAL READY";
     static final String DEFAULT_PASSWORD = "trustgraph-dev";
+    static final String PAUSED = "NEO4J-LOCAL PAUSED";
 
     private Neo4jLocal() {}
 
@@ -88,6 +96,72 @@ public final class Neo4jLocal {
         PrintStream out = System.out;
         Log4jLogProvider userLog = new Log4jLogProvider(System.err, Level.INFO);
 
+        AtomicBoolean stopped = new AtomicBoolean(false);
+        AtomicReference<DatabaseManagementService> running = new AtomicReference<>();
+        BlockingQueue<String> signals = new LinkedBlockingQueue<>();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            synchronized (running) {
+                stopped.set(true);
+                System.err.println("NEO4J-LOCAL shutting down");
+                DatabaseManagementService dbms = running.getAndSet(null);
+                try {
+                    if (dbms != null) {
+                        dbms.shutdown();
+                    }
+                } catch (Throwable t) {
+                    t.printStackTrace();
+                }
+                userLog.close();
+                if (pidFileFinal != null) {
+                    try {
+                        Files.deleteIfExists(pidFileFinal);
+                    } catch (IOException ignored) {
+                        // the launcher script copes with a stale pid file
+                    }
+                }
+                System.err.println("NEO4J-LOCAL STOPPED");
+            }
+        }, "neo4j-local-shutdown"));
+        // SIGHUP pauses the DBMS (shut down, JVM kept) and the next one starts it again: the offline
+        // importer replaces the database in between (scripts/neo4j-local import) without a new JVM.
+        Signal.handle(new Signal("HUP"), signal -> signals.offer("HUP"));
+
+        boolean watching = false;
+        while (true) {
+            DatabaseManagementService started = build(home, userLog, host, port, pagecache);
+            synchronized (running) {
+                if (stopped.get()) {
+                    started.shutdown();
+                    break;
+                }
+                running.set(started);
+            }
+            awaitReady(started, user, password);  // exits on failure (the shutdown hook stops the DBMS)
+            note("ready");
+            out.println(READY + " bolt://" + host + ":" + port);
+            out.flush();
+            if (!daemon && !watching) {
+                watchStdin();
+                watching = true;
+            }
+            signals.take();
+            synchronized (running) {
+                DatabaseManagementService dbms = running.getAndSet(null);
+                if (stopped.get() || dbms == null) {
+                    break;
+                }
+                dbms.shutdown();
+            }
+            System.err.println(PAUSED);
+            signals.take();
+            note("resuming");
+        }
+        new CountDownLatch(1).await();  // the shutdown hook runs; the JVM exits around this thread
+    }
+
+    /** Builds and starts the DBMS. */
+    static DatabaseManagementService build(Path home, Log4jLogProvider userLog, String host, int port,
+                                           long pagecache) {
         DatabaseManagementService dbms = new DatabaseManagementServiceBuilder(home)
                 .setUserLogProvider(userLog)
                 .setConfig(BoltConnector.enabled, true)
@@ -109,29 +183,11 @@ public final class Neo4jLocal {
                 .build();
 
         note("DBMS started");
-        AtomicBoolean stopped = new AtomicBoolean(false);
-        CountDownLatch done = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            if (stopped.compareAndSet(false, true)) {
-                System.err.println("NEO4J-LOCAL shutting down");
-                try {
-                    dbms.shutdown();
-                } catch (Throwable t) {
-                    t.printStackTrace();
-                }
-                userLog.close();
-                if (pidFileFinal != null) {
-                    try {
-                        Files.deleteIfExists(pidFileFinal);
-                    } catch (IOException ignored) {
-                        // the launcher script copes with a stale pid file
-                    }
-                }
-                System.err.println("NEO4J-LOCAL STOPPED");
-                done.countDown();
-            }
-        }, "neo4j-local-shutdown"));
+        return dbms;
+    }
 
+    /** Waits until both databases are available and sets the user up; exits the JVM when that fails. */
+    static void awaitReady(DatabaseManagementService dbms, String user, String password) {
         try {
             GraphDatabaseService system = dbms.database(GraphDatabaseSettings.SYSTEM_DATABASE_NAME);
             GraphDatabaseService db = dbms.database(GraphDatabaseSettings.DEFAULT_DATABASE_NAME);
@@ -149,29 +205,25 @@ public final class Neo4jLocal {
             t.printStackTrace();
             System.exit(1);
         }
+    }
 
-        note("ready");
-        out.println(READY + " bolt://" + host + ":" + port);
-        out.flush();
-
-        if (!daemon) {
-            Thread watcher = new Thread(() -> {
-                try {
-                    InputStream in = System.in;
-                    byte[] buf = new byte[256];
-                    while (in.read(buf) >= 0) {
-                        // discard; we only care about end of file
-                    }
-                } catch (IOException ignored) {
-                    // treat a broken stdin like end of file
+    /** Exits when standard input reaches end of file (a parent process that dies takes the server along). */
+    static void watchStdin() {
+        Thread watcher = new Thread(() -> {
+            try {
+                InputStream in = System.in;
+                byte[] buf = new byte[256];
+                while (in.read(buf) >= 0) {
+                    // discard; we only care about end of file
                 }
-                System.err.println("NEO4J-LOCAL stdin closed");
-                System.exit(0);
-            }, "neo4j-local-stdin-watch");
-            watcher.setDaemon(true);
-            watcher.start();
-        }
-        done.await();
+            } catch (IOException ignored) {
+                // treat a broken stdin like end of file
+            }
+            System.err.println("NEO4J-LOCAL stdin closed");
+            System.exit(0);
+        }, "neo4j-local-stdin-watch");
+        watcher.setDaemon(true);
+        watcher.start();
     }
 
     /**
