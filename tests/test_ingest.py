@@ -157,3 +157,67 @@ def test_reload_is_idempotent_and_updates_in_place(good: Path, run_cli, tmp_path
 def test_missing_folder_is_invalid_data(run_cli, tmp_path: Path) -> None:
     code, _, err = run_cli(["--store", str(tmp_path / "s.db"), "load", str(tmp_path / "nope")])
     assert code == 3 and "not a dataset folder" in err
+
+
+# -- the fast path of reading a CSV file agrees with the rules it implements ------------------------
+
+_CELLS = ["a", "", " ", "#x", " #y", "\xa0#z", "\xa0", "b c", '"q,1"', '"multi\nline"', "\t", "x#", "1", '" #w"']
+
+
+def _reference_sheet(text: str) -> tuple[list[str], int, list[list[str]], list[int], list[int]] | None:
+    """The rules of :func:`trustgraph.sheets.csv_sheet`, one row at a time: the delimiter is sniffed
+    from the first line that is neither blank nor a comment; a row whose first cell starts with ``#``
+    (after blanks) or whose cells are all blank is skipped; the first other row is the header; a row
+    of another width is a problem at its line."""
+    import csv
+    import io
+
+    from trustgraph.sheets import sniff_delimiter
+
+    first = next((ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")), "")
+    header: list[str] | None = None
+    line = 0
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    wrong: list[int] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(first), strict=True)
+    for row in reader:
+        if (row and row[0].lstrip().startswith("#")) or not any(c.strip() for c in row):
+            continue
+        if header is None:
+            header, line = row, reader.line_num
+        elif len(row) != len(header):
+            wrong.append(reader.line_num)
+        else:
+            rows.append(row)
+            lines.append(reader.line_num)
+    return None if header is None else (header, line, rows, lines, wrong)
+
+
+def test_reading_csv_rows_follows_the_rules_on_any_text() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from trustgraph.sheets import csv_sheet
+
+    row = st.lists(st.sampled_from(_CELLS), min_size=0, max_size=5).map(",".join)
+    texts = st.tuples(st.lists(row, max_size=8), st.sampled_from(["", "\n", "\r\n"])).map(
+        lambda t: "\n".join(t[0]) + t[1])
+
+    @settings(max_examples=3000, deadline=None)
+    @given(texts)
+    def check(text: str) -> None:
+        expected = _reference_sheet(text)
+        sheet, problems = csv_sheet(text, "t.csv")
+        if expected is None:
+            assert sheet is None and len(problems) == 1
+            return
+        header, line, rows, lines, wrong = expected
+        assert [p.line for p in problems] == wrong
+        if wrong:
+            assert sheet is None
+        else:
+            assert sheet is not None
+            assert (sheet.header, sheet.header_line, sheet.rows, sheet.lines) == (header, line, rows, lines)
+
+    check()
