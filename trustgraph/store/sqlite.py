@@ -49,6 +49,9 @@ _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY, _SQLITE_CANTOPEN = 5, 6, 8, 14
 
 _SQL_TYPES = {"int": "INTEGER", "float": "REAL", "bool": "INTEGER"}
 _BATCH = 50_000
+#: Rows from which a first load into an empty table builds its secondary indexes afterwards
+#: (:meth:`SqliteStore._indexes_set_aside`); below it the difference is lost in the noise.
+_SET_ASIDE_ROWS = 10_000
 
 
 _P = "(SELECT id FROM _about)"
@@ -539,6 +542,7 @@ class SqliteStore:
                     continue
                 table = TABLES[name]
                 frame = tables[name][table.column_names]
+                rebuild = self._indexes_set_aside(name, len(frame))
                 sql = _upsert_sql(table)
                 if name in inserting:
                     sql = sql[: sql.index(" ON CONFLICT")]
@@ -558,6 +562,8 @@ class SqliteStore:
                     n += len(batch)
                     if progress:
                         progress(len(batch))
+                for create in rebuild:
+                    db.execute(create)
                 written[name] = n
             self._bump()
             db.execute("COMMIT")
@@ -574,6 +580,27 @@ class SqliteStore:
             db.execute("ROLLBACK")
             raise
         return written
+
+    def _indexes_set_aside(self, name: str, rows: int) -> list[str]:
+        """A first load of many rows into ``name``: drop its secondary indexes (in the caller's
+        transaction) and return the statements that build them again once the rows are in.
+
+        Building an index from a full table sorts it once; keeping it while inserting walks and
+        splits a B-tree per row — Epinions' 840,799 referrals went into a new store in 10.7 s with its
+        two indexes kept, 6.4 s + 1.2 s to build them after. A table that already holds rows keeps
+        its indexes (an update touches few rows, and the upsert looks its keys up). A rollback
+        restores the indexes with everything else.
+        """
+        if rows < _SET_ASIDE_ROWS:
+            return []
+        if self._db.execute(f"SELECT 1 FROM {_q(name)} LIMIT 1").fetchone() is not None:
+            return []
+        creates = []
+        for idx, (tname, col) in enumerate(_INDEXES):
+            if tname == name:
+                self._db.execute(f"DROP INDEX IF EXISTS ix_{idx}_{tname}_{col}")
+                creates.append(f"CREATE INDEX IF NOT EXISTS ix_{idx}_{tname}_{col} ON {_q(tname)} ({_q(col)})")
+        return creates
 
     def write_scores(self, scores: pd.DataFrame) -> int:
         """Replace the stored scores; see :meth:`Store.write_scores`."""
