@@ -261,3 +261,42 @@ def test_the_importers_own_time_is_read_whatever_units_it_prints() -> None:
     assert importer_seconds("IMPORT DONE in 1m 45ms.") == 60.045  # zero seconds left out
     assert importer_seconds("IMPORT DONE in 2m 5s.") == 125.0
     assert importer_seconds("import failed") is None
+
+
+def test_id_lookups_stay_exact_when_hashes_collide(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ids are numbered through a 64-bit hash of their text; two ids with one hash (about 1 in 10^10
+    at a million ids, never seen in practice) must still be told apart. A hash that collides all the
+    time (the text's length) takes the fallbacks on every load: the files are the same as with the
+    real hash, and an unknown id that shares a known id's hash is still refused."""
+    import numpy as np
+
+    import trustgraph.store.neo4j_bulk as bulk
+
+    tables = load_dataset(SAMPLE)
+    real = tmp_path / "real"
+    real.mkdir()
+    write_import_files(tables, real, ("s", 0))
+
+    def by_length(values: np.ndarray, categorize: bool = False) -> np.ndarray:
+        return np.array([len(str(v)) for v in values], dtype=np.uint64)
+
+    monkeypatch.setattr(bulk, "hash_array", by_length)
+    nodes = bulk._Nodes("Organization")
+    nodes.add("organizations", np.array(["A1", "B22"], dtype=object))  # distinct hashes: the hash index
+    assert nodes.keys.dtype == np.uint64
+    assert nodes.numbers(np.array(["B22", "Q9", "A1", None], dtype=object)).tolist() == [
+        1, bulk._UNKNOWN, 0, bulk._MISSING]  # "Q9" has the hash of "A1" but is not "A1"
+    nodes.add("organizations", np.array(["C3"], dtype=object))  # "C3" collides with "A1": the text index
+    assert nodes.keys.dtype != np.uint64
+    assert nodes.numbers(np.array(["C3", "A1", "Q9"], dtype=object)).tolist() == [2, 0, bulk._UNKNOWN]
+
+    weak = tmp_path / "weak"
+    weak.mkdir()
+    write_import_files(tables, weak, ("s", 0))
+    _same_tree(real, weak)
+    refs = tables["referrals"].copy()
+    refs.loc[refs.index[0], "target"] = "X" * len(str(refs["target"].iloc[0]))  # the same length: the same hash
+    refused = tmp_path / "refused"
+    refused.mkdir()
+    with pytest.raises(TrustgraphError, match="referrals.target refers to ids that are not in the load"):
+        write_import_files({**tables, "referrals": refs}, refused, ("s", 0))
