@@ -14,7 +14,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -124,13 +124,6 @@ def _read_text(path: Path, where: str, problems: _Collector) -> str | None:
     return text
 
 
-def _object_column(values: Sequence[object]) -> pd.Series:
-    """``values`` as an object column (pandas would infer its string dtype, slower to work with)."""
-    out = np.empty(len(values), dtype=object)
-    out[:] = values
-    return pd.Series(out, dtype=object, copy=False)
-
-
 @contextmanager
 def collector_paused() -> Iterator[None]:
     """Python's cyclic garbage collector paused while a large input is read and checked.
@@ -167,8 +160,8 @@ def _sheet_frame(sheet: Sheet, problems: _Collector) -> pd.DataFrame | None:
     keep = [i for i, name in enumerate(names) if name or any(r[i].strip() for r in sheet.rows)]
     # column by column (a transpose in C), each an object column of the cells as read
     cells = list(zip(*sheet.rows)) if sheet.rows else [()] * len(names)
-    frame = pd.DataFrame({"__line__": np.array(sheet.lines, dtype=np.int64),
-                          **{names[i] or f"column {i + 1}": _object_column(cells[i]) for i in keep}})
+    frame = object_frame({names[i] or f"column {i + 1}": cells[i] for i in keep})
+    frame.insert(0, "__line__", np.array(sheet.lines, dtype=np.int64))
     frame.attrs.update(where=sheet.where, header_line=sheet.header_line)
     return frame
 

@@ -298,14 +298,16 @@ class _Nodes:
     def __init__(self, label: str) -> None:
         self.label = label
         self.ids = np.array([], dtype=object)
-        self.keys: pd.Index = pd.Index(np.array([], dtype=np.uint64))
+        self.hashes = np.array([], dtype=np.uint64)
+        self.keys: pd.Index = pd.Index(self.hashes)
 
     def add(self, table: str, ids: np.ndarray) -> np.ndarray:
         """Number ``ids`` (as text) after those already added; a repeated id is refused."""
         text = _text(ids, np.zeros(len(ids), dtype=bool))
         first = len(self.ids)
         self.ids = np.concatenate([self.ids, text])
-        self.keys = pd.Index(hash_array(self.ids, categorize=False))
+        self.hashes = np.concatenate([self.hashes, hash_array(text, categorize=False)])  # the new ids only
+        self.keys = pd.Index(self.hashes)
         if not self.keys.is_unique:
             repeated = pd.Index(self.ids)
             if not repeated.is_unique:

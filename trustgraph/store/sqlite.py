@@ -124,6 +124,12 @@ _INDEXES = (("referrals", "target"), ("referrals", "source"), ("incidents", "sub
             ("people", "previous"), ("personal_ties", "b"), ("relationship_holders", "partnership"),
             ("assessments", "subject"), ("assessments", "assessor"))
 
+def _indexes(table: str | None = None) -> list[tuple[str, str]]:
+    """``(name, CREATE INDEX statement)`` of each index of :data:`_INDEXES` (those of ``table`` when given)."""
+    return [(f"ix_{idx}_{tname}_{col}", f"CREATE INDEX IF NOT EXISTS ix_{idx}_{tname}_{col} ON {_q(tname)} ({_q(col)})")
+            for idx, (tname, col) in enumerate(_INDEXES) if table is None or tname == table]
+
+
 #: Every table of a trustgraph store and its columns (the model's tables, ``scores`` and ``meta``).
 _EXPECTED: dict[str, tuple[str, ...]] = {
     **{name: tuple(TABLES[name].column_names) for name in TABLE_ORDER},
@@ -435,8 +441,8 @@ class SqliteStore:
                     kind = _SQL_TYPES.get(late.type, "TEXT")
                     db.execute(f"ALTER TABLE {_q(name)} ADD COLUMN {_q(column)} {kind}{ref}")
                 db.execute(_scores_sql())
-                for idx, (tname, col) in enumerate(_INDEXES):
-                    db.execute(f"CREATE INDEX IF NOT EXISTS ix_{idx}_{tname}_{col} ON {_q(tname)} ({_q(col)})")
+                for _, create in _indexes():
+                    db.execute(create)
                 db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
                 for key, value in (("schema_version", str(SCHEMA_VERSION)), ("store_id", uuid.uuid4().hex),
                                    ("version", "0")):
@@ -465,9 +471,8 @@ class SqliteStore:
                 db.execute(f"INSERT INTO {new} ({cols}) SELECT {cols} FROM {name}")
                 db.execute(f"DROP TABLE {name}")
                 db.execute(f"ALTER TABLE {new} RENAME TO {name}")
-                for idx, (tname, col) in enumerate(_INDEXES):
-                    if tname == table.name:
-                        db.execute(f"CREATE INDEX IF NOT EXISTS ix_{idx}_{tname}_{col} ON {name} ({_q(col)})")
+                for _, create in _indexes(table.name):
+                    db.execute(create)
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -595,12 +600,10 @@ class SqliteStore:
             return []
         if self._db.execute(f"SELECT 1 FROM {_q(name)} LIMIT 1").fetchone() is not None:
             return []
-        creates = []
-        for idx, (tname, col) in enumerate(_INDEXES):
-            if tname == name:
-                self._db.execute(f"DROP INDEX IF EXISTS ix_{idx}_{tname}_{col}")
-                creates.append(f"CREATE INDEX IF NOT EXISTS ix_{idx}_{tname}_{col} ON {_q(tname)} ({_q(col)})")
-        return creates
+        indexes = _indexes(name)
+        for index, _ in indexes:
+            self._db.execute(f"DROP INDEX IF EXISTS {index}")
+        return [create for _, create in indexes]
 
     def write_scores(self, scores: pd.DataFrame) -> int:
         """Replace the stored scores; see :meth:`Store.write_scores`."""
