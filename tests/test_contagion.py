@@ -539,3 +539,65 @@ def test_endorsement_view_is_not_diluted_by_partnerships() -> None:
     assert exposure_paths(G, "endorser", prior=1.0)["paths"][0]["strength"] == pytest.approx(0.5)
     assert rows["vouched"]["score"] == 0.0  # vouched for BY a listed party: what happened to it
     assert rows["warned"]["score"] < 0  # having endorsed nobody clears nothing
+
+
+# -- vouching groups (docs/contagion.md, "Vouching groups") ----------------------------------------
+
+
+def test_a_vouching_group_is_assessed_by_its_referrals_to_outsiders(tmp_path: Path) -> None:
+    """a and b vouch for each other; a vouches for the listed L, b for three honest parties. The group's
+    referrals to outsiders are four, one of them to L: the group's exposure is 1 / (4 + prior) = 0.2.
+    b gave a fifth of its referral activity (with the prior) to the group, so takes 0.2 · 1/5 = 0.04
+    (its own walks give 0.5 · 1/5 · 1/3 = 1/30); a keeps its own, larger, exposure."""
+    refs = [referral(1, "a", "b", 1), referral(2, "b", "a", 1), referral(3, "a", "L", 1),
+            *(referral(4 + k, "b", h, 1) for k, h in enumerate(("h1", "h2", "h3")))]
+    G = project(dataset(tmp_path, "a b h1 h2 h3 L", referrals=refs,
+                        blacklist=["B1,X,L,2019-01-01,,Fraud,notice"]), half_life_days=None)
+    rows = {r["id"]: r for r in contagion(G, prior=1.0)}
+    assert rows["a"]["score"] == pytest.approx(1 / 3 + 1 / 180)  # 1/3 + a → b → a → L (0.25 · 1/3 · 1/5 · 1/3)
+    assert rows["a"]["view"] == "activity" and rows["a"]["group"] is None
+    assert rows["b"]["score"] == pytest.approx(0.04)
+    assert rows["b"]["view"] == "group" and rows["b"]["group"] == 2
+    assert [e["path"] for e in rows["b"]["exposures"]] == [["b", "a", "L"]]  # b steps to a inside the group
+    assert rows["b"]["exposures"][0]["contribution"] == pytest.approx(0.04)
+    assert all(rows[h]["score"] == 0.0 for h in ("h1", "h2", "h3"))
+    doc = exposure_paths(G, "b", prior=1.0)
+    assert (doc["view"], doc["group"], doc["score"]) == ("group", 2, pytest.approx(0.04))
+    (path,) = doc["paths"]
+    assert path["path"] == ["b", "a", "L"] and path["strength"] == pytest.approx(0.04) and path["hops"] == 1
+    assert [t["kinds"] for t in path["ties"]] == [["vouching group"], ["referral"]]
+    assert path["ties"][0]["share"] == pytest.approx(0.2)  # b's referrals to its group
+    # Without a's referral of b there is no group: b is exposed through a only (0.5 · 1/5 · 1/2).
+    alone = project(dataset(tmp_path, "a b h1 h2 h3 L", referrals=[r for r in refs if not r.startswith("R1,")],
+                            blacklist=["B1,X,L,2019-01-01,,Fraud,notice"]), half_life_days=None)
+    assert contagion_scores(alone, prior=1.0)["b"] == pytest.approx(1 / 20)
+
+
+def test_a_closed_group_is_not_shielded_by_vouching_for_itself(tmp_path: Path) -> None:
+    """Four parties vouch for each other and each for three honest parties; s1 also vouches for
+    shell, which vouches for the listed L. Each member's own share in shell is diluted by the group's
+    internal vouching (s2's own walk: 0.25 · 1/7 · 1/8 · 1/2); as one actor the group gave 13
+    referrals to outsiders, one to shell: 0.5 · 1/14 · 1/2, which s2, s3 and s4 take by the share of
+    their referrals that went to the group (3 of 6, with the prior: 3/7)."""
+    ring = ["s1", "s2", "s3", "s4"]
+    refs = [referral(0, "shell", "L", 1), referral(1, "s1", "shell", 1)]
+    k = 10
+    for u in ring:
+        for v in ring:
+            if u != v:
+                refs.append(referral(k := k + 1, u, v, 1))
+        for j in range(3):
+            refs.append(referral(k := k + 1, u, f"h{u}{j}", 1))
+    honest = " ".join(f"h{u}{j}" for u in ring for j in range(3))
+    G = project(dataset(tmp_path, f"{' '.join(ring)} shell L {honest}", referrals=refs,
+                        blacklist=["B1,X,L,2019-01-01,,Fraud,notice"]), half_life_days=None)
+    rows = {r["id"]: r for r in contagion(G, prior=1.0)}
+    group = 0.5 * (1 / 14) * 0.5 * (3 / 7)
+    for u in ("s2", "s3", "s4"):
+        assert rows[u]["score"] == pytest.approx(group) and rows[u]["view"] == "group" and rows[u]["group"] == 4
+        (e,) = rows[u]["exposures"]
+        assert e["path"] == [u, "s1", "shell", "L"] and e["contribution"] == pytest.approx(group)
+        assert group > 0.25 * (1 / 7) * (1 / 8) * 0.5  # three times its own walk through s1
+    assert rows["s1"]["score"] > group  # its own share in shell (1/8) beats the group's
+    assert rows["shell"]["score"] == pytest.approx(0.5)
+    assert all(rows[f"h{u}{j}"]["score"] == 0.0 for u in ring for j in range(3))

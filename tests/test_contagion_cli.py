@@ -108,8 +108,9 @@ def test_contagion_json_rows(tiny, run_cli) -> None:
     assert [(r["id"], r["rank"], r["exposure_rank"], r["exposure"]) for r in rows] == [
         ("L", 1, 1, 1.0), ("b", 2, 2, 0.5), ("a", 3, 3, 0.125), ("X", 4, 4, 0.0)]
     b = rows[1]
-    assert set(b) == {"id", "name", "exposure", "rank", "exposure_rank", "risk", "reputation", "support", "listed",
-                      "listings", "exposed_to", "exposures"}
+    assert set(b) == {"id", "name", "exposure", "rank", "exposure_rank", "view", "group", "risk", "reputation", "support",
+                      "listed", "listings", "exposed_to", "exposures"}
+    assert (b["view"], b["group"], rows[0]["view"]) == ("activity", None, None)
     assert rows[0]["listed"] is True and rows[0]["listings"][0]["id"] == "B1" and b["listings"] == []
     # Exposure ½ joins b's reputation as one more opinion of −1 with voice ½ / (1 − ½) = 1 (combined_risk).
     x = 2 * b["reputation"] - 1
@@ -122,8 +123,8 @@ def test_contagion_json_rows(tiny, run_cli) -> None:
     code, out, _ = run_cli("contagion --limit 2 --decay 0.25 --prior 0 --format ndjson")
     assert [json.loads(line)["id"] for line in out.splitlines()] == ["L", "b"]
     code, out, _ = run_cli("contagion --format csv")
-    assert out.splitlines()[0] == ("schema,as_of,rank,id,name,listed,listings,exposure,exposure_rank,reputation,"
-                                   "support,risk,exposed_to,exposures")
+    assert out.splitlines()[0] == ("schema,as_of,rank,id,name,listed,listings,exposure,exposure_rank,view,group,"
+                                   "reputation,support,risk,exposed_to,exposures")
     assert len(out.splitlines()) == 5
     code, out, _ = run_cli("contagion --format table")
     assert out.splitlines()[1] == "rank  id  name   exposure  risk    reputation  listed  exposed_to  strongest"

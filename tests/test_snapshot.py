@@ -250,3 +250,51 @@ def test_snapshot_roundtrip_through_disk(tmp_path: Path, sample_tables: dict[str
     snap.save(tmp_path / "s")
     assert (tmp_path / "s" / "meta.json").stat().st_mtime_ns == stamp
     assert not list(tmp_path.glob(".tmp-*"))
+
+
+def test_derived_arrays_are_kept_beside_the_snapshot(sample_store: SqliteStore) -> None:
+    """A costly array derived from a snapshot (the vouching groups) is computed once per store version:
+    later processes read it from the snapshot's folder; a damaged file is computed again; the
+    snapshot's own arrays are untouched by it."""
+    calls: list[int] = []
+
+    def build() -> np.ndarray:
+        calls.append(1)
+        return np.arange(5)
+
+    first = open_snapshot(sample_store, half_life_days=730.0)
+    assert first.folder is not None and first.folder.parent == snapshot_folder(sample_store)
+    np.testing.assert_array_equal(first.derived("test-1", build), np.arange(5))
+    np.testing.assert_array_equal(first.derived("test-1", build), np.arange(5))  # memoised
+    assert len(calls) == 1 and (first.folder / "derived.test-1.npy").exists()
+    second = open_snapshot(sample_store, half_life_days=730.0)  # as another process would
+    assert second.folder == first.folder
+    np.testing.assert_array_equal(second.derived("test-1", build), np.arange(5))
+    assert len(calls) == 1  # read from disk
+    np.testing.assert_array_equal(second.trust, first.trust)
+    (first.folder / "derived.test-1.npy").write_bytes(b"damaged")
+    np.testing.assert_array_equal(open_snapshot(sample_store, half_life_days=730.0).derived("test-1", build),
+                                  np.arange(5))
+    assert len(calls) == 2
+    np.testing.assert_array_equal(np.load(first.folder / "derived.test-1.npy"), np.arange(5))  # rewritten
+    from trustgraph.store.base import tables
+
+    in_memory = compile_tables(tables(sample_store))
+    assert in_memory.folder is None
+    np.testing.assert_array_equal(in_memory.derived("test-1", build), np.arange(5))
+    assert len(calls) == 3
+
+
+def test_vouching_groups_are_computed_once_per_store_version(tmp_path: Path, sample_dir: Path) -> None:
+    """`contagion` keeps the vouching groups beside the snapshot; the next process reads them and answers
+    the same."""
+    store = tmp_path / "s.db"
+    assert _cli("--store", str(store), "-q", "load", str(sample_dir)).returncode == 0
+    first = _cli("--store", str(store), "contagion", "--format", "json")
+    assert first.returncode == 0, first.stderr
+    derived = list(Path(str(store) + ".snapshots").glob("*/derived.vouching-groups-*.npy"))
+    assert len(derived) == 1
+    stamp = derived[0].stat().st_mtime_ns
+    second = _cli("--store", str(store), "contagion", "--format", "json")
+    assert json.loads(second.stdout)["rows"] == json.loads(first.stdout)["rows"]
+    assert derived[0].stat().st_mtime_ns == stamp  # read, not written again

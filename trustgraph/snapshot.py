@@ -73,6 +73,8 @@ __all__ = [
 
 #: Evidence kinds, in the order of the ``kinds`` bits and the ``kind_net`` / ``received`` columns.
 KINDS = ("partnership", "referral", "incident", "communication")
+#: File-name prefix of arrays derived from a saved snapshot (:meth:`Snapshot.derived`).
+DERIVED = "derived."
 #: Bump when the arrays change meaning; snapshots of another format are rebuilt.
 FORMAT_VERSION = 4  # 4: partnerships timed over their span (issue 16)
 #: Organisation attributes kept as strings (tags ``;``-joined), as :func:`trustgraph.graph.project` has them.
@@ -350,6 +352,38 @@ class Snapshot:
     facts: dict[str, Any] = field(default_factory=dict)
     _index: dict[Any, int] | None = field(default=None, repr=False)
     _memo: dict[Any, Any] = field(default_factory=dict, repr=False)
+    #: The on-disk cache folder this snapshot was saved to or loaded from (None: in memory only).
+    folder: Path | None = field(default=None, repr=False)
+
+    def derived(self, name: str, build: Callable[[], np.ndarray]) -> np.ndarray:
+        """``build()``, an array derived from this snapshot alone that is costly to compute (the
+        vouching groups of a large network), kept in memory and beside the snapshot on disk when it has
+        a cache folder: later processes read it instead of computing it again. ``name`` must say
+        everything the array depends on beyond the snapshot. A file that cannot be read is computed
+        again; one that cannot be written is not kept."""
+        import numpy as np
+
+        def load_or_build() -> np.ndarray:
+            path = self.folder / f"{DERIVED}{name}.npy" if self.folder is not None else None
+            if path is not None and path.exists():
+                try:
+                    return np.asarray(np.load(path, allow_pickle=False))
+                except (OSError, ValueError):
+                    pass
+            value = np.asarray(build())
+            if path is not None:
+                tmp: str | None = None
+                try:
+                    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npy", dir=path.parent)
+                    with os.fdopen(fd, "wb") as out:
+                        np.save(out, value, allow_pickle=False)
+                    os.replace(tmp, path)  # atomic: a reader sees the whole file or none
+                except OSError:
+                    if tmp is not None:
+                        Path(tmp).unlink(missing_ok=True)
+            return value
+
+        return self.memo(("derived", name), load_or_build)
 
     def memo(self, key: Any, build: Callable[[], T]) -> T:
         """``build()``, computed once per snapshot and ``key``: what analyses derive from the
@@ -600,7 +634,8 @@ class Snapshot:
         mode: Literal["r"] | None = "r" if mmap else None
         arrays: dict[str, Any] = {}
         for path in folder.glob("*.npy"):
-            arrays[path.name[:-4]] = np.load(path, mmap_mode=mode, allow_pickle=False)
+            if not path.name.startswith(DERIVED):
+                arrays[path.name[:-4]] = np.load(path, mmap_mode=mode, allow_pickle=False)
         attributes = {a: Strings.from_arrays(arrays, f"attr.{a}") for a in meta["attributes"]}
         return cls(
             as_of=meta["as_of"], half_life_days=meta["half_life_days"],
@@ -609,7 +644,7 @@ class Snapshot:
             **{k: arrays[k] for k in ("pretrusted", "listed", "indptr", "src", "dst", "trust", "uncertainty",
                                       "positive", "negative", "evidence", "kinds", "last", "kind_net",
                                       "received", "people_src", "people_dst", "people_weight")},
-            timing=arrays.get("timing"),
+            timing=arrays.get("timing"), folder=folder,
         )
 
 
@@ -1032,7 +1067,8 @@ def open_snapshot(
         return snap  # the store keeps changing: answer from what was read, keep nothing
     if cache:
         try:
-            snap.save(folder / name, key={"identity": identity, "as_of": as_of, "half_life_days": half_life_days})
+            snap.folder = snap.save(folder / name, key={"identity": identity, "as_of": as_of,
+                                                        "half_life_days": half_life_days})
             _prune(folder, name, identity)
         except OSError:
             pass  # a read-only folder: answer without caching

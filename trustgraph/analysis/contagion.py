@@ -72,7 +72,18 @@ evidence, as above) and the *endorsement* view (the same formula over the referr
 with shares of its referral activity); a party's exposure is the endorsement view's when that is
 positive and larger, else the activity view's — what a party vouched for implicates it even when
 ordinary partnerships (camouflage) dilute its activity; having vouched for nobody clears nothing.
-Contributions and paths come from the view that gave the score.
+
+Vouching groups
+---------------
+Parties that vouch for each other are also assessed as one actor (docs/contagion.md, "Vouching
+groups"): the groups are the Louvain communities (Blondel et al. 2008, resolution 1, seeded) of the
+mutual endorsements between unlisted parties (a pair weighted by the lesser of its two net referrals);
+the *group* view is the endorsement view over groups, where a group's shares are its members'
+referrals to parties outside the group — its vouching for itself neither counts nor dilutes; a
+member takes the group's exposure by the share of its own referral activity that went to the group.
+A party's exposure is the largest positive of its three views (else the activity view's).
+Contributions and paths come from the view that gave the score; a group-view path steps from member
+to member inside a group (shown as a ``vouching group`` step).
 
 This is Anti-TrustRank's idea — distrust flows back from known-bad parties to those who endorse
 them (Krishnan & Raj, "Anti-Trust Rank: Propagating Distrust for Web Spam Detection", AIRWeb 2006;
@@ -431,22 +442,28 @@ def _build_ties(snap: Snapshot, people: pd.DataFrame | None, prior: float) -> _T
     timing = np.ones(len(src))
     timing[: snap.m] = tau_all
     ties = _make(snap, prior, src, dst, pos, neg, timing)
-    # The endorsement view: the referrals each party gave (its standing opinions), nothing else.
-    # An edge with referrals only keeps its positive and negative evidence; on an edge with other kinds
-    # too, the referrals' net (the snapshot keeps the net per kind).
+    endorse = _make(snap, prior, *_endorsements(snap), tau_referral)
+    return dataclasses.replace(ties, endorse=endorse)
+
+
+def _endorsements(snap: Snapshot) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The endorsement view's evidence per edge: ``src``, ``dst``, positive, negative — the referrals
+    each party gave (its standing opinions), nothing else. An edge with referrals only keeps its positive
+    and negative evidence; on an edge with other kinds too, the referrals' net (the snapshot keeps the
+    net per kind)."""
     bit = 1 << KINDS.index("referral")
     only = np.asarray(snap.kinds, dtype=np.int64) == bit
     net = np.asarray(snap.kind_net, dtype=float)[:, KINDS.index("referral")] if snap.m else np.zeros(0)
     net = np.where(np.abs(net) < 1e-12, 0.0, net)  # sums of opinions that cancel out
     e_pos = np.where(only, snap.positive, np.maximum(net, 0.0))
     e_neg = np.where(only, snap.negative, np.maximum(-net, 0.0))
-    endorse = _make(snap, prior, np.asarray(snap.src), np.asarray(snap.dst), e_pos, e_neg, tau_referral)
-    return dataclasses.replace(ties, endorse=endorse)
+    return np.asarray(snap.src), np.asarray(snap.dst), np.asarray(e_pos, dtype=float), np.asarray(e_neg, dtype=float)
 
 
 def _make(snap: Snapshot, prior: float, src: np.ndarray, dst: np.ndarray, pos: np.ndarray, neg: np.ndarray,
-          timing: np.ndarray) -> _Ties:
-    n = snap.n
+          timing: np.ndarray, n: int | None = None) -> _Ties:
+    """The tie matrices of edges ``src → dst`` over ``n`` nodes (default: the snapshot's parties)."""
+    n = snap.n if n is None else n
     keep = (src != dst) & ((pos != 0) | (neg != 0))
     src, dst, pos, neg, timing = src[keep], dst[keep], pos[keep], neg[keep], timing[keep]
     activity = np.bincount(src, weights=pos + neg, minlength=n)
@@ -508,15 +525,116 @@ def _listed_mask(snap: Snapshot, listed: Iterable[Hashable]) -> np.ndarray:
     return mask
 
 
+#: The views a party's exposure can come from (:func:`_views`): its whole activity, the referrals it
+#: gave, or the referrals its vouching group gave to parties outside the group.
+VIEWS = ("activity", "endorsement", "group")
+
+
+@dataclass(frozen=True, eq=False)
+class _Groups:
+    """The vouching groups (see the module docs, "Vouching groups") and the endorsement ties between them."""
+
+    label: np.ndarray  # party -> group; groups are numbered by their first member, a listed party is one alone
+    size: np.ndarray  # group -> how many parties
+    member: np.ndarray  # party -> the share of its referral activity that went to its group (1 when alone)
+    mask: np.ndarray  # group -> listed
+    ties: _Ties  # each group's referrals to parties outside it, as shares of all of them (a _Ties over groups)
+    src: np.ndarray  # the referrals between groups, party by party, strongest first within each pair of groups
+    dst: np.ndarray
+    pair: np.ndarray  # sorted keys (group of src) * k + (group of dst) of those referrals
+
+    def link(self, a: int, b: int) -> tuple[int, int]:
+        """The parties of the strongest referral from group ``a`` to group ``b``."""
+        k = len(self.size)
+        j = int(np.searchsorted(self.pair, a * k + b))
+        return int(self.src[j]), int(self.dst[j])
+
+    def path(self, start: int, groups: list[int]) -> list[int]:
+        """A walk over groups as parties: ``start``, then for each step the strongest referral between the
+        two groups (a step inside a group, from one member to the one that gave the referral, is shown as a
+        step between them)."""
+        out = [start]
+        for a, b in itertools.pairwise(groups):
+            u, v = self.link(a, b)
+            if u != out[-1]:
+                out.append(u)
+            out.append(v)
+        return out
+
+
+def _vouching_groups(snap: Snapshot, mask: np.ndarray) -> np.ndarray:
+    """Each party's vouching group: Louvain communities (Blondel et al. 2008, modularity at resolution 1,
+    seeded) of the *mutual* endorsements between unlisted parties, each pair weighted by the lesser of
+    the two directions' net decayed referrals; a party with no mutual endorsement, and every listed
+    party, is a group of its own. Groups are numbered by their first member."""
+    import networkx as nx
+
+    n = snap.n
+    src, dst, pos, neg = _endorsements(snap)
+    net = np.maximum(pos - neg, 0.0)
+    keep = (net > 0) & (src != dst) & ~mask[src] & ~mask[dst]
+    A = sp.csr_matrix((net[keep], (src[keep], dst[keep])), shape=(n, n))
+    A.sum_duplicates()
+    mutual = sp.triu(A.minimum(A.T), k=1).tocoo()
+    first = np.arange(n)
+    if mutual.nnz:
+        H = nx.Graph()
+        H.add_weighted_edges_from(zip(mutual.row.tolist(), mutual.col.tolist(), mutual.data.tolist(), strict=True))
+        for members in nx.community.louvain_communities(H, weight="weight", seed=0):
+            idx = np.fromiter(members, dtype=np.int64, count=len(members))
+            first[idx] = idx.min()
+    return np.unique(first, return_inverse=True)[1].astype(np.int64)
+
+
+def _build_groups(ties: _Ties, mask: np.ndarray) -> _Groups:
+    snap = ties.snap
+    digest = hashlib.blake2b(np.packbits(mask).tobytes(), digest_size=16).hexdigest()
+    label = snap.derived(f"vouching-groups-1-{digest}", lambda: _vouching_groups(snap, mask))
+    k = int(label.max()) + 1 if len(label) else 0
+    src, dst, pos, neg = _endorsements(snap)
+    _, tau_referral = _timing(snap)
+    gs, gd = label[src], label[dst]
+    out = (gs != gd) & ((pos != 0) | (neg != 0))
+    gmask = np.zeros(k, dtype=bool)
+    gmask[label[mask]] = True
+    between = _make(snap, ties.prior, gs[out], gd[out], pos[out], neg[out], tau_referral[out], n=k)
+    key = gs[out] * k + gd[out]
+    order = np.lexsort((-(pos[out] - neg[out]), key))
+    size = np.bincount(label, minlength=k)
+    # A member takes its group's exposure by the share of its own referrals that went to the group.
+    inside = (gs == gd) & (src != dst)
+    activity = np.bincount(src, weights=pos + neg, minlength=snap.n) + ties.prior
+    to_group = np.bincount(src[inside], weights=np.maximum(pos - neg, 0.0)[inside], minlength=snap.n)
+    member = np.where(size[label] > 1, np.divide(to_group, activity, out=np.zeros(snap.n), where=activity > 0), 1.0)
+    return _Groups(label, size, member, gmask, between, src[out][order], dst[out][order], key[order])
+
+
+def _groups(ties: _Ties, mask: np.ndarray) -> _Groups:
+    """The vouching groups for the listed set ``mask`` (kept with the snapshot's own ties)."""
+    groups: _Groups = _kept(ties, ("contagion-groups",), mask, lambda: _build_groups(ties, mask))
+    return groups
+
+
 def _views(ties: _Ties, mask: np.ndarray, hops: int, decay: float) -> tuple[np.ndarray, np.ndarray]:
-    """The exposure of every party (the larger of its two views) and which view gave it (True: the
-    endorsement view)."""
-    activity = _view_scores(ties, mask, hops, decay)
+    """The exposure of every party (the largest of its views) and which view gave it (an index into
+    :data:`VIEWS`)."""
+    best = _view_scores(ties, mask, hops, decay)
+    view = np.zeros(len(best), dtype=np.int8)
     if ties.endorse is None:
-        return activity, np.zeros(len(activity), dtype=bool)
+        return best, view
     endorsed = _view_scores(ties.endorse, mask, hops, decay)
-    chosen = (endorsed > 0.0) & (endorsed > activity)  # endorsements implicate; their absence clears nothing
-    return np.where(chosen, endorsed, activity), chosen
+    chosen = (endorsed > 0.0) & (endorsed > best)  # endorsements implicate; their absence clears nothing
+    best = np.where(chosen, endorsed, best)
+    view[chosen] = 1
+    if not mask.any():
+        return best, view
+    groups = _groups(ties, mask)
+    if len(groups.size) < len(best):  # some party is in a group with others
+        grouped = _view_scores(groups.ties, groups.mask, hops, decay)[groups.label] * groups.member
+        chosen = (grouped > 0.0) & (grouped > best) & ~mask
+        best = np.where(chosen, grouped, best)
+        view[chosen] = 2
+    return best, view
 
 
 def _scores(ties: _Ties, mask: np.ndarray, hops: int, decay: float) -> np.ndarray:
@@ -608,7 +726,7 @@ def contagion_scores(
 
 def _contributions(ties: _Ties, mask: np.ndarray, rows: np.ndarray, hops: int, decay: float) -> np.ndarray:
     """Per-listed-party contributions for ``rows``: a (len(rows), n_listed) dense array."""
-    n = ties.snap.n
+    n = ties.assoc.shape[0]
     listed_idx = np.flatnonzero(mask)
     out = np.zeros((len(rows), len(listed_idx)))
     if not len(listed_idx) or not len(rows):
@@ -699,6 +817,27 @@ def _strongest_paths(
         path = _without_cycles(path)
         out[t] = (path, _path_weight(ties, path, decay))
     return out
+
+
+def _explained_paths(ties: _Ties, groups: _Groups | None, mask: np.ndarray, start: int, view: int,
+                     targets: np.ndarray, hops: int, decay: float) -> dict[int, tuple[list[int], float]]:
+    """The strongest path from ``start`` to each listed party of ``targets``, in the view that gave its
+    exposure (``view``: an index into :data:`VIEWS`); a path in the group view steps between groups by
+    their strongest referral (:meth:`_Groups.path`)."""
+    if not len(targets):
+        return {}
+    if view == 2 and groups is not None:
+        label = groups.label
+        found = _strongest_paths(groups.ties, groups.mask, int(label[start]), label[targets].tolist(), hops, decay)
+        party = {int(label[t]): int(t) for t in targets.tolist()}
+        out = {}
+        for g, (walk, strength) in found.items():
+            path = groups.path(start, walk)
+            path[-1] = party[g]
+            out[party[g]] = (path, strength * float(groups.member[start]))
+        return out
+    return _strongest_paths(ties.endorse if view == 1 and ties.endorse is not None else ties, mask, start,
+                            targets.tolist(), hops, decay)
 
 
 def _gather(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -939,9 +1078,16 @@ def contagion(
     listed_idx = np.flatnonzero(mask)
     rows = order[~mask[order]]
     contrib = np.zeros((len(rows), int(mask.sum())))
-    for view, which in ((ties, ~chosen[rows]), (ties.endorse, chosen[rows])):
-        if view is not None and which.any():
-            contrib[which] = _contributions(view, mask, rows[which], hops, decay)
+    groups = _groups(ties, mask) if (chosen[rows] == 2).any() else None
+    for code, which in enumerate((chosen[rows] == 0, chosen[rows] == 1, chosen[rows] == 2)):
+        if not which.any():
+            continue
+        if code == 2 and groups is not None:  # listed parties are groups alone, numbered in the same order
+            contrib[which] = (_contributions(groups.ties, groups.mask, groups.label[rows[which]], hops, decay)
+                              * groups.member[rows[which], None])
+        else:
+            contrib[which] = _contributions(ties.endorse if code == 1 and ties.endorse is not None else ties,
+                                            mask, rows[which], hops, decay)
     row_of = {int(i): k for k, i in enumerate(rows)}
     out: list[dict[str, Any]] = []
     for i in order.tolist():
@@ -956,6 +1102,8 @@ def contagion(
             row["reputation"] = float(rep_arr[i])
             row["support"] = float(sup_arr[i])
             row["risk"] = float(risk_arr[i])
+        row["view"] = VIEWS[int(chosen[i])] if not mask[i] else None
+        row["group"] = int(groups.size[groups.label[i]]) if groups is not None and chosen[i] == 2 else None
         exposures: list[dict[str, Any]] = []
         count = 0
         if not mask[i]:
@@ -963,8 +1111,7 @@ def contagion(
             nz = np.flatnonzero(np.abs(c) > 1e-15)
             count = len(nz)
             top = nz[np.lexsort((listed_idx[nz], -np.abs(c[nz])))][:max_exposures]
-            view = ties.endorse if chosen[i] and ties.endorse is not None else ties
-            paths = _strongest_paths(view, mask, i, listed_idx[top].tolist(), hops, decay) if len(top) else {}
+            paths = _explained_paths(ties, groups, mask, i, int(chosen[i]), listed_idx[top], hops, decay)
             for j in top.tolist():
                 target = int(listed_idx[j])
                 entry = _listing(snap, target, hypothetical)
@@ -1168,7 +1315,7 @@ def assess_risk(
 
 def _reach(ties: _Ties, mask: np.ndarray, hops: int) -> np.ndarray:
     """Fewest ties from each party to a listed party (hops + 1 when more than ``hops``)."""
-    n = ties.snap.n
+    n = ties.assoc.shape[0]
     dist = np.full(n, hops + 1, dtype=np.int64)
     # One tie (of either sign) into a listed party, then net-positive ties through unlisted parties.
     frontier = np.zeros(n, dtype=bool)
@@ -1266,26 +1413,34 @@ def exposure_paths(
     hypothetical = mask & ~np.asarray(snap.listed, dtype=bool)
     score, chosen = _kept(ties, ("contagion-views", hops, decay), mask, lambda: _views(ties, mask, hops, decay))
     whole = ties
-    if chosen[start] and ties.endorse is not None:  # explained by the view that gave the score
+    code = int(chosen[start])  # explained by the view that gave the score
+    if code and ties.endorse is not None:
         ties = ties.endorse
-    view = ties
-    dist = _kept(whole, ("contagion-reach", hops, bool(chosen[start])), mask, lambda: _reach(view, mask, hops))
-    P, S = ties.assoc, ties.final  # S: the last tie, into a listed party
+    groups = _groups(whole, mask) if code == 2 else None
+    if groups is not None:  # walks over vouching groups, each named by its first member
+        view, vmask, origin = groups.ties, groups.mask, int(groups.label[start])
+        first = np.full(len(groups.size), -1, dtype=np.int64)
+        first[groups.label[::-1]] = np.arange(snap.n - 1, -1, -1)
+    else:
+        view, vmask, origin, first = ties, mask, start, np.arange(snap.n)
+    dist = _kept(whole, ("contagion-reach", hops, code), mask, lambda: _reach(view, vmask, hops))
+    P, S = view.assoc, view.final  # S: the last tie, into a listed party
     found: list[tuple[list[int], float]] = []
     labels: dict[int, str] = {}
 
     def name(v: int) -> str:
         if v not in labels:
-            labels[v] = str(snap.node(v))
+            labels[v] = str(snap.node(int(first[v])))
         return labels[v]
 
     # Heap of (−|key|, ids along the path (ties broken by them), path, product of shares so far),
     # with key = δ^(ties − 1)·product.
-    heap: list[tuple[float, tuple[str, ...], tuple[int, ...], float]] = [(-1.0, (name(start),), (start,), 1.0)]
+    entry = float(groups.member[start]) if groups is not None else 1.0  # a member's share in its group
+    heap: list[tuple[float, tuple[str, ...], tuple[int, ...], float]] = [(-entry, (name(origin),), (origin,), entry)]
     while heap and (limit is None or len(found) < limit):
         _, label, path, prod = heapq.heappop(heap)
         last = path[-1]
-        if len(path) > 1 and mask[last]:
+        if len(path) > 1 and vmask[last]:
             found.append((list(path), prod * decay ** (len(path) - 2)))
             continue
         used = len(path) - 1
@@ -1297,30 +1452,36 @@ def exposure_paths(
         for v, share in zip(S.indices[lo:hi].tolist(), S.data[lo:hi].tolist(), strict=True):
             if v in on_path:
                 continue
-            if mask[v]:
+            if vmask[v]:
                 w = prod * share
                 heapq.heappush(heap, (-abs(w) * factor, (*label, name(v)), (*path, v), float(w)))
         lo, hi = P.indptr[last], P.indptr[last + 1]
         for v, p in zip(P.indices[lo:hi].tolist(), P.data[lo:hi].tolist(), strict=True):
-            if v in on_path or mask[v] or used + 1 + dist[v] > hops:
+            if v in on_path or vmask[v] or used + 1 + dist[v] > hops:
                 continue
             w = prod * p
             heapq.heappush(heap, (-abs(w) * factor, (*label, name(v)), (*path, v), float(w)))
+    if groups is not None:  # group walks as parties
+        found = [(groups.path(start, walk)[:-1] + [int(first[walk[-1]])], strength) for walk, strength in found]
     shown_people = people
     if evidence_about is not None and found:
         parties = sorted({snap.node(v) for nodes_i, _ in found for v in nodes_i}, key=str)
         evidence, shown_people = evidence_about(parties)
     paths = []
+    given = people is not None or evidence_about is not None
     for nodes_i, strength in found:
         ids = [snap.node(v) for v in nodes_i]
+        inside = 0 if groups is None else int((groups.label[nodes_i[:-1]] == groups.label[nodes_i[1:]]).sum())
         paths.append({
             "listed": _listing(snap, nodes_i[-1], hypothetical),
-            "hops": len(ids) - 1,
+            "hops": len(ids) - 1 - inside,  # steps inside a vouching group are not ties
             "strength": strength,
             "path": ids,
-            "ties": [_tie(snap, ties, shown_people, u, v, evidence, people is not None or evidence_about is not None,
-                          final=k == len(ids) - 2)
-                     for k, (u, v) in enumerate(itertools.pairwise(ids))],
+            "ties": [_group_step(u, v, entry if k == 0 else 0.0)
+                     if groups is not None and groups.label[iu] == groups.label[iv]
+                     else _tie(snap, ties, shown_people, u, v, evidence, given, final=k == len(ids) - 2)
+                     for k, ((u, v), (iu, iv)) in enumerate(zip(itertools.pairwise(ids), itertools.pairwise(nodes_i),
+                                                                 strict=True))],
         })
     return {
         "id": source,
@@ -1328,8 +1489,17 @@ def exposure_paths(
         "listed": bool(mask[start]),
         "score": float(score[start]),
         "hops": hops,
+        "view": None if mask[start] else VIEWS[code],
+        "group": int(groups.size[groups.label[start]]) if groups is not None else None,
         "paths": paths,
     }
+
+
+def _group_step(u: Any, v: Any, share: float) -> dict[str, Any]:
+    """A step of a group-view path between two members of one vouching group (not a tie of its own):
+    from the party explained, ``share`` is the share of its referral activity that went to the group."""
+    return {"from": u, "to": v, "kinds": ["vouching group"], "date": None, "strength": 0.0, "share": share,
+            "sign": "association"}
 
 
 # --------------------------------------------------------------------------------------------------

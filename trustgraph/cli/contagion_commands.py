@@ -132,9 +132,9 @@ def contagion_document(env: Env, *, max_hops: int = DEFAULT_HOPS, decay: float =
     found = contagion(G, hops=max_hops, decay=decay, prior=prior, risk=risk, limit=limit or None)
     document["affected"] = None
     document["rows"] = [
-        {"rank": k, **party(G, r["id"]), "exposure": r["score"], "exposure_rank": r["rank"],
-         "reputation": r["reputation"], "support": r["support"], "risk": r["risk"], "exposed_to": r["exposed_to"],
-         "exposures": _exposures(G, r["exposures"])}
+        {"rank": k, **party(G, r["id"]), "exposure": r["score"], "exposure_rank": r["rank"], "view": r["view"],
+         "group": r["group"], "reputation": r["reputation"], "support": r["support"], "risk": r["risk"],
+         "exposed_to": r["exposed_to"], "exposures": _exposures(G, r["exposures"])}
         for k, r in enumerate(found, start=1)]
     return document
 
@@ -144,7 +144,9 @@ def _strongest(row: dict[str, Any]) -> str:
     if not row["exposures"]:
         return ""
     e = row["exposures"][0]
-    return f"{e['id']} {e['contribution']:+.4f} via {' > '.join(map(str, e['path']))}"
+    grouped = row.get("view") == "group" and (row.get("group") or 0) > 1
+    group = f"its vouching group of {row['group']}: " if grouped else ""
+    return f"{e['id']} {e['contribution']:+.4f} via {group}{' > '.join(map(str, e['path']))}"
 
 
 @cli.command("contagion")
@@ -204,6 +206,9 @@ def contagion_command(env: Env, max_hops: int, decay: float, prior: float, what_
 def _path_text(path: dict[str, Any]) -> str:
     parts = [str(path["path"][0])]
     for tie in path["ties"]:
+        if tie["kinds"] == ["vouching group"]:
+            parts.append(f"-[same vouching group]-> {tie['to']}")
+            continue
         label = ",".join(tie["kinds"]) or "tie"
         parts.append(f"-[{label} {tie['date'] or '?'} {tie['share']:+.3f}]-> {tie['to']}")
     return " ".join(parts)
@@ -219,6 +224,9 @@ def _exposure_text(doc: dict[str, Any]) -> str:
                 f"change {w['change']:+.4f} (what if {', '.join(w['hypothetical'])} were listed)")
     if me["listed"]:
         head += "; listed itself"
+    elif doc.get("view") == "group":
+        head += (f"; through its vouching group of {doc['group']} (mutual endorsers, assessed as one actor)"
+                 if (doc.get("group") or 0) > 1 else "; through the vouching groups it endorsed")
     lines.append(f"{head}; {len(doc['rows'])} path(s) of at most {doc['parameters']['max_hops']} ties to listed "
                  "parties")
     for p in doc["rows"]:
@@ -266,6 +274,7 @@ def exposure_document(env: Env, *, org: str, max_hops: int = DEFAULT_HOPS, decay
         "half_life": half_life})
     document["party"] = party(G, source)
     document["exposure"] = found["score"]
+    document["view"], document["group"] = found["view"], found["group"]
     document["what_if"] = None
     if extra:
         before = contagion_scores(G, hops=max_hops, decay=decay, prior=prior)[source]
