@@ -10,8 +10,10 @@ party endorsed"):
 * ``before``: no timing factor (τ = 1) and the activity view only (the method before issue 16);
 * ``timing``: timing factor, activity view only;
 * ``endorse``: endorsement view, no timing factor;
-* ``both``: the product's default (listing window ``LISTING_WINDOW_DAYS``, 182.5 days);
-* ``window N``: the default with the listing window set to N days (730: the evidence half-life, the
+* ``both``: timing and endorsement view, every party alone (no vouching groups: the product before
+  2026-12-02);
+* ``groups``: the product's default — both, and vouching groups (docs/contagion.md, "Vouching groups");
+* ``window N``: the default (with groups) with the listing window set to N days (730: the evidence half-life, the
   scale used before; every piece of evidence is still timed by its own date).
 
 Printed: exposed-only AUC (positives vs honest partners of listed parties), mean (min) over seeds,
@@ -46,20 +48,26 @@ from trustgraph.store import StoreSettings, open_store  # noqa: E402
 SETTINGS: list[dict[str, Any]] = [{}, {"camouflage": 0}, {"camouflage": 20}]
 
 
-def exposure(store: Path, *, window: float | None, endorse: bool) -> tuple[list[str], np.ndarray]:
-    """Exposure with the listing window (None: no timing factor) and the endorsement view on or off."""
-    original = C.LISTING_WINDOW_DAYS
-    C.LISTING_WINDOW_DAYS = float("inf") if window is None else window  # τ = 0.5 ** (gap / ∞) = 1
+def exposure(store: Path, *, window: float | None, endorse: bool, groups: bool = False) -> tuple[list[str], np.ndarray]:
+    """Exposure with the listing window (None: no timing factor), the endorsement view and the vouching
+    groups on or off."""
+    original, grouping, tau = C.LISTING_WINDOW_DAYS, C._vouching_groups, C._tau
+    if window is None:  # no timing factor: τ = 1 on every piece of evidence
+        C._tau = lambda when, day, since=None: np.ones(len(when))
+    else:
+        C.LISTING_WINDOW_DAYS = window
+    if not groups:  # every party a group of its own: no group view
+        C._vouching_groups = lambda snap, mask: np.arange(snap.n)
     try:
         snap = open_snapshot(open_store(StoreSettings(sqlite_path=str(store)), create=False), half_life_days=730.0,
                              cache=False)
         ties = C._build_ties(snap, None, C.DEFAULT_PRIOR)
+        if not endorse:
+            ties = dataclasses.replace(ties, endorse=None)
+        return [str(v) for v in snap.ids], C._scores(ties, np.asarray(snap.listed, dtype=bool), C.DEFAULT_HOPS,
+                                                      C.DEFAULT_DECAY)
     finally:
-        C.LISTING_WINDOW_DAYS = original
-    if not endorse:
-        ties = dataclasses.replace(ties, endorse=None)
-    return [str(v) for v in snap.ids], C._scores(ties, np.asarray(snap.listed, dtype=bool), C.DEFAULT_HOPS,
-                                                  C.DEFAULT_DECAY)
+        C.LISTING_WINDOW_DAYS, C._vouching_groups, C._tau = original, grouping, tau
 
 
 VARIANTS: dict[str, dict[str, Any]] = {
@@ -67,9 +75,10 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "timing": {"window": C.LISTING_WINDOW_DAYS, "endorse": False},
     "endorse": {"window": None, "endorse": True},
     "both": {"window": C.LISTING_WINDOW_DAYS, "endorse": True},
-    "window 90": {"window": 90.0, "endorse": True},
-    "window 365": {"window": 365.0, "endorse": True},
-    "window 730": {"window": 730.0, "endorse": True},
+    "groups": {"window": C.LISTING_WINDOW_DAYS, "endorse": True, "groups": True},
+    "window 90": {"window": 90.0, "endorse": True, "groups": True},
+    "window 365": {"window": 365.0, "endorse": True, "groups": True},
+    "window 730": {"window": 730.0, "endorse": True, "groups": True},
 }
 
 
