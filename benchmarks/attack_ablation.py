@@ -57,7 +57,7 @@ def exposure(store: Path, *, window: float | None, endorse: bool, groups: bool =
     else:
         C.LISTING_WINDOW_DAYS = window
     if not groups:  # every party a group of its own: no group view
-        C._vouching_groups = lambda snap, mask: np.arange(snap.n)
+        C._vouching_groups = lambda snap, mask, *edges: np.arange(snap.n)
     try:
         snap = open_snapshot(open_store(StoreSettings(sqlite_path=str(store)), create=False), half_life_days=730.0,
                              cache=False)

@@ -328,9 +328,13 @@ def _kept(ties: _Ties, key: tuple[Any, ...], mask: np.ndarray, build: Callable[[
     and listed set ``mask``; computed afresh otherwise."""
     snap = ties.snap
     if any(v is ties for v in snap._memo.values()):
-        digest = hashlib.blake2b(np.packbits(mask).tobytes(), digest_size=16).hexdigest()
-        return snap.memo((*key, id(ties), digest), build)
+        return snap.memo((*key, id(ties), _digest(mask)), build)
     return build()
+
+
+def _digest(mask: np.ndarray) -> str:
+    """A short digest of a listed set (a boolean mask over the parties), for keys of kept results."""
+    return hashlib.blake2b(np.packbits(mask).tobytes(), digest_size=16).hexdigest()
 
 
 def _first_listing_days(listings: Mapping[str, list[dict[str, Any]]], n: int,
@@ -535,6 +539,7 @@ class _Groups:
     """The vouching groups (see the module docs, "Vouching groups") and the endorsement ties between them."""
 
     label: np.ndarray  # party -> group; groups are numbered by their first member, a listed party is one alone
+    first: np.ndarray  # group -> its first member (the party that names it)
     size: np.ndarray  # group -> how many parties
     member: np.ndarray  # party -> the share of its referral activity that went to its group (1 when alone)
     mask: np.ndarray  # group -> listed
@@ -562,16 +567,16 @@ class _Groups:
         return out
 
 
-def _vouching_groups(snap: Snapshot, mask: np.ndarray) -> np.ndarray:
+def _vouching_groups(snap: Snapshot, mask: np.ndarray, src: np.ndarray, dst: np.ndarray,
+                     net: np.ndarray) -> np.ndarray:
     """Each party's vouching group: Louvain communities (Blondel et al. 2008, modularity at resolution 1,
     seeded) of the *mutual* endorsements between unlisted parties, each pair weighted by the lesser of
     the two directions' net decayed referrals; a party with no mutual endorsement, and every listed
-    party, is a group of its own. Groups are numbered by their first member."""
+    party, is a group of its own. Groups are numbered by their first member. ``src → dst`` are the
+    snapshot's edges, ``net`` their net-positive referrals (:func:`_endorsements`)."""
     import networkx as nx
 
     n = snap.n
-    src, dst, pos, neg = _endorsements(snap)
-    net = np.maximum(pos - neg, 0.0)
     keep = (net > 0) & (src != dst) & ~mask[src] & ~mask[dst]
     A = sp.csr_matrix((net[keep], (src[keep], dst[keep])), shape=(n, n))
     A.sum_duplicates()
@@ -588,10 +593,10 @@ def _vouching_groups(snap: Snapshot, mask: np.ndarray) -> np.ndarray:
 
 def _build_groups(ties: _Ties, mask: np.ndarray) -> _Groups:
     snap = ties.snap
-    digest = hashlib.blake2b(np.packbits(mask).tobytes(), digest_size=16).hexdigest()
-    label = snap.derived(f"vouching-groups-1-{digest}", lambda: _vouching_groups(snap, mask))
-    k = int(label.max()) + 1 if len(label) else 0
     src, dst, pos, neg = _endorsements(snap)
+    label = snap.derived(f"vouching-groups-1-{_digest(mask)}",
+                         lambda: _vouching_groups(snap, mask, src, dst, np.maximum(pos - neg, 0.0)))
+    k = int(label.max()) + 1 if len(label) else 0
     _, tau_referral = _timing(snap)
     gs, gd = label[src], label[dst]
     out = (gs != gd) & ((pos != 0) | (neg != 0))
@@ -606,7 +611,9 @@ def _build_groups(ties: _Ties, mask: np.ndarray) -> _Groups:
     activity = np.bincount(src, weights=pos + neg, minlength=snap.n) + ties.prior
     to_group = np.bincount(src[inside], weights=np.maximum(pos - neg, 0.0)[inside], minlength=snap.n)
     member = np.where(size[label] > 1, np.divide(to_group, activity, out=np.zeros(snap.n), where=activity > 0), 1.0)
-    return _Groups(label, size, member, gmask, between, src[out][order], dst[out][order], key[order])
+    first = np.zeros(k, dtype=np.int64)
+    first[label[::-1]] = np.arange(snap.n - 1, -1, -1)  # the last write per group is its smallest member
+    return _Groups(label, first, size, member, gmask, between, src[out][order], dst[out][order], key[order])
 
 
 def _groups(ties: _Ties, mask: np.ndarray) -> _Groups:
@@ -829,13 +836,9 @@ def _explained_paths(ties: _Ties, groups: _Groups | None, mask: np.ndarray, star
     if view == 2 and groups is not None:
         label = groups.label
         found = _strongest_paths(groups.ties, groups.mask, int(label[start]), label[targets].tolist(), hops, decay)
-        party = {int(label[t]): int(t) for t in targets.tolist()}
-        out = {}
-        for g, (walk, strength) in found.items():
-            path = groups.path(start, walk)
-            path[-1] = party[g]
-            out[party[g]] = (path, strength * float(groups.member[start]))
-        return out
+        share = float(groups.member[start])
+        paths = [groups.path(start, walk) for walk, _ in found.values()]  # each ends at its listed party
+        return {path[-1]: (path, strength * share) for path, (_, strength) in zip(paths, found.values(), strict=True)}
     return _strongest_paths(ties.endorse if view == 1 and ties.endorse is not None else ties, mask, start,
                             targets.tolist(), hops, decay)
 
@@ -1418,9 +1421,7 @@ def exposure_paths(
         ties = ties.endorse
     groups = _groups(whole, mask) if code == 2 else None
     if groups is not None:  # walks over vouching groups, each named by its first member
-        view, vmask, origin = groups.ties, groups.mask, int(groups.label[start])
-        first = np.full(len(groups.size), -1, dtype=np.int64)
-        first[groups.label[::-1]] = np.arange(snap.n - 1, -1, -1)
+        view, vmask, origin, first = groups.ties, groups.mask, int(groups.label[start]), groups.first
     else:
         view, vmask, origin, first = ties, mask, start, np.arange(snap.n)
     dist = _kept(whole, ("contagion-reach", hops, code), mask, lambda: _reach(view, vmask, hops))
@@ -1462,7 +1463,7 @@ def exposure_paths(
             w = prod * p
             heapq.heappush(heap, (-abs(w) * factor, (*label, name(v)), (*path, v), float(w)))
     if groups is not None:  # group walks as parties
-        found = [(groups.path(start, walk)[:-1] + [int(first[walk[-1]])], strength) for walk, strength in found]
+        found = [(groups.path(start, walk), strength) for walk, strength in found]
     shown_people = people
     if evidence_about is not None and found:
         parties = sorted({snap.node(v) for nodes_i, _ in found for v in nodes_i}, key=str)
