@@ -76,8 +76,9 @@ ordinary partnerships (camouflage) dilute its activity; having vouched for nobod
 Vouching groups
 ---------------
 Parties that vouch for each other are also assessed as one actor (docs/contagion.md, "Vouching
-groups"): the groups are the Louvain communities (Blondel et al. 2008, resolution 1, seeded) of the
-mutual endorsements between unlisted parties (a pair weighted by the lesser of its two net referrals);
+groups"): the groups are the Louvain communities (Blondel et al. 2008, resolution 1, seeded;
+:mod:`trustgraph.analysis.communities`) of the mutual endorsements between unlisted parties (a pair
+weighted by the lesser of its two net referrals);
 the *group* view is the endorsement view over groups, where a group's shares are its members'
 referrals to parties outside the group — its vouching for itself neither counts nor dilutes; a
 member takes the group's exposure by the share of its own referral activity that went to the group.
@@ -121,6 +122,7 @@ import scipy.sparse as sp
 
 from ..errors import ConfigurationError, NotFoundError
 from ..snapshot import KINDS, Snapshot, as_snapshot
+from .communities import louvain
 
 if TYPE_CHECKING:  # heavy imports only where used
     import networkx as nx
@@ -570,31 +572,22 @@ class _Groups:
 def _vouching_groups(snap: Snapshot, mask: np.ndarray, src: np.ndarray, dst: np.ndarray,
                      net: np.ndarray) -> np.ndarray:
     """Each party's vouching group: Louvain communities (Blondel et al. 2008, modularity at resolution 1,
-    seeded) of the *mutual* endorsements between unlisted parties, each pair weighted by the lesser of
-    the two directions' net decayed referrals; a party with no mutual endorsement, and every listed
-    party, is a group of its own. Groups are numbered by their first member. ``src → dst`` are the
-    snapshot's edges, ``net`` their net-positive referrals (:func:`_endorsements`)."""
-    import networkx as nx
-
-    n = snap.n
+    seeded; :func:`trustgraph.analysis.communities.louvain`) of the *mutual* endorsements between
+    unlisted parties, each pair weighted by the lesser of the two directions' net decayed referrals; a
+    party with no mutual endorsement, and every listed party, is a group of its own. Groups are
+    numbered by their first member. ``src → dst`` are the snapshot's edges, ``net`` their net-positive
+    referrals (:func:`_endorsements`)."""
     keep = (net > 0) & (src != dst) & ~mask[src] & ~mask[dst]
-    A = sp.csr_matrix((net[keep], (src[keep], dst[keep])), shape=(n, n))
+    A = sp.csr_matrix((net[keep], (src[keep], dst[keep])), shape=(snap.n, snap.n))
     A.sum_duplicates()
     mutual = sp.triu(A.minimum(A.T), k=1).tocoo()
-    first = np.arange(n)
-    if mutual.nnz:
-        H = nx.Graph()
-        H.add_weighted_edges_from(zip(mutual.row.tolist(), mutual.col.tolist(), mutual.data.tolist(), strict=True))
-        for members in nx.community.louvain_communities(H, weight="weight", seed=0):
-            idx = np.fromiter(members, dtype=np.int64, count=len(members))
-            first[idx] = idx.min()
-    return np.unique(first, return_inverse=True)[1].astype(np.int64)
+    return louvain(snap.n, mutual.row, mutual.col, mutual.data, resolution=1.0, seed=0)
 
 
 def _build_groups(ties: _Ties, mask: np.ndarray) -> _Groups:
     snap = ties.snap
     src, dst, pos, neg = _endorsements(snap)
-    label = snap.derived(f"vouching-groups-1-{_digest(mask)}",
+    label = snap.derived(f"vouching-groups-2-{_digest(mask)}",
                          lambda: _vouching_groups(snap, mask, src, dst, np.maximum(pos - neg, 0.0)))
     k = int(label.max()) + 1 if len(label) else 0
     _, tau_referral = _timing(snap)
