@@ -839,6 +839,20 @@ def _days(value: Any) -> int:
         return -1
 
 
+def _each_distinct(values: list[Any], fn: Callable[[Any], int]) -> list[int]:
+    """``[fn(v) for v in values]``, calling ``fn`` once per distinct value (edges share few dates and kinds)."""
+    done: dict[Any, int] = {}
+    out = []
+    for v in values:
+        try:
+            out.append(done[v])
+        except KeyError:
+            out.append(done.setdefault(v, fn(v)))
+        except TypeError:  # not hashable
+            out.append(fn(v))
+    return out
+
+
 def from_graph(G: nx.DiGraph, *, weight: str = "trust") -> Snapshot:
     """Compile a NetworkX trust graph (attributes as :func:`trustgraph.graph.project` gives them).
 
@@ -886,13 +900,13 @@ def from_graph(G: nx.DiGraph, *, weight: str = "trust") -> Snapshot:
     positive, negative = num(2, 0.0), num(3, 0.0)
     uncertainty = np.array([2.0 / (p + q + 2.0) if r[1] is None else float(r[1])
                             for r, p, q in zip(rows, positive, negative)], dtype=float)
-    kinds = np.array([_kind_bits(r[5]) for r in rows], dtype=np.uint8)
+    kinds = np.array(_each_distinct([r[5] for r in rows], _kind_bits), dtype=np.uint8)
     kind_net = np.zeros((m, len(KINDS)))
-    for k, bits in enumerate(kinds.tolist()):
-        if bits and bits & (bits - 1) == 0:
-            kind_net[k, bits.bit_length() - 1] = positive[k] - negative[k]
-        if rows[k][7] is not None:  # the referrals' net, kept by to_networkx
-            kind_net[k, KINDS.index("referral")] = float(rows[k][7])
+    single = np.flatnonzero((kinds != 0) & ((kinds & (kinds - 1)) == 0))  # one kind: the opinion is that kind's
+    kind_net[single, np.log2(kinds[single]).astype(np.int64)] = (positive - negative)[single]
+    referral_net = np.array([np.nan if r[7] is None else float(r[7]) for r in rows], dtype=float)
+    kept = np.flatnonzero(~np.isnan(referral_net))  # the referrals' net, kept by to_networkx
+    kind_net[kept, KINDS.index("referral")] = referral_net[kept]
     src = np.array(src_l, dtype=np.int64)
     indptr = row_pointers(src, n)
     listings = {str(v): list(d.get("listings") or []) for v, d in G.nodes(data=True) if d.get("listed")}
@@ -912,7 +926,7 @@ def from_graph(G: nx.DiGraph, *, weight: str = "trust") -> Snapshot:
         listings=listings, indptr=indptr, src=src, dst=np.array(dst_l, dtype=np.int64), trust=trust,
         uncertainty=uncertainty, positive=positive, negative=negative,
         evidence=np.array([int(r[4] or 0) for r in rows], dtype=np.int64), kinds=kinds,
-        last=np.array([_days(r[6]) for r in rows], dtype=np.int64), kind_net=kind_net,
+        last=np.array(_each_distinct([r[6] for r in rows], _days), dtype=np.int64), kind_net=kind_net,
         received=np.zeros((n, len(KINDS), 3), dtype=np.int64),
         people_src=np.zeros(0, dtype=np.int64), people_dst=np.zeros(0, dtype=np.int64), people_weight=np.zeros(0),
         timing=(np.array([r[8] if r[8] is not None else (1.0, 1.0) for r in rows], dtype=float).reshape(m, 2)
