@@ -6,6 +6,8 @@ import networkx as nx
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from trustgraph.analysis.communities import louvain, modularity
 
@@ -83,3 +85,35 @@ def test_deterministic_and_duplicate_edges_add_up() -> None:
 def test_no_edges() -> None:
     assert louvain(3, np.zeros(0), np.zeros(0), np.zeros(0)).tolist() == [0, 1, 2]
     assert louvain(0, np.zeros(0), np.zeros(0), np.zeros(0)).tolist() == []
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 60).flatmap(lambda n: st.tuples(
+    st.just(n),
+    st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1), st.floats(0.01, 100.0)), max_size=4 * n),
+    st.integers(0, 3))))
+def test_any_graph_gives_connected_well_numbered_communities(case: tuple[int, list[tuple[int, int, float]], int]) -> None:
+    n, edges, seed = case
+    src = np.array([a for a, _, _ in edges], dtype=np.int64)
+    dst = np.array([b for _, b, _ in edges], dtype=np.int64)
+    weight = np.array([w for _, _, w in edges], dtype=float)
+    label = louvain(n, src, dst, weight, seed=seed)
+    assert len(label) == n
+    # numbered 0..k-1 by first member
+    firsts = [int(np.flatnonzero(label == c)[0]) for c in range(int(label.max()) + 1)] if n else []
+    assert firsts == sorted(firsts) and set(label.tolist()) == set(range(len(firsts)))
+    # a community never joins parties of two connected components (moves go to neighbours only)
+    G = nx.Graph()
+    G.add_nodes_from(range(n))
+    G.add_edges_from((a, b) for a, b, _ in edges if a != b)
+    component = {v: i for i, c in enumerate(nx.connected_components(G)) for v in c}
+    for c in range(len(firsts)):
+        assert len({component[v] for v in np.flatnonzero(label == c).tolist()}) == 1
+    # never worse than leaving every node alone; weights scaled by a power of two change nothing
+    keep = src != dst
+    if keep.any():
+        A = sp.csr_matrix((np.r_[weight[keep], weight[keep]], (np.r_[src[keep], dst[keep]], np.r_[dst[keep], src[keep]])),
+                          shape=(n, n))
+        m = float(weight[keep].sum())
+        assert modularity(A, label, m) >= modularity(A, np.arange(n), m) - 1e-12
+    assert np.array_equal(label, louvain(n, src, dst, weight * 1024.0, seed=seed))
