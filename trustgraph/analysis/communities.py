@@ -10,7 +10,9 @@ against the communities as the earlier batches left them, with sparse-matrix ope
 Gauss–Seidel form of the sequential sweep, as in the parallel Louvain heuristics of Lu,
 Halappanavar & Kalyanaraman 2015). Two nodes of a batch may choose at the same moment; the usual
 guard against the swap that would follow — two lone nodes each joining the other — is kept: a lone
-node joins another lone node only if that node's label is smaller (Lu et al.'s minimum-label rule).
+node joins another lone node *of the same batch* only if that node's label is smaller (Lu et al.'s
+minimum-label rule; applied to every lone node, it also blocks the sequential sweep's own moves and
+costs about 0.01 of modularity on LFR graphs).
 A sweep that would lower modularity is undone and ends the level.
 
 The gain of moving node ``i`` (degree ``k_i``) out of its community ``a`` into ``b`` is networkx's:
@@ -18,7 +20,7 @@ The gain of moving node ``i`` (degree ``k_i``) out of its community ``a`` into `
 edges into ``c`` (its self-loop not counted), ``tot_c`` the summed degree of ``c``, ``m`` the total
 edge weight and ``γ`` the resolution. The communities found are not networkx's node for node (the
 order of the moves differs) but of the same quality: tests/test_communities.py compares modularity
-with networkx on planted and real graphs.
+with networkx on planted and LFR graphs, benchmarks/communities_bench.py on Epinions and a big map.
 """
 
 from __future__ import annotations
