@@ -298,3 +298,9 @@ def test_vouching_groups_are_computed_once_per_store_version(tmp_path: Path, sam
     second = _cli("--store", str(store), "contagion", "--format", "json")
     assert json.loads(second.stdout)["rows"] == json.loads(first.stdout)["rows"]
     assert derived[0].stat().st_mtime_ns == stamp  # read, not written again
+    # What-if listings ("nothing is written") compute their own groups and keep no file of them.
+    for args in (["contagion", "--what-if", "ORG010"], ["contagion", "--what-if", "ORG011,ORG012"],
+                 ["exposure", "ORG001", "--what-if", "ORG013"]):
+        done = _cli("--store", str(store), "-q", *args, "--format", "json")
+        assert done.returncode == 0, done.stderr
+    assert list(Path(str(store) + ".snapshots").glob("*/derived.*")) == derived

@@ -587,8 +587,13 @@ def _vouching_groups(snap: Snapshot, mask: np.ndarray, src: np.ndarray, dst: np.
 def _build_groups(ties: _Ties, mask: np.ndarray) -> _Groups:
     snap = ties.snap
     src, dst, pos, neg = _endorsements(snap)
-    label = snap.derived(f"vouching-groups-2-{_digest(mask)}",
-                         lambda: _vouching_groups(snap, mask, src, dst, np.maximum(pos - neg, 0.0)))
+    def build() -> np.ndarray:
+        return _vouching_groups(snap, mask, src, dst, np.maximum(pos - neg, 0.0))
+
+    # Kept on disk for the store's own listings only: a what-if or an analyst's own listed set is
+    # computed (and kept in memory) but never written — "nothing is written", and no file per question.
+    label = (snap.derived(f"vouching-groups-2-{_digest(mask)}", build)
+             if np.array_equal(mask, np.asarray(snap.listed, dtype=bool)) else build())
     k = int(label.max()) + 1 if len(label) else 0
     _, tau_referral = _timing(snap)
     gs, gd = label[src], label[dst]
