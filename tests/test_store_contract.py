@@ -496,6 +496,38 @@ def test_evidence_from_about_equals_evidence_from_every_table(store: Store, samp
         pd.testing.assert_frame_equal(got, want, obj=f"{store.kind} evidence about {parties} as of {as_of}")
 
 
+@pytest.mark.parametrize("as_of", ["2021-06-30", "2025-06-30"])
+def test_evidence_between_parties_from_about_between_equals_evidence_from_every_table(
+        store: Store, sample_tables, as_of: str) -> None:
+    """``about(parties, between=True)`` may leave out rows with only one end among the parties, never
+    one between two of them: the evidence of every tie among the parties is the same."""
+    store.load(sample_tables)
+    everything = evidence_frame(store_tables(store), as_of=as_of)
+    people = sample_tables["people"]
+    for parties in [*ABOUT_PARTIES, ["ORG001", "ORG002", "ORG017", "ORG028", "ORG075", "ORG026", "ORG076"],
+                    sorted(set(people["organization"].dropna()))[:12]]:
+        between = store.about(parties, between=True)
+        got = _among(evidence_frame(between, as_of=as_of), parties)
+        want = _among(everything, parties)
+        if not parties:
+            assert len(got) == len(want) == 0
+            continue
+        pd.testing.assert_frame_equal(got, want, obj=f"{store.kind} evidence between {parties} as of {as_of}")
+        wide = store.about(parties)
+        for name in TABLE_ORDER:
+            assert len(between[name]) <= len(wide[name]), name
+    assert len(_among(everything, ["ORG001", "ORG002", "ORG017", "ORG028", "ORG075", "ORG026", "ORG076"]))
+    if store.kind == "sqlite":  # SQLite reads only the rows between them: fewer than every row about them
+        hub = ["ORG001", "ORG017"]
+        assert len(store.about(hub, between=True)["referrals"]) < len(store.about(hub)["referrals"])
+
+
+def _among(frame: pd.DataFrame, parties: list[str]) -> pd.DataFrame:
+    """Evidence rows with both ends among ``parties``, in a fixed order."""
+    rows = frame[frame["src"].isin(parties) & frame["dst"].isin(parties)]
+    return rows.sort_values(["src", "dst", "kind", "ref", "date"], kind="stable").reset_index(drop=True)
+
+
 def test_about_reads_only_the_tables_asked_for(store: Store, sample_tables) -> None:
     from trustgraph.evidence import EVIDENCE_TABLES
 

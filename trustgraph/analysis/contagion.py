@@ -875,15 +875,41 @@ def _path_weight(ties: _Ties, path: list[int], decay: float) -> float:
     return w
 
 
-def _tie(snap: Snapshot, ties: _Ties, people: pd.DataFrame | None, u: Any, v: Any,
-         evidence: pd.DataFrame | None, people_given: bool, final: bool = False) -> dict[str, Any]:
-    """One tie of a path: who, the share of ``u``'s activity, its kinds, date and evidence.
+class _ByPair:
+    """The rows of an evidence or shared-people frame (columns ``src``, ``dst``) grouped by pair once,
+    so that each tie of a path takes its own rows without comparing the whole frame again."""
+
+    def __init__(self, frame: pd.DataFrame | None) -> None:
+        self.frame = frame
+        self._rows: dict[Hashable, np.ndarray] = (
+            {} if frame is None or not len(frame) else
+            {pair: np.asarray(rows) for pair, rows in frame.groupby(["src", "dst"], sort=False).indices.items()})
+        self._columns: dict[str, list[Any]] | None = None
+
+    def rows(self, u: Any, v: Any) -> pd.DataFrame:
+        assert self.frame is not None
+        return self.frame.iloc[self._rows.get((u, v), np.zeros(0, dtype=np.int64))]
+
+    def evidence(self, u: Any, v: Any) -> list[dict[str, Any]]:
+        """The evidence rows of ``u → v`` as :func:`_evidence_rows` gives them."""
+        at = self._rows.get((u, v))
+        if at is None or not len(at):
+            return []
+        if self._columns is None:
+            assert self.frame is not None
+            self._columns = {c: self.frame[c].tolist() for c in _EVIDENCE_COLUMNS}
+        return _evidence_records(self._columns, at.tolist())
+
+
+def _tie(snap: Snapshot, ties: _Ties, people: _ByPair, u: Any, v: Any, iu: int, iv: int,
+         evidence: _ByPair, people_given: bool, final: bool = False) -> dict[str, Any]:
+    """One tie of a path: who (ids ``u``, ``v`` at indices ``iu``, ``iv``), the share of ``u``'s
+    activity, its kinds, date and evidence.
 
     ``people`` are shared-people rows to show (at least those of ``u → v``); when the scores used the
     snapshot's own shared people and no rows are given (``people_given`` false), the tie counts them
     from the snapshot's arrays.
     """
-    iu, iv = snap.index_of(u), snap.index_of(v)
     k = snap.edge(iu, iv)
     data = snap.edge_data(k) if k is not None else {}
     kinds = [x for x in str(data.get("kinds") or "").split(";") if x]
@@ -891,22 +917,22 @@ def _tie(snap: Snapshot, ties: _Ties, people: pd.DataFrame | None, u: Any, v: An
     pos = float(data.get("positive", 0.0) or 0.0)
     neg = float(data.get("negative", 0.0) or 0.0)
     rows: list[dict[str, Any]] = []
-    if people is not None and len(people):
-        mine = people.loc[((people["src"] == u) & (people["dst"] == v)).to_numpy()]
+    if people.frame is not None and len(people.frame):
+        mine = people.rows(u, v)
         if len(mine):
             kinds.append("person")
             pos += float(mine["positive"].sum())
             newest = max(str(d) for d in mine["date"])
             last = newest if last is None or newest > str(last) else last
-            if evidence is None:
+            if evidence.frame is None:
                 rows.extend(_evidence_rows(mine))
     elif not people_given and len(snap.people_src):
         pair = (snap.people_src == iu) & (snap.people_dst == iv)
         if pair.any():
             kinds.append("person")
             pos += float(np.asarray(snap.people_weight)[pair].sum())
-    if evidence is not None:
-        rows.extend(_evidence_rows(evidence.loc[((evidence["src"] == u) & (evidence["dst"] == v)).to_numpy()]))
+    if evidence.frame is not None:
+        rows.extend(evidence.evidence(u, v))
     share = _share(ties, iu, iv, final)
     tie: dict[str, Any] = {
         "from": u,
@@ -917,22 +943,35 @@ def _tie(snap: Snapshot, ties: _Ties, people: pd.DataFrame | None, u: Any, v: An
         "share": share,
         "sign": "association" if share > 0 else "distancing",
     }
-    if evidence is not None or rows:
+    if evidence.frame is not None or rows:
         tie["evidence"] = rows
     return tie
+
+
+_EVIDENCE_COLUMNS = ("kind", "ref", "date", "value", "positive", "negative", "detail")
 
 
 def _evidence_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     if not len(frame):
         return []
-    frame = frame.assign(_d=frame["date"].astype(str)).sort_values("_d", ascending=False, kind="stable")
+    return _evidence_records({c: frame[c].tolist() for c in _EVIDENCE_COLUMNS}, list(range(len(frame))))
+
+
+def _evidence_records(columns: Mapping[str, list[Any]], at: list[int]) -> list[dict[str, Any]]:
+    """Rows ``at`` of evidence ``columns``, newest first (ties in their order; undated rows last)."""
+    import pandas as pd
+
+    date = columns["date"]
+    dated = [i for i in at if not pd.isna(date[i])]
+    order = sorted(dated, key=lambda i: str(date[i]), reverse=True) + [i for i in at if pd.isna(date[i])]
+    kind, ref, value, positive, negative, detail = (columns[c] for c in ("kind", "ref", "value", "positive",
+                                                                         "negative", "detail"))
     return [
         {
-            "kind": k, "ref": r, "date": str(d)[:10], "value": float(val),
-            "decayed": float(p) - float(q), "detail": _text(det),
+            "kind": kind[i], "ref": ref[i], "date": str(date[i])[:10], "value": float(value[i]),
+            "decayed": float(positive[i]) - float(negative[i]), "detail": _text(detail[i]),
         }
-        for k, r, d, val, p, q, det in zip(frame["kind"], frame["ref"], frame["date"], frame["value"],
-                                         frame["positive"], frame["negative"], frame["detail"], strict=True)
+        for i in order
     ]
 
 
@@ -1468,6 +1507,7 @@ def exposure_paths(
         evidence, shown_people = evidence_about(parties)
     paths = []
     given = people is not None or evidence_about is not None
+    by_evidence, by_people = _ByPair(evidence), _ByPair(shown_people)
     for nodes_i, strength in found:
         ids = [snap.node(v) for v in nodes_i]
         inside = 0 if groups is None else int((groups.label[nodes_i[:-1]] == groups.label[nodes_i[1:]]).sum())
@@ -1478,7 +1518,7 @@ def exposure_paths(
             "path": ids,
             "ties": [_group_step(u, v, entry if k == 0 else 0.0)
                      if groups is not None and groups.label[iu] == groups.label[iv]
-                     else _tie(snap, ties, shown_people, u, v, evidence, given, final=k == len(ids) - 2)
+                     else _tie(snap, ties, by_people, u, v, iu, iv, by_evidence, given, final=k == len(ids) - 2)
                      for k, ((u, v), (iu, iv)) in enumerate(zip(itertools.pairwise(ids), itertools.pairwise(nodes_i),
                                                                  strict=True))],
         })

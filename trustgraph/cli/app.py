@@ -86,10 +86,10 @@ class Env:
             self._tables = store_tables(self.store)
         return self._tables
 
-    def about(self, parties: Any, names: Any = None) -> dict[str, pd.DataFrame]:
+    def about(self, parties: Any, names: Any = None, *, between: bool = False) -> dict[str, pd.DataFrame]:
         """The rows concerning a few ``parties``, of every table or of the tables ``names`` (indexed
-        lookups; see :meth:`Store.about`)."""
-        return self.store.about(parties, names)
+        lookups; see :meth:`Store.about`; ``between``: only those between two of them may be given)."""
+        return self.store.about(parties, names, between=between)
 
     def snapshot(self, *, as_of: str | None = None,
                  half_life_days: float | None = DEFAULT_HALF_LIFE_DAYS) -> Snapshot:

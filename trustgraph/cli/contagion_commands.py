@@ -254,7 +254,7 @@ def exposure_document(env: Env, *, org: str, max_hops: int = DEFAULT_HOPS, decay
     """The ``exposure`` document: ORG's exposure, and one row per path to a listed party, strongest first."""
     from ..analysis.contagion import contagion_scores, exposure_paths, listed_parties, shared_people
     from ..documents import envelope, listings_of, party, party_ref
-    from ..evidence import evidence_frame
+    from ..evidence import EVIDENCE_TABLES, evidence_frame
 
     G = _snapshot(env, as_of, half_life)
     source = env.resolve_org(G, org)
@@ -262,11 +262,13 @@ def exposure_document(env: Env, *, org: str, max_hops: int = DEFAULT_HOPS, decay
 
     def about(parties: Sequence[Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The evidence and shared people behind the ties shown: indexed look-ups for those parties."""
-        rows = env.about(parties)
+        # Only the rows between two parties of the paths: a tie's evidence is there (a hub's thousands
+        # of other referrals are not read); the tables of the evidence and the shared people only.
+        rows = env.about(parties, (*EVIDENCE_TABLES, "people", "personal_ties"), between=True)
         return (evidence_frame(rows, as_of=G.as_of, half_life_days=G.half_life_days),
                 shared_people(rows, as_of=G.as_of, half_life_days=G.half_life_days))
 
-    listed = listed_parties(G) | set(extra)
+    listed = listed_parties(G) | set(extra) if extra else None  # None: the snapshot's own (no look-ups)
     found = exposure_paths(G, source, listed=listed, hops=max_hops, decay=decay, prior=prior, evidence_about=about,
                            limit=limit or None)
     document = envelope("exposure", as_of=G.as_of, store=env.store_info(G), parameters={

@@ -62,12 +62,17 @@ class Store(Protocol):
         changes it in the same transaction, so equal versions mean equal content."""
         ...
 
-    def about(self, parties: Iterable[str], names: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
+    def about(self, parties: Iterable[str], names: Iterable[str] | None = None, *,
+              between: bool = False) -> dict[str, pd.DataFrame]:
         """Every table (or the tables ``names``) restricted to the rows that concern ``parties``
         (indexed lookups): their
         organisations, referrals, communications, incidents (and actions) and listings, the whole
         membership of the partnerships they are in, and their staff with the people tied to them.
-        Evidence computed from these rows about ``parties`` equals evidence computed from all rows."""
+        Evidence computed from these rows about ``parties`` equals evidence computed from all rows.
+
+        ``between``: only the referrals, communications and incidents (and their actions) *between*
+        two of the parties may be returned — enough for the evidence of the ties among them, and far
+        fewer rows when a party is a hub (a store may return more)."""
         ...
 
     def close(self) -> None:

@@ -1217,10 +1217,12 @@ class Neo4jStore:
                                        table.column_names.index("id") if "id" in table.key else 0)
         return _frame(name, rows)
 
-    def about(self, parties: Iterable[str], names: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
+    def about(self, parties: Iterable[str], names: Iterable[str] | None = None, *,
+              between: bool = False) -> dict[str, pd.DataFrame]:
         """The rows that concern ``parties`` (of the tables ``names``, default all), by indexed lookups
         in one read transaction; see
-        :meth:`Store.about`.
+        :meth:`Store.about`. ``between`` is accepted and not used: every row about the parties is
+        returned, which the contract allows (a superset of the rows between them).
 
         The same rows as :meth:`SqliteStore.about <trustgraph.store.sqlite.SqliteStore.about>`: the
         parties' organisations; referrals, communications and blacklist entries with a party at either

@@ -75,6 +75,13 @@ _ABOUT = {
     "communications": f"t.a IN {_P} OR t.b IN {_P}",
     "assessments": f"t.subject IN {_P} OR t.assessor IN {_P}",
 }
+#: With ``between``: the rows of two-party tables that join two of the parties (both ends in ``_about``).
+_BETWEEN = {
+    "referrals": f"t.source IN {_P} AND t.target IN {_P}",
+    "incidents": f"t.reporter IN {_P} AND t.subject IN {_P}",
+    "incident_actions": f"t.incident IN (SELECT id FROM incidents WHERE reporter IN {_P} AND subject IN {_P})",
+    "communications": f"t.a IN {_P} AND t.b IN {_P}",
+}
 
 
 def _late_missing(table: str, found: Iterable[str]) -> set[str]:
@@ -667,7 +674,8 @@ class SqliteStore:
         """Rows per table; see :meth:`Store.counts`."""
         return {n: self._db.execute(f"SELECT count(*) FROM {_q(n)}").fetchone()[0] for n in TABLE_ORDER}
 
-    def about(self, parties: Iterable[str], names: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
+    def about(self, parties: Iterable[str], names: Iterable[str] | None = None, *,
+              between: bool = False) -> dict[str, pd.DataFrame]:
         """The rows that concern ``parties`` (of the tables ``names``, default all), by indexed
         lookups; see :meth:`Store.about`."""
         wanted = sorted({str(p) for p in parties})
@@ -682,6 +690,8 @@ class SqliteStore:
             for name, where in _ABOUT.items():
                 if chosen is not None and name not in chosen:
                     continue
+                if between:
+                    where = _BETWEEN.get(name, where)
                 table = TABLES[name]
                 cols = ", ".join(f"t.{_q(c)}" for c in table.column_names)
                 order = ", ".join(f"t.{_q(k)}" for k in table.key)
