@@ -553,7 +553,22 @@ def _about_statements() -> dict[str, str]:
     return {name: matches[name] + _STATEMENTS[name].rows for name in TABLE_ORDER}
 
 
+def _between_statements() -> dict[str, str]:
+    """For ``about(…, between=True)``: the referrals and communications *between* two of the
+    organisations ``$ids`` (both ends among them); other tables are read as :data:`_ABOUT` reads them."""
+    org = _label("Organization")
+    parties = f"UNWIND $ids AS id MATCH (o:{org} {{id: id}}) "
+    ends = "WITH DISTINCT r WITH startNode(r) AS a, r, endNode(r) AS b "
+
+    def among(rel: str) -> str:
+        return parties + f"MATCH (o)-[r:{_type(rel)}]-(x:{org}) WHERE x.id IN $ids " + ends
+
+    return {"referrals": among("REFERS") + _STATEMENTS["referrals"].rows,
+            "communications": among("COMMUNICATED") + _STATEMENTS["communications"].rows}
+
+
 _ABOUT: dict[str, str] = _about_statements()
+_BETWEEN: dict[str, str] = _between_statements()
 
 
 # -- values ---------------------------------------------------------------------------------------
@@ -1221,8 +1236,9 @@ class Neo4jStore:
               between: bool = False) -> dict[str, pd.DataFrame]:
         """The rows that concern ``parties`` (of the tables ``names``, default all), by indexed lookups
         in one read transaction; see
-        :meth:`Store.about`. ``between`` is accepted and not used: every row about the parties is
-        returned, which the contract allows (a superset of the rows between them).
+        :meth:`Store.about`. With ``between``, the referrals and communications are those between two
+        of the parties; other tables as without it (a superset of the rows between them, which the
+        contract allows).
 
         The same rows as :meth:`SqliteStore.about <trustgraph.store.sqlite.SqliteStore.about>`: the
         parties' organisations; referrals, communications and blacklist entries with a party at either
@@ -1235,7 +1251,8 @@ class Neo4jStore:
         chosen = [n for n in TABLE_ORDER if names is None or n in set(names)]
 
         def read(tx: ManagedTransaction) -> dict[str, list[list[Any]]]:
-            return {n: list(tx.run(_ABOUT[n], ids=wanted).single(strict=True)["rows"]) for n in chosen}
+            statements = {**_ABOUT, **_BETWEEN} if between else _ABOUT
+            return {n: list(tx.run(statements[n], ids=wanted).single(strict=True)["rows"]) for n in chosen}
 
         with self._errors("read"):
             found = self._read_complete(read)
