@@ -1486,16 +1486,20 @@ def exposure_paths(
             continue
         factor = decay ** used  # the δ of the tie about to be added (none for the first)
         on_path = set(path)
+        # A hub's row is thousands of ties: keep, with numpy, only those that can end a path in time.
         lo, hi = S.indptr[last], S.indptr[last + 1]
-        for v, share in zip(S.indices[lo:hi].tolist(), S.data[lo:hi].tolist(), strict=True):
+        to, share = S.indices[lo:hi], S.data[lo:hi]
+        end = vmask[to]
+        for v, sv in zip(to[end].tolist(), share[end].tolist(), strict=True):
             if v in on_path:
                 continue
-            if vmask[v]:
-                w = prod * share
-                heapq.heappush(heap, (-abs(w) * factor, (*label, name(v)), (*path, v), float(w)))
+            w = prod * sv
+            heapq.heappush(heap, (-abs(w) * factor, (*label, name(v)), (*path, v), float(w)))
         lo, hi = P.indptr[last], P.indptr[last + 1]
-        for v, p in zip(P.indices[lo:hi].tolist(), P.data[lo:hi].tolist(), strict=True):
-            if v in on_path or vmask[v] or used + 1 + dist[v] > hops:
+        to, share = P.indices[lo:hi], P.data[lo:hi]
+        on = ~vmask[to] & (dist[to] <= hops - used - 1)
+        for v, p in zip(to[on].tolist(), share[on].tolist(), strict=True):
+            if v in on_path:
                 continue
             w = prod * p
             heapq.heappush(heap, (-abs(w) * factor, (*label, name(v)), (*path, v), float(w)))
