@@ -587,6 +587,7 @@ def _vouching_groups(snap: Snapshot, mask: np.ndarray, src: np.ndarray, dst: np.
 def _build_groups(ties: _Ties, mask: np.ndarray) -> _Groups:
     snap = ties.snap
     src, dst, pos, neg = _endorsements(snap)
+
     def build() -> np.ndarray:
         return _vouching_groups(snap, mask, src, dst, np.maximum(pos - neg, 0.0))
 
@@ -609,8 +610,7 @@ def _build_groups(ties: _Ties, mask: np.ndarray) -> _Groups:
     activity = np.bincount(src, weights=pos + neg, minlength=snap.n) + ties.prior
     to_group = np.bincount(src[inside], weights=np.maximum(pos - neg, 0.0)[inside], minlength=snap.n)
     member = np.where(size[label] > 1, np.divide(to_group, activity, out=np.zeros(snap.n), where=activity > 0), 1.0)
-    first = np.zeros(k, dtype=np.int64)
-    first[label[::-1]] = np.arange(snap.n - 1, -1, -1)  # the last write per group is its smallest member
+    first = np.unique(label, return_index=True)[1]  # each group's smallest member (groups are numbered by it)
     return _Groups(label, first, size, member, gmask, between, src[out][order], dst[out][order], key[order])
 
 

@@ -568,7 +568,7 @@ def _between_statements() -> dict[str, str]:
 
 
 _ABOUT: dict[str, str] = _about_statements()
-_BETWEEN: dict[str, str] = _between_statements()
+_ABOUT_BETWEEN: dict[str, str] = {**_ABOUT, **_between_statements()}
 
 
 # -- values ---------------------------------------------------------------------------------------
@@ -1251,7 +1251,7 @@ class Neo4jStore:
         chosen = [n for n in TABLE_ORDER if names is None or n in set(names)]
 
         def read(tx: ManagedTransaction) -> dict[str, list[list[Any]]]:
-            statements = {**_ABOUT, **_BETWEEN} if between else _ABOUT
+            statements = _ABOUT_BETWEEN if between else _ABOUT
             return {n: list(tx.run(statements[n], ids=wanted).single(strict=True)["rows"]) for n in chosen}
 
         with self._errors("read"):
