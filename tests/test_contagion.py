@@ -297,6 +297,51 @@ def test_scores_are_bounded_and_decompose_exactly(case: tuple[nx.DiGraph, list[i
             assert not any(p in listed for p in path[1:-1])
 
 
+def _brute_force_paths(G: nx.DiGraph, source: int, listed: set[int], hops: int, decay: float,
+                       prior: float) -> dict[tuple[int, ...], float]:
+    """Every path the module docs define, enumerated depth-first with its strength from the edge
+    attributes alone: net-positive shares through unlisted parties, one signed share into a listed one."""
+    def share(u: int, v: int) -> float:
+        activity = sum(d["positive"] + d["negative"] for _, _, d in G.out_edges(u, data=True)) + prior
+        d = G.edges[u, v]
+        return (d["positive"] - d["negative"]) / activity if activity > 0 else 0.0
+
+    out: dict[tuple[int, ...], float] = {}
+
+    def walk(path: list[int], prod: float) -> None:
+        u = path[-1]
+        for v in G.successors(u):
+            if v in path:
+                continue
+            s = share(u, v)
+            if v in listed and s != 0.0:
+                out[(*path, v)] = prod * s * decay ** (len(path) - 1)
+            elif v not in listed and s > 0.0 and len(path) < hops:
+                walk([*path, v], prod * s)
+
+    walk([source], 1.0)
+    return out
+
+
+@settings(max_examples=80, deadline=None)
+@given(signed_graphs(), st.integers(1, 4), st.floats(0.05, 1.0), st.floats(0.0, 2.0), st.integers(1, 6))
+def test_exposure_paths_are_every_path_strongest_first(case: tuple[nx.DiGraph, list[int]], hops: int,
+                                                       decay: float, prior: float, limit: int) -> None:
+    """The best-first walk, ordered by what a partial path can still become, returns exactly the paths
+    a depth-first enumeration finds, strongest first; with a limit, the strongest ones."""
+    G, listed = case
+    for source in (v for v in G if v not in listed):
+        expected = _brute_force_paths(G, source, set(listed), hops, decay, prior)
+        got = exposure_paths(G, source, listed=listed, hops=hops, decay=decay, prior=prior)["paths"]
+        assert {tuple(p["path"]): p["strength"] for p in got} == pytest.approx(expected, abs=1e-12)
+        strengths = [abs(p["strength"]) for p in got]
+        assert all(a >= b - 1e-12 for a, b in zip(strengths, strengths[1:], strict=False))
+        top = exposure_paths(G, source, listed=listed, hops=hops, decay=decay, prior=prior, limit=limit)["paths"]
+        assert [p["path"] for p in top] == [p["path"] for p in got[:limit]]
+        if len(got) > limit:
+            assert min(abs(p["strength"]) for p in top) >= max(strengths[limit:]) - 1e-12
+
+
 # -- the sample's planted situations ---------------------------------------------------------------
 
 

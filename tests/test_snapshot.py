@@ -103,6 +103,21 @@ def test_cached_snapshot_is_reused_memory_mapped(sample_store: SqliteStore) -> N
     assert second.version == sample_store.version()
 
 
+def test_a_long_lived_reader_answers_id_look_ups_from_a_dict_with_the_same_answers(
+        sample_store: SqliteStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    import trustgraph.snapshot as snapshot_module
+
+    snap = open_snapshot(sample_store, half_life_days=730.0)
+    ids = snap.nodes()
+    asked = [*ids, "no-such-party", ids[0].upper() + "x", "", 7]
+    searched = [snap.find(v) for v in asked]  # binary search over the memory-mapped ids
+    assert snap._index is None and searched[: len(ids)] == list(range(len(ids)))
+    monkeypatch.setattr(snapshot_module, "INDEX_AFTER", 3)
+    reader = open_snapshot(sample_store, half_life_days=730.0)
+    assert [reader.find(v) for v in asked] == searched  # a dict after the third look-up
+    assert reader._index is not None and len(reader._index) == len(ids)
+
+
 def test_a_write_makes_the_old_snapshot_unusable(sample_store: SqliteStore, tmp_path: Path) -> None:
     before = open_snapshot(sample_store, half_life_days=730.0)
     version = sample_store.version()

@@ -84,6 +84,10 @@ ATTRIBUTES = ("sector", "country", "region", "culture", "risk_appetite", "tags")
 KEEP = 16
 #: Reads of a :class:`Strings` column after which it is copied out of the memory map.
 PLAIN_AFTER = 2_000
+#: Id look-ups (:meth:`Snapshot.find`) after which a snapshot builds an id → index dict: a
+#: long-lived process (trustgraph serve, a notebook) then answers each in a dict probe instead of a
+#: binary search over the memory-mapped ids (~30 µs); a one-off command never asks this many.
+INDEX_AFTER = 2_000
 #: Derived structures kept per snapshot in memory (:meth:`Snapshot.memo`).
 MEMO_ENTRIES = 16
 T = TypeVar("T")
@@ -351,6 +355,7 @@ class Snapshot:
     #: Whole-store facts for ``stats``: ``negative_referrals``, ``first_referral``, ``last_referral``.
     facts: dict[str, Any] = field(default_factory=dict)
     _index: dict[Any, int] | None = field(default=None, repr=False)
+    _finds: int = field(default=0, repr=False)
     _memo: dict[Any, Any] = field(default_factory=dict, repr=False)
     #: The on-disk cache folder this snapshot was saved to or loaded from (None: in memory only).
     folder: Path | None = field(default=None, repr=False)
@@ -422,6 +427,11 @@ class Snapshot:
             return self._index.get(node)
         if not isinstance(node, str):
             return None
+        self._finds += 1
+        if self._finds > INDEX_AFTER:
+            ids = self.ids.tolist()
+            self._index = {v: i for i, v in reversed(list(enumerate(ids))) if v is not None}
+            return self._index.get(node)
         hits = self.ids.find(node)
         return hits[0] if hits else None
 
