@@ -14,7 +14,13 @@ party endorsed"):
   2026-12-02);
 * ``groups``: the product's default — both, and vouching groups (docs/contagion.md, "Vouching groups");
 * ``window N``: the default (with groups) with the listing window set to N days (730: the evidence half-life, the
-  scale used before; every piece of evidence is still timed by its own date).
+  scale used before; every piece of evidence is still timed by its own date);
+* ``known mutual``, ``known all``: the default with the vouching groups *given* from the generator's
+  roles instead of found — ceilings, not methods: ``known mutual`` joins positives (and only
+  positives) linked by mutual endorsements (the groups a perfect detector of mutual vouching would
+  find, no honest member), ``known all`` makes every unlisted positive one group (whether or not
+  they endorse each other). They tell how much of a shortfall is the detection of groups and how
+  much the evidence the groups are built from.
 
 Printed: exposed-only AUC (positives vs honest partners of listed parties), mean (min) over seeds,
 and the share of honest partners in the top 5 % of unlisted parties by exposure (mean).
@@ -35,6 +41,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -48,9 +56,30 @@ from trustgraph.store import StoreSettings, open_store  # noqa: E402
 SETTINGS: list[dict[str, Any]] = [{}, {"camouflage": 0}, {"camouflage": 20}]
 
 
-def exposure(store: Path, *, window: float | None, endorse: bool, groups: bool = False) -> tuple[list[str], np.ndarray]:
+def known_groups(roles: dict[str, str], mutual: bool) -> Any:
+    """A stand-in for ``contagion._vouching_groups`` that reads the generator's roles (see ``known``
+    in the module docs): the unlisted positives as one group, or as the components of their mutual
+    endorsements; everyone else alone. Groups are numbered by their first member, as the product's."""
+
+    def groups(snap: Any, mask: np.ndarray, src: np.ndarray, dst: np.ndarray, net: np.ndarray) -> np.ndarray:
+        pos = np.array([roles.get(str(v)) in POSITIVE for v in snap.ids]) & ~mask
+        if mutual:
+            keep = (net > 0) & (src != dst) & pos[src] & pos[dst]
+            A = sp.csr_matrix((net[keep], (src[keep], dst[keep])), shape=(snap.n, snap.n))
+            _, label = connected_components(A.minimum(A.T), directed=False)
+        else:
+            label = np.arange(snap.n)
+            label[pos] = np.flatnonzero(pos).min() if pos.any() else 0
+        _, first, inverse = np.unique(label, return_index=True, return_inverse=True)
+        return np.argsort(np.argsort(first))[inverse]
+
+    return groups
+
+
+def exposure(store: Path, *, window: float | None, endorse: bool, groups: bool | str = False,
+             roles: dict[str, str] | None = None) -> tuple[list[str], np.ndarray]:
     """Exposure with the listing window (None: no timing factor), the endorsement view and the vouching
-    groups on or off."""
+    groups on, off, or given from ``roles`` (``"known mutual"``, ``"known all"``)."""
     original, grouping, tau = C.LISTING_WINDOW_DAYS, C._vouching_groups, C._tau
     if window is None:  # no timing factor: τ = 1 on every piece of evidence
         C._tau = lambda when, day, since=None: np.ones(len(when))
@@ -58,6 +87,8 @@ def exposure(store: Path, *, window: float | None, endorse: bool, groups: bool =
         C.LISTING_WINDOW_DAYS = window
     if not groups:  # every party a group of its own: no group view
         C._vouching_groups = lambda snap, mask, *edges: np.arange(snap.n)
+    elif isinstance(groups, str):  # a ceiling: the groups read from the generator's roles
+        C._vouching_groups = known_groups(roles or {}, mutual=groups == "known mutual")
     try:
         snap = open_snapshot(open_store(StoreSettings(sqlite_path=str(store)), create=False), half_life_days=730.0,
                              cache=False)
@@ -79,6 +110,8 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "window 90": {"window": 90.0, "endorse": True, "groups": True},
     "window 365": {"window": 365.0, "endorse": True, "groups": True},
     "window 730": {"window": 730.0, "endorse": True, "groups": True},
+    "known mutual": {"window": C.LISTING_WINDOW_DAYS, "endorse": True, "groups": "known mutual"},
+    "known all": {"window": C.LISTING_WINDOW_DAYS, "endorse": True, "groups": "known all"},
 }
 
 
@@ -90,7 +123,7 @@ def one(module: Any, seed: int, orgs: int, params: dict[str, Any]) -> dict[str, 
                        capture_output=True)
         out = {}
         for name, variant in VARIANTS.items():
-            ids, score = exposure(store, **variant)
+            ids, score = exposure(store, **variant, roles=roles)
             s = dict(zip(ids, score.tolist(), strict=True))
             pos = [s[o] for o, r in roles.items() if r in POSITIVE]
             partners = [o for o, r in roles.items() if r == "honest_partner"]
