@@ -590,13 +590,15 @@ def test_endorsement_view_is_not_diluted_by_partnerships() -> None:
 
 
 def test_a_vouching_group_is_assessed_by_its_referrals_to_outsiders(tmp_path: Path) -> None:
-    """a and b vouch for each other; a vouches for the listed L, b for three honest parties. The group's
-    referrals to outsiders are four, one of them to L: the group's exposure is 1 / (4 + prior) = 0.2.
-    b gave a fifth of its referral activity (with the prior) to the group, so takes 0.2 · 1/5 = 0.04
-    (its own walks give 0.5 · 1/5 · 1/3 = 1/30); a keeps its own, larger, exposure."""
+    """a and b vouch for each other; a vouches for the listed L, b for three honest parties (each also
+    vouched for by v, so none stands on b's word alone). The group's referrals to outsiders are four,
+    one of them to L: the group's exposure is 1 / (4 + prior) = 0.2. b gave a fifth of its referral
+    activity (with the prior) to the group, so takes 0.2 · 1/5 = 0.04 (its own walks give
+    0.5 · 1/5 · 1/3 = 1/30); a keeps its own, larger, exposure."""
     refs = [referral(1, "a", "b", 1), referral(2, "b", "a", 1), referral(3, "a", "L", 1),
-            *(referral(4 + k, "b", h, 1) for k, h in enumerate(("h1", "h2", "h3")))]
-    G = project(dataset(tmp_path, "a b h1 h2 h3 L", referrals=refs,
+            *(referral(4 + k, "b", h, 1) for k, h in enumerate(("h1", "h2", "h3"))),
+            *(referral(7 + k, "v", h, 1) for k, h in enumerate(("h1", "h2", "h3")))]
+    G = project(dataset(tmp_path, "a b h1 h2 h3 v L", referrals=refs,
                         blacklist=["B1,X,L,2019-01-01,,Fraud,notice"]), half_life_days=None)
     rows = {r["id"]: r for r in contagion(G, prior=1.0)}
     assert rows["a"]["score"] == pytest.approx(1 / 3 + 1 / 180)  # 1/3 + a → b → a → L (0.25 · 1/3 · 1/5 · 1/3)
@@ -613,36 +615,63 @@ def test_a_vouching_group_is_assessed_by_its_referrals_to_outsiders(tmp_path: Pa
     assert [t["kinds"] for t in path["ties"]] == [["vouching group"], ["referral"]]
     assert path["ties"][0]["share"] == pytest.approx(0.2)  # b's referrals to its group
     # Without a's referral of b there is no group: b is exposed through a only (0.5 · 1/5 · 1/2).
-    alone = project(dataset(tmp_path, "a b h1 h2 h3 L", referrals=[r for r in refs if not r.startswith("R1,")],
+    alone = project(dataset(tmp_path, "a b h1 h2 h3 v L", referrals=[r for r in refs if not r.startswith("R1,")],
                             blacklist=["B1,X,L,2019-01-01,,Fraud,notice"]), half_life_days=None)
     assert contagion_scores(alone, prior=1.0)["b"] == pytest.approx(1 / 20)
 
 
-def test_a_closed_group_is_not_shielded_by_vouching_for_itself(tmp_path: Path) -> None:
-    """Four parties vouch for each other and each for three honest parties; s1 also vouches for
-    shell, which vouches for the listed L. Each member's own share in shell is diluted by the group's
-    internal vouching (s2's own walk: 0.25 · 1/7 · 1/8 · 1/2); as one actor the group gave 13
-    referrals to outsiders, one to shell: 0.5 · 1/14 · 1/2, which s2, s3 and s4 take by the share of
-    their referrals that went to the group (3 of 6, with the prior: 3/7)."""
+def _ring_with_shell(tmp_path: Path, shell_vouched_by_v: bool) -> dict[str, dict]:
+    """Four parties vouch for each other and each for three honest parties (each also vouched for by
+    v, an outsider); s1 vouches (0.2) for shell, which vouches for the listed L."""
     ring = ["s1", "s2", "s3", "s4"]
-    refs = [referral(0, "shell", "L", 1), referral(1, "s1", "shell", 1)]
+    refs = [referral(0, "shell", "L", 1), referral(1, "s1", "shell", 0.2)]
+    if shell_vouched_by_v:
+        refs.append(referral(2, "v", "shell", 1))
     k = 10
     for u in ring:
-        for v in ring:
-            if u != v:
-                refs.append(referral(k := k + 1, u, v, 1))
+        for w in ring:
+            if u != w:
+                refs.append(referral(k := k + 1, u, w, 1))
         for j in range(3):
             refs.append(referral(k := k + 1, u, f"h{u}{j}", 1))
+            refs.append(referral(k := k + 1, "v", f"h{u}{j}", 1))
     honest = " ".join(f"h{u}{j}" for u in ring for j in range(3))
-    G = project(dataset(tmp_path, f"{' '.join(ring)} shell L {honest}", referrals=refs,
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    G = project(dataset(tmp_path, f"{' '.join(ring)} shell v L {honest}", referrals=refs,
                         blacklist=["B1,X,L,2019-01-01,,Fraud,notice"]), half_life_days=None)
-    rows = {r["id"]: r for r in contagion(G, prior=1.0)}
-    group = 0.5 * (1 / 14) * 0.5 * (3 / 7)
+    return {r["id"]: r for r in contagion(G, prior=1.0)}
+
+
+def test_a_closed_group_is_not_shielded_by_vouching_for_itself(tmp_path: Path) -> None:
+    """The shell also stands on v's word, so it is not the ring's: as one actor the ring gave 12.2 in
+    referrals to outsiders, 0.2 to shell (0.2/13.2 with the prior, then shell's 1/2 and δ): each of
+    s2, s3, s4 takes that by the share of its referrals that went to the group (3 of 6, with the
+    prior: 3/7) — more than its own walk through s1 (1/7 · 0.2/7.2 · 1/2 · δ²), which the ring's
+    internal vouching dilutes."""
+    rows = _ring_with_shell(tmp_path, shell_vouched_by_v=True)
+    group = (0.2 / 13.2) * 0.5 * 0.5 * (3 / 7)
     for u in ("s2", "s3", "s4"):
         assert rows[u]["score"] == pytest.approx(group) and rows[u]["view"] == "group" and rows[u]["group"] == 4
         (e,) = rows[u]["exposures"]
         assert e["path"] == [u, "s1", "shell", "L"] and e["contribution"] == pytest.approx(group)
-        assert group > 0.25 * (1 / 7) * (1 / 8) * 0.5  # three times its own walk through s1
-    assert rows["s1"]["score"] > group  # its own share in shell (1/8) beats the group's
-    assert rows["shell"]["score"] == pytest.approx(0.5)
-    assert all(rows[f"h{u}{j}"]["score"] == 0.0 for u in ring for j in range(3))
+        assert group > (1 / 7) * (0.2 / 7.2) * 0.5 * 0.25  # more than its own walk through s1
+    assert rows["shell"]["score"] == pytest.approx(0.5) and rows["shell"]["group"] is None
+    assert all(rows[f"h{u}{j}"]["score"] == 0.0 for u in ("s1", "s2", "s3", "s4") for j in range(3))
+
+
+def test_a_party_that_stands_on_a_groups_word_alone_is_part_of_the_group(tmp_path: Path) -> None:
+    """Without v's referral the shell's only voucher is s1: it is the ring's protégé and joins its
+    group, so the ring's tie out is shell's referral of L — one of 13 referrals to outsiders (1/14
+    with the prior) — and s2 takes 3/7 of it; s1 takes it by its own share (3.2 of 7.2). The shell
+    itself keeps its own exposure (it gave nothing to the group); the honest parties, vouched for by
+    v too, stay outside."""
+    rows = _ring_with_shell(tmp_path, shell_vouched_by_v=False)
+    for u in ("s2", "s3", "s4"):
+        assert rows[u]["score"] == pytest.approx((1 / 14) * (3 / 7)) and rows[u]["group"] == 5
+        (e,) = rows[u]["exposures"]
+        assert e["path"] == [u, "shell", "L"]  # a step inside the group, then shell's referral of L
+    assert rows["s1"]["score"] == pytest.approx((1 / 14) * (3.2 / 7.2)) and rows["s1"]["view"] == "group"
+    assert rows["shell"]["score"] == pytest.approx(0.5) and rows["shell"]["view"] != "group"
+    assert all(rows[f"h{u}{j}"]["score"] == 0.0 for u in ("s1", "s2", "s3", "s4") for j in range(3))
+    corroborated = _ring_with_shell(tmp_path / "v", shell_vouched_by_v=True)
+    assert rows["s2"]["score"] > 15 * corroborated["s2"]["score"]

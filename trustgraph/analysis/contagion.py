@@ -572,16 +572,35 @@ class _Groups:
 def _vouching_groups(snap: Snapshot, mask: np.ndarray, src: np.ndarray, dst: np.ndarray,
                      net: np.ndarray) -> np.ndarray:
     """Each party's vouching group: Louvain communities (Blondel et al. 2008, modularity at resolution 1,
-    seeded; :func:`trustgraph.analysis.communities.louvain`) of the *mutual* endorsements between
-    unlisted parties, each pair weighted by the lesser of the two directions' net decayed referrals; a
-    party with no mutual endorsement, and every listed party, is a group of its own. Groups are
-    numbered by their first member. ``src → dst`` are the snapshot's edges, ``net`` their net-positive
-    referrals (:func:`_endorsements`)."""
+    seeded; :func:`trustgraph.analysis.communities.louvain`) of the vouching between unlisted parties —
+    the *mutual* endorsements, each pair weighted by the lesser of the two directions' net decayed
+    referrals, and the *protégés* of those parties: a party endorsed by exactly one party it did not
+    endorse in return stands on that one voucher's word, and when the voucher has a mutual endorsement
+    (or is itself such a protégé) the two are joined, weighted by that endorsement. A party with
+    neither, and every listed party, is a group of its own. Groups are numbered by their first member.
+    ``src → dst`` are the snapshot's edges, ``net`` their net-positive referrals (:func:`_endorsements`)."""
     keep = (net > 0) & (src != dst) & ~mask[src] & ~mask[dst]
     A = sp.csr_matrix((net[keep], (src[keep], dst[keep])), shape=(snap.n, snap.n))
     A.sum_duplicates()
-    mutual = sp.triu(A.minimum(A.T), k=1).tocoo()
-    return louvain(snap.n, mutual.row, mutual.col, mutual.data, resolution=1.0, seed=0)
+    A.eliminate_zeros()
+    mutual = A.minimum(A.T)
+    one_way = (A - A.multiply(A.T > 0)).tocsc()  # endorsements not returned
+    one_way.eliminate_zeros()
+    vouchers = np.diff(one_way.indptr)  # per endorsed party: endorsers it did not endorse back
+    sponsored = one_way[:, np.flatnonzero(vouchers == 1)].tocoo()
+    by, of = sponsored.row, np.flatnonzero(vouchers == 1)[sponsored.col]  # sponsor, protégé
+    # A group's protégés, and theirs in turn: from the parties with a mutual endorsement outwards.
+    member = np.diff(mutual.tocsr().indptr) > 0
+    while True:
+        grown = member.copy()
+        grown[of[member[by]]] = True
+        if np.array_equal(grown, member):
+            break
+        member = grown
+    kept = member[by]
+    sponsor = sp.csr_matrix((sponsored.data[kept], (by[kept], of[kept])), shape=(snap.n, snap.n))
+    ties = sp.triu(mutual + sponsor + sponsor.T, k=1).tocoo()  # one-way pairs are never mutual: a plain sum
+    return louvain(snap.n, ties.row, ties.col, ties.data, resolution=1.0, seed=0)
 
 
 def _build_groups(ties: _Ties, mask: np.ndarray) -> _Groups:
@@ -593,7 +612,7 @@ def _build_groups(ties: _Ties, mask: np.ndarray) -> _Groups:
 
     # Kept on disk for the store's own listings only: a what-if or an analyst's own listed set is
     # computed (and kept in memory) but never written — "nothing is written", and no file per question.
-    label = (snap.derived(f"vouching-groups-2-{_digest(mask)}", build)
+    label = (snap.derived(f"vouching-groups-3-{_digest(mask)}", build)
              if np.array_equal(mask, np.asarray(snap.listed, dtype=bool)) else build())
     k = int(label.max()) + 1 if len(label) else 0
     _, tau_referral = _timing(snap)
