@@ -13,6 +13,8 @@ party endorsed"):
 * ``both``: timing and endorsement view, every party alone (no vouching groups: the product before
   2026-12-02);
 * ``groups``: the product's default — both, and vouching groups (docs/contagion.md, "Vouching groups");
+* ``mutual only``: the default with groups of mutual endorsements alone, without the groups'
+  protégés (the product until 2026-12-02 afternoon);
 * ``window N``: the default (with groups) with the listing window set to N days (730: the evidence half-life, the
   scale used before; every piece of evidence is still timed by its own date);
 * ``known mutual``, ``known all``: the default with the vouching groups *given* from the generator's
@@ -34,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import subprocess
 import sys
 import tempfile
@@ -87,6 +90,8 @@ def exposure(store: Path, *, window: float | None, endorse: bool, groups: bool |
         C.LISTING_WINDOW_DAYS = window
     if not groups:  # every party a group of its own: no group view
         C._vouching_groups = lambda snap, mask, *edges: np.arange(snap.n)
+    elif groups == "mutual only":
+        C._vouching_groups = functools.partial(grouping, proteges=False)
     elif isinstance(groups, str):  # a ceiling: the groups read from the generator's roles
         C._vouching_groups = known_groups(roles or {}, mutual=groups == "known mutual")
     try:
@@ -107,6 +112,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "endorse": {"window": None, "endorse": True},
     "both": {"window": C.LISTING_WINDOW_DAYS, "endorse": True},
     "groups": {"window": C.LISTING_WINDOW_DAYS, "endorse": True, "groups": True},
+    "mutual only": {"window": C.LISTING_WINDOW_DAYS, "endorse": True, "groups": "mutual only"},
     "window 90": {"window": 90.0, "endorse": True, "groups": True},
     "window 365": {"window": 365.0, "endorse": True, "groups": True},
     "window 730": {"window": 730.0, "endorse": True, "groups": True},

@@ -78,7 +78,9 @@ Vouching groups
 Parties that vouch for each other are also assessed as one actor (docs/contagion.md, "Vouching
 groups"): the groups are the Louvain communities (Blondel et al. 2008, resolution 1, seeded;
 :mod:`trustgraph.analysis.communities`) of the mutual endorsements between unlisted parties (a pair
-weighted by the lesser of its two net referrals);
+weighted by the lesser of its two net referrals), with each group's *protégés* — a party endorsed by
+exactly one party it did not endorse back, when that voucher is in a group or is itself a protégé,
+is joined to it (it stands on the group's word alone);
 the *group* view is the endorsement view over groups, where a group's shares are its members'
 referrals to parties outside the group — its vouching for itself neither counts nor dilutes; a
 member takes the group's exposure by the share of its own referral activity that went to the group.
@@ -570,7 +572,7 @@ class _Groups:
 
 
 def _vouching_groups(snap: Snapshot, mask: np.ndarray, src: np.ndarray, dst: np.ndarray,
-                     net: np.ndarray) -> np.ndarray:
+                     net: np.ndarray, *, proteges: bool = True) -> np.ndarray:
     """Each party's vouching group: Louvain communities (Blondel et al. 2008, modularity at resolution 1,
     seeded; :func:`trustgraph.analysis.communities.louvain`) of the vouching between unlisted parties —
     the *mutual* endorsements, each pair weighted by the lesser of the two directions' net decayed
@@ -578,7 +580,8 @@ def _vouching_groups(snap: Snapshot, mask: np.ndarray, src: np.ndarray, dst: np.
     endorse in return stands on that one voucher's word, and when the voucher has a mutual endorsement
     (or is itself such a protégé) the two are joined, weighted by that endorsement. A party with
     neither, and every listed party, is a group of its own. Groups are numbered by their first member.
-    ``src → dst`` are the snapshot's edges, ``net`` their net-positive referrals (:func:`_endorsements`)."""
+    ``src → dst`` are the snapshot's edges, ``net`` their net-positive referrals (:func:`_endorsements`);
+    ``proteges=False``: mutual endorsements only (the method before protégés, for the ablation)."""
     keep = (net > 0) & (src != dst) & ~mask[src] & ~mask[dst]
     A = sp.csr_matrix((net[keep], (src[keep], dst[keep])), shape=(snap.n, snap.n))
     A.sum_duplicates()
@@ -597,7 +600,7 @@ def _vouching_groups(snap: Snapshot, mask: np.ndarray, src: np.ndarray, dst: np.
         if np.array_equal(grown, member):
             break
         member = grown
-    kept = member[by]
+    kept = member[by] & proteges
     sponsor = sp.csr_matrix((sponsored.data[kept], (by[kept], of[kept])), shape=(snap.n, snap.n))
     ties = sp.triu(mutual + sponsor + sponsor.T, k=1).tocoo()  # one-way pairs are never mutual: a plain sum
     return louvain(snap.n, ties.row, ties.col, ties.data, resolution=1.0, seed=0)
