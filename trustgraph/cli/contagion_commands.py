@@ -225,7 +225,8 @@ def _exposure_text(doc: dict[str, Any]) -> str:
     if me["listed"]:
         head += "; listed itself"
     elif doc.get("view") == "group":
-        head += (f"; through its vouching group of {doc['group']} (mutual endorsers, assessed as one actor)"
+        head += (f"; through its vouching group of {doc['group']} "
+                 "(mutual endorsers and their protégés, assessed as one actor)"
                  if (doc.get("group") or 0) > 1 else "; through the vouching groups it endorsed")
     lines.append(f"{head}; {len(doc['rows'])} path(s) of at most {doc['parameters']['max_hops']} ties to listed "
                  "parties")
