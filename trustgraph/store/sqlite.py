@@ -650,18 +650,20 @@ class SqliteStore:
     def _frame(self, name: str, rows: list[tuple[object, ...]]) -> pd.DataFrame:
         """A canonical frame of rows already ordered by key (SQLite's BINARY collation orders text by
         code point, as Python does, so no second sort is needed)."""
-        from ..ingest import object_frame
+        import numpy as np
+        import pandas as pd
 
         table = TABLES[name]
-        names = table.column_names
-        # Column-wise object arrays keep None as None (pandas would infer str and use NaN).
-        columns = list(zip(*rows)) if rows else [()] * len(names)
-        data: dict[str, object] = {}
-        for c, values in zip(table.columns, columns):
+        # One object block, built from the rows as they come: None stays None (pandas would infer str
+        # and use NaN), and a small frame costs ~0.04 ms instead of ~0.3 ms for a Series per column
+        # (`exposure` reads eight tables about the parties of its paths on every question).
+        values = np.empty((len(rows), len(table.columns)), dtype=object)
+        if rows:
+            values[:] = rows
+        for j, c in enumerate(table.columns):
             if c.type == "bool":
-                values = tuple(None if v is None else bool(v) for v in values)
-            data[c.name] = values
-        return object_frame(data)
+                values[:, j] = [None if v is None else bool(v) for v in values[:, j]]
+        return pd.DataFrame(values, columns=list(table.column_names), dtype=object, copy=False)
 
     def ids(self, names: Iterable[str] | None = None) -> dict[str, set[str]]:
         """Ids per table; see :meth:`Store.ids`."""
