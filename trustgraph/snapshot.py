@@ -429,8 +429,7 @@ class Snapshot:
             return None
         self._finds += 1
         if self._finds > INDEX_AFTER:
-            ids = self.ids.tolist()
-            self._index = {v: i for i, v in reversed(list(enumerate(ids))) if v is not None}
+            self._index = {v: i for i, v in enumerate(self.ids) if v is not None}  # ids are unique
             return self._index.get(node)
         hits = self.ids.find(node)
         return hits[0] if hits else None

@@ -1410,10 +1410,8 @@ def _bounds(ties: _Ties, mask: np.ndarray, hops: int, decay: float) -> np.ndarra
     best-first walk of :func:`exposure_paths` by what a partial path can still become rather than by
     what it is (A* with an admissible, consistent bound): the same paths, in the same order, after
     far fewer partial paths are expanded from a hub."""
-    n = ties.assoc.shape[0]
-    bound = np.zeros((hops + 1, n))
-    if hops >= 1:
-        bound[1] = decay * _row_max(ties.final, mask.astype(float))
+    bound = np.zeros((hops + 1, ties.assoc.shape[0]))
+    bound[1] = decay * _row_max(ties.final, mask.astype(float))  # hops ≥ 1 (checked by the callers)
     through = (~mask).astype(float)
     for r in range(2, hops + 1):
         bound[r] = np.maximum(bound[1], decay * _row_max(ties.assoc, bound[r - 1] * through))
@@ -1548,8 +1546,8 @@ def exposure_paths(
         lo, hi = P.indptr[last], P.indptr[last + 1]
         to, share = P.indices[lo:hi], P.data[lo:hi]
         on = ~vmask[to] & (dist[to] <= hops - used - 1)
-        ahead = bound[hops - used - 1][to]
-        for v, p, b in zip(to[on].tolist(), share[on].tolist(), ahead[on].tolist(), strict=True):
+        to, share = to[on], share[on]
+        for v, p, b in zip(to.tolist(), share.tolist(), bound[hops - used - 1][to].tolist(), strict=True):
             if v in on_path:
                 continue
             w = prod * p
