@@ -700,11 +700,31 @@ def test_missing_database_is_exit_5(run_cli: RunCli, neo4j_server: Server) -> No
     assert neo4j_server.password not in err
 
 
-@pytest.mark.parametrize("uri", ["http://127.0.0.1:7474", f"bolt://neo4j:{SECRET}@127.0.0.1:7687"])
+@pytest.mark.parametrize("uri", ["http://127.0.0.1:7474", f"bolt://neo4j:{SECRET}@127.0.0.1:7687",
+                                 f"neo4j:{SECRET}@127.0.0.1:7687", f"neo4j:neo4j:{SECRET}@127.0.0.1:7687",
+                                 f"bolt://127.0.0.1:7687?password={SECRET}"])
 def test_a_uri_that_is_not_bolt_or_holds_credentials_is_exit_6(run_cli: RunCli, uri: str) -> None:
-    code, out, err = run_cli(["--neo4j-uri", uri, "stats"])
+    code, out, err = run_cli(["--neo4j-uri", uri, "--neo4j-password", SECRET, "stats"])
     assert code == 6 and out == ""
     assert err.startswith("error: ") and err.count("\n") == 1 and SECRET not in err
+
+
+def test_a_password_in_a_routing_context_is_never_shown(run_cli: RunCli) -> None:
+    uri = f"neo4j://127.0.0.1:{free_port()}?region=eu&password={SECRET}"
+    err = _one_line_exit_5(*run_cli(["--neo4j-uri", uri, "stats"]))
+    assert SECRET not in err and "?region=…&password=…" in err
+
+
+@pytest.mark.parametrize(("uri", "shown"), [
+    ("bolt://neo4j:pw@db.example:7687", "bolt://db.example:7687"),
+    ("neo4j:pw@db.example:7687", "neo4j:…@db.example:7687"),
+    ("neo4j+s://db.example?policy=eu&token=pw#pw", "neo4j+s://db.example?policy=…&token=…"),
+    ("bolt://db.example:7687", "bolt://db.example:7687"),
+])
+def test_a_uri_is_shown_without_credentials_or_query_values(uri: str, shown: str) -> None:
+    from trustgraph.store.uri import safe_uri
+
+    assert safe_uri(uri) == shown
 
 
 @pytest.mark.neo4j

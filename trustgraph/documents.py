@@ -23,7 +23,6 @@ NDJSON and CSV print the rows: one line (or CSV record) per row, each with the d
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -50,13 +49,12 @@ def schema_id(kind: str) -> str:
     return f"trustgraph.{kind}/{SCHEMA_VERSIONS[kind]}"
 
 
-_USERINFO = re.compile(r"//[^/@]*@")
-
-
 def store_info(settings: StoreSettings, version: str | None) -> dict[str, Any]:
     """Which store answered, without credentials: backend, location and the version read."""
     if settings.neo4j_uri:
-        location = f"{_USERINFO.sub('//', settings.neo4j_uri)} database {settings.neo4j_database}"
+        from .store.uri import safe_uri
+
+        location = f"{safe_uri(settings.neo4j_uri)} database {settings.neo4j_database}"
         return {"backend": "neo4j", "location": location, "version": version}
     return {"backend": "sqlite", "location": str(settings.sqlite_path), "version": version}
 

@@ -78,7 +78,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import neo4j
 import neo4j.exceptions as nx_err
@@ -90,6 +90,7 @@ from .. import __version__
 from ..errors import ConfigurationError, InvalidDataError, StoreUnavailableError, TrustgraphError
 from ..model import TABLE_ORDER, TABLES
 from .base import SCORE_COLUMNS, sort_frame
+from .uri import safe_uri
 
 __all__ = [
     "Neo4jStore",
@@ -636,41 +637,34 @@ def _from_graph(value: Any, column_type: str) -> Any:
     return value
 
 
-def _safe_uri(uri: str) -> str:
-    """The URI without any ``user:password@`` part."""
-    try:
-        parts = urlsplit(uri)
-    except ValueError:
-        return "<unparsable URI>"
-    if parts.username or parts.password:
-        host = parts.hostname or ""
-        if parts.port:
-            host += f":{parts.port}"
-        parts = parts._replace(netloc=host)
-    return urlunsplit(parts)
-
-
 #: Bolt URI schemes (the driver's HTTP preview is not a store trustgraph supports).
 _SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
+_EXPECTED = "expected bolt://host:7687, neo4j://host:7687 or, for Aura, neo4j+s://xxxxxxxx.databases.neo4j.io"
 
 
 def _check_uri(uri: str) -> None:
     """Refuse a URI that is not Bolt, or that carries credentials (they would end up in messages)."""
-    safe = _safe_uri(uri)
+    safe = safe_uri(uri)
     try:
         parts = urlsplit(uri)
     except ValueError as err:
-        raise ConfigurationError(f"{safe!r} is not a Neo4j URI") from err
-    if parts.scheme not in _SCHEMES:
-        raise ConfigurationError(
-            f"{safe!r} is not a Neo4j URI: expected bolt://host:7687, neo4j://host:7687 or, for Aura, "
-            "neo4j+s://xxxxxxxx.databases.neo4j.io"
-        )
+        raise ConfigurationError(f"{safe!r} is not a Neo4j URI: {_EXPECTED}") from err
+    if parts.scheme not in _SCHEMES or not parts.netloc:
+        raise ConfigurationError(f"{safe!r} is not a Neo4j URI: {_EXPECTED}")
     if parts.username or parts.password:
         raise ConfigurationError(
             f"{safe!r}: give the credentials with NEO4J_USERNAME / NEO4J_PASSWORD (or --neo4j-user / "
             "--neo4j-password), not inside the URI"
         )
+
+
+def _scrubbed(text: str, secrets: Iterable[tuple[str, str]]) -> str:
+    """``text`` with every one of ``secrets`` (the raw URI, the password) replaced: a driver's own
+    message may repeat what it was given."""
+    for secret, shown in secrets:
+        if secret:
+            text = text.replace(secret, shown)
+    return text
 
 
 def _first_value(tx: ManagedTransaction, statement: str) -> Any:
@@ -766,7 +760,8 @@ class Neo4jStore:
         load_workers: int = DEFAULT_LOAD_WORKERS,
         driver_config: Mapping[str, Any] | None = None,
     ) -> None:
-        self.uri = _safe_uri(uri)
+        self.uri = safe_uri(uri)
+        self._raw_uri = uri  # only to scrub it from the driver's messages
         self.username = username
         self.database = database
         self.batch_rows = max(1, int(batch_rows))
@@ -783,7 +778,8 @@ class Neo4jStore:
         try:
             self._driver = GraphDatabase.driver(uri, auth=(username, password), **config)
         except (ValueError, nx_err.ConfigurationError) as err:
-            raise ConfigurationError(f"{self.uri!r} is not a usable Neo4j URI: {err}") from err
+            reason = _scrubbed(str(err), [(uri, self.uri), (password, "***")])
+            raise ConfigurationError(f"{self.uri!r} is not a usable Neo4j URI: {reason}") from err
         try:
             with self._errors("connection"):
                 # verify_connectivity fails fast (no retries) when the server is down or refuses the login;
@@ -842,7 +838,8 @@ class Neo4jStore:
                 f"{self.where} refused the {doing}, nothing of its transaction was written: {err.message}"
             ) from err
         except nx_err.DriverError as err:
-            raise StoreUnavailableError(f"{self.where} failed during the {doing}: {err}") from err
+            reason = _scrubbed(str(err), [(self._raw_uri, self.uri)])
+            raise StoreUnavailableError(f"{self.where} failed during the {doing}: {reason}") from err
 
     def _read(self, work: Callable[..., Any], *args: Any) -> Any:
         with self._driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS,
