@@ -157,7 +157,28 @@ def test_reload_is_idempotent_and_updates_in_place(good: Path, run_cli, tmp_path
 
 def test_missing_folder_is_invalid_data(run_cli, tmp_path: Path) -> None:
     code, _, err = run_cli(["--store", str(tmp_path / "s.db"), "load", str(tmp_path / "nope")])
-    assert code == 3 and "not a dataset folder" in err
+    assert code == 3 and "no such file or folder" in err and "an .xlsx workbook" in err
+    assert not (tmp_path / "s.db").exists()
+
+
+def test_a_refused_first_load_leaves_no_store_behind(run_cli, tmp_path: Path) -> None:
+    """A store that a refused load created would be taken for data by later reads (exit 0, zero rows)."""
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "organizations.csv").write_text("id,name\nA,Alpha\n", encoding="utf-8")
+    (bad / "referrals.csv").write_text("source,target,strength,date\nA,NOPE,0.5,2024-01-01\n", encoding="utf-8")
+    store = tmp_path / "new.db"
+    for args in (["load", str(bad)], ["--debug", "load", str(bad)]):
+        code, _, err = run_cli(["--store", str(store), *args])
+        assert code == 3 and "referrals.csv:2 [target]: got 'NOPE'" in err, err  # --debug keeps code and list
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["bad"]
+    assert run_cli(["--store", str(store), "stats"])[0] == 5
+    # A store that existed before is kept as it was.
+    (bad / "referrals.csv").unlink()
+    assert run_cli(["--store", str(store), "load", str(bad)])[0] == 0
+    (bad / "referrals.csv").write_text("source,target,strength,date\nA,NOPE,0.5,2024-01-01\n", encoding="utf-8")
+    assert run_cli(["--store", str(store), "load", str(bad)])[0] == 3
+    assert SqliteStore(store).table("organizations")["id"].tolist() == ["A"]
 
 
 # -- the fast path of reading a CSV file agrees with the rules it implements ------------------------

@@ -240,8 +240,8 @@ def _table_sources(target: Path, problems: _Collector, ignore_unknown: bool) -> 
         entries = [target]
     else:
         raise InvalidDataError(
-            f"{target}: not a dataset folder (expected a folder of CSV files, or an .xlsx workbook)",
-            [Problem(str(target), None, None, None, "a folder of CSV files, or an .xlsx workbook")])
+            f"cannot load {target}: not a dataset",
+            [Problem(str(target), None, None, None, "a folder of CSV files, an .xlsx workbook or one table's CSV file")])
     sources: list[tuple[str, Path | Sheet]] = []
     for entry in entries:
         suffix = entry.suffix.lower()
@@ -290,8 +290,9 @@ def read_dataset(path: str | Path, *, ignore_unknown: bool = False) -> dict[str,
     target = Path(path)
     problems = _Collector()
     if not target.exists():
-        raise InvalidDataError(f"{target}: not a dataset folder (expected a folder of CSV files)",
-                               [Problem(str(target), None, None, None, "a folder of CSV files")])
+        raise InvalidDataError(f"cannot load {target}: no such file or folder",
+                               [Problem(str(target), None, None, None, "a folder of CSV files, an .xlsx workbook "
+                                        "or one table's CSV file")])
     raw: dict[str, pd.DataFrame] = {}
     origin: dict[str, str] = {}
     for name, source in _table_sources(target, problems, ignore_unknown):

@@ -20,12 +20,15 @@ from __future__ import annotations
 
 import datetime
 import errno
+import functools
 import importlib
 import math
+import shutil
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -42,7 +45,7 @@ if TYPE_CHECKING:  # heavy modules are imported where a command uses them: --hel
 
 __all__ = ["cli", "main", "Env", "pass_env", "progress", "SHOWN_PROBLEMS", "half_life_option", "as_of_option",
            "FiniteFloat", "IsoDate", "IntListText", "MAX_HALF_LIFE_DAYS", "COMMANDS", "LazyGroup", "ANSWERS",
-           "answers"]
+           "answers", "creates_store"]
 
 #: How many validation problems are printed before "... and N more".
 SHOWN_PROBLEMS = 20
@@ -72,10 +75,33 @@ class Env:
 
     @property
     def writable_store(self) -> Store:
-        """The store, created when missing (load, import, record, demo)."""
+        """The store, created when missing (load, import, record, demo). Use it inside
+        :meth:`creating`, so that a write refused before anything is stored leaves no new file."""
         if "store" not in self.__dict__:
             self.__dict__["store"] = open_store(self.settings, create=True)
         return self.store
+
+    @contextmanager
+    def creating(self) -> Iterator[None]:
+        """Run a write that may create the SQLite file: when it fails and the file did not exist
+        before, the file it created (with its journal and snapshot folder) is removed again — a
+        refused load leaves no empty store behind that later reads would take for data."""
+        path = None if self.settings.neo4j_uri else Path(self.settings.sqlite_path)
+        new = path is not None and not path.exists() and "store" not in self.__dict__
+        try:
+            yield
+        except BaseException:
+            if new and path is not None:
+                store = self.__dict__.pop("store", None)
+                if store is not None:
+                    from ..snapshot import snapshot_folder
+
+                    folder = snapshot_folder(store)
+                    store.close()
+                    shutil.rmtree(folder, ignore_errors=True)
+                for leftover in (path, *(path.with_name(path.name + end) for end in ("-wal", "-shm", "-journal"))):
+                    leftover.unlink(missing_ok=True)
+            raise
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """All tables of the store (read once per invocation). Analyses read :meth:`snapshot`
@@ -150,6 +176,16 @@ def answers(command: str) -> Callable[[Callable[..., dict[str, Any]]], Callable[
         return func
 
     return register
+
+
+def creates_store(func: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    """A write command's document function, run inside :meth:`Env.creating`."""
+    @functools.wraps(func)
+    def wrapper(env: Env, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        with env.creating():
+            return func(env, *args, **kwargs)
+
+    return wrapper
 
 
 @contextmanager
@@ -357,7 +393,7 @@ class LazyGroup(click.Group):
               help="Neo4j password [env NEO4J_PASSWORD]; prefer the environment variable.")
 @click.option("--neo4j-database", envvar="NEO4J_DATABASE", default=None, help="Neo4j database [env NEO4J_DATABASE].")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars or notes on stderr.")
-@click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
+@click.option("--debug", is_flag=True, help="Show the traceback of an error too (same message and exit code).")
 @click.pass_context
 def cli(ctx: click.Context, store: str | None, neo4j_uri: str | None, neo4j_user: str | None,
         neo4j_password: str | None, neo4j_database: str | None, quiet: bool, debug: bool) -> None:
@@ -433,8 +469,10 @@ def main(argv: list[str] | None = None) -> None:
         rv = cli.main(args=argv, prog_name="trustgraph", standalone_mode=False)
         sys.stdout.flush()  # a closed pipe shows here, where it can be answered, not at exit
     except TrustgraphError as err:
-        if debug:
-            raise
+        if debug:  # the traceback, then the same message and exit code as without --debug
+            import traceback
+
+            traceback.print_exc()
         _report(err)
         sys.exit(err.exit_code)
     except click.exceptions.Exit as exc:

@@ -13,7 +13,7 @@ import click
 from ..errors import InvalidDataError, NotFoundError, Problem
 from ..model import TABLE_ORDER, TABLES
 from ..store.base import Store, ids_frame_map
-from .app import DEFAULT_HALF_LIFE_DAYS, Env, IsoDate, answers, cli, note, pass_env, progress
+from .app import DEFAULT_HALF_LIFE_DAYS, Env, IsoDate, answers, cli, creates_store, note, pass_env, progress
 from .output import emit_answer, format_option
 
 if TYPE_CHECKING:
@@ -44,6 +44,7 @@ def _print_notes(env: Env, document: dict[str, Any], key: str, prefix: str) -> N
 
 
 @answers("load")
+@creates_store
 def load_document(env: Env, *, path: Path, ignore_unknown: bool = False, bulk: bool = False) -> dict[str, Any]:
     """Validate the dataset ``path`` (a folder, or an .xlsx workbook), upsert it, and return the
     ``load`` document (rows written per table; ``warnings`` about the data). With ``bulk`` the rows go
@@ -140,6 +141,7 @@ def init(env: Env, folder: Path, force: bool, fmt: str | None) -> None:
 
 
 @answers("import")
+@creates_store
 def import_document(env: Env, *, format_: str, path: Path, date: Any) -> dict[str, Any]:
     """Import the research network ``path`` (``format_``: snap-signed or konect) or the
     FollowTheMoney file (``ftm``) and return the ``import`` document (rows written per table;
@@ -420,6 +422,7 @@ def _resolve_members(env: Env, kind: str, members: tuple[str, ...], known: dict[
 
 
 @answers("record")
+@creates_store
 def record_document(env: Env, *, kind: str, update: bool = False, members: tuple[str, ...] = (),
                     **values: Any) -> dict[str, Any]:
     """Append (or with ``update`` change) one row of ``RECORD_KINDS[kind]`` and return the ``record``
