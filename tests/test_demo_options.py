@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -24,3 +25,19 @@ def test_docs_and_readme_use_no_old_option_name() -> None:
         for line in path.read_text(encoding="utf-8").splitlines():
             found = pattern.search(line)
             assert not found or "alias" in line or "old name" in line, f"{path.name}: {line.strip()}"
+
+
+def test_the_demo_refuses_a_store_of_other_data_and_reruns_on_its_own(run_cli, tmp_path: Path) -> None:
+    """The demo's fictional parties would change the reputations and exposures of real ones."""
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "organizations.csv").write_text("id,name\nMINE1,Mine\nMINE2,Mine too\n", encoding="utf-8")
+    assert run_cli(["--store", "my.db", "load", str(mine)])[0] == 0
+    sample = str(ROOT / "data" / "sample")
+    code, out, err = run_cli(["--store", "my.db", "demo", "--data", sample])
+    assert code == 6 and "already holds 2 organisations that are not in" in err and "MINE1, MINE2" in err, err
+    counts = {r["table"]: r["count"] for r in json.loads(run_cli("--store my.db stats --format json")[1])["rows"]}
+    assert counts["organizations"] == 2 and counts["referrals"] == 0  # nothing of the sample was written
+    assert run_cli(["--store", "demo.db", "demo", "--data", sample])[0] == 0
+    assert run_cli(["--store", "demo.db", "demo", "--data", sample])[0] == 0  # again: its own data only
+    assert run_cli(["--store", "my.db", "demo", "--force", "--data", sample])[0] == 0

@@ -241,7 +241,8 @@ def _table_sources(target: Path, problems: _Collector, ignore_unknown: bool) -> 
     else:
         raise InvalidDataError(
             f"cannot load {target}: not a dataset",
-            [Problem(str(target), None, None, None, "a folder of CSV files, an .xlsx workbook or one table's CSV file")])
+            [Problem(str(target), None, None, None,
+                     "a folder of CSV files, an .xlsx workbook or one table's CSV file")])
     sources: list[tuple[str, Path | Sheet]] = []
     for entry in entries:
         suffix = entry.suffix.lower()

@@ -36,17 +36,43 @@ TOUR: list[tuple[str, str, list[str]]] = [
 ]
 
 
+def _refuse_other_data(env: Env, folder: Path) -> None:
+    """Refuse a store that holds organisations the demo's dataset does not: the demo would mix its
+    fictional parties into real data (their reputations, exposures and as-of would change)."""
+    if not env.settings.neo4j_uri and not Path(env.settings.sqlite_path).exists():
+        return
+    from ..ingest import read_dataset
+    from ..store.base import ids_frame_map
+
+    stored = ids_frame_map(env.store).get("organizations", set())
+    if not stored:
+        return
+    given = set(read_dataset(folder)["organizations"]["id"].astype(str).str.strip())
+    other = sorted(stored - given)
+    if other:
+        shown = ", ".join(other[:3]) + (", ..." if len(other) > 3 else "")
+        raise ConfigurationError(
+            f"{env.settings.describe()} already holds {len(other)} organisations that are not in {folder} "
+            f"({shown}); the demo would mix its data into them. Run it on a new store (--store demo.db), "
+            "or give --force")
+
+
 @cli.command()
 @click.option("--data", "data", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Dataset folder to load [default: the bundled data/sample].")
+@click.option("--force", is_flag=True, default=False,
+              help="Load into a store that already holds other organisations (they are kept, the demo's are added).")
 @click.pass_context
 @pass_env
-def demo(env: Env, ctx: click.Context, data: Path | None) -> None:
+def demo(env: Env, ctx: click.Context, data: Path | None, force: bool) -> None:
     """Load the sample dataset into the store and run a short tour of the main commands.
 
-    Uses the selected store (default ./trustgraph.db); writes the map to trustgraph-map.html.
+    Uses the selected store (default ./trustgraph.db; run again, it changes nothing); writes the map to
+    trustgraph-map.html. A store that holds other organisations is refused (exit 6) unless --force.
     """
     folder = data or sample_path()
+    if not force:
+        _refuse_other_data(env, folder)
     click.secho(f"# Loading {folder} into {env.settings.describe()}", bold=True)
     ctx.invoke(cast(click.Command, cli.get_command(ctx, "load")), path=folder, fmt="table")
     for heading, name, args in TOUR:
