@@ -286,6 +286,22 @@ def test_non_loopback_bind_needs_a_token(tmp_path: Path) -> None:
     assert "GET /v1/stats" in log and TOKEN not in log
 
 
+def test_a_port_in_use_is_a_configuration_error_before_the_banner(tmp_path: Path) -> None:
+    """uvicorn's own exit code for a failed start is 3, which is "invalid data" here."""
+    import socket
+
+    store = tmp_path / "t.db"
+    assert cli(["--store", str(store), "-q", "load", str(SAMPLE)]).returncode == 0
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        refused = cli(["--store", str(store), "serve", "--port", str(port)])
+    assert refused.returncode == 6, refused.stderr
+    assert f"cannot serve on 127.0.0.1:{port}" in refused.stderr and "--port" in refused.stderr
+    assert "http://" not in refused.stderr  # refused before the "serving on" line
+
+
 def test_a_token_is_never_a_command_line_argument() -> None:
     out = cli(["serve", "--help"]).stdout
     assert "--token-file" in out and "--token " not in out

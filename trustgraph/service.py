@@ -21,6 +21,7 @@ so the operating system shares their pages.
 from __future__ import annotations
 
 import asyncio
+import errno
 import gc
 import hmac
 import inspect
@@ -50,7 +51,7 @@ if TYPE_CHECKING:
     from .snapshot import Snapshot
     from .store import StoreSettings
 
-__all__ = ["Limits", "ServiceConfig", "create_app", "ROUTES", "run", "check_bind", "read_token"]
+__all__ = ["Limits", "ServiceConfig", "create_app", "ROUTES", "run", "check_bind", "check_port", "read_token"]
 
 #: HTTP status for each CLI exit code.
 STATUS_OF_EXIT = {1: 500, 2: 400, 3: 422, 4: 404, 5: 503, 6: 500}
@@ -682,6 +683,7 @@ def run(config: ServiceConfig, *, host: str, port: int, token: str | None, worke
     import uvicorn
 
     check_bind(host, token)
+    check_port(host, port)  # again for callers of run() (the command checks before its banner)
     if workers > 1:
         os.environ["TRUSTGRAPH_SERVE_CONFIG"] = config.to_json()
         if token:
@@ -691,6 +693,26 @@ def run(config: ServiceConfig, *, host: str, port: int, token: str | None, worke
         return
     uvicorn.run(create_app(config, token), host=host, port=port, log_level=log_level, timeout_keep_alive=5,
                 server_header=False)
+
+
+def check_port(host: str, port: int) -> None:
+    """Refuse (exit 6) an address the server could not listen on — a port in use, a host that is not
+    this machine's — before starting: uvicorn would exit with its own code 3, which is "invalid data"
+    here. A bind test with the options uvicorn uses (``SO_REUSEADDR``)."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as err:
+        raise ConfigurationError(f"cannot serve on {host}:{port}: {err.strerror}") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(address)
+        except OSError as err:
+            hint = "; choose another with --port" if err.errno == errno.EADDRINUSE else ""
+            raise ConfigurationError(f"cannot serve on {host}:{port}: {err.strerror}{hint}") from None
 
 
 def app_from_environ() -> FastAPI:

@@ -41,10 +41,11 @@ def serve(env: Env, host: str, port: int, token_file: str | None, workers: int, 
     and a newer store version is picked up without a restart. Binds 127.0.0.1 by default; any other
     address requires a bearer token from --token-file or $TRUSTGRAPH_TOKEN (exit 6 without one).
     """
-    from ..service import Limits, ServiceConfig, check_bind, read_token, run
+    from ..service import Limits, ServiceConfig, check_bind, check_port, read_token, run
 
     token = read_token(token_file)
     check_bind(host, token)
+    check_port(host, port)
     settings = env.settings
     env.store.version()  # the store must exist and answer before the server starts (exit 5)
     if settings.neo4j_password:
