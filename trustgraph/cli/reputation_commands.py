@@ -171,8 +171,8 @@ def _story(doc: dict[str, Any], view: str) -> str:
 @cli.command("reputation")
 @click.argument("org", metavar="[ID]", required=False)
 @click.option("--explain", is_flag=True, help="Tell ID's story: breakdown, evidence and contributors.")
-@pretrusted_option("Pre-trusted organisations (ids or names, comma-separated) [default: those marked pretrusted, "
-                   "else everyone].")
+@pretrusted_option("Pre-trusted organisations (ids or names, comma-separated) [default: those marked pretrusted; "
+                   "with none marked and no --for, nothing is known: every reputation 0.5].")
 @for_option(what="Personalised view: reputation as seen from ORG (instead of a pre-trusted set).")
 @alias("--from", "for_org")
 @limit_option(0, 10_000_000, "organisations, the best first")
