@@ -250,3 +250,27 @@ def test_reading_csv_rows_follows_the_rules_on_any_text() -> None:
             assert (sheet.header, sheet.header_line, sheet.rows, sheet.lines) == (header, line, rows, lines)
 
     check()
+
+
+def test_one_load_lists_file_and_cell_problems_together_in_line_order(run_cli, tmp_path: Path) -> None:
+    data = tmp_path / "d"
+    data.mkdir()
+    (data / "organizations.csv").write_text("id,name\nA,Alpha\nB,Beta\n", encoding="utf-8")
+    (data / "debarments.csv").write_text("listed,date\nA,2024-01-01\n", encoding="utf-8")
+    (data / "referrals.csv").write_text(
+        "source,target,strength,date\nA,B,7,2024-01-01\nA,B,x,2024-01-01\nA,NOPE,0.5,2024-01-01\nA,B,9,2024-01-01\n",
+        encoding="utf-8")
+    code, _, err = run_cli(["--store", str(tmp_path / "s.db"), "load", str(data)])
+    assert code == 3 and "5 problems found" in err, err
+    lines = [line.strip() for line in err.splitlines()[1:]]
+    assert lines[0].startswith("debarments.csv: expected a table name"), lines
+    assert [line.split(" ")[0] for line in lines[1:]] == [f"referrals.csv:{n}" for n in (2, 3, 4, 5)], lines
+
+
+def test_a_missing_organizations_file_is_one_problem_not_one_per_reference(run_cli, tmp_path: Path) -> None:
+    data = tmp_path / "d"
+    data.mkdir()
+    (data / "referrals.csv").write_text("source,target,strength,date\n" + "A,B,0.5,2024-01-01\n" * 30,
+                                        encoding="utf-8")
+    code, _, err = run_cli(["--store", str(tmp_path / "s.db"), "load", str(data)])
+    assert code == 3 and "1 problem found" in err and "organizations.csv: expected this file (it is required)" in err

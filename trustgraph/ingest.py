@@ -61,6 +61,9 @@ class _Collector:
         self.total = 0
         #: Per table, the file or worksheet its rows came from (default: ``<table>.csv``).
         self.where: dict[str, str] = {}
+        #: Tables given but not readable, or required and missing: their ids are unknown, so references
+        #: to them are not checked (each would repeat the table's own problem).
+        self.unread: set[str] = set()
 
     def file(self, table: Table) -> str:
         return self.where.get(table.name, table.file)
@@ -288,8 +291,18 @@ def read_dataset(path: str | Path, *, ignore_unknown: bool = False) -> dict[str,
         ``ignore_unknown``; the message names the nearest table), a table is given twice, or a file
         is not readable CSV or xlsx.
     """
-    target = Path(path)
     problems = _Collector()
+    raw = _read_dataset(Path(path), ignore_unknown, problems)
+    if problems.total:
+        raise _error(problems, path)
+    raw["__warnings__"] = pd.DataFrame({"problem": [str(w) for w in problems.warnings]})
+    return raw
+
+
+def _read_dataset(target: Path, ignore_unknown: bool, problems: _Collector) -> dict[str, pd.DataFrame]:
+    """:func:`read_dataset`, with the problems put into ``problems`` (raises only when there is
+    nothing to read at all): the tables that could be read are returned, so that their cells are
+    checked too and one run lists every problem."""
     if not target.exists():
         raise InvalidDataError(f"cannot load {target}: no such file or folder",
                                [Problem(str(target), None, None, None, "a folder of CSV files, an .xlsx workbook "
@@ -318,19 +331,20 @@ def read_dataset(path: str | Path, *, ignore_unknown: bool = False) -> dict[str,
     for name in TABLE_ORDER:
         if TABLES[name].required and name not in origin:
             problems.add(Problem(TABLES[name].file, None, None, None, "this file (it is required)"))
-    if problems.total:
-        raise _error(problems, target)
-    raw["__warnings__"] = pd.DataFrame({"problem": [str(w) for w in problems.warnings]})
+    problems.unread.update(name for name in TABLE_ORDER
+                           if name not in raw and (name in origin or TABLES[name].required))
     return raw
 
 
 def _error(problems: _Collector, where: Path | str) -> InvalidDataError:
+    """The error listing ``problems`` file by file (in the order the files were met), each file's by
+    line (its own problems first), whatever check found them."""
     n = problems.total
-    return InvalidDataError(
-        f"{where}: {n} problem{'s' if n != 1 else ''} found; nothing was written",
-        problems.errors,
-        total=n,
-    )
+    files: dict[str, int] = {}
+    for problem in problems.errors:
+        files.setdefault(problem.file, len(files))
+    ordered = sorted(problems.errors, key=lambda p: (files[p.file], -1 if p.line is None else p.line))
+    return InvalidDataError(f"{where}: {n} problem{'s' if n != 1 else ''} found; nothing was written", ordered, total=n)
 
 
 def _date_masks(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -601,6 +615,7 @@ def validate(
     where: str = "dataset",
     warnings: list[str] | None = None,
     stored_people: Callable[[], pd.DataFrame] | None = None,
+    problems: _Collector | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Validate raw string frames and convert them to canonical frames.
 
@@ -619,6 +634,8 @@ def validate(
         Gives the store's ``people`` table; called only when an incident names a person who is not
         in ``raw`` (:func:`incident_people_problems`: the person must work or have worked at the
         organisation on their side of the incident).
+    problems : optional
+        Problems already found while reading ``raw`` (:func:`load_dataset`), reported with these.
 
     Returns
     -------
@@ -630,7 +647,7 @@ def validate(
     InvalidDataError
         With every problem found (up to :data:`MAX_PROBLEMS`, and the total).
     """
-    problems = _Collector()
+    problems = _Collector() if problems is None else problems
     typed: dict[str, pd.DataFrame] = {}
     for name in TABLE_ORDER:
         if name not in raw:
@@ -649,7 +666,7 @@ def validate(
     for name, frame in typed.items():
         table = TABLES[name]
         for col in table.columns:
-            if not col.ref:
+            if not col.ref or col.ref in problems.unread:
                 continue
             values = frame[col.name]
             known = ids.get(col.ref, set())
@@ -786,9 +803,8 @@ def load_dataset(
 ) -> dict[str, pd.DataFrame]:
     """Read and validate the dataset ``path`` (a folder or an .xlsx workbook); see
     :func:`read_dataset` and :func:`validate`."""
+    problems = _Collector()
     with collector_paused():
-        raw = read_dataset(path, ignore_unknown=ignore_unknown)
-        found = raw.pop("__warnings__")
-        if warnings is not None:
-            warnings.extend(found["problem"])
-        return validate(raw, known_ids=known_ids, where=str(path), warnings=warnings, stored_people=stored_people)
+        raw = _read_dataset(Path(path), ignore_unknown, problems)
+        return validate(raw, known_ids=known_ids, where=str(path), warnings=warnings, stored_people=stored_people,
+                        problems=problems)
