@@ -274,3 +274,17 @@ def test_a_missing_organizations_file_is_one_problem_not_one_per_reference(run_c
                                         encoding="utf-8")
     code, _, err = run_cli(["--store", str(tmp_path / "s.db"), "load", str(data)])
     assert code == 3 and "1 problem found" in err and "organizations.csv: expected this file (it is required)" in err
+
+
+def test_a_file_that_is_not_utf8_names_line_column_and_byte(run_cli, tmp_path: Path) -> None:
+    data = tmp_path / "d"
+    data.mkdir()
+    (data / "organizations.csv").write_text("id,name\nA,Alpha\nB,Beta\n", encoding="utf-8")
+    (data / "referrals.csv").write_bytes(b"source,target,strength,date,note\nA,B,0.5,2024-01-01,fine\n"
+                                         b"A,B,0.5,2024-01-02,Caf\xe9 na\n")
+    code, _, err = run_cli(["--store", str(tmp_path / "s.db"), "load", str(data)])
+    assert code == 3
+    assert "referrals.csv:3 [note]: got 'Caf? na'; expected UTF-8 text (byte 0xE9 is not UTF-8" in err, err
+    (data / "referrals.csv").write_text("source,target\nA,B\n", encoding="utf-16")  # with its byte-order mark
+    code, _, err = run_cli(["--store", str(tmp_path / "s.db"), "load", str(data)])
+    assert code == 3 and "this file is UTF-16" in err and "\\\\x" not in err, err

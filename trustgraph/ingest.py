@@ -113,9 +113,7 @@ def _read_text(path: Path, where: str, problems: _Collector) -> str | None:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        line = data[: err.start].count(b"\n") + 1
-        bad = data[err.start : err.start + 4]
-        problems.add(Problem(where, line, None, repr(bad)[2:-1], "UTF-8 text (re-save the file as UTF-8)"))
+        problems.add(_not_utf8(data, err, where))
         return None
     if not text.strip():
         problems.add(Problem(where, 1, None, "", "a header row naming the columns (the file is empty)"))
@@ -125,6 +123,25 @@ def _read_text(path: Path, where: str, problems: _Collector) -> str | None:
         problems.add(Problem(where, line, None, "NUL byte", "CSV text (this looks like a binary file)"))
         return None
     return text
+
+
+def _not_utf8(data: bytes, err: UnicodeDecodeError, where: str) -> Problem:
+    """The problem of a file that is not UTF-8: its line and column, the cell as far as it reads, and
+    the byte that is not UTF-8 — or that the file is UTF-16 (Excel's "Unicode Text")."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return Problem(where, None, None, None, "UTF-8 text (this file is UTF-16, Excel's \"Unicode Text\": save it "
+                                                "as \"CSV UTF-8\")")
+    line = data[: err.start].count(b"\n") + 1
+    byte = f"byte 0x{data[err.start]:02X}"
+    column, value = None, None
+    sheet, _ = csv_sheet(data.decode("utf-8-sig", errors="replace"), where)
+    if sheet is not None and line in sheet.lines:
+        row = sheet.rows[sheet.lines.index(line)]
+        at = next((k for k, cell in enumerate(row) if "\ufffd" in cell), None)
+        if at is not None and at < len(sheet.header):
+            column, value = normal_name(sheet.header[at]), row[at].replace("\ufffd", "?")
+    return Problem(where, line, column, value, f"UTF-8 text ({byte} is not UTF-8 — Latin-1 or Windows-1252? "
+                                               "re-save the file as UTF-8)")
 
 
 @contextmanager
