@@ -41,3 +41,10 @@ def test_the_demo_refuses_a_store_of_other_data_and_reruns_on_its_own(run_cli, t
     assert run_cli(["--store", "demo.db", "demo", "--data", sample])[0] == 0
     assert run_cli(["--store", "demo.db", "demo", "--data", sample])[0] == 0  # again: its own data only
     assert run_cli(["--store", "my.db", "demo", "--force", "--data", sample])[0] == 0
+
+
+def test_an_unknown_command_gets_the_nearest_names(run_cli) -> None:
+    code, _, err = run_cli(["chian"])
+    assert code == 2 and "No such command 'chian'. Did you mean 'chain'?" in err
+    code, _, err = run_cli(["zzzz"])
+    assert code == 2 and "No such command 'zzzz'." in err and "Did you mean" not in err

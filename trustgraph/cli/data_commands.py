@@ -558,7 +558,7 @@ def _make_record_command(kind: str, table_name: str) -> click.Command:
         kind, params=params, callback=callback,
         help=f"Append one row to {table.file}: {table.doc} An existing "
              + ("id" if table.key == ("id",) else "pair") + " is refused unless --update.",
-        short_help=f"Append a {kind} ({table.file}).",
+        short_help=f"Append {'an' if kind[0] in 'aeiou' else 'a'} {kind} ({table.file}).",
     )
 
 

@@ -85,7 +85,7 @@ def _title(doc: dict[str, Any]) -> str:
 
 
 @cli.command()
-@click.argument("query", metavar="QUERY", required=False)
+@click.argument("query", metavar="[QUERY]", required=False)
 @click.option("--country", default=None, help="Only parties of this country (case-insensitive, e.g. NL).")
 @click.option("--sector", default=None, help="Only parties of this sector (case-insensitive).")
 @click.option("--region", default=None, help="Only parties of this region (case-insensitive).")
