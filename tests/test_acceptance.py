@@ -62,9 +62,9 @@ def test_levels_filter_certifications() -> None:
     per_level, rows = advogato_levels(G, ["s"], weight="level")
     assert {k: set(v.accepted) for k, v in per_level.items()} == {
         "apprentice": {"s", "a", "b", "c", "d"}, "journeyer": {"s", "b", "c"}, "master": {"s", "c"}}
-    assert {r["id"]: r["level"] for r in rows} == {
+    assert {r["id"]: r["certification"] for r in rows} == {
         "s": "master", "c": "master", "b": "journeyer", "a": "apprentice", "d": "apprentice"}
-    assert rows[0] == {"id": "s", "name": None, "level": "master", "apprentice": True, "journeyer": True,
+    assert rows[0] == {"id": "s", "name": None, "certification": "master", "apprentice": True, "journeyer": True,
                        "master": True, "distance": 1}
 
 

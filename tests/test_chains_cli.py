@@ -180,7 +180,7 @@ def test_vouchers(cli: Run) -> None:
         "X", "US", True, "full", 2)
     assert doc["independent_vouchers"] == 2 and doc["limited"] is False
     assert [v["path"] for v in doc["rows"]] == [["US", "A", "X"], ["US", "B", "C", "X"]]
-    assert [(i["id"], i["level"], i["counted"], i["listed"]) for i in doc["web_of_trust"]["introducers"]] == [
+    assert [(i["id"], i["ownertrust"], i["counted"], i["listed"]) for i in doc["web_of_trust"]["introducers"]] == [
         ("A", "complete", True, False), ("BAD", "complete", False, True), ("C", "marginal", False, False)]
     assert [x["id"] for x in doc["web_of_trust"]["introducers"][1]["listings"]] == ["L1"]
     assert doc["parameters"]["for"] == "US" and doc["parameters"]["max_hops"] == 5
@@ -211,13 +211,13 @@ def test_accepted(cli: Run) -> None:
     code, out, _ = cli("accepted --pretrusted US --half-life 0 --format table")
     assert (code, out) == (0, """\
 accepted as of 2024-02-01: apprentice 5, journeyer 5, master 5  (pre-trusted US; capacities 800,200,200,50,12,4,2,1)
-id   name           level   apprentice  journeyer  master  distance
----  -------------  ------  ----------  ---------  ------  --------
-US   Us Foundation  master  true        true       true    1
-A    Alpha Trust    master  true        true       true    2
-BAD  Bad Actor Inc  master  true        true       true    2
-X    Xeno Ltd       master  true        true       true    3
-Y    Yonder Ltd     master  true        true       true    3
+id   name           certification  apprentice  journeyer  master  distance
+---  -------------  -------------  ----------  ---------  ------  --------
+US   Us Foundation  master         true        true       true    1
+A    Alpha Trust    master         true        true       true    2
+BAD  Bad Actor Inc  master         true        true       true    2
+X    Xeno Ltd       master         true        true       true    3
+Y    Yonder Ltd     master         true        true       true    3
 """)
     # Capacity 3 at the root, 2 for the seed: the seed keeps one unit and passes one on.
     code, out, _ = cli("accepted --pretrusted 'Us Foundation' --capacities 3,2,1 --level master --half-life 0 "
@@ -226,7 +226,7 @@ Y    Yonder Ltd     master  true        true       true    3
     assert doc["parameters"] == {"pretrusted": ["US"], "capacities": [3, 2, 1], "level": "master", "half_life": 0.0}
     assert doc["levels"] == {"master": {"threshold": 1.0, "accepted": 2, "reached": 5}}
     assert doc["rows"][0] == {"id": "US", "name": "Us Foundation", "listed": False, "listings": [],
-                              "level": "master", "distance": 1, "capacity": 2}
+                              "certification": "master", "distance": 1, "capacity": 2}
     assert cli("accepted --pretrusted US --capacities 3,x")[0] == 2
     assert cli("accepted --pretrusted US --capacities 3,0")[0] == 2
     assert cli("accepted --pretrusted US,NOPE")[0] == 4

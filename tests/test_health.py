@@ -137,7 +137,7 @@ def test_cli(loaded, run_cli) -> None:
     code, out, _ = run_cli("health B --format json")
     doc = json.loads(out)
     assert doc["continuity"]["at_risk"] == 2
-    assert doc["reputation"]["reputation_rank"] >= 1 and len(doc["trend"]) == 5  # the default trend points
+    assert doc["reputation_detail"]["reputation_rank"] >= 1 and len(doc["trend"]) == 5  # the default trend points
     code, out, _ = run_cli("health B --format csv")
     rows = list(csv.DictReader(io.StringIO(out)))  # one row per item needing attention
     assert {r["concern"] for r in rows} >= {"warning", "blamed_incident", "unrepaired_incident",

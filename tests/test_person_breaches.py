@@ -166,11 +166,11 @@ def test_organisational_trust_is_the_same_with_or_without_the_people(world, tmp_
     incident = next(e for e in person["events"] if e["kind"] == "incident")
     rotation = next(e for e in person["events"] if e["kind"] == "action")
     assert incident["change_ab"] < 0 < rotation["change_ab"]  # fell at the incident, partly restored
-    assert incident["level"] == "person" and (incident["reporter_person"], incident["subject_person"]) == ("n1", "f1")
+    assert incident["scope"] == "person" and (incident["reporter_person"], incident["subject_person"]) == ("n1", "f1")
     assert "[person-level: n1 Nia Obi (N) and f1 Finn Berg (F)]" in incident["text"]
-    assert rotation["level"] == "person" and "not to be paired again" in rotation["text"]
+    assert rotation["scope"] == "person" and "not to be paired again" in rotation["text"]
     assert [b["status"] for b in person["person_breaches"]] == ["rotated"]
-    assert org["person_breaches"] == [] and next(e for e in org["events"] if e["kind"] == "incident")["level"] == (
+    assert org["person_breaches"] == [] and next(e for e in org["events"] if e["kind"] == "incident")["scope"] == (
         "organisation")
     assert person_breaches(plain) == []
 

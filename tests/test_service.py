@@ -143,6 +143,10 @@ def test_every_route_is_served_and_in_the_openapi_document(served: Served) -> No
     chain_params = {p["name"]: p for p in spec["paths"]["/v1/chain"]["get"]["parameters"]}
     assert chain_params["max_hops"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 20, "default": 5}
     assert {"from", "to", "limit", "min_trust", "as_of", "half_life"} <= set(chain_params)
+    for path, methods in spec["paths"].items():  # every parameter is a plain name (an optional argument's
+        for operation in methods.values():       # usage-line brackets, "[QUERY]", are not part of it)
+            names = [p["name"] for p in operation.get("parameters", [])]
+            assert all(n.isidentifier() for n in names), (path, names)
 
 
 def test_analyze_is_read_only_over_http(served: Served) -> None:

@@ -36,10 +36,13 @@ __all__ = ["SCHEMA_VERSIONS", "schema_id", "envelope", "store_info", "party", "p
 #: The version of each document kind's schema. A field removed or changed in meaning is a new
 #: version; a new optional field is not.
 SCHEMA_VERSIONS: dict[str, int] = {
-    "accepted": 1, "analyze": 1, "assess": 1, "chain": 1, "contagion": 1, "continuity": 1, "export": 1,
-    "exposure": 1, "factors": 1, "health": 1, "import": 1, "init": 1, "load": 1, "parties": 1, "party": 1, "problem": 1,
+    # 2: a field renamed so that one name means one thing across kinds (accepted rows' certification,
+    # health's reputation_detail, timeline events' scope, vouchers' introducers' ownertrust; were "level"
+    # and "reputation", which elsewhere are a factor's number and a 0-1 score).
+    "accepted": 2, "analyze": 1, "assess": 1, "chain": 1, "contagion": 1, "continuity": 1, "export": 1,
+    "exposure": 1, "factors": 1, "health": 2, "import": 1, "init": 1, "load": 1, "parties": 1, "party": 1, "problem": 1,
     "query": 1,
-    "record": 1, "referrals": 1, "reputation": 1, "stats": 1, "timeline": 1, "vouchers": 1,
+    "record": 1, "referrals": 1, "reputation": 1, "stats": 1, "timeline": 2, "vouchers": 2,
 }
 KINDS = tuple(sorted(SCHEMA_VERSIONS))
 

@@ -299,11 +299,12 @@ def convert(cmd: click.Command, func: Callable[..., Any], values: dict[str, str]
 
 def http_name(param: click.Parameter) -> str:
     """The HTTP name of a click parameter: its first long option without dashes (``--max-hops`` →
-    ``max_hops``, ``--for`` → ``for``), or an argument's metavar in lower case."""
+    ``max_hops``, ``--for`` → ``for``), or an argument's metavar in lower case, without the brackets
+    that mark it optional in the usage line."""
     if isinstance(param, click.Option):
         long = [o for o in param.opts if o.startswith("--")] or param.opts
         return long[0].lstrip("-").replace("-", "_")
-    return (param.metavar or param.name or "").lower().replace("-", "_")
+    return (param.metavar or param.name or "").strip("[].").lower().replace("-", "_")  # "[QUERY]": optional
 
 
 def _truth(name: str, value: str) -> bool:

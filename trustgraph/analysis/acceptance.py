@@ -94,12 +94,13 @@ class Acceptance:
     flow: int
 
     def rows(self, G: Snapshot | nx.DiGraph | None = None) -> list[dict[str, Any]]:
-        """One row per accepted party: ``id``, ``name`` (from ``G``), ``level``, ``distance``, ``capacity``."""
+        """One row per accepted party: ``id``, ``name`` (from ``G``), ``certification`` (the level it is
+        accepted at), ``distance``, ``capacity``."""
         return [
             {
                 "id": n,
                 "name": _name(G, n),
-                "level": self.level,
+                "certification": self.level,
                 "distance": self.distance[n],
                 "capacity": self.capacity[n],
             }
@@ -403,7 +404,7 @@ def advogato_levels(
     rows = []
     for n in sorted(everyone, key=lambda x: (first.distance.get(x, 1 << 30), str(x))):
         best = [name for name in order if n in accepted_sets[name]][-1]
-        row: dict[str, Any] = {"id": n, "name": _name(G, n), "level": best}
+        row: dict[str, Any] = {"id": n, "name": _name(G, n), "certification": best}
         for name in order:
             row[name] = n in accepted_sets[name]
         row["distance"] = first.distance.get(n)

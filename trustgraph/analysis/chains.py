@@ -887,7 +887,7 @@ class Introducer:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "id": self.id, "name": self.name, "level": self.level, "counted": self.counted,
+            "id": self.id, "name": self.name, "ownertrust": self.level, "counted": self.counted,
             "trust": self.trust, "trust_from": self.trust_from, "vouch": self.vouch, "valid": self.valid,
             "depth": self.depth, "listed": self.listed, "chain": list(self.chain),
         }

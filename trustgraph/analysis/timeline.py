@@ -14,7 +14,7 @@ what ``trustgraph`` would have said on that day:
   several events on one day share one step).
 
 An incident that names people (``reporter_person``, ``subject_person``) is a person-level breach:
-its events say so (``level``), and the timeline lists each with what became of the persons' tie and
+its events say so (``scope``), and the timeline lists each with what became of the persons' tie and
 of the organisations' relationship (:func:`trustgraph.analysis.continuity.person_breaches`).
 
 Incident actions change an incident's weight retroactively from their date (post-mortem × 0.6,
@@ -264,7 +264,7 @@ def _events(pt: Mapping[str, pd.DataFrame], tables: Mapping[str, pd.DataFrame], 
             persons = " and ".join(f"{who(p)} ({org})" for p, org in ((rp, i["reporter"]), (sp, i["subject"])) if p)
             events.append({"date": when, "kind": "incident", "ref": i["id"],
                            "direction": way(i["reporter"], i["subject"]),
-                           "severity": int(i["severity"]), "incident_kind": i["kind"], "level": level,
+                           "severity": int(i["severity"]), "incident_kind": i["kind"], "scope": level,
                            "reporter_person": rp, "subject_person": sp,
                            "label": f"{i['id']} {kind} (severity {int(i['severity'])}"
                                     + (", person-level)" if persons else ")"),
@@ -286,7 +286,7 @@ def _events(pt: Mapping[str, pd.DataFrame], tables: Mapping[str, pd.DataFrame], 
                      if persons and x["kind"] == "staff_rotation" else "")
             events.append({"date": when, "kind": "action", "ref": x["id"], "incident": x["incident"],
                            "action": x["kind"], "direction": way(inc["reporter"], inc["subject"]),
-                           "level": "person" if persons else "organisation",
+                           "scope": "person" if persons else "organisation",
                            "label": f"{x['id']} {kind}",
                            "text": f"{kind} after {x['incident']}" + (f": {note}" if note else "") + after})
     listings = _rows(pt, "blacklist")
@@ -348,7 +348,7 @@ def timeline(
         kind-specific fields (``strength``, ``severity``, ``action``, ``status``, ...), and
         ``trust_ab``, ``trust_ba``, ``uncertainty_ab``, ``uncertainty_ba`` after the day's events,
         ``trust_ab_before``/``trust_ba_before`` (the day before) and ``change_ab``/``change_ba``;
-        incidents and actions carry ``level`` (``person`` when the incident names people, else
+        incidents and actions carry ``scope`` (``person`` when the incident names people, else
         ``organisation``), incidents ``reporter_person``/``subject_person``;
         ``person_breaches``: the pair's person-level incidents with the state of the persons' tie and
         of the relationship on ``as_of`` (:func:`~trustgraph.analysis.continuity.person_breaches`);

@@ -420,7 +420,7 @@ def accepted(env: Env, pretrusted: str | None, capacities: str, level: str, as_o
     title = f"accepted as of {document['as_of']}: " + \
         ", ".join(f"{name} {s['accepted']}" for name, s in document["levels"].items()) + \
         f"  (pre-trusted {', '.join(p['pretrusted'])}; capacities {','.join(map(str, p['capacities']))})"
-    columns = ["id", "name", "level", *(LEVELS if level == "all" else ()), "distance",
+    columns = ["id", "name", "certification", *(LEVELS if level == "all" else ()), "distance",
                *(("capacity",) if level != "all" else ())]
     emit_answer(document, fmt, columns=columns, title=title)
 

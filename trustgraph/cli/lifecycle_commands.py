@@ -453,7 +453,7 @@ _TIMELINE_COLUMNS = ["date", "kind", "ref", "direction", "text", "trust_ab", "ch
 _EVENT_FIELDS = ("date", "kind", "ref", "direction", "label", "text", "partnership", "status", "channel", "strength",
                  "incident", "incident_kind", "severity", "action", "lister", "listed_party", "trust_ab",
                  "uncertainty_ab", "trust_ba", "uncertainty_ba", "trust_ab_before", "trust_ba_before", "change_ab",
-                 "change_ba", "level", "reporter_person", "subject_person")
+                 "change_ba", "scope", "reporter_person", "subject_person")
 
 
 def _event_row(event: dict[str, Any]) -> dict[str, Any]:
@@ -630,7 +630,7 @@ def _health_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _health_text(document: dict[str, Any]) -> str:
     rows = document["rows"]
-    rep = document["reputation"]
+    rep = document["reputation_detail"]
     me = document["party"]
     lines = [f"{me['id']} {me['name'] or ''} as of {document['as_of']} "
              f"(culture {document['culture'] or 'not recorded'}, "
@@ -696,7 +696,7 @@ def health_document(env: Env, *, org: str, trend_points: int = 5, trend_step: in
                                     "half_life": float(half_life)})
     document.update(
         party=party(snap, node), culture=doc["culture"], risk_appetite=doc["risk_appetite"],
-        reputation={"reputation": rep["score"], "reputation_rank": rep["rank"], "of": rep["of"],
+        reputation_detail={"reputation": rep["score"], "reputation_rank": rep["rank"], "of": rep["of"],
                     "percentile": rep["percentile"], "breakdown": dict(rep["breakdown"]), "givers": rep["givers"],
                     "takers": rep["takers"]},
         trend=[{"date": t["date"], "reputation": t["score"], "reputation_rank": t["rank"], "of": t["of"],
