@@ -291,7 +291,7 @@ def test_errors(tmp_path: Path) -> None:
         assess(t, "Q", "A", profile="vouched")
     with pytest.raises(TrustgraphError, match="itself"):
         assess(t, "A", "A", profile="vouched")
-    with pytest.raises(ConfigurationError, match="unknown profile"):
+    with pytest.raises(NotFoundError, match="unknown profile"):
         assess(t, "C", "A", profile="trusting")
     assert assess(t, "C", "A", profile="vouched")["risk_appetite"] == "medium"  # default when not recorded
 
@@ -537,7 +537,7 @@ def test_cli_errors(sample, run_cli, tmp_path: Path) -> None:
     code, _, err = run_cli("assess ORG066 --for ORG001 --profile vouched --all-profiles")
     assert code == 2
     code, _, err = run_cli("assess ORG066 --for ORG001 --profile trusting")
-    assert code == 6 and "unknown profile 'trusting'" in err
+    assert code == 4 and "unknown profile 'trusting'" in err and "profiles.toml" not in err  # no install path
     bad = tmp_path / "bad.toml"
     bad.write_text("[profiles.vouched]\nmax_hops = 0\n", encoding="utf-8")
     code, _, err = run_cli(f"assess ORG066 --for ORG001 --profiles {bad}")

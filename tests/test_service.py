@@ -149,6 +149,22 @@ def test_every_route_is_served_and_in_the_openapi_document(served: Served) -> No
             assert all(n.isidentifier() for n in names), (path, names)
 
 
+def test_no_parameter_names_a_file_on_the_server(served: Served, tmp_path: Path) -> None:
+    """assess --profiles FILE is the CLI's: over HTTP a client could probe paths or make the server
+    read /dev/zero. It is not offered (400, unknown parameter), nor listed in the OpenAPI document."""
+    secret = tmp_path / "secret.toml"
+    secret.write_text("[profiles.vouched]\nmax_hops = 2\n", encoding="utf-8")
+    for path in (str(secret), "/etc/shadow", "/dev/zero"):
+        r = served.get("/v1/assess/ORG066", params={"for": "ORG001", "profiles": path})
+        body = problem(r, 400)
+        assert "unknown parameter(s) profiles" in body["detail"] and path not in body["detail"]
+    spec = served.get("/openapi.json").json()
+    names = {p["name"] for p in spec["paths"]["/v1/assess/{candidate}"]["get"]["parameters"]}
+    assert "profile" in names and "profiles" not in names
+    r = served.get("/v1/assess/ORG066", params={"for": "ORG001", "profile": "nope"})
+    assert problem(r, 404)["exit_code"] == 4 and "profiles.toml" not in r.text
+
+
 def test_analyze_is_read_only_over_http(served: Served) -> None:
     r = served.get("/v1/analyze", params={"limit": "3"})
     assert r.status_code == 200, r.text

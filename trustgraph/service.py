@@ -261,7 +261,7 @@ def convert(cmd: click.Command, func: Callable[..., Any], values: dict[str, str]
     positional: list[str] = []
     known: set[str] = set()
     for param in cmd.params:
-        if param.name not in wanted or getattr(param, "hidden", False):
+        if not served(param, wanted):
             continue
         if isinstance(param, click.Argument):
             name = http_name(param)
@@ -295,6 +295,14 @@ def convert(cmd: click.Command, func: Callable[..., Any], values: dict[str, str]
             err.param_hint = repr(http_name(err.param))
         raise
     return {k: v for k, v in ctx.params.items() if k in wanted}
+
+
+def served(param: click.Parameter, wanted: set[str]) -> bool:
+    """Whether the service offers a command's parameter: one of the document function's, not hidden,
+    and not a file or folder of the server's (``assess --profiles FILE``): a client names values,
+    never paths on the server, which it could otherwise probe or make the server read."""
+    return (param.name in wanted and not getattr(param, "hidden", False)
+            and not isinstance(param.type, (click.Path, click.File)))
 
 
 def http_name(param: click.Parameter) -> str:
@@ -373,7 +381,7 @@ def _openapi_parameters(route: Route) -> list[dict[str, Any]]:
     wanted = set(inspect.signature(ANSWERS[route.command]).parameters) - {"env"} - WRITE_PARAMETERS
     args = _positional_names(route.command)
     out = []
-    for k, param in enumerate(p for p in cmd.params if p.name in wanted and not getattr(p, "hidden", False)):
+    for k, param in enumerate(p for p in cmd.params if served(p, wanted)):
         name = http_name(param)
         if isinstance(param, click.Argument):
             where = "path" if k < len(route.path_params) and route.path_params else "query"

@@ -182,12 +182,15 @@ class ProfileBook:
 
         Raises
         ------
+        NotFoundError
+            When there is no such profile.
         ConfigurationError
-            When there is no such profile or risk appetite.
+            When there is no such risk appetite.
         """
         if name not in self.definitions:
-            raise ConfigurationError(
-                f"unknown profile {name!r} (profiles: {', '.join(self.names())}; files: {', '.join(self.sources)})")
+            own = [f for f in self.sources[1:]]  # the built-in file (sources[0]) is not the user's business
+            raise NotFoundError(f"unknown profile {name!r} (profiles: {', '.join(self.names())}"
+                                + (f"; from {', '.join(own)})" if own else ")"))
         appetite = risk_appetite or DEFAULT_RISK_APPETITE
         if appetite not in RISK_APPETITES:
             raise ConfigurationError(f"unknown risk appetite {appetite!r} (one of {', '.join(RISK_APPETITES)})")
