@@ -225,3 +225,15 @@ def test_errors_and_usage(tiny, run_cli) -> None:
     assert code == 2 and "--max-hops" in err
     code, _, err = run_cli("exposure a --decay 0")
     assert code == 2 and "--decay" in err
+
+
+def test_exposure_paths_are_bounded(sample, run_cli) -> None:
+    """Paths grow exponentially with --max-hops and each carries its ties' evidence: "every path" at
+    ten hops ran for minutes and took gigabytes, so the number of paths has a ceiling."""
+    from trustgraph.cli.contagion_commands import MAX_PATHS
+
+    for limit in ("0", str(MAX_PATHS + 1)):
+        code, _, err = run_cli(["exposure", "ORG021", "--max-hops", "10", "--limit", limit])
+        assert code == 2 and f"1<=x<={MAX_PATHS}" in err, err
+    code, out, err = run_cli(["exposure", "ORG021", "--max-hops", "10", "--limit", "300", "--format", "json"])
+    assert code == 0 and len(json.loads(out)["rows"]) == 300 and f"at most {MAX_PATHS:,}" in err
