@@ -174,6 +174,16 @@ def test_batch_referrals_validate(sample_args: list[str], run_cli: RunCli) -> No
     assert [row["id"] for row in document["rows"]] == ["ORG045", "ORG050"]
 
 
+def test_every_partys_referrals_validate(sample_args: list[str], run_cli: RunCli) -> None:
+    """Every party of the sample, with its chains from ORG001: the evidence of each hop, including the
+    severe incidents whose weight is below -1 (ORG010's), validates."""
+    ids = [f"ORG{n:03d}" for n in range(2, 97)]
+    document = run_checked(run_cli, sample_args, "referrals", "referrals - --for ORG001", input="\n".join(ids) + "\n")
+    values = [e["value"] for row in document["rows"] for link in (row["chain"] or {}).get("links", [])
+              for e in link["evidence"]]
+    assert [row["id"] for row in document["rows"]] == ids and min(values, default=0) < -1
+
+
 def test_named_query_answers_validate(run_cli: RunCli, sample_args: list[str]) -> None:
     if "--neo4j-uri" not in sample_args:  # named queries need Neo4j: a clear refusal, not a document
         code, out, err = run_cli(sample_args + ["query", "listings_in_force", "--format", "json"])
