@@ -218,6 +218,15 @@ def test_bad_requests_get_problems_and_the_server_keeps_serving(served: Served) 
     problem(served.get("/v1/chain", params={"from": "ORG001", "to": "ORG045", "as_of": "yesterday"}), 400)
     problem(served.http.post("/v1/referrals", content=b"{not json", headers={"content-type": "application/json"}), 400)
     problem(served.http.post("/v1/referrals", json={"ids": [1, 2]}), 400)
+    for params in ({"for": ["ORG001", "ORG002"]}, {"id": "ORG001"}):  # never silently one of them, or ignored
+        problem(served.http.post("/v1/referrals", params=params, json=["ORG045"]), 400)
+    assert "given in the path" in problem(served.get("/v1/reputation/ORG001", params={"id": "ORG002"}), 400)["detail"]
+    deep = b'{"ids":' + b"[" * 100_000 + b"]" * 100_000 + b"}"  # a RecursionError in the JSON decoder
+    assert "nested too deeply" in problem(served.http.post("/v1/referrals", content=deep,
+                                                           headers={"content-type": "application/json"}), 400)["detail"]
+    deep_line = b'{"id":' + b"[" * 100_000 + b"]" * 100_000 + b"}\n"
+    problem(served.http.post("/v1/referrals", content=deep_line, headers={"content-type": "application/x-ndjson"}), 400)
+    assert served.get("/v1/stats").status_code == 200  # and the connection still answers
     problem(served.http.post("/v1/referrals", content=b"x" * (20 * 1024 * 1024),
                              headers={"content-type": "application/json"}), 413)
     problem(served.http.post("/v1/referrals", json={"ids": [f"ORG{i}" for i in range(10_001)]}), 413)

@@ -27,6 +27,7 @@ import hmac
 import inspect
 import ipaddress
 import json
+import logging
 import os
 import re
 import threading
@@ -492,6 +493,11 @@ def create_app(config: ServiceConfig, token: str | None = None) -> FastAPI:
             return await call_next(request)
         except Problem as problem:
             return problem_response(request, problem)
+        except Exception:  # a defect: logged with its traceback, answered as a problem document without it
+            logging.getLogger("trustgraph.service").exception("unexpected error on %s %s", request.method,
+                                                              request.url.path)
+            return problem_response(request, Problem(500, "an unexpected error; the server log has the details",
+                                                     exit_code=1, kind="internal-error"))
 
     async def on_engine(fn: Callable[[], Any]) -> Any:
         if engine.pending >= limits.max_pending:
@@ -553,6 +559,9 @@ def create_app(config: ServiceConfig, token: str | None = None) -> FastAPI:
             names = _positional_names(route.command)
             for k, pname in enumerate(route.path_params):
                 if k < len(names):
+                    if names[k] in values:
+                        raise Problem(400, f"{names[k]} is given in the path; not also as a query parameter",
+                                      exit_code=2, kind="bad-parameter")
                     values[names[k]] = request.path_params[pname]
             if route.command == "query":
                 reserved = {"name"}
@@ -585,6 +594,11 @@ def create_app(config: ServiceConfig, token: str | None = None) -> FastAPI:
                   "application/json": {"schema": {"$ref": "#/components/schemas/referrals"}},
                   "application/x-ndjson": {}}}}})
     async def referrals_batch(request: Request) -> Response:
+        if len(set(request.query_params.keys())) != len(request.query_params.multi_items()):
+            raise Problem(400, "each parameter may be given once", exit_code=2, kind="bad-parameter")
+        if "id" in request.query_params:
+            raise Problem(400, "the ids of a batch are the body's; id is not a query parameter here", exit_code=2,
+                          kind="bad-parameter")
         body = await read_body(request)
         ids = parse_ids(body, request.headers.get("content-type", ""), limits.max_batch)
         values = dict(request.query_params)
@@ -653,6 +667,9 @@ def parse_ids(body: bytes, content_type: str, max_batch: int) -> list[str]:
                     value = json.loads(line)
                 except json.JSONDecodeError as err:
                     raise Problem(400, f"line {n}: not JSON ({err.msg})", exit_code=2, kind="malformed-body") from None
+                except RecursionError:
+                    raise Problem(400, f"line {n}: JSON nested too deeply", exit_code=2,
+                                  kind="malformed-body") from None
                 ids.append(value.get("id") if isinstance(value, dict) else value)
             else:
                 ids.append(line)
@@ -664,6 +681,9 @@ def parse_ids(body: bytes, content_type: str, max_batch: int) -> list[str]:
         except json.JSONDecodeError as err:
             raise Problem(400, f"the body is not JSON: {err.msg} at line {err.lineno} column {err.colno}",
                           exit_code=2, kind="malformed-body") from None
+        except RecursionError:  # [[[[...]]]]: json's C decoder recurses once per level
+            raise Problem(400, "the body is not a list of ids: JSON nested too deeply", exit_code=2,
+                          kind="malformed-body") from None
         found = data.get("ids") if isinstance(data, dict) else data
         if not isinstance(found, list):
             raise Problem(400, 'expected {"ids": ["ORG001", ...]} or a JSON array of ids', exit_code=2,
