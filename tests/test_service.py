@@ -229,7 +229,8 @@ def test_bad_requests_get_problems_and_the_server_keeps_serving(served: Served) 
     assert served.get("/v1/stats").status_code == 200  # and the connection still answers
     problem(served.http.post("/v1/referrals", content=b"x" * (20 * 1024 * 1024),
                              headers={"content-type": "application/json"}), 413)
-    problem(served.http.post("/v1/referrals", json={"ids": [f"ORG{i}" for i in range(10_001)]}), 413)
+    assert problem(served.http.post("/v1/referrals", json={"ids": [f"ORG{i}" for i in range(10_001)]}),
+                   413)["exit_code"] is None  # HTTP only, as the body-size 413
     big = ("\n".join(f"I{i}" for i in range(10**6))).encode()
     problem(served.http.post("/v1/referrals", content=big, headers={"content-type": "application/x-ndjson"}), 413)
     # Cypher in a parameter is a value, never code: an id that does not exist
@@ -329,6 +330,36 @@ def test_a_port_in_use_is_a_configuration_error_before_the_banner(tmp_path: Path
     assert refused.returncode == 6, refused.stderr
     assert f"cannot serve on 127.0.0.1:{port}" in refused.stderr and "--port" in refused.stderr
     assert "http://" not in refused.stderr  # refused before the "serving on" line
+
+
+def test_head_is_get_without_a_body_and_405_says_what_is_allowed(served: Served) -> None:
+    got = served.get("/v1/parties/ORG001")
+    head = served.http.head("/v1/parties/ORG001")
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-length"] == got.headers["content-length"] and served.http.head("/healthz").status_code == 200
+    assert served.http.head("/v1/parties/NOPE").status_code == 404
+    wrong = served.http.post("/v1/chain", params={"from": "ORG001", "to": "ORG045"})
+    assert problem(wrong, 405) and "GET" in wrong.headers["allow"]
+
+
+def test_a_replaced_store_file_is_reopened_and_a_deleted_one_is_503(tmp_path: Path) -> None:
+    store, other = tmp_path / "s.db", tmp_path / "other.db"
+    assert cli(["--store", str(store), "-q", "load", str(SAMPLE)]).returncode == 0
+    small = tmp_path / "small"
+    small.mkdir()
+    (small / "organizations.csv").write_text("id,name\nNEW1,Newly Made\n", encoding="utf-8")
+    assert cli(["--store", str(other), "-q", "load", str(small)]).returncode == 0
+    s = Served(["--store", str(store)])
+    try:
+        assert s.get("/v1/parties/ORG001").status_code == 200
+        os.replace(other, store)  # mv other.db s.db
+        time.sleep(1.2)  # the store is checked at most once a second
+        assert s.get("/v1/parties/NEW1").status_code == 200 and s.get("/v1/parties/ORG001").status_code == 404
+        store.unlink()
+        time.sleep(1.2)
+        assert problem(s.get("/v1/parties/NEW1"), 503)["exit_code"] == 5
+    finally:
+        s.close()
 
 
 def test_a_token_is_never_a_command_line_argument() -> None:

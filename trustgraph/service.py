@@ -154,6 +154,7 @@ class Engine:
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="trustgraph-engine")
         self._env: Any = None
         self._version: str | None = None
+        self._file: tuple[int, int] | None = None  # (device, inode) of the SQLite file opened
         self._checked = 0.0
         self.pending = 0
         self.answered = 0
@@ -197,11 +198,31 @@ class Engine:
             return
         self._checked = now
         env = self._env
+        self._reopen_if_replaced(env)
         version = env.store.version()
         if version != self._version:
             self._version = version
             env._lru.clear()
             env._tables = None
+
+    def _reopen_if_replaced(self, env: Any) -> None:
+        """A SQLite file replaced (``mv new.db store.db``) or deleted since it was opened: close the
+        old one, so that the next read opens the file now at the path (or answers 503 when there is
+        none) instead of answering from a file no longer there."""
+        if self.config.neo4j_uri:
+            return
+        try:
+            stat = os.stat(str(self.config.settings().sqlite_path))
+            now: tuple[int, int] | None = (stat.st_dev, stat.st_ino)
+        except OSError:
+            now = None
+        if "store" in env.__dict__ and now != self._file:
+            env.__dict__.pop("store").close()
+            self._version = None
+            env._lru.clear()
+            env._tables = None
+        if "store" not in env.__dict__:
+            self._file = now  # the file the next read opens
 
     def snapshot(self, env: Any, as_of: str | None, half_life_days: float | None) -> Snapshot:
         from .snapshot import open_snapshot
@@ -237,7 +258,7 @@ class Engine:
         snap = env.snapshot()
         node = env.resolve_org(snap, ref)
         i = snap.index_of(node)
-        doc = envelope("party", as_of=snap.as_of, store=env.store_info(snap), parameters={"id": ref})
+        doc = envelope("party", as_of=snap.as_of, store=env.store_info(snap), parameters={"id": str(node)})
         doc.update(party(snap, node))
         doc["pretrusted"] = bool(snap.pretrusted[i])
         doc["attributes"] = {k: v[i] for k, v in sorted(snap.attributes.items()) if v[i] not in (None, "")}
@@ -470,7 +491,7 @@ def create_app(config: ServiceConfig, token: str | None = None) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        return problem_response(request, Problem(exc.status_code, str(exc.detail)))
+        return problem_response(request, Problem(exc.status_code, str(exc.detail), headers=dict(exc.headers or {})))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
@@ -489,8 +510,16 @@ def create_app(config: ServiceConfig, token: str | None = None) -> FastAPI:
         if length is not None and (not length.isdigit() or int(length) > limits.max_body_bytes):
             return problem_response(request, Problem(413, f"the body is larger than {limits.max_body_bytes} bytes",
                                                      kind="content-too-large"))
+        head = request.method == "HEAD"
+        if head:  # served wherever GET is (RFC 9110): the GET answer's status and headers, no body
+            request.scope["method"] = "GET"
         try:
-            return await call_next(request)
+            response = await call_next(request)
+            if not head:
+                return response
+            async for _ in response.body_iterator:  # the headers already carry the GET's length
+                pass
+            return Response(status_code=response.status_code, headers=dict(response.headers))
         except Problem as problem:
             return problem_response(request, problem)
         except Exception:  # a defect: logged with its traceback, answered as a problem document without it
@@ -690,7 +719,7 @@ def parse_ids(body: bytes, content_type: str, max_batch: int) -> list[str]:
                           kind="malformed-body")
         ids = found
     if len(ids) > max_batch:
-        raise Problem(413, f"at most {max_batch} ids per batch", exit_code=2, kind="batch-too-large")
+        raise Problem(413, f"at most {max_batch} ids per batch", kind="batch-too-large")  # HTTP only: no exit code
     if not ids:
         raise Problem(400, "no ids in the body", exit_code=2, kind="malformed-body")
     bad = [i for i in ids if not isinstance(i, str) or not i.strip()]
