@@ -362,6 +362,22 @@ def test_a_replaced_store_file_is_reopened_and_a_deleted_one_is_503(tmp_path: Pa
         s.close()
 
 
-def test_a_token_is_never_a_command_line_argument() -> None:
+def test_a_question_past_the_timeout_is_stopped_and_frees_the_engine(tmp_path: Path) -> None:
+    """Python cannot stop a thread: the long loops check a deadline, so the engine does not go on
+    computing an answer nobody will read while every later request waits behind it."""
+    store = tmp_path / "s.db"
+    assert cli(["--store", str(store), "-q", "load", str(SAMPLE)]).returncode == 0
+    s = Served(["--store", str(store)], "--request-timeout", "1")
+    try:
+        ids = [f"ORG{1 + i % 96:03d}" for i in range(10_000)]  # a chain search for each: ~20 s in all
+        slow = s.http.post("/v1/referrals", params={"for": "ORG001"}, json=ids)
+        assert problem(slow, 503)["type"].endswith("/timeout")
+        started = time.monotonic()
+        quick = s.http.get("/v1/stats", timeout=8)
+        assert quick.status_code == 200 and time.monotonic() - started < 8
+    finally:
+        log = s.close()
+    assert "Traceback" not in log
+
     out = cli(["serve", "--help"]).stdout
     assert "--token-file" in out and "--token " not in out

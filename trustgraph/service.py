@@ -45,6 +45,8 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import __version__
+from .deadline import DeadlineExceeded
+from .deadline import deadline as question_deadline
 from .documents import KINDS, envelope, load_schema, party, schema_id
 from .errors import ConfigurationError, NotFoundError, TrustgraphError
 
@@ -140,6 +142,8 @@ def problem_from(err: BaseException) -> Problem:
         return Problem(STATUS_OF_EXIT.get(err.exit_code, 500), str(err), exit_code=err.exit_code, problems=problems)
     if isinstance(err, click.UsageError | click.BadParameter):
         return Problem(400, err.format_message(), exit_code=2, kind="bad-parameter")
+    if isinstance(err, DeadlineExceeded):
+        return Problem(503, str(err), kind="timeout", headers={"Retry-After": "5"})
     return Problem(500, f"{err.__class__.__name__}: {err}", exit_code=1, kind="internal-error")
 
 
@@ -536,7 +540,8 @@ def create_app(config: ServiceConfig, token: str | None = None) -> FastAPI:
 
         def job() -> Any:
             try:
-                return fn()
+                with question_deadline(limits.request_timeout_s):  # the loops that run long stop there
+                    return fn()
             except BaseException as err:  # noqa: BLE001 -- turned into a problem document
                 return problem_from(err)
             finally:

@@ -51,6 +51,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 import numpy as np
 
+from ..deadline import check as check_deadline
 from ..errors import NotFoundError, TrustgraphError
 from ..snapshot import Snapshot, as_snapshot, row_pointers
 
@@ -526,7 +527,11 @@ class ChainIndex:
         # usable children sorted by f; the next one is pushed only when this one is popped.
         heap: list[tuple[Any, ...]] = [(float(b[H][s]), 0, 0, 0.0, s, (s,), None, 0)]
         seq = 1
+        popped = 0
         while heap:
+            popped += 1
+            if popped % 1024 == 0:
+                check_deadline()
             f, negdepth, _, g, v, path, siblings, pos = heapq.heappop(heap)
             if siblings is not None:
                 ws, fs, gs = siblings

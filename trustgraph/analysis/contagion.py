@@ -122,6 +122,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import scipy.sparse as sp
 
+from ..deadline import check as check_deadline
 from ..errors import ConfigurationError, NotFoundError
 from ..snapshot import KINDS, Snapshot, as_snapshot
 from .communities import louvain
@@ -761,6 +762,7 @@ def _contributions(ties: _Ties, mask: np.ndarray, rows: np.ndarray, hops: int, d
     keep = (~mask).astype(float)
     batch = max(1, min(len(rows), (1 << 23) // max(n, 1)))
     for lo in range(0, len(rows), batch):
+        check_deadline()
         chunk = rows[lo:lo + batch]
         # Columns are walk distributions: u_1 = e_x; u_{k+1} = Pᵀ (M u_k).
         u = np.zeros((n, len(chunk)))
@@ -1152,7 +1154,9 @@ def contagion(
                                             mask, rows[which], hops, decay)
     row_of = {int(i): k for k, i in enumerate(rows)}
     out: list[dict[str, Any]] = []
-    for i in order.tolist():
+    for n_row, i in enumerate(order.tolist()):
+        if n_row % 256 == 0:
+            check_deadline()
         row: dict[str, Any] = {
             "id": snap.node(i),
             "name": snap.names[i],
@@ -1522,7 +1526,11 @@ def exposure_paths(
     # with key = δ^(ties − 1)·product.
     entry = float(groups.member[start]) if groups is not None else 1.0  # a member's share in its group
     heap: list[tuple[float, tuple[str, ...], tuple[int, ...], float]] = [(-entry, (name(origin),), (origin,), entry)]
+    popped = 0
     while heap and (limit is None or len(found) < limit):
+        popped += 1
+        if popped % 1024 == 0:
+            check_deadline()
         _, label, path, prod = heapq.heappop(heap)
         last = path[-1]
         if len(path) > 1 and vmask[last]:
@@ -1561,7 +1569,9 @@ def exposure_paths(
     paths = []
     given = people is not None or evidence_about is not None
     by_evidence, by_people = _ByPair(evidence), _ByPair(shown_people)
-    for nodes_i, strength in found:
+    for n_path, (nodes_i, strength) in enumerate(found):
+        if n_path % 64 == 0:
+            check_deadline()
         ids = [snap.node(v) for v in nodes_i]
         inside = 0 if groups is None else int((groups.label[nodes_i[:-1]] == groups.label[nodes_i[1:]]).sum())
         paths.append({

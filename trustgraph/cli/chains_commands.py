@@ -33,6 +33,7 @@ from ..analysis.chains import (
     vouching_chains,
     web_of_trust,
 )
+from ..deadline import check as check_deadline
 from ..documents import envelope, listings_of, party_ref
 from ..documents import party as party_of
 from ..errors import NotFoundError, TrustgraphError
@@ -492,6 +493,7 @@ class _Referrals:
             self.book.prefetch([self.snap.ids[i] for i in known],
                                lambda parties: self.env.about(parties, ["referrals"])["referrals"])
         for number, ident, line_for, problem in items:
+            check_deadline()
             if problem is not None:
                 yield {"line": number, "id": ident, "error": {"code": "invalid_input", "message": problem}}
                 continue
