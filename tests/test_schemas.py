@@ -154,6 +154,8 @@ def test_schema_command_prints_each_kind(run_cli: RunCli) -> None:
     assert code == 0 and json.loads(out) == load_schema("chain")
     code, _, err = run_cli("schema nosuchkind")
     assert code == 4 and "nosuchkind" in err
+    code, out, err = run_cli("schema chain --format csv")  # it printed the JSON anyway
+    assert code == 2 and out == "" and "printed as JSON" in err
 
 
 # -- every command, on both stores -----------------------------------------------------------------
