@@ -131,3 +131,13 @@ def test_exact_table_and_listings_by_as_of(tmp_path: Path, run_cli: Run) -> None
     assert ids(orgs(run_cli, store, "--listed", "--as-of", "2024-01-14")) == ["C3"]
     assert ids(orgs(run_cli, store, "--listed", "--as-of", "2024-01-15")) == []
     assert ids(orgs(run_cli, store, "--listed", "--as-of", "today")) == []
+
+
+def test_a_name_shorter_than_the_query_is_not_found_inside_it() -> None:
+    """WRatio's partial match scored the one-letter name "a" 90 for "raph", level with "Raphael" (as
+    Advogato's user names are); a search wants names that contain the query."""
+    from trustgraph.snapshot import match_scores
+
+    scores = match_scores("raph", ["1", "2", "3"], ["a", "Raphael", "Anand Solar Solutions"])
+    assert 1 in scores and 0 not in scores and 2 not in scores
+    assert match_scores("anand solr", ["1"], ["Anand Solar Solutions Pvt Ltd"])[0] > 80  # partial still counts

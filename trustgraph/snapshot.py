@@ -128,14 +128,23 @@ def match_scores(query: str, ids: Sequence[Any], names: Sequence[str | None], *,
     (which weighs whole, partial and token-order matches, so "anand solr" finds "Anand Solar
     Solutions Pvt Ltd"), the id by plain ``ratio`` (edit distance: "org45" is close to "ORG045").
     Both sides are compared lower-cased with punctuation folded to spaces
-    (``rapidfuzz.utils.default_process``); an exact case-insensitive id or name scores 100.
+    (``rapidfuzz.utils.default_process``); an exact case-insensitive id or name scores 100. A name
+    shorter than the query is scored as a whole (plain ``ratio``): it cannot contain the query.
     """
     from rapidfuzz import fuzz, process, utils
 
     scores: dict[int, float] = {}
+    wanted = utils.default_process(query)
     for choices, scorer in ((names, fuzz.WRatio), ([None if v is None else str(v) for v in ids], fuzz.ratio)):
-        for _, score, i in process.extract(query, choices, scorer=scorer, processor=utils.default_process,
-                                           score_cutoff=cutoff, limit=None):
+        for choice, score, i in process.extract(query, choices, scorer=scorer, processor=utils.default_process,
+                                                score_cutoff=cutoff, limit=None):
+            shorter = utils.default_process(choice)
+            if scorer is fuzz.WRatio and len(shorter) < len(wanted):
+                # WRatio's partial match finds a name *inside* the query ("a" in "raph" scores 90): a
+                # search asks for names that contain the query, so a shorter name is scored as a whole.
+                score = fuzz.ratio(wanted, shorter)
+                if score < cutoff:
+                    continue
             if score > scores.get(i, -1.0):
                 scores[i] = float(score)
     return scores
