@@ -277,3 +277,25 @@ def test_map_file_gets_the_usual_permissions(run_cli, sample_store, tmp_path):
     code, _, _ = run_cli(["--store", str(sample_store.path), "map", "-o", str(out), "--max-nodes", "5"])
     assert code == 0
     assert out.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_an_output_path_that_cannot_be_written_is_named_as_given(run_cli, sample_store, tmp_path):
+    """A file where the folder should be, or a folder that takes no new files: one clear line naming
+    the user's path (not the temporary file beside it), the same for the map and the plot."""
+    afile = tmp_path / "afile"
+    afile.write_text("x", encoding="utf-8")
+    store = ["--store", str(sample_store.path)]
+    for args, what in ((["map", "-o", str(afile / "m.html")], "map"),
+                       (["timeline", "ORG001", "ORG045", "--plot", str(afile / "t.png")], "plot")):
+        code, _, err = run_cli([*store, *args])
+        assert code == 1 and err.startswith(f"error: cannot write the {what} {afile}/") and "is not a folder" in err
+    code, _, err = run_cli([*store, "map", "-o", "/proc/m.html"])
+    assert code == 1 and err.startswith("error: cannot write the map /proc/m.html:") and ".tmp" not in err, err
+
+
+def test_every_seed_in_the_range_draws_the_map(run_cli, sample_store, tmp_path):
+    """Each community is laid out with the seed plus its number: at the top of the range that went
+    past 2**32 - 1 and NetworkX refused it (exit 1, ValueError)."""
+    out = tmp_path / "m.html"
+    code, _, err = run_cli(["--store", str(sample_store.path), "map", "-o", str(out), "--seed", "4294967295"])
+    assert code == 0 and out.exists(), err

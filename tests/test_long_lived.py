@@ -88,3 +88,24 @@ def test_the_service_engine_moves_long_lived_objects_out_of_the_collectors_sight
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_the_python_api_takes_the_options_names(run_cli: RunCli) -> None:
+    """docs/cli.md: the same names as keyword arguments (what_if, for, leaves); click's own names
+    (what_if_ids, for_org) are accepted too, and both at once is an error."""
+    import pytest
+
+    assert run_cli(["--store", "s.db", "-q", "load", str(SAMPLE)])[0] == 0
+    tg = trustgraph.connect("s.db")
+    try:
+        by_option = tg.contagion(what_if="ORG045", limit=3)
+        assert by_option == tg.contagion(what_if_ids="ORG045", limit=3)
+        assert by_option["parameters"]["what_if"] == ["ORG045"]
+        assert tg.reputation(**{"for": "ORG001"}, limit=2)["parameters"]["for"] == "ORG001"
+        assert tg.continuity(leaves="P001")["parameters"]["leaves"] == "P001"
+        with pytest.raises(TypeError, match="twice"):
+            tg.reputation(**{"for": "ORG001"}, for_org="ORG002")
+        with pytest.raises(TypeError, match=r"has no parameter nope \(parameters: .*\bfor\b"):
+            tg.reputation(nope=1)
+    finally:
+        tg.close()

@@ -80,8 +80,11 @@ class Trustgraph:
 
     def answer(self, command: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
         """The document of ``command``: positional ``args`` fill its arguments in order, ``kwargs``
-        its options by click name; the rest take the CLI's defaults."""
+        its options by their names on the command line with underscores (``max_hops``, ``what_if``,
+        ``**{"for": "ORG001"}``; click's names such as ``for_org`` are accepted too); the rest take the
+        CLI's defaults."""
         from .cli.app import ANSWERS, cli
+        from .cli.options import public_name
 
         cli.load_all()
         cmd = cli.commands[command]
@@ -92,10 +95,13 @@ class Trustgraph:
             raise TypeError(f"{command}() takes {len(arguments)} positional argument(s) "
                             f"({', '.join(str(p.name) for p in arguments)})")
         given = dict(zip((str(p.name) for p in arguments), args))
-        for key in kwargs:
-            if key in given:
+        # The option's own name (docs/cli.md: what_if, for, leaves ...) or click's (what_if_ids, for_org).
+        public = {public_name(p): str(p.name) for p in cmd.params if p.name in wanted}
+        for key, value in kwargs.items():
+            name = key if key in wanted else public.get(key, key)
+            if name in given:
                 raise TypeError(f"{command}() got {key!r} twice")
-        given.update(kwargs)
+            given[name] = value
         known = {str(p.name) for p in cmd.params if p.name in wanted}
         argv: list[str] = []
         positional: list[str] = []
@@ -123,7 +129,7 @@ class Trustgraph:
         unknown = set(given) - wanted
         if unknown:
             raise TypeError(f"{command}() has no parameter {', '.join(sorted(unknown))} "
-                            f"(parameters: {', '.join(sorted(known))})")
+                            f"(parameters: {', '.join(sorted(public))})")
         ctx = cmd.make_context(command, [*argv, "--", *positional] if positional else argv, obj=self.env)
         params = {k: v for k, v in ctx.params.items() if k in wanted}
         params.update(given)  # keyword arguments of the document function that are not click parameters

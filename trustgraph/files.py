@@ -153,8 +153,13 @@ def atomic_path(path: str | Path, *, what: str = "output file") -> Iterator[Path
         raise TrustgraphError(f"refusing to write the {what} {target}: it exists and is not a regular file")
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
-        raise TrustgraphError(f"cannot write the {what} {target}: the folder {folder} does not exist")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+        why = f"{folder} is not a folder" if folder.exists() else f"the folder {folder} does not exist"
+        raise TrustgraphError(f"cannot write the {what} {target}: {why}")
+    try:  # the file is written beside its target, then renamed: the folder must take new files
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    except OSError as err:
+        raise TrustgraphError(f"cannot write the {what} {target}: {err.strerror or err} "
+                              f"(in {folder})") from None
     os.close(fd)
     tmp = Path(tmp_name)
     try:

@@ -332,13 +332,10 @@ def served(param: click.Parameter, wanted: set[str]) -> bool:
 
 
 def http_name(param: click.Parameter) -> str:
-    """The HTTP name of a click parameter: its first long option without dashes (``--max-hops`` →
-    ``max_hops``, ``--for`` → ``for``), or an argument's metavar in lower case, without the brackets
-    that mark it optional in the usage line."""
-    if isinstance(param, click.Option):
-        long = [o for o in param.opts if o.startswith("--")] or param.opts
-        return long[0].lstrip("-").replace("-", "_")
-    return (param.metavar or param.name or "").strip("[].").lower().replace("-", "_")  # "[QUERY]": optional
+    """The HTTP name of a click parameter (:func:`trustgraph.cli.options.public_name`)."""
+    from .cli.options import public_name
+
+    return public_name(param)
 
 
 def _truth(name: str, value: str) -> bool:

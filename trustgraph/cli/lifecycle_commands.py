@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ..errors import TrustgraphError
 from ..model import RISK_APPETITE
 from .app import (
     DEFAULT_HALF_LIFE_DAYS,
@@ -602,8 +603,8 @@ def timeline_command(env: Env, a: str, b: str, plot: Path | None, as_of: Any, ha
             # Drawn to a temporary file beside FILE and renamed onto it; a symlink at FILE is refused.
             with atomic_path(plot, what="plot") as tmp:
                 fig.savefig(tmp, format=plot.suffix.lower().lstrip("."))
-        except OSError as err:
-            raise click.FileError(str(plot), hint=str(err)) from err
+        except OSError as err:  # the user's path, not the temporary file's
+            raise TrustgraphError(f"cannot write the plot {plot}: {err.strerror or err}") from err
         note(env, f"wrote {plot}")
     emit_answer(document, fmt, text=_timeline_text)
 

@@ -87,3 +87,14 @@ def alias(old: str, canonical: str, **option: Any) -> Callable[[F], F]:
         return click.option(old, dest, default=None, hidden=True, **option)(wrapper)  # type: ignore[return-value]
 
     return decorate
+
+
+def public_name(param: click.Parameter) -> str:
+    """The name a parameter has outside the command line — a query parameter of the service, a keyword
+    of the Python API: its first long option without dashes (``--max-hops`` → ``max_hops``, ``--for`` →
+    ``for``, ``--what-if`` → ``what_if``), or an argument's metavar in lower case, without the brackets
+    that mark it optional in the usage line."""
+    if isinstance(param, click.Option):
+        long = [o for o in param.opts if o.startswith("--")] or param.opts
+        return long[0].lstrip("-").replace("-", "_")
+    return (param.metavar or param.name or "").strip("[].").lower().replace("-", "_")

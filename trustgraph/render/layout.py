@@ -266,8 +266,8 @@ def layout_positions(
         sel = e_order[e_bounds[label]:e_bounds[label + 1]]
         s, d = local[e_src[sel]], local[e_dst[sel]]
         sub = _adjacency(len(idx), s, d)
-        pos = _normalise(pivot_mds(sub, pivots=pivots, seed=seed + comp), s, d)
-        parts.append(refine(pos, s, d, iterations=iterations, seed=seed + comp))
+        pos = _normalise(pivot_mds(sub, pivots=pivots, seed=(seed + comp) % 2**32), s, d)
+        parts.append(refine(pos, s, d, iterations=iterations, seed=(seed + comp) % 2**32))
     placed = _pack(parts)
     out = np.empty((n, 2))
     for idx, pos in zip(members, placed, strict=True):
@@ -402,9 +402,9 @@ def community_positions(
         if base is not None:
             raw = {v: np.asarray(base[v], dtype=float) for v in members}
         elif hasattr(nx, "forceatlas2_layout") and len(members) > 2:
-            raw = nx.forceatlas2_layout(H, max_iter=iterations, seed=seed + i, strong_gravity=True)
+            raw = nx.forceatlas2_layout(H, max_iter=iterations, seed=(seed + i) % 2**32, strong_gravity=True)
         else:  # pragma: no cover - NetworkX older than 3.4, or a pair
-            raw = nx.spring_layout(H, iterations=iterations, seed=seed + i)
+            raw = nx.spring_layout(H, iterations=iterations, seed=(seed + i) % 2**32)  # seeds stay in range
         pts = np.array([raw[v] for v in members], dtype=float)
         pts -= pts.mean(axis=0)
         reach = float(np.sqrt((pts**2).sum(axis=1)).max()) or 1.0
