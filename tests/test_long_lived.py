@@ -107,5 +107,9 @@ def test_the_python_api_takes_the_options_names(run_cli: RunCli) -> None:
             tg.reputation(**{"for": "ORG001"}, for_org="ORG002")
         with pytest.raises(TypeError, match=r"has no parameter nope \(parameters: .*\bfor\b"):
             tg.reputation(nope=1)
+        with pytest.raises(TypeError, match="needs from"):  # not "Missing parameter: target"
+            tg.chain(None, "ORG045")
+        with pytest.raises(TypeError, match="takes one id, not a list"):  # was looked up as "ORG001,ORG045"
+            tg.referrals(["ORG001", "ORG045"])
     finally:
         tg.close()

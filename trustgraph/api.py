@@ -110,9 +110,14 @@ class Trustgraph:
             if name not in known or name not in given:
                 continue
             value = given.pop(name)
+            if value is None and isinstance(param, click.Argument) and param.required:
+                raise TypeError(f"{command}() needs {public_name(param)} (got None)")  # not the next one's name
             if value is None:
                 continue
             if isinstance(param, click.Argument):
+                if isinstance(value, list | tuple | set) and not param.nargs == -1:
+                    raise TypeError(f"{command}() takes one {public_name(param)}, not a {type(value).__name__} "
+                                    "(call it once per value)")
                 positional.append(_text(value))
                 continue
             assert isinstance(param, click.Option)
