@@ -353,7 +353,7 @@ class LazyGroup(click.Group):
                                                                         list[str]]:
         """click's, with the nearest command names suggested for an unknown one."""
         name = click.utils.make_str(args[0]) if args else ""
-        if args and self.get_command(ctx, name) is None and not name.startswith("-"):
+        if args and not ctx.resilient_parsing and self.get_command(ctx, name) is None and not name.startswith("-"):
             import difflib
 
             near = difflib.get_close_matches(name, self.list_commands(ctx), n=3, cutoff=0.6)
