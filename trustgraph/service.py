@@ -323,6 +323,12 @@ def convert(cmd: click.Command, func: Callable[..., Any], values: dict[str, str]
     return {k: v for k, v in ctx.params.items() if k in wanted}
 
 
+def _once(request: Request) -> None:
+    """Refuse a query parameter given more than once (never silently one of them)."""
+    if len(set(request.query_params.keys())) != len(request.query_params.multi_items()):
+        raise Problem(400, "each parameter may be given once", exit_code=2, kind="bad-parameter")
+
+
 def served(param: click.Parameter, wanted: set[str]) -> bool:
     """Whether the service offers a command's parameter: one of the document function's, not hidden,
     and not a file or folder of the server's (``assess --profiles FILE``): a client names values,
@@ -585,8 +591,7 @@ def create_app(config: ServiceConfig, token: str | None = None) -> FastAPI:
         async def handler(request: Request) -> Response:
             values = dict(request.query_params)
             multi: dict[str, list[str]] = {}
-            if len(set(request.query_params.keys())) != len(request.query_params.multi_items()):
-                raise Problem(400, "each parameter may be given once", exit_code=2, kind="bad-parameter")
+            _once(request)
             names = _positional_names(route.command)
             for k, pname in enumerate(route.path_params):
                 if k < len(names):
@@ -625,8 +630,7 @@ def create_app(config: ServiceConfig, token: str | None = None) -> FastAPI:
                   "application/json": {"schema": {"$ref": "#/components/schemas/referrals"}},
                   "application/x-ndjson": {}}}}})
     async def referrals_batch(request: Request) -> Response:
-        if len(set(request.query_params.keys())) != len(request.query_params.multi_items()):
-            raise Problem(400, "each parameter may be given once", exit_code=2, kind="bad-parameter")
+        _once(request)
         if "id" in request.query_params:
             raise Problem(400, "the ids of a batch are the body's; id is not a query parameter here", exit_code=2,
                           kind="bad-parameter")
@@ -742,8 +746,7 @@ def run(config: ServiceConfig, *, host: str, port: int, token: str | None, worke
     """Serve until interrupted (uvicorn)."""
     import uvicorn
 
-    check_bind(host, token)
-    check_port(host, port)  # again for callers of run() (the command checks before its banner)
+    check_bind(host, token)  # (check_port is the command's, before its banner)
     if workers > 1:
         os.environ["TRUSTGRAPH_SERVE_CONFIG"] = config.to_json()
         if token:
