@@ -165,6 +165,39 @@ def test_no_parameter_names_a_file_on_the_server(served: Served, tmp_path: Path)
     assert problem(r, 404)["exit_code"] == 4 and "profiles.toml" not in r.text
 
 
+def test_a_configuration_the_request_can_fix_is_400_and_one_it_cannot_is_501(tmp_path: Path) -> None:
+    """Exit 6 over HTTP: an assessor with no trust culture and no profile is the request's to fix
+    (400, type .../configuration, the CLI's exit code kept); the same request with a profile is
+    answered. (A named query on SQLite, which only the operator can fix, is 501: test_named_queries_over_http.)"""
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(SAMPLE, data)
+    orgs = (data / "organizations.csv").read_text(encoding="utf-8").splitlines()
+    header = orgs[0].split(",")
+    col = header.index("culture")
+    for i, line in enumerate(orgs):
+        if line.startswith("ORG001,"):
+            cells = line.split(",")
+            assert len(cells) == len(header) and cells[col]
+            cells[col] = ""
+            orgs[i] = ",".join(cells)
+    (data / "organizations.csv").write_text("\n".join(orgs) + "\n", encoding="utf-8")
+    store = tmp_path / "s.db"
+    assert cli(["--store", str(store), "-q", "load", str(data)]).returncode == 0
+    assert cli(["--store", str(store), "assess", "ORG066", "--for", "ORG001"]).returncode == 6
+    s = Served(["--store", str(store)])
+    try:
+        body = problem(s.get("/v1/assess/ORG066", params={"for": "ORG001"}), 400)
+        assert body["exit_code"] == 6 and body["type"].endswith("/configuration"), body
+        assert "no trust culture" in body["detail"] and "--profile" in body["detail"]
+        r = s.get("/v1/assess/ORG066", params={"for": "ORG001", "profile": "vouched"})
+        assert r.status_code == 200, r.text
+        valid("assess", r.json())
+    finally:
+        s.close()
+
+
 def test_analyze_is_read_only_over_http(served: Served) -> None:
     r = served.get("/v1/analyze", params={"limit": "3"})
     assert r.status_code == 200, r.text
@@ -271,9 +304,11 @@ def test_named_queries_over_http(served: Served) -> None:
 
 
 def problem_status_on_sqlite(served: Served) -> int:
-    """Named queries need Neo4j: the CLI's exit code on SQLite, mapped to HTTP."""
+    """Named queries need Neo4j: the CLI exits 6 on SQLite, and the service says 501 (the operator,
+    not the client, can change the store)."""
     code = cli([*served.store_args, "query", "listings_in_force"]).returncode
-    return {2: 400, 4: 404, 5: 503, 6: 500, 1: 500}[code]
+    assert code == 6
+    return 501
 
 
 def test_new_store_version_is_picked_up_without_restart(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ __all__ = [
     "NotFoundError",
     "StoreUnavailableError",
     "ConfigurationError",
+    "UnsupportedError",
     "Problem",
     "EXIT_CODES",
 ]
@@ -73,6 +74,14 @@ class ConfigurationError(TrustgraphError):
     """Settings are missing or contradictory (flags, environment, profile files)."""
 
     exit_code = 6
+
+
+class UnsupportedError(ConfigurationError):
+    """The store or the installation cannot do what was asked (named Cypher queries on SQLite).
+
+    The same exit code as any configuration error (6); the service answers it 501, not 400: the
+    client cannot fix it by changing the request, the operator can by changing the server's store.
+    """
 
 
 #: Exit codes of the CLI, documented in README.md and docs/cli.md.

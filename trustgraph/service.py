@@ -57,10 +57,13 @@ if TYPE_CHECKING:
 __all__ = ["Limits", "ServiceConfig", "create_app", "ROUTES", "run", "check_bind", "check_port", "read_token"]
 
 #: HTTP status for each CLI exit code.
-STATUS_OF_EXIT = {1: 500, 2: 400, 3: 422, 4: 404, 5: 503, 6: 500}
+#: A configuration error (6) in a request is the request's settings (contradictory or missing): 400;
+#: one the store or installation cannot do (:class:`~trustgraph.errors.UnsupportedError`) is 501.
+STATUS_OF_EXIT = {1: 500, 2: 400, 3: 422, 4: 404, 5: 503, 6: 400}
 PROBLEM_TITLES = {400: "Bad request", 401: "Unauthorized", 404: "Not found", 405: "Method not allowed",
                   408: "Request timeout", 413: "Content too large", 415: "Unsupported media type",
-                  422: "Invalid data", 500: "Internal error", 503: "Service unavailable"}
+                  422: "Invalid data", 500: "Internal error", 501: "Not implemented",
+                  503: "Service unavailable"}
 PROBLEM_TYPE = "https://trustgraph.dev/problems/"
 #: Questions between two ``gc.freeze()`` calls (:meth:`Engine.settle`).
 FREEZE_EVERY = 200
@@ -133,10 +136,14 @@ class Problem(Exception):
 
 def problem_from(err: BaseException) -> Problem:
     """The problem for an error raised by a document function or by click's conversion."""
-    from .errors import InvalidDataError
+    from .errors import InvalidDataError, UnsupportedError
 
     if isinstance(err, Problem):
         return err
+    if isinstance(err, UnsupportedError):
+        return Problem(501, str(err), exit_code=err.exit_code, kind="unsupported")
+    if isinstance(err, ConfigurationError):
+        return Problem(STATUS_OF_EXIT[err.exit_code], str(err), exit_code=err.exit_code, kind="configuration")
     if isinstance(err, TrustgraphError):
         problems = [str(p) for p in err.problems[:20]] if isinstance(err, InvalidDataError) else None
         return Problem(STATUS_OF_EXIT.get(err.exit_code, 500), str(err), exit_code=err.exit_code, problems=problems)

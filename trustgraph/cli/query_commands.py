@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from ..errors import ConfigurationError
+from ..errors import UnsupportedError
 from ..named_queries import NamedQuery, ParameterError, get_query, list_queries, plain_value
 from .app import Env, answers, cli, note, pass_env
 from .output import emit, emit_answer, format_option
@@ -89,7 +89,7 @@ def query_document(env: Env, *, name: str, params: tuple[str, ...] = (), queries
     except ParameterError as err:
         raise click.UsageError(str(err)) from err
     if env.settings.backend != "neo4j":
-        raise ConfigurationError(
+        raise UnsupportedError(
             f"named Cypher queries need Neo4j, but the store is {env.settings.describe()}; "
             "give --neo4j-uri (or set NEO4J_URI) to use a Neo4j server (see docs/neo4j.md)"
         )
