@@ -299,3 +299,50 @@ def test_every_seed_in_the_range_draws_the_map(run_cli, sample_store, tmp_path):
     out = tmp_path / "m.html"
     code, _, err = run_cli(["--store", str(sample_store.path), "map", "-o", str(out), "--seed", "4294967295"])
     assert code == 0 and out.exists(), err
+
+
+def _trustgraph() -> list[str]:
+    import sys
+
+    return [sys.executable, "-m", "trustgraph"]
+
+
+def test_sigterm_during_a_map_leaves_no_file_and_exits_143(sample_store, tmp_path):
+    """SIGTERM while the map is computed: its temporary file (opened before the computation) is
+    removed, no page is written, and the exit code is 128 + 15."""
+    import signal
+    import subprocess
+    import time
+
+    folder = tmp_path / "out"
+    folder.mkdir()
+    proc = subprocess.Popen([*_trustgraph(), "--store", str(sample_store.path), "map", "-o", str(folder / "map.html")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not list(folder.iterdir()) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert proc.poll() is None, "the map was written before its temporary file was seen: nothing tested"
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err
+    assert "terminated (SIGTERM)" in err
+    assert list(folder.iterdir()) == []
+
+
+def test_invalid_data_exits_3_even_when_the_reader_of_stderr_went_away(tmp_path):
+    """`trustgraph load bad/ 2>&1 | head -1`: the exit code is the error's, not 1 for the broken pipe."""
+    import subprocess
+
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    rows = "".join(f"ORG{i:03d},Name {i},ngo,XX,Nowhere,vouched,medium,maybe\n" for i in range(200))
+    (bad / "organizations.csv").write_text(
+        "id,name,sector,country,region,culture,risk_appetite,pretrusted\n" + rows, encoding="utf-8")
+    for _ in range(3):
+        proc = subprocess.Popen([*_trustgraph(), "--store", str(tmp_path / "s.db"), "load", str(bad)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        assert proc.stderr is not None
+        proc.stderr.read(1)
+        proc.stderr.close()  # the reader goes away after the first byte
+        assert proc.wait(timeout=60) == 3
+    assert not (tmp_path / "s.db").exists()

@@ -45,7 +45,9 @@ def test_valid_dataset_loads_with_canonical_types(good: Path) -> None:
 
 BAD_CASES = {
     # name: (files to write over the good dataset, expected fragments of one problem line)
-    "missing required file": ({"organizations": None}, ["organizations.csv", "this file (it is required)"]),
+    # organizations.csv may be left out once the store holds organisations: references are checked there
+    "no organizations file, unknown reference": (
+        {"organizations": None, "referrals": REFS.replace("r2,B,C", "r2,B,ZZ")}, ["referrals.csv:3 [target]", "'ZZ'"]),
     "missing required column": (
         {"referrals": REFS.replace("strength,", "power,")},
         ["referrals.csv:1 [strength]", "a column named 'strength'"],
@@ -273,7 +275,33 @@ def test_a_missing_organizations_file_is_one_problem_not_one_per_reference(run_c
     (data / "referrals.csv").write_text("source,target,strength,date\n" + "A,B,0.5,2024-01-01\n" * 30,
                                         encoding="utf-8")
     code, _, err = run_cli(["--store", str(tmp_path / "s.db"), "load", str(data)])
-    assert code == 3 and "1 problem found" in err and "organizations.csv: expected this file (it is required)" in err
+    assert code == 3 and "1 problem found" in err and "organizations.csv: expected this file (it is required: the store holds no organisations yet)" in err
+
+
+def test_a_table_alone_loads_into_a_store_that_holds_the_organisations(run_cli, sample_store, tmp_path: Path) -> None:
+    """A month of referrals, without organizations.csv again: its references are checked against the
+    store (an unknown party is refused, nothing written); the file, or its folder, loads."""
+    db = str(sample_store.path)
+    sample_store.close()
+    data = tmp_path / "month"
+    data.mkdir()
+    header = "id,source,target,strength,date,note\n"
+    (data / "referrals.csv").write_text(header + "R9001,ORG001,ORG050,0.4,2025-05-01,new\n"
+                                        "R9002,ORG001,NOPE,0.4,2025-05-01,typo\n", encoding="utf-8")
+    code, _, err = run_cli(["--store", db, "load", str(data)])
+    assert code == 3 and "referrals.csv:3 [target]: got 'NOPE'" in err and "organizations.csv" in err.split("got")[1]
+    assert "(it is required" not in err
+    code, out, _ = run_cli(["--store", db, "stats", "--format", "json"])
+    before = json.loads(out)
+    (data / "referrals.csv").write_text(header + "R9001,ORG001,ORG050,0.4,2025-05-01,new\n", encoding="utf-8")
+    for path in (data, data / "referrals.csv"):
+        code, out, err = run_cli(["--store", db, "load", str(path), "--format", "json"])
+        assert code == 0, err
+        assert json.loads(out)["rows"] == [{"table": "referrals", "count": 1}]
+    code, out, _ = run_cli(["--store", db, "referrals", "ORG050", "--format", "json"])
+    assert "ORG001" in [r["id"] for r in json.loads(out)["rows"][0]["referred_by"]]
+    code, out, _ = run_cli(["--store", db, "stats", "--format", "json"])
+    assert json.dumps(json.loads(out)).count('"referrals"') >= 1 and json.loads(out) != before
 
 
 def test_a_file_that_is_not_utf8_names_line_column_and_byte(run_cli, tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ not on one that vis-network resizes (and whose labels the camera leaves behind) 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ GEOMETRY = """(function () {
   var n = trustgraphMap.network, c = document.querySelector('#tg-map canvas').getBoundingClientRect();
   var pos = n.getPositions(), s = n.getScale(), lo = [1e9, 1e9], hi = [-1e9, -1e9], at = {};
   trustgraphMap.data.nodes.forEach(function (d) {
-    var p = n.canvasToDOM(pos[d.id]), r = d.size * s; at[d.id] = [p.x, p.y, r];
+    var p = n.canvasToDOM(pos[d.id]), r = (d.size + (d.borderWidth || 0) / 2) * s; at[d.id] = [p.x, p.y, r];
     lo = [Math.min(lo[0], p.x - r), Math.min(lo[1], p.y - r)]; hi = [Math.max(hi[0], p.x + r), Math.max(hi[1], p.y + r)];
   });
   var probe = document.createElement('canvas').getContext('2d');
@@ -90,6 +91,17 @@ def views(sample_tables: dict[str, pd.DataFrame]) -> dict[str, MapData]:
     }
 
 
+def beside(b: dict[str, Any], x: float, y: float, r: float, w: float, h: float) -> bool:
+    """Is label box ``b`` right under the disc at (x, y) of radius r, else right above it, right of it
+    or left of it, or a line further below or above (6 px of slack; a box at the canvas edge has
+    slid along it)?"""
+    left, top, right, bottom, line = b["x"], b["y"], b["x"] + b["width"], b["y"] + b["height"], b["height"]
+    across = left - 1 <= x <= right + 1 or left in (0, w - b["width"])
+    level = top - 1 <= y <= bottom + 1 or top in (0, h - b["height"])
+    return bool((across and (0 <= top - (y + r) <= 6 + line or 0 <= (y - r) - bottom <= 6 + line))
+                or (level and (0 <= left - (x + r) <= 6 or 0 <= (x - r) - right <= 6)))
+
+
 @pytest.mark.parametrize("view", ["network", "focus", "chain"])
 def test_view_fills_the_canvas_and_labels_never_overlap(open_map, views, view):  # noqa: F811
     m = views[view]
@@ -105,9 +117,8 @@ def test_view_fills_the_canvas_and_labels_never_overlap(open_map, views, view): 
         # The box holds the text as the browser measures it, inside the canvas.
         assert b["width"] >= b["measured"] and 0 <= b["x"] and b["x"] + b["width"] <= w + 0.01
         assert 0 <= b["y"] and b["y"] + b["height"] <= h + 0.01
-        if b["id"] in g["at"]:  # a node's label sits right under its disc
-            x, y, r = g["at"][b["id"]]
-            assert 0 <= b["y"] - (y + r) <= 6 and b["x"] - 1 <= x <= b["x"] + b["width"] + 1 or b["x"] in (0, w)
+        if b["id"] in g["at"]:  # a node's label sits right under its disc, else above or beside it
+            assert beside(b, *g["at"][b["id"]], w, h), b
     shown = {b["id"] for b in labels}
     # Labels go by rank: the most important party is always labelled.
     assert min(m.nodes, key=lambda n: n["rank"])["id"] in shown
@@ -190,4 +201,34 @@ def test_parallel_ties_are_one_line_listing_their_kinds_and_counts(open_map, vie
     assert lines[0].startswith(f"{len(ties)} ties \u00b7 ")
     for e in ties:
         assert f"{m.styles[e['kind'] + e['sign']]['label']} \u00d7{e['count']}" in lines[0]
+    assert_clean(page)
+
+
+def test_zoomed_in_only_parties_on_the_canvas_are_labelled_and_a_chain_names_its_members(open_map, views):  # noqa: F811
+    """A label names the node it sits by: zoomed in three times on a party, no label belongs to a
+    party off the canvas (they used to be pinned to its edge, beside other parties). On the chain
+    view every party of the chain is named."""
+    m = views["network"]
+    page, _ = open_map(m)
+    target = min(m.nodes, key=lambda n: n["rank"])["id"]
+    page.evaluate("(function (id) { var n = trustgraphMap.network; n.moveTo({ position: n.getPositions([id])[id],"
+                  " scale: n.getScale() * 3, animation: false }); n.redraw(); })(" + json.dumps(target) + ")")
+    page.evaluate(NEXT_FRAMES)
+    g = geometry(page)
+    w, h = g["canvas"]
+    off = [i for i, (x, y, _r) in g["at"].items() if not (0 <= x <= w and 0 <= y <= h)]
+    assert off, "the zoom left every party on the canvas: nothing tested"
+    labelled = {b["id"] for b in g["labels"]}
+    assert target in labelled and not labelled & set(off)
+    assert overlaps(g["labels"]) == []
+    for b in g["labels"]:
+        if b["id"] in g["at"]:
+            assert beside(b, *g["at"][b["id"]], w, h), b
+    assert_clean(page)
+
+    m = views["chain"]
+    page, _ = open_map(m)
+    g = geometry(page)
+    members = {n["id"] for n in m.nodes if n["role"] is not None}
+    assert len(members) >= 3 and members <= {b["id"] for b in g["labels"]}
     assert_clean(page)

@@ -272,8 +272,19 @@ def test_colour_by_community_with_its_legend(open_map, sample_map):  # noqa: F81
     assert rows == len(legend["items"])
     biggest = max({n["community"] for n in m.nodes}, key=lambda c: sum(1 for n in m.nodes if n["community"] == c))
     assert biggest == 1 and legend["items"][0]["label"] == "community 1"
+    # Communities of one size are listed by number ("community 9" before "community 10").
+    sizes: dict[str, list[int]] = {}
+    for item in legend["items"]:
+        if item["label"].startswith("community "):
+            sizes.setdefault(item["count"], []).append(int(item["label"].split()[1]))
+    assert all(nums == sorted(nums) for nums in sizes.values())
+    # The parameter line (header and saved PNG) names the colouring shown, not the one the map was made with.
+    params = page.evaluate("document.getElementById('tg-params').textContent")
+    assert f"colour: community (chosen in the page; made by {m.parameters['colour']})" in params
     page.evaluate("trustgraphMap.colourBy('')")
     assert page.evaluate("document.querySelector('#tg-legend-colour h3').textContent") == m.legend["color"]["title"]
+    params = page.evaluate("document.getElementById('tg-params').textContent")
+    assert f"colour: {m.parameters['colour']}" in params and "chosen in the page" not in params
     assert_clean(page)
 
 

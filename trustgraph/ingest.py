@@ -316,7 +316,8 @@ def read_dataset(path: str | Path, *, ignore_unknown: bool = False) -> dict[str,
     return raw
 
 
-def _read_dataset(target: Path, ignore_unknown: bool, problems: _Collector) -> dict[str, pd.DataFrame]:
+def _read_dataset(target: Path, ignore_unknown: bool, problems: _Collector,
+                  stored: frozenset[str] = frozenset()) -> dict[str, pd.DataFrame]:
     """:func:`read_dataset`, with the problems put into ``problems`` (raises only when there is
     nothing to read at all): the tables that could be read are returned, so that their cells are
     checked too and one run lists every problem."""
@@ -345,11 +346,13 @@ def _read_dataset(target: Path, ignore_unknown: bool, problems: _Collector) -> d
             frame = _sheet_frame(sheet, problems)
             if frame is not None:
                 raw[name] = frame
+    # A required table the store already holds need not be given again (a month of referrals alone).
     for name in TABLE_ORDER:
-        if TABLES[name].required and name not in origin:
-            problems.add(Problem(TABLES[name].file, None, None, None, "this file (it is required)"))
+        if TABLES[name].required and name not in origin and name not in stored:
+            problems.add(Problem(TABLES[name].file, None, None, None,
+                                 "this file (it is required: the store holds no organisations yet)"))
     problems.unread.update(name for name in TABLE_ORDER
-                           if name not in raw and (name in origin or TABLES[name].required))
+                           if name not in raw and (name in origin or (TABLES[name].required and name not in stored)))
     return raw
 
 
@@ -821,7 +824,8 @@ def load_dataset(
     """Read and validate the dataset ``path`` (a folder or an .xlsx workbook); see
     :func:`read_dataset` and :func:`validate`."""
     problems = _Collector()
+    stored = frozenset(name for name, ids in (known_ids or {}).items() if len(ids))
     with collector_paused():
-        raw = _read_dataset(Path(path), ignore_unknown, problems)
+        raw = _read_dataset(Path(path), ignore_unknown, problems, stored)
         return validate(raw, known_ids=known_ids, where=str(path), warnings=warnings, stored_people=stored_people,
                         problems=problems)

@@ -443,15 +443,52 @@ def note(env: Env, message: str) -> None:
 
 
 def _report(err: TrustgraphError) -> None:
+    """The error and its problems on stderr; a reader of stderr that went away (``2>&1 | head -1``)
+    does not change the exit code, which is the error's."""
     from .output import terminal_text
 
-    click.echo(terminal_text(f"error: {err}"), err=True)
+    lines = [terminal_text(f"error: {err}")]
     if isinstance(err, InvalidDataError):
-        for problem in err.problems[:SHOWN_PROBLEMS]:
-            click.echo(terminal_text(f"  {problem}"), err=True)
+        lines += [terminal_text(f"  {problem}") for problem in err.problems[:SHOWN_PROBLEMS]]
         more = err.total - min(len(err.problems), SHOWN_PROBLEMS)
         if more > 0:
-            click.echo(f"  ... and {more} more", err=True)
+            lines.append(f"  ... and {more} more")
+    try:
+        for line in lines:
+            click.echo(line, err=True)
+        sys.stderr.flush()
+    except (OSError, ValueError):  # stderr closed: the exit code still says what happened
+        pass
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: raised in the main thread so that a write in progress is undone (a temporary
+    map file, a store the command created) before the process ends with 128 + 15."""
+
+
+#: The exit code after SIGTERM, as a shell reports a process that SIGTERM ended.
+TERMINATED_EXIT = 143
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise Terminated()
+
+
+@contextmanager
+def _sigterm_undoes_writes() -> Iterator[None]:
+    """While the command runs, SIGTERM raises :class:`Terminated` (main thread only; the previous
+    handler is restored after, for callers that run the CLI in-process)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _closed_stdout() -> None:
@@ -476,6 +513,11 @@ def _broken_pipe(err: BaseException) -> bool:
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the CLI and map errors to exit codes."""
+    with _sigterm_undoes_writes():
+        _main(argv)
+
+
+def _main(argv: list[str] | None) -> None:
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
         rv = cli.main(args=argv, prog_name="trustgraph", standalone_mode=False)
@@ -492,6 +534,12 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(1)
+    except Terminated:
+        try:
+            click.echo("terminated (SIGTERM)", err=True)
+        except (OSError, ValueError):
+            pass
+        sys.exit(TERMINATED_EXIT)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)

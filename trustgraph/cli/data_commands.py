@@ -90,7 +90,8 @@ def load(env: Env, path: Path, ignore_unknown: bool, bulk: bool, fmt: str | None
     """Validate the dataset folder PATH and upsert it into the store.
 
     PATH is a folder of CSV files (one per table, named like the table: organizations.csv, ...) or
-    .xlsx workbooks (one sheet per table, named like the table), or one workbook. Headers may be in
+    .xlsx workbooks (one sheet per table, named like the table), or one workbook, or one table's
+    file; organizations.csv is needed until the store holds organisations. Headers may be in
     any case; CSV may be comma-, semicolon- or tab-separated, with a byte-order mark and CRLF line
     ends; rows whose first cell starts with # are comments; enum values ignore case and separators
     (Post-mortem = post_mortem). Event tables (referrals, incidents, incident_actions, blacklist,
@@ -99,7 +100,8 @@ def load(env: Env, path: Path, ignore_unknown: bool, bulk: bool, fmt: str | None
 
     Every problem is reported (file, line, column, value, expected) and nothing is written when there
     is any (exit 3). Loading the same data twice changes nothing; an updated folder updates rows in
-    place (by id).
+    place by id and never deletes: an event row without an id is known by its cells, so a corrected
+    one is added beside the old (give ids to rows you may correct).
     """
     document = load_document(env, path=path, ignore_unknown=ignore_unknown, bulk=bulk)
     _print_notes(env, document, "warnings", "warning: ")
