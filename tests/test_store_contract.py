@@ -709,6 +709,24 @@ def test_a_uri_that_is_not_bolt_or_holds_credentials_is_exit_6(run_cli: RunCli, 
     assert err.startswith("error: ") and err.count("\n") == 1 and SECRET not in err
 
 
+@pytest.mark.parametrize("password", ["s3/cretpw", "s3cret#pw", "s3c?retpw", "s3c@retpw", "pw/x?y#z@w"])
+def test_no_part_of_a_password_with_uri_delimiters_is_shown(run_cli: RunCli, password: str) -> None:
+    """URI parsing ends the authority at '/', '?' or '#': the part of such a password before it was
+    taken for the host (the driver said "Failed to DNS resolve address neo4j:s3", exit 1)."""
+    import re
+
+    for uri in (f"bolt://neo4j:{password}@127.0.0.1:7687", f"neo4j:neo4j:{password}@127.0.0.1:7687"):
+        code, out, err = run_cli(["--neo4j-uri", uri, "stats"])
+        assert code == 6 and out == "", err
+        assert all(piece not in err for piece in re.split(r"[/?#@]", password) if len(piece) > 1), err
+
+
+@pytest.mark.parametrize("uri", ["bolt://127.0.0.1:99999", "bolt://127.0.0.1:abc", "neo4j://127.0.0.1:-1"])
+def test_a_bad_port_is_a_configuration_error(run_cli: RunCli, uri: str) -> None:
+    code, out, err = run_cli(["--neo4j-uri", uri, "stats"])
+    assert code == 6 and out == "" and "is not a Neo4j URI" in err, err
+
+
 def test_a_password_in_a_routing_context_is_never_shown(run_cli: RunCli) -> None:
     uri = f"neo4j://127.0.0.1:{free_port()}?region=eu&password={SECRET}"
     err = _one_line_exit_5(*run_cli(["--neo4j-uri", uri, "stats"]))
@@ -720,6 +738,7 @@ def test_a_password_in_a_routing_context_is_never_shown(run_cli: RunCli) -> None
     ("neo4j:pw@db.example:7687", "neo4j:…@db.example:7687"),
     ("neo4j+s://db.example?policy=eu&token=pw#pw", "neo4j+s://db.example?policy=…&token=…"),
     ("bolt://db.example:7687", "bolt://db.example:7687"),
+    ("bolt://neo4j:p/w#x?y@db.example:7687", "bolt://db.example:7687"),
 ])
 def test_a_uri_is_shown_without_credentials_or_query_values(uri: str, shown: str) -> None:
     from trustgraph.store.uri import safe_uri

@@ -90,7 +90,7 @@ from .. import __version__
 from ..errors import ConfigurationError, InvalidDataError, StoreUnavailableError, TrustgraphError
 from ..model import TABLE_ORDER, TABLES
 from .base import SCORE_COLUMNS, sort_frame
-from .uri import safe_uri
+from .uri import has_credentials, safe_uri
 
 __all__ = [
     "Neo4jStore",
@@ -645,11 +645,17 @@ _EXPECTED = "expected bolt://host:7687, neo4j://host:7687 or, for Aura, neo4j+s:
 def _check_uri(uri: str) -> None:
     """Refuse a URI that is not Bolt, or that carries credentials (they would end up in messages)."""
     safe = safe_uri(uri)
+    if has_credentials(uri):  # before parsing: a password with '/', '#' or '?' would be parsed as the host
+        raise ConfigurationError(
+            f"{safe!r}: give the credentials with NEO4J_USERNAME / NEO4J_PASSWORD (or --neo4j-user / "
+            "--neo4j-password), not inside the URI"
+        )
     try:
         parts = urlsplit(uri)
+        port = parts.port  # out of range or not a number: ValueError
     except ValueError as err:
-        raise ConfigurationError(f"{safe!r} is not a Neo4j URI: {_EXPECTED}") from err
-    if parts.scheme not in _SCHEMES or not parts.netloc:
+        raise ConfigurationError(f"{safe!r} is not a Neo4j URI ({err}): {_EXPECTED}") from err
+    if parts.scheme not in _SCHEMES or not parts.netloc or (port is not None and port == 0):
         raise ConfigurationError(f"{safe!r} is not a Neo4j URI: {_EXPECTED}")
     if parts.username or parts.password:
         raise ConfigurationError(
