@@ -278,6 +278,19 @@ def test_a_missing_organizations_file_is_one_problem_not_one_per_reference(run_c
     assert code == 3 and "1 problem found" in err and "organizations.csv: expected this file (it is required: the store holds no organisations yet)" in err
 
 
+def test_minus_zero_is_zero() -> None:
+    """"-0" in a sheet is 0: SQLite and Neo4j read back the same value, and exports the same text."""
+    import numpy as np
+    import pandas as pd
+
+    from trustgraph.ingest import validate
+
+    orgs = pd.DataFrame({"id": ["A", "B"], "name": ["A", "B"]})
+    refs = pd.DataFrame({"id": ["r1"], "source": ["A"], "target": ["B"], "strength": ["-0"], "date": ["2024-01-01"]})
+    strength = validate({"organizations": orgs, "referrals": refs})["referrals"]["strength"].to_numpy(dtype=float)
+    assert strength.tolist() == [0.0] and not np.signbit(strength).any()
+
+
 def test_a_table_alone_loads_into_a_store_that_holds_the_organisations(run_cli, sample_store, tmp_path: Path) -> None:
     """A month of referrals, without organizations.csv again: its references are checked against the
     store (an unknown party is refused, nothing written); the file, or its folder, loads."""

@@ -9,6 +9,7 @@ would be) with the constraint back and every row once, and a missing endpoint na
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import neo4j
@@ -89,7 +90,7 @@ def test_a_first_load_builds_the_relationship_id_constraint_again(neo4j_server: 
 
 
 @pytest.mark.neo4j
-def test_a_rerun_of_an_interrupted_first_load_restores_the_constraint(neo4j_server: Server) -> None:  # noqa: F811
+def test_a_rerun_of_an_interrupted_first_load_restores_the_constraint(neo4j_server: Server, run_cli) -> None:  # noqa: F811
     frames = _frames()
     store = neo4j_server.store(batch_rows=100, transaction_rows=200)
     try:
@@ -100,6 +101,13 @@ def test_a_rerun_of_an_interrupted_first_load_restores_the_constraint(neo4j_serv
         assert "trustgraph_refers_id" not in _constraints(neo4j_server)  # the load ended between batches
         [unfinished] = store.unfinished_loads()  # readers refuse the partial load
         assert 0 < store.counts()["referrals"] < N_REFERRALS
+        # a write still commits, and says so: exit 0, no version to report, the refusal of reads as a note
+        code, out, err = run_cli([*neo4j_server.cli_args(), "record", "organization", "--id", "MARK1",
+                                  "--name", "Marker", "--format", "json"])
+        assert code == 0, err
+        assert json.loads(out)["store"]["version"] is None
+        assert "written. " in err and "holds an unfinished load" in err
+        assert "MARK1" in store.ids(["organizations"])["organizations"]
     finally:
         store.close()
     again = neo4j_server.store(batch_rows=100, transaction_rows=200)  # a new process
@@ -123,8 +131,11 @@ def test_a_referral_to_a_missing_organisation_is_named(neo4j_server: Server) -> 
     store = neo4j_server.store(batch_rows=100, transaction_rows=200)
     try:
         store.clear()
-        with pytest.raises(TrustgraphError, match="refer to ids that are not in the store \\(target 'NOBODY'\\)"):
+        with pytest.raises(TrustgraphError, match="refer to ids that are not in the store \\(target 'NOBODY'\\)") as err:
             store.load({"organizations": frames["organizations"], "referrals": refs})
+        # the failed transaction's own message is not the whole story: earlier ones committed
+        assert "those before the failed one stay committed" in str(err.value)
+        assert "unfinished load" in str(err.value)
         assert len(store.unfinished_loads()) == 1
     finally:
         store.clear()

@@ -721,6 +721,11 @@ def test_no_part_of_a_password_with_uri_delimiters_is_shown(run_cli: RunCli, pas
         assert all(piece not in err for piece in re.split(r"[/?#@]", password) if len(piece) > 1), err
 
 
+def test_the_system_database_is_a_configuration_error(run_cli: RunCli) -> None:
+    code, out, err = run_cli(["--neo4j-uri", f"bolt://127.0.0.1:{free_port()}", "--neo4j-database", "System", "stats"])
+    assert code == 6 and out == "" and "give a user database" in err, err
+
+
 @pytest.mark.parametrize("uri", ["bolt://127.0.0.1:99999", "bolt://127.0.0.1:abc", "neo4j://127.0.0.1:-1"])
 def test_a_bad_port_is_a_configuration_error(run_cli: RunCli, uri: str) -> None:
     code, out, err = run_cli(["--neo4j-uri", uri, "stats"])

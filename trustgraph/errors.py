@@ -13,6 +13,7 @@ __all__ = [
     "InvalidDataError",
     "NotFoundError",
     "StoreUnavailableError",
+    "UnfinishedLoadError",
     "ConfigurationError",
     "UnsupportedError",
     "Problem",
@@ -68,6 +69,11 @@ class StoreUnavailableError(TrustgraphError):
     """The store cannot be reached, authenticated against or opened."""
 
     exit_code = 5
+
+
+class UnfinishedLoadError(StoreUnavailableError):
+    """The database holds a load that commits in several transactions and has not finished: reads
+    are refused (a half-loaded network is never taken for the truth); writes still commit."""
 
 
 class ConfigurationError(TrustgraphError):

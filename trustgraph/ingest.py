@@ -417,7 +417,7 @@ def _numbers(cells: pd.Series) -> pd.Series:
     codes, uniques = pd.factorize(cells.to_numpy(dtype=object), use_na_sentinel=True)
     parsed = pd.to_numeric(pd.Series(np.asarray(uniques, dtype=object), dtype=object), errors="coerce")
     values = np.append(parsed.to_numpy(dtype=float, na_value=np.nan), np.nan)[codes]
-    return pd.Series(values, index=cells.index)
+    return pd.Series(values + 0.0, index=cells.index)  # + 0.0: "-0" is 0 (stores and exports agree)
 
 
 def _check_column(table: Table, frame: pd.DataFrame, name: str, problems: _Collector) -> pd.Series:

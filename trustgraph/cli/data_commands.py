@@ -27,12 +27,25 @@ def _table_rows(written: dict[str, int]) -> list[dict[str, Any]]:
     return [{"table": name, "count": int(n)} for name, n in written.items()]
 
 
+def _written_store(env: Env) -> dict[str, Any]:
+    """The ``store`` field after a write that committed: its version, or null (with a note) while the
+    database holds an unfinished load, whose refusal of reads must not make the write look failed."""
+    from ..documents import store_info
+    from ..errors import UnfinishedLoadError
+
+    try:
+        return env.store_info()
+    except UnfinishedLoadError as err:
+        note(env, f"written. {err}")
+        return store_info(env.settings, None)
+
+
 def _write_document(env: Env, kind: str, parameters: dict[str, Any], written: dict[str, int],
                     **fields: Any) -> dict[str, Any]:
     """A write command's document: ``as_of`` null, the store version after the write."""
     from ..documents import envelope
 
-    document = envelope(kind, as_of=None, store=env.store_info(), parameters=parameters)
+    document = envelope(kind, as_of=None, store=_written_store(env), parameters=parameters)
     document.update(fields)
     document["rows"] = _table_rows(written)
     return document
@@ -511,7 +524,7 @@ def record_document(env: Env, *, kind: str, update: bool = False, members: tuple
     member_rows = _typed_rows(tables["partnership_members"]) if "partnership_members" in tables else None
     parameters = {"kind": kind, "update": bool(update),
                   "values": {c: v for c, v in given.items()}, "members": list(members)}
-    document = envelope("record", as_of=None, store=env.store_info(), parameters=parameters)
+    document = envelope("record", as_of=None, store=_written_store(env), parameters=parameters)
     document.update(table=table_name, action="updated" if update else "recorded", members=member_rows,
                     rows=recorded)
     return document

@@ -87,7 +87,13 @@ import pandas as pd
 from neo4j import GraphDatabase, ManagedTransaction
 
 from .. import __version__
-from ..errors import ConfigurationError, InvalidDataError, StoreUnavailableError, TrustgraphError
+from ..errors import (
+    ConfigurationError,
+    InvalidDataError,
+    StoreUnavailableError,
+    TrustgraphError,
+    UnfinishedLoadError,
+)
 from ..model import TABLE_ORDER, TABLES
 from .base import SCORE_COLUMNS, sort_frame
 from .uri import has_credentials, safe_uri
@@ -499,12 +505,12 @@ def _load_id(frames: Mapping[str, pd.DataFrame]) -> str:
     return digest.hexdigest()[:16]
 
 
-def _unfinished(where: str, loading: list[str]) -> StoreUnavailableError:
+def _unfinished(where: str, loading: list[str]) -> UnfinishedLoadError:
     """The refusal of a read while a load that commits in several transactions has not finished."""
     load, started, rows = (str(loading[0]).split(" ") + ["?", "?"])[:3]
     more = f" (and {len(loading) - 1} more)" if len(loading) > 1 else ""
     size = f"{int(rows):,} rows" if rows.isdigit() else "rows"
-    return StoreUnavailableError(
+    return UnfinishedLoadError(
         f"{where} holds an unfinished load: load {load} of {size}, started {started}{more}, has not finished "
         "(it is still running, or it was interrupted) and its rows are only partly written, so trustgraph "
         "will not read the database as the truth. When it is not running, rerun the same load "
@@ -766,6 +772,9 @@ class Neo4jStore:
         load_workers: int = DEFAULT_LOAD_WORKERS,
         driver_config: Mapping[str, Any] | None = None,
     ) -> None:
+        if str(database).strip().lower() == "system":
+            raise ConfigurationError("the database 'system' holds Neo4j's own settings, not data: give a user "
+                                     "database with NEO4J_DATABASE or --neo4j-database (default neo4j)")
         self.uri = safe_uri(uri)
         self._raw_uri = uri  # only to scrub it from the driver's messages
         self.username = username
@@ -1083,9 +1092,19 @@ class Neo4jStore:
                 # the last batch (which removes the mark); a rerun after a failure creates it first
                 deferred = [n for n in frames if n in _RELATIONSHIP_ID_CONSTRAINTS and not existing.get(n)
                             and _STATEMENTS[n].create is not None and not frames[n]["id"].duplicated().any()]
-                self._write_batches(self._units(frames, existing), one, tick,
-                                    lambda: self._drop_id_constraints(deferred), self._ensure_schema,
-                                    self._endpoints_by_element_id(frames))
+                try:
+                    with self._errors("load"):
+                        self._write_batches(self._units(frames, existing), one, tick,
+                                            lambda: self._drop_id_constraints(deferred), self._ensure_schema,
+                                            self._endpoints_by_element_id(frames))
+                except TrustgraphError as err:  # say what the failed transaction's message cannot
+                    err.args = (f"{err}. This load of {total:,} rows commits in transactions of "
+                                f"{self.transaction_rows:,}: those before the failed one stay committed, and the "
+                                "database is marked as holding an unfinished load, which every read refuses "
+                                "(exit 5). Rerun the same load when the cause is gone; if the data itself was "
+                                "refused, load it corrected and then accept the result as the refusal says "
+                                "(docs/neo4j.md, \"Readers never take an unfinished load for the truth\")",)
+                    raise
         return written
 
     def _endpoints_by_element_id(self, frames: Mapping[str, pd.DataFrame]) -> Callable[[_Unit], _Unit]:
