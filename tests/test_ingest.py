@@ -66,6 +66,8 @@ BAD_CASES = {
     "empty file": ({"referrals": ""}, ["referrals.csv:1", "the file is empty"]),
     "self referral": ({"referrals": REFS.replace("r1,A,B", "r1,A,A")}, ["referrals.csv:2 [target]", "different"]),
     "too few fields": ({"referrals": REFS + "r3,A,C\n"}, ["referrals.csv:4", "got '3 fields'", "7 fields, as in the header"]),
+    "id too long for a key": ({"referrals": REFS.replace("r1,", "r" * 1001 + ",")},
+                              ["referrals.csv:2 [id]", "… (1,001 characters)", "an id of at most 1,000 characters"]),
     "not csv": ({"referrals": 'id,source\n"unterminated,A\nx,"y"z"\n'}, ["referrals.csv"]),
 }
 

@@ -38,7 +38,10 @@ class Problem:
             where += f":{self.line}"
         if self.column:
             where += f" [{self.column}]"
-        value = "" if self.value is None else f" got {self.value!r};"
+        shown = self.value
+        if shown is not None and len(shown) > 80:  # a cell of thousands of characters stays one line
+            shown = f"{shown[:60]}… ({len(shown):,} characters)"
+        value = "" if shown is None else f" got {shown!r};"
         return f"{where}:{value} expected {self.expected}"
 
 

@@ -420,6 +420,10 @@ def _numbers(cells: pd.Series) -> pd.Series:
     return pd.Series(values + 0.0, index=cells.index)  # + 0.0: "-0" is 0 (stores and exports agree)
 
 
+#: The longest id: a key both stores index (Neo4j's index keys hold about 8 kB; four bytes a character).
+MAX_ID_LENGTH = 1000
+
+
 def _check_column(table: Table, frame: pd.DataFrame, name: str, problems: _Collector) -> pd.Series:
     """Validate one raw column and return it converted to canonical values."""
     col = table.column(name)
@@ -427,6 +431,10 @@ def _check_column(table: Table, frame: pd.DataFrame, name: str, problems: _Colle
     empty = raw.to_numpy() == ""
     if col.required and not (name == "id" and table.id_prefix):  # an event's id is derived when empty
         problems.add_rows(table, frame, empty, name, f"a value ({name} is required)")
+    if name == "id" or (col.ref and not col.outside):  # ids are keys: Neo4j indexes at most ~8 kB per key
+        long = (raw.str.len() > MAX_ID_LENGTH).to_numpy()
+        if long.any():
+            problems.add_rows(table, frame, long, name, f"an id of at most {MAX_ID_LENGTH:,} characters")
     out = raw
     if col.type in ("int", "float"):
         numbers = _numbers(raw.where(~empty, None))
