@@ -487,3 +487,12 @@ def test_focus_map_details_carry_the_pairs_trust_factors(run_cli, sample_store, 
         for factor, level in levels.items():
             shown = "unknown" if level is None else f"{level:.2f}"
             assert f"{factor.replace('_', ' ')} {shown}" in with_factors[partner]
+
+
+def test_exposure_sources_that_round_to_zero_are_neither_listed_nor_drawn(sample_tables):
+    """A listed party whose contribution rounds to ±0.000 is not a "main listed source": the sample's
+    risk map listed 24 such lines ("exposed to … (-0.000)") and drew 3 such paths in purple."""
+    m = map_data(project(sample_tables), sample_tables, color="risk")
+    html = render_html(m)
+    assert "exposed to" in html and "(+0.000)" not in html and "(-0.000)" not in html
+    assert m.exposure and all(x["contribution"] > 0.0005 for paths in m.exposure.values() for x in paths)

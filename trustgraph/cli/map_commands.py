@@ -98,7 +98,9 @@ def map_command(env: Env, out: Path, focus: str | None, max_hops: int | None, ch
     for line in data.notes:
         note(env, terminal_text(f"note: {line}"))
     where = "stdout" if to_stdout else str(out)
-    note(env, terminal_text(f"wrote {where}: {len(data.nodes):,} organisations, {len(data.edges):,} ties"
+    orgs, ties = len(data.nodes), len(data.edges)
+    note(env, terminal_text(f"wrote {where}: {orgs:,} organisation{'' if orgs == 1 else 's'}, "
+                            f"{ties:,} tie{'' if ties == 1 else 's'}"
                             f" ({'live physics' if data.physics else 'precomputed layout'})"))
 
 

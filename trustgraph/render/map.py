@@ -358,12 +358,13 @@ def _reputation(
         parts = [f"{names.get(k, k)} {v:+.3f}" for k, v in e["breakdown"].items() if abs(v) >= 0.0005]
         if parts:
             out.append("  from: " + ", ".join(parts))
-        if e["givers"]:
-            out.append("  raised most by: " + ", ".join(
-                f"{g['name'] or g['id']} ({g['contribution']:+.3f})" for g in e["givers"]))
-        if e["takers"]:
-            out.append("  lowered most by: " + ", ".join(
-                f"{g['name'] or g['id']} ({g['contribution']:+.3f})" for g in e["takers"]))
+        # what rounds to ±0.000 at the precision shown says nothing
+        givers = [g for g in e["givers"] if abs(g["contribution"]) >= 0.0005]
+        takers = [g for g in e["takers"] if abs(g["contribution"]) >= 0.0005]
+        for label, who in (("raised", givers), ("lowered", takers)):
+            if who:
+                out.append(f"  {label} most by: "
+                           + ", ".join(f"{g['name'] or g['id']} ({g['contribution']:+.3f})" for g in who))
         return out
 
     return dict(result.scores), _Explained(explain), dict(result.support)
@@ -419,14 +420,16 @@ def _risk(
         rows = module.contagion(assessed.snapshot, risk=assessed, limit=min(len(exposure), 400), max_exposures=3)
         for row in rows:
             if row["id"] in wanted:
+                # a source whose contribution rounds to ±0.000 is not a main source: neither listed nor drawn
+                shown = [x for x in row["exposures"] if abs(float(x["contribution"])) >= 0.0005]
                 via[row["id"]] = [
                     f"  exposed to {names.get(x['id'], x['id'])} ({x['contribution']:+.3f})"
                     + (" via " + " \u2192 ".join(names.get(p, str(p)) for p in x["path"]) if x.get("path") else "")
-                    for x in row["exposures"]
+                    for x in shown
                 ]
                 paths[row["id"]] = [{"listed": x["id"], "contribution": round(float(x["contribution"]), 6),
                                      "path": list(x["path"]), "strength": round(float(x.get("path_strength") or 0), 6)}
-                                    for x in row["exposures"] if x.get("path")]
+                                    for x in shown if x.get("path") and float(x["contribution"]) > 0]
 
     def explain(node: Any) -> list[str]:
         e = float(exposure.get(node, 0.0))
@@ -778,8 +781,10 @@ def _node_info(
                 info.extend(lines[n])
             else:
                 info.append(f"{measure} {float(scores[measure][n]):.3f}")
-    info.append(f"drawn: {ties} ties with {partners} organisations"
-                f" \u00b7 in the trust graph: {len(set(G.successors(n)) | set(G.predecessors(n)))} organisations")
+    around = len(set(G.successors(n)) | set(G.predecessors(n)))
+    info.append(f"drawn: {ties} tie{'' if ties == 1 else 's'} with {partners} "
+                f"organisation{'' if partners == 1 else 's'} \u00b7 in the trust graph: {around} "
+                f"organisation{'' if around == 1 else 's'}")
     return info
 
 
