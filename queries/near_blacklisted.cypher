@@ -1,7 +1,7 @@
 // Organisations within N hops of a listed (blacklisted) party, where one hop is a shared partnership:
 // who works with a listed party, or with someone who does. One row per organisation and listed party,
 // with the shortest chain (organisations and partnerships alternate in the path). Needs Neo4j 5.21+.
-// @param max_hops: int = 2  hops through shared partnerships, 1..5
+// @param max_hops: int in 1..5 = 2  hops through shared partnerships
 // @param as_of: date = null  the date listings must be in force on [default: today]
 WITH coalesce($as_of, toString(date())) AS day
 MATCH ()-[l:LISTS]->(listed:Organization)

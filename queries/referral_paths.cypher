@@ -3,8 +3,8 @@
 // strength is the product of its referrals' strengths; each chain visits an organisation at most once.
 // @param source: string  organisation id where the chains start (usually your own)
 // @param target: string  organisation id the chains reach
-// @param max_hops: int = 3  longest chain, 1..5
-// @param limit: int = 10  how many chains
+// @param max_hops: int in 1..5 = 3  longest chain
+// @param limit: int in 1..1000 = 10  how many chains
 MATCH p = (s:Organization {id: $source})-[:REFERS*1..5]->(t:Organization {id: $target})
 WHERE length(p) <= $max_hops
   AND all(r IN relationships(p) WHERE r.strength > 0)

@@ -1,7 +1,7 @@
 // Referrals received by an organisation: who vouched for it (or warned about it), how strongly, when
 // and to whom, newest first.
 // @param org: string  organisation id
-// @param min_strength: float = -1.0  only referrals at least this strong (0.01 for vouches only)
+// @param min_strength: float in -1..1 = -1.0  only referrals at least this strong (0.01 for vouches only)
 MATCH (s:Organization)-[r:REFERS]->(o:Organization {id: $org})
 WHERE r.strength >= $min_strength
 RETURN s.id AS id,

@@ -1,6 +1,6 @@
 // Top referrers: the organisations that vouch for others most often (positive referrals given), with
 // their warnings (negative referrals) and mean strength.
-// @param limit: int = 10  how many organisations
+// @param limit: int in 1..1000 = 10  how many organisations
 MATCH (o:Organization)-[r:REFERS]->(:Organization)
 WITH o,
      sum(CASE WHEN r.strength > 0 THEN 1 ELSE 0 END) AS vouches,

@@ -1,6 +1,6 @@
 // Unresolved incidents: no repairing follow-up (no post-mortem, mediation, staff rotation or written
 // reset) has been recorded; escalations (termination, legal action) do not count as repair.
-// @param min_severity: int = 1  only incidents at least this severe (1 minor .. 5 critical)
+// @param min_severity: int in 1..5 = 1  only incidents at least this severe (1 minor, 5 critical)
 MATCH (r:Organization)-[:REPORTED]->(i:Incident)-[:BLAMES]->(s:Organization)
 WHERE i.severity >= $min_severity
   AND NOT EXISTS {

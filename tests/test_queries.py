@@ -86,6 +86,22 @@ def test_malformed_headers_are_configuration_errors(text: str, message: str) -> 
         parse_query("bad", text, "bad.cypher")
 
 
+def test_a_parameter_may_declare_a_range() -> None:
+    q = parse_query("q", "// Near.\n// @param hops: int in 1..5 = 2  depth\n// @param w: float in -1..1 = null  x\n"
+                         "MATCH (o) WHERE o.w > $w RETURN o LIMIT $hops")
+    hops, w = q.parameters
+    assert (hops.low, hops.high, w.low, w.high) == (1, 5, -1, 1)
+    assert hops.signature() == "hops: int in 1..5 = 2" and q.bind({})["hops"] == 2 and q.bind({})["w"] is None
+    assert q.bind({"hops": "5", "w": "-1"}) == {"hops": 5, "w": -1.0}
+    with pytest.raises(ParameterError, match="hops: 6 is outside 1..5"):
+        q.bind({"hops": "6"})
+    with pytest.raises(ConfigurationError, match="the default of hops is outside 1..5"):
+        parse_query("q", "// Near.\n// @param hops: int in 1..5 = 9  depth\nMATCH (o) RETURN o LIMIT $hops")
+    for bad in ("string in 1..5", "int in 5..1"):
+        with pytest.raises(ConfigurationError, match="a range 'in LOW..HIGH' is for int and float"):
+            parse_query("q", f"// Near.\n// @param hops: {bad}  depth\nMATCH (o) RETURN o LIMIT $hops")
+
+
 def test_int_parameters_are_64_bit() -> None:
     q = parse_query("q", "// Limit.\n// @param n: int  how many\n// @param xs: list[int] = []  ids\n"
                          "MATCH (o) WHERE o.n IN $xs RETURN o LIMIT $n")
@@ -300,6 +316,12 @@ def test_missing_parameter_is_a_usage_error(run_cli: RunCli) -> None:
     ("query top_referrers -p limit=99999999999999999999", "outside the 64-bit integer range"),
     ("query top_referrers -p limit=-9223372036854775809", "outside the 64-bit integer range"),
     ("query top_referrers -p limit=" + "9" * 5000, "is not an integer"),
+    # declared ranges are checked before the server: -1 reached it (exit 1), 9 hops were capped at 5
+    ("query top_referrers -p limit=-1", "parameter limit: -1 is outside 1..1000"),
+    ("query referral_paths -p source=A -p target=B -p max_hops=9", "parameter max_hops: 9 is outside 1..5"),
+    ("query near_blacklisted -p max_hops=0", "parameter max_hops: 0 is outside 1..5"),
+    ("query unresolved_incidents -p min_severity=6", "parameter min_severity: 6 is outside 1..5"),
+    ("query referrals_received -p org=A -p min_strength=1.5", "parameter min_strength: 1.5 is outside -1..1"),
 ])
 def test_bad_parameters_are_usage_errors(run_cli: RunCli, args: str, message: str) -> None:
     code, _, err = run_cli(args)

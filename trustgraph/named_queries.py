@@ -57,7 +57,9 @@ __all__ = [
 #: Parameter types a query header may declare.
 PARAMETER_TYPES = ("string", "int", "float", "bool", "date", "list[string]", "list[int]", "list[float]")
 _ALIASES = {"str": "string", "integer": "int", "number": "float", "boolean": "bool", "list": "list[string]"}
-_PARAM_RE = re.compile(r"^@param\s+([A-Za-z_][A-Za-z0-9_]*)\s*:\s*([A-Za-z\[\]]+)\s*(?:=\s*(\S+))?\s*(.*)$")
+_NUMBER = r"-?\d+(?:\.\d+)?"
+_PARAM_RE = re.compile(r"^@param\s+([A-Za-z_][A-Za-z0-9_]*)\s*:\s*([A-Za-z\[\]]+)"
+                       rf"(?:\s+in\s+({_NUMBER})\.\.({_NUMBER}))?\s*(?:=\s*(\S+))?\s*(.*)$")
 _USED_RE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _TRUE, _FALSE = {"true", "yes", "1", "y"}, {"false", "no", "0", "n"}
@@ -78,6 +80,22 @@ class Parameter:
     description: str = ""
     required: bool = True
     default: Any = None
+    #: The inclusive range of an ``int`` or ``float`` parameter (``@param n: int in 1..5``), else None.
+    low: float | None = None
+    high: float | None = None
+
+    def check_range(self, value: Any) -> Any:
+        """``value``, or ParameterError when it is outside the declared range (a null default passes)."""
+        if value is None or self.low is None or self.high is None:
+            return value
+        if not self.low <= value <= self.high:
+            raise ParameterError(f"parameter {self.name}: {value} is outside {self.range_text()}")
+        return value
+
+    def range_text(self) -> str:
+        def num(x: float | None) -> str:
+            return str(int(x)) if x is not None and float(x).is_integer() else str(x)
+        return f"{num(self.low)}..{num(self.high)}"
 
     def convert(self, text: str) -> Any:
         """The typed value of ``text`` (as given with ``-p name=text``).
@@ -88,15 +106,16 @@ class Parameter:
             When ``text`` is not a value of the parameter's type.
         """
         try:
-            return _convert(self.type, text)
+            value = _convert(self.type, text)
         except ValueError as err:
             if "64-bit" in str(err):
                 raise ParameterError(f"parameter {self.name}: {err}") from err
             raise ParameterError(f"parameter {self.name}: {text!r} is not {_describe(self.type)}") from err
+        return self.check_range(value)
 
     def signature(self) -> str:
-        """``name: type`` or ``name: type = default``."""
-        text = f"{self.name}: {self.type}"
+        """``name: type`` or ``name: type = default`` (with ``in low..high`` when ranged)."""
+        text = f"{self.name}: {self.type}" + (f" in {self.range_text()}" if self.low is not None else "")
         return text if self.required else f"{text} = {json.dumps(self.default)}"
 
 
@@ -344,10 +363,13 @@ def parse_query(name: str, text: str, source: str = "") -> NamedQuery:
                 match = _PARAM_RE.match(comment)
                 if not match:
                     raise ConfigurationError(
-                        f"{where}:{lineno}: expected '// @param NAME: TYPE [= DEFAULT]  DESCRIPTION'"
+                        f"{where}:{lineno}: expected '// @param NAME: TYPE [in LOW..HIGH] [= DEFAULT]  DESCRIPTION'"
                     )
-                pname, ptype, default, pdoc = match.groups()
+                pname, ptype, low, high, default, pdoc = match.groups()
                 ptype = _ALIASES.get(ptype, ptype)
+                if low is not None and (ptype not in ("int", "float") or float(low) > float(high)):
+                    raise ConfigurationError(f"{where}:{lineno}: parameter {pname}: a range 'in LOW..HIGH' "
+                                             "is for int and float parameters, with LOW <= HIGH")
                 if ptype not in PARAMETER_TYPES:
                     raise ConfigurationError(
                         f"{where}:{lineno}: parameter {pname} has unknown type {ptype!r} "
@@ -363,7 +385,8 @@ def parse_query(name: str, text: str, source: str = "") -> NamedQuery:
                         raise ConfigurationError(
                             f"{where}:{lineno}: default of {pname} must be a JSON literal, got {default!r}"
                         ) from err
-                params.append(Parameter(pname, ptype, pdoc.strip(), default is None, value))
+                bounds = (float(low), float(high)) if low is not None else (None, None)
+                params.append(Parameter(pname, ptype, pdoc.strip(), default is None, value, *bounds))
             elif comment:
                 description.append(comment)
             continue
@@ -389,6 +412,10 @@ def parse_query(name: str, text: str, source: str = "") -> NamedQuery:
                 _check_default(p.type, p.default)
             except (ValueError, TypeError) as err:
                 raise ConfigurationError(f"{where}: the default of {p.name} is not {_describe(p.type)}") from err
+            try:
+                p.check_range(p.default)
+            except ParameterError as err:
+                raise ConfigurationError(f"{where}: the default of {p.name} is outside {p.range_text()}") from err
     check_read_only(text, where)
     return NamedQuery(name, " ".join(description), tuple(params), text, where)
 
