@@ -331,3 +331,22 @@ def test_a_file_that_is_not_utf8_names_line_column_and_byte(run_cli, tmp_path: P
     (data / "referrals.csv").write_text("source,target\nA,B\n", encoding="utf-16")  # with its byte-order mark
     code, _, err = run_cli(["--store", str(tmp_path / "s.db"), "load", str(data)])
     assert code == 3 and "this file is UTF-16" in err and "\\\\x" not in err, err
+
+
+def test_a_lister_given_by_an_organisations_name_is_refused_naming_the_id(run_cli, tmp_path: Path) -> None:
+    """`record listing --lister NAME` resolves an organisation's name to its id; a sheet that names the
+    organisation instead of giving its id was kept as an outside authority (with a warning), so the
+    organisation's own listing activity was lost. Now it is a problem naming the id; an outside
+    authority's name still loads."""
+    data = tmp_path / "d"
+    data.mkdir()
+    (data / "organizations.csv").write_text("id,name\nACME,Acme Water Trust\nBRDG,Bridge Co\n", encoding="utf-8")
+    (data / "blacklist.csv").write_text("id,lister,listed,date,reason\nB1,acme water trust,BRDG,2024-01-01,x\n"
+                                        "B2,World Bank,ACME,2024-02-01,y\n", encoding="utf-8")
+    code, _, err = run_cli(["--store", str(tmp_path / "s.db"), "load", str(data)])
+    assert code == 3 and "blacklist.csv:2 [lister]" in err and "this is the name of 'ACME'; write 'ACME'" in err, err
+    assert "World Bank" not in err.split("problem found")[1]
+    (data / "blacklist.csv").write_text("id,lister,listed,date,reason\nB1,ACME,BRDG,2024-01-01,x\n"
+                                        "B2,World Bank,ACME,2024-02-01,y\n", encoding="utf-8")
+    code, _, err = run_cli(["--store", str(tmp_path / "s.db"), "load", str(data)])
+    assert code == 0 and "World Bank" in err, err

@@ -496,3 +496,11 @@ def test_exposure_sources_that_round_to_zero_are_neither_listed_nor_drawn(sample
     html = render_html(m)
     assert "exposed to" in html and "(+0.000)" not in html and "(-0.000)" not in html
     assert m.exposure and all(x["contribution"] > 0.0005 for paths in m.exposure.values() for x in paths)
+
+
+def test_a_reputation_map_with_nobody_pre_trusted_says_why_every_party_is_grey(sample_tables):
+    tables = {k: v.copy() for k, v in sample_tables.items()}
+    tables["organizations"]["pretrusted"] = False
+    m = map_data(project(tables), tables, color="reputation")
+    assert any("nobody is pre-trusted" in n for n in m.notes), m.notes
+    assert not any("nobody is pre-trusted" in n for n in map_data(project(sample_tables), sample_tables).notes)

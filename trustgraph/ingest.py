@@ -700,7 +700,10 @@ def validate(
             known = ids.get(col.ref, set())
             bad = (values.notna() & ~values.isin(known)).to_numpy()
             if col.outside:
-                _outside_parties(table, frame, col.name, bad, known, problems)
+                named = typed.get(col.ref)
+                by_name = ({} if named is None or "name" not in named.columns else
+                           {str(n).casefold(): str(i) for i, n in zip(named["id"], named["name"]) if n is not None})
+                _outside_parties(table, frame, col.name, bad, known, problems, by_name)
                 continue
             problems.add_rows(table, frame, bad, col.name, f"an id that exists in {col.ref}.csv or the store")
         for a, b, rel in _CROSS_CHECKS.get(name, []):
@@ -791,10 +794,11 @@ def _check_incident_people(typed: Mapping[str, pd.DataFrame], stored_people: Cal
 
 
 def _outside_parties(table: Table, frame: pd.DataFrame, name: str, outside: np.ndarray, known: set[str],
-                     problems: _Collector) -> None:
+                     problems: _Collector, by_name: Mapping[str, str] | None = None) -> None:
     """The values of an ``outside`` reference column that are no id: each distinct one is named in a
     warning (an outside party, e.g. an authority, kept as given), except one that equals an id but
-    for case, which is a typing slip: a problem naming the id."""
+    for case, which is a typing slip, or the name of an organisation of the dataset (``by_name``:
+    folded name → id), which is that organisation given by name: a problem naming the id."""
     if not outside.any():
         return
     folded: dict[str, str] = {}
@@ -809,6 +813,11 @@ def _outside_parties(table: Table, frame: pd.DataFrame, name: str, outside: np.n
         if same is not None:
             problems.add_rows(table, frame, rows, name, f"an id from {col.ref}.csv as written there: {same!r} "
                               "(or the name of an outside party that is not an id)")
+            continue
+        owner = (by_name or {}).get(str(value).casefold())
+        if owner is not None:  # `record` resolves a name to the id; a sheet names the id itself
+            problems.add_rows(table, frame, rows, name, f"an id from {col.ref}.csv: this is the name of "
+                              f"{owner!r}; write {owner!r} (an outside party must not share an organisation's name)")
             continue
         first = int(lines[np.flatnonzero(rows)[0]])
         role = _OUTSIDE_ROLE.get(name, "an authority")

@@ -1074,6 +1074,11 @@ def map_data(
             if wanted:
                 raise
             notes.append(f"{measure} not shown in tooltips: {err}")
+    if "reputation" in (color, size) and score_maps.get("reputation") and all(
+            abs(v - 0.5) < 1e-9 for v in score_maps["reputation"].values()):
+        notes.append("Every organisation's reputation is 0.5 (nothing known): nobody is pre-trusted, and trust "
+                     "propagates only from parties someone trusts (docs/reputation.md, \"Nobody pre-trusted\"). "
+                     "Mark pre-trusted parties in organizations.csv, or colour by risk or community.")
     ordered = sorted(candidates, key=lambda n: (1 if n in seed_set else 0, 1 if G.nodes[n].get("listed") else 0,
                                                  str(n)))
     sizes, size_legend = _node_sizes(G, ordered, size, score_maps)
