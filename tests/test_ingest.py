@@ -350,3 +350,20 @@ def test_a_lister_given_by_an_organisations_name_is_refused_naming_the_id(run_cl
                                         "B2,World Bank,ACME,2024-02-01,y\n", encoding="utf-8")
     code, _, err = run_cli(["--store", str(tmp_path / "s.db"), "load", str(data)])
     assert code == 0 and "World Bank" in err, err
+
+
+def test_an_event_dated_after_today_is_loaded_with_a_warning(run_cli, tmp_path: Path) -> None:
+    """One typing slip (2027 for 2017) moves the reference date of every answer: a warning says so."""
+    import datetime as dt
+
+    data = tmp_path / "d"
+    data.mkdir()
+    later = (dt.date.today() + dt.timedelta(days=100)).isoformat()
+    (data / "organizations.csv").write_text("id,name\nA,a\nB,b\n", encoding="utf-8")
+    (data / "referrals.csv").write_text(f"id,source,target,strength,date\nr1,A,B,0.5,2024-01-01\nr2,B,A,0.5,{later}\n",
+                                        encoding="utf-8")
+    code, out, err = run_cli(["--store", str(tmp_path / "s.db"), "load", str(data), "--format", "json"])
+    assert code == 0, err
+    [warning] = json.loads(out)["warnings"]
+    assert warning.startswith(f"referrals.csv:3 [date]: got '{later}'; expected a date not after today")
+    assert "moves the reference date of every answer" in warning

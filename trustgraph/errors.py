@@ -39,8 +39,8 @@ class Problem:
         if self.column:
             where += f" [{self.column}]"
         shown = self.value
-        if shown is not None and len(shown) > 80:  # a cell of thousands of characters stays one line
-            shown = f"{shown[:60]}… ({len(shown):,} characters)"
+        if shown is not None and len(shown) > 400:  # a cell of thousands of characters stays one line
+            shown = f"{shown[:100]}… ({len(shown):,} characters)"
         value = "" if shown is None else f" got {shown!r};"
         return f"{where}:{value} expected {self.expected}"
 

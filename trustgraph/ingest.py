@@ -420,6 +420,30 @@ def _numbers(cells: pd.Series) -> pd.Series:
     return pd.Series(values + 0.0, index=cells.index)  # + 0.0: "-0" is 0 (stores and exports agree)
 
 
+#: Tables whose ``date`` is when something happened: one after today moves every answer's as-of.
+_DATED_EVENTS = ("referrals", "incidents", "incident_actions", "communications")
+
+
+def _future_events(table: Table, frame: pd.DataFrame, raw: pd.Series, valid: np.ndarray,
+                   problems: _Collector) -> None:
+    """A warning (not a problem) for events dated after today: the reference date of every answer is
+    the newest event, so one typing slip (2027 for 2017) silently moves them all."""
+    import datetime as _dt
+
+    today = _dt.date.today().isoformat()
+    later = valid & (raw.to_numpy(dtype=object) > today)
+    if later.any():
+        first = np.flatnonzero(later)[0]
+        newest = max(raw.to_numpy(dtype=object)[later])
+        count = int(later.sum())
+        problems.add(Problem(problems.file(table), int(frame["__line__"].to_numpy()[first]), "date",
+                             str(raw.iloc[first]),
+                             f"a date not after today ({today}): {count:,} row{'' if count == 1 else 's'} dated "
+                             f"later (the newest {newest}) move{'s' if count == 1 else ''} the reference date of "
+                             "every answer there; "
+                             "a typing slip? (give --as-of to answer as of another day)", severity="warning"))
+
+
 #: The longest id: a key both stores index (Neo4j's index keys hold about 8 kB; four bytes a character).
 MAX_ID_LENGTH = 1000
 
@@ -460,6 +484,8 @@ def _check_column(table: Table, frame: pd.DataFrame, name: str, problems: _Colle
         problems.add_rows(table, frame, (~empty) & malformed, name, col.expected)
         problems.add_rows(table, frame, (~empty) & outside, name,
                           f"a date from {DATE_MIN} to {latest_date()} (one year after today)")
+        if name == "date" and table.name in _DATED_EVENTS:
+            _future_events(table, frame, raw, (~empty) & ~malformed & ~outside, problems)
     elif col.type == "bool":
         lowered = raw.str.lower()
         wrong = (~empty) & ~lowered.isin(_TRUE | _FALSE).to_numpy()
