@@ -346,3 +346,12 @@ def test_invalid_data_exits_3_even_when_the_reader_of_stderr_went_away(tmp_path)
         proc.stderr.close()  # the reader goes away after the first byte
         assert proc.wait(timeout=60) == 3
     assert not (tmp_path / "s.db").exists()
+
+
+def test_a_folder_as_the_map_file_is_exit_1_as_documented(run_cli, sample_store, tmp_path):
+    """docs/maps.md: exit 1 when FILE.html is not a regular file (click's own check said exit 2)."""
+    folder = tmp_path / "a-folder.html"
+    folder.mkdir()
+    code, out, err = run_cli(["--store", str(sample_store.path), "map", "-o", str(folder)])
+    assert code == 1 and out == "" and "it exists and is not a regular file" in err, err
+    assert list(folder.iterdir()) == []

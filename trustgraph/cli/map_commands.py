@@ -45,7 +45,7 @@ def _edge_kinds(ctx: click.Context, param: click.Parameter, value: str) -> list[
 
 @cli.command("map")
 @click.option("--out", "-o", "out", required=True, metavar="FILE.html",
-              type=click.Path(dir_okay=False, writable=True, allow_dash=True, path_type=Path),
+              type=click.Path(dir_okay=True, writable=True, allow_dash=True, path_type=Path),  # a folder: exit 1 below
               help="HTML file to write ('-' for stdout).")
 @click.option("--focus", metavar="ID", default=None, help="Map the neighbourhood of this organisation (id or name).")
 @max_hops_option(None, 10, f"Neighbourhood radius in ties [default: {DEFAULT_HOPS} around --focus, 1 around --chain].")
