@@ -77,6 +77,22 @@ def test_gzip_and_bad_rating_are_handled(tmp_path: Path) -> None:
     assert "a rating in -10..10" in str(info.value.problems[0])
 
 
+@pytest.mark.parametrize(("compress", "name", "tool"), [("bz2", "bzip2", "bunzip2"), ("lzma", "xz", "unxz")])
+def test_a_file_compressed_other_than_gzip_is_named_as_such(tmp_path: Path, run_cli, compress: str, name: str,
+                                                            tool: str) -> None:
+    """A .bz2 or .xz file was refused as 'not UTF-8 text'; it is named for what it is, with the fix."""
+    import importlib
+
+    data = b"1,2,10,1300000000\n2,3,-3,1300000100\n"
+    path = tmp_path / f"net.csv.{compress}"
+    module = importlib.import_module(compress)
+    path.write_bytes(module.compress(data, format=module.FORMAT_XZ) if compress == "lzma" else module.compress(data))
+    code, out, err = run_cli(["--store", str(tmp_path / "s.db"), "import", "snap-signed", str(path)])
+    assert code == 3 and out == "", err
+    assert f"it is compressed with {name}, and only gzip is read: decompress it first ({tool} {path.name})" in err
+    assert not (tmp_path / "s.db").exists()
+
+
 def test_import_command_loads_the_store(otc_path: Path, run_cli, tmp_path: Path) -> None:
     store = str(tmp_path / "otc.db")
     code, out, err = run_cli(["--store", store, "import", "snap-signed", str(otc_path), "--format", "csv"])

@@ -86,13 +86,22 @@ def regular_file(path: str | Path, what: str = "input file") -> Path:
     return p
 
 
+#: Compressed formats that are not read (magic bytes, name, the command that decompresses them).
+_OTHER_COMPRESSIONS = ((b"BZh", "bzip2", "bunzip2"), (b"\xfd7zXZ\x00", "xz", "unxz"),
+                       (b"\x28\xb5\x2f\xfd", "zstd", "unzstd"), (b"7z\xbc\xaf\x27\x1c", "7-Zip", "7z x"))
+
+
 def _chunks(path: Path, limit: int) -> Iterator[bytes]:
     """The file's bytes, gunzipped when it is gzip, in chunks; refuses past ``limit`` bytes."""
     total = 0
     with path.open("rb") as raw:
-        head = raw.read(2)
+        head = raw.read(6)
         raw.seek(0)
-        stream: io.BufferedIOBase | gzip.GzipFile = gzip.GzipFile(fileobj=raw) if head == b"\x1f\x8b" else raw
+        for magic, name, tool in _OTHER_COMPRESSIONS:
+            if head.startswith(magic):
+                raise _problem(path, f"it is compressed with {name}, and only gzip is read: decompress it first "
+                               f"({tool} {path.name})", "plain text or gzip")
+        stream: io.BufferedIOBase | gzip.GzipFile = gzip.GzipFile(fileobj=raw) if head[:2] == b"\x1f\x8b" else raw
         try:
             while True:
                 chunk = stream.read(_CHUNK)
