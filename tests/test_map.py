@@ -504,3 +504,10 @@ def test_a_reputation_map_with_nobody_pre_trusted_says_why_every_party_is_grey(s
     m = map_data(project(tables), tables, color="reputation")
     assert any("nobody is pre-trusted" in n for n in m.notes), m.notes
     assert not any("nobody is pre-trusted" in n for n in map_data(project(sample_tables), sample_tables).notes)
+
+
+def test_an_empty_store_draws_a_page_that_says_so(tmp_path):
+    tables = {"organizations": pd.DataFrame({"id": pd.Series([], dtype=object), "name": pd.Series([], dtype=object)})}
+    m = map_data(project(tables), tables)
+    assert m.nodes == [] and not m.physics
+    assert any(n.startswith("No organisation to draw: the store holds none") for n in m.notes), m.notes

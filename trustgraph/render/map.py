@@ -1105,7 +1105,9 @@ def map_data(
     hop_order, trust_hops = _trust_hops(G, ordered, snapshot)
 
     # 3. Positions (see docs/maps.md, "Layouts").
-    physics = len(ordered) <= physics_max_nodes and not aggregated
+    physics = 0 < len(ordered) <= physics_max_nodes and not aggregated
+    if not ordered:
+        notes.append("No organisation to draw: the store holds none. Load a dataset first (trustgraph load DIR).")
     pairs = [(t.a, t.b) for t in drawn]
     if aggregated:
         # One layout of the whole (Pivot MDS, near-linear), each community's part of it set in a disc.
