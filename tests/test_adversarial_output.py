@@ -355,3 +355,26 @@ def test_a_folder_as_the_map_file_is_exit_1_as_documented(run_cli, sample_store,
     code, out, err = run_cli(["--store", str(sample_store.path), "map", "-o", str(folder)])
     assert code == 1 and out == "" and "it exists and is not a regular file" in err, err
     assert list(folder.iterdir()) == []
+
+
+def test_sigterm_during_a_first_load_leaves_no_store(tmp_path):
+    """The store a first load creates is removed when SIGTERM stops the load (exit 143)."""
+    import signal
+    import subprocess
+    import time
+
+    data = tmp_path / "big"
+    data.mkdir()
+    rows = "".join(f"ORG{i:06d},Party {i}\n" for i in range(150_000))
+    (data / "organizations.csv").write_text("id,name\n" + rows, encoding="utf-8")
+    store = tmp_path / "new.db"
+    proc = subprocess.Popen([*_trustgraph(), "--store", str(store), "load", str(data)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not store.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert proc.poll() is None, "the load ended before its store file was seen: nothing tested"
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err
+    assert not store.exists() and not list(tmp_path.glob("new.db*"))

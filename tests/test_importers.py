@@ -109,3 +109,25 @@ def test_import_command_loads_the_store(otc_path: Path, run_cli, tmp_path: Path)
     code, out, _ = run_cli(["--store", store, "stats", "--format", "json"])
     stats = json.loads(out)
     assert {r["table"]: r["count"] for r in stats["rows"]}["referrals"] == 35592 and stats["negative_referrals"] == 3563
+
+
+def test_a_file_cut_mid_line_is_refused_and_a_file_without_a_final_line_end_is_not(tmp_path: Path) -> None:
+    """`head -c` of a download: the last line '2825,2635,8,1' was imported dated 1970-01-01."""
+    lines = "1,2,10,1300000000\n2,3,-3,1300000100\n3,1,5,1300000200\n"
+    cut = tmp_path / "cut.csv"
+    cut.write_text(lines + "2825,2635,8,1", encoding="utf-8")
+    with pytest.raises(InvalidDataError) as info:
+        read_snap_signed(cut)
+    problem = str(info.value.problems[0])
+    assert problem.startswith("cut.csv:4: got '2825,2635,8,1'; expected a complete last line") and "cut?" in problem
+    whole = tmp_path / "whole.csv"
+    whole.write_text(lines.rstrip("\n"), encoding="utf-8")
+    assert len(read_snap_signed(whole)["referrals"]) == 3
+
+
+def test_a_sign_outside_minus_one_to_one_is_named_as_such(tmp_path: Path) -> None:
+    bad = tmp_path / "signs.txt"
+    bad.write_text("1 2 1\n2 3 0.5\n3 1 2\n", encoding="utf-8")
+    with pytest.raises(InvalidDataError) as info:
+        read_snap_signed(bad)
+    assert "got '2'; expected a sign in -1..1" in str(info.value.problems[0])

@@ -196,6 +196,7 @@ def read_snap_signed(path: str | Path, *, date: str = "1970-01-01") -> ImportRes
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise _bad(path, numbers[i], str(frame[2][i]), "a rating in -10..10")
+        _check_not_cut(path, text, frame[3], numbers, body)
         dates = _unix_dates(path, frame[3], numbers)
         strength = rating / 10.0
     elif frame.shape[1] == 3:
@@ -203,7 +204,7 @@ def read_snap_signed(path: str | Path, *, date: str = "1970-01-01") -> ImportRes
         bad = np.isnan(sign) | (np.abs(sign) > 1)
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            raise _bad(path, numbers[i], str(frame[2][i]), "a sign of -1 or 1")
+            raise _bad(path, numbers[i], str(frame[2][i]), "a sign in -1..1 (-1 distrust, 1 trust)")
         strength = sign
         dates = np.full(len(frame), date, dtype=object)
         notes.append(f"no dates in the file: referrals dated {date}")
@@ -211,6 +212,19 @@ def read_snap_signed(path: str | Path, *, date: str = "1970-01-01") -> ImportRes
         raise _bad(path, numbers[0], body[0], "3 fields (from to sign) or 4 (source,target,rating,time)")
     _check_parties(path, frame, numbers)
     return _build(frame[0].to_numpy(), frame[1].to_numpy(), strength, dates, None, path, notes)
+
+
+def _check_not_cut(path: Path, text: str, times: pd.Series, numbers: list[int], body: list[str]) -> None:
+    """A file that ends without a line end, on a line whose time has fewer digits than every other
+    line's, was cut (a download or a ``head -c`` stopped mid-line): its last time would be a date in
+    1970. Refused, naming the line."""
+    if text.endswith(("\n", "\r")) or len(times) < 2:
+        return
+    lengths = times.fillna("").astype(str).str.strip().str.len().to_numpy()
+    if lengths[-1] < lengths[:-1].min():
+        raise _bad(path, numbers[-1], body[-1],
+                   f"a complete last line (the file ends without a line end, and this line's time has "
+                   f"{lengths[-1]} digits where every other has at least {lengths[:-1].min()}: was the file cut?)")
 
 
 def _check_parties(path: Path, frame: pd.DataFrame, numbers: list[int]) -> None:
