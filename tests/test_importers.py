@@ -131,3 +131,13 @@ def test_a_sign_outside_minus_one_to_one_is_named_as_such(tmp_path: Path) -> Non
     with pytest.raises(InvalidDataError) as info:
         read_snap_signed(bad)
     assert "got '2'; expected a sign in -1..1" in str(info.value.problems[0])
+
+
+def test_a_line_cut_short_inside_the_file_is_shown_as_written(tmp_path: Path) -> None:
+    """A line with fewer fields than the others was reported as "got 'nan'" (the cell pandas filled)."""
+    net = tmp_path / "mid.csv"
+    net.write_text("1,2,10,1300000000\n2825,2635\n3,1,5,1300000200\n", encoding="utf-8")
+    with pytest.raises(InvalidDataError) as info:
+        read_snap_signed(net)
+    assert str(info.value.problems[0]) == ("mid.csv:2: got '2825,2635'; expected 4 fields (source,target,rating,time), "
+                                           "as on the other lines (a line cut short?)")

@@ -190,6 +190,12 @@ def read_snap_signed(path: str | Path, *, date: str = "1970-01-01") -> ImportRes
     except pd.errors.ParserError as err:
         raise _bad(path, None, str(err).split("\n")[0], "edge lines with the same number of fields") from err
     notes: list[str] = []
+    width = frame.shape[1]
+    for row in (frame.isna().any(axis=1).to_numpy().nonzero()[0].tolist() if width in (3, 4) else []):
+        given = len(body[row].split()) if sep == r"\s+" else body[row].count(sep) + 1
+        if given < width:  # a line with fewer fields (cut, or a typo): show it, not the cell pandas filled
+            fields = "4 fields (source,target,rating,time)" if width == 4 else "3 fields (from to sign)"
+            raise _bad(path, numbers[row], body[row], f"{fields}, as on the other lines (a line cut short?)")
     if frame.shape[1] == 4:
         rating = pd.to_numeric(frame[2], errors="coerce").to_numpy(dtype=float)
         bad = np.isnan(rating) | (np.abs(rating) > 10)
