@@ -727,7 +727,7 @@ def validate(
             bad = (values.notna() & ~values.isin(known)).to_numpy()
             if col.outside:
                 named = typed.get(col.ref)
-                by_name = ({} if named is None or "name" not in named.columns else
+                by_name = ({} if not bad.any() or named is None or "name" not in named.columns else
                            {str(n).casefold(): str(i) for i, n in zip(named["id"], named["name"]) if n is not None})
                 _outside_parties(table, frame, col.name, bad, known, problems, by_name)
                 continue

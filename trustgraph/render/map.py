@@ -338,6 +338,10 @@ def available_sizes() -> tuple[str, ...]:
     return tuple(m for m in SIZE_MEASURES if m not in _MODULES or _module_available(_MODULES[m]))
 
 
+#: The smallest contribution a tooltip line shows (three decimals): one that rounds to ±0.000 says nothing.
+_SHOWN = 0.0005
+
+
 def _reputation(
     G: nx.DiGraph | Snapshot, evidence: pd.DataFrame | None,
 ) -> tuple[dict[Any, float], Mapping[Any, list[str]], dict[Any, float]]:
@@ -355,12 +359,11 @@ def _reputation(
     def explain(node: Any) -> list[str]:
         e = result.explain(node, top=3)
         out = [f"reputation {e['score']:.3f} (rank {e['rank']} of {n}; better than {e['percentile']:.0f}%)"]
-        parts = [f"{names.get(k, k)} {v:+.3f}" for k, v in e["breakdown"].items() if abs(v) >= 0.0005]
+        parts = [f"{names.get(k, k)} {v:+.3f}" for k, v in e["breakdown"].items() if abs(v) >= _SHOWN]
         if parts:
             out.append("  from: " + ", ".join(parts))
-        # what rounds to ±0.000 at the precision shown says nothing
-        givers = [g for g in e["givers"] if abs(g["contribution"]) >= 0.0005]
-        takers = [g for g in e["takers"] if abs(g["contribution"]) >= 0.0005]
+        givers = [g for g in e["givers"] if abs(g["contribution"]) >= _SHOWN]
+        takers = [g for g in e["takers"] if abs(g["contribution"]) >= _SHOWN]
         for label, who in (("raised", givers), ("lowered", takers)):
             if who:
                 out.append(f"  {label} most by: "
@@ -421,7 +424,7 @@ def _risk(
         for row in rows:
             if row["id"] in wanted:
                 # a source whose contribution rounds to ±0.000 is not a main source: neither listed nor drawn
-                shown = [x for x in row["exposures"] if abs(float(x["contribution"])) >= 0.0005]
+                shown = [x for x in row["exposures"] if abs(float(x["contribution"])) >= _SHOWN]
                 via[row["id"]] = [
                     f"  exposed to {names.get(x['id'], x['id'])} ({x['contribution']:+.3f})"
                     + (" via " + " \u2192 ".join(names.get(p, str(p)) for p in x["path"]) if x.get("path") else "")

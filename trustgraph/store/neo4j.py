@@ -661,13 +661,8 @@ def _check_uri(uri: str) -> None:
         port = parts.port  # out of range or not a number: ValueError
     except ValueError as err:
         raise ConfigurationError(f"{safe!r} is not a Neo4j URI ({err}): {_EXPECTED}") from err
-    if parts.scheme not in _SCHEMES or not parts.netloc or (port is not None and port == 0):
+    if parts.scheme not in _SCHEMES or not parts.netloc or port == 0:
         raise ConfigurationError(f"{safe!r} is not a Neo4j URI: {_EXPECTED}")
-    if parts.username or parts.password:
-        raise ConfigurationError(
-            f"{safe!r}: give the credentials with NEO4J_USERNAME / NEO4J_PASSWORD (or --neo4j-user / "
-            "--neo4j-password), not inside the URI"
-        )
 
 
 def _scrubbed(text: str, secrets: Iterable[tuple[str, str]]) -> str:
