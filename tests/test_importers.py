@@ -141,3 +141,13 @@ def test_a_line_cut_short_inside_the_file_is_shown_as_written(tmp_path: Path) ->
         read_snap_signed(net)
     assert str(info.value.problems[0]) == ("mid.csv:2: got '2825,2635'; expected 4 fields (source,target,rating,time), "
                                            "as on the other lines (a line cut short?)")
+
+
+def test_a_konect_line_cut_short_is_shown_as_written(tmp_path: Path) -> None:
+    """Like SNAP's: a KONECT line with two fields said "got 'nan'; expected a weight in [-1, 1]"."""
+    net = tmp_path / "out.cut"
+    net.write_text("% sym weighted\n1 2 1.0\n2 3\n3 1 0.6\n", encoding="utf-8")
+    with pytest.raises(InvalidDataError) as info:
+        read_konect(net)
+    assert str(info.value.problems[0]) == ("out.cut:3: got '2 3'; expected 3 fields 'from to weight', as on the "
+                                           "other lines (a line cut short?)")

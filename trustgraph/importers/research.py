@@ -273,6 +273,10 @@ def read_konect(path: str | Path, *, date: str = "1970-01-01") -> ImportResult:
         raise _bad(path, None, str(err).split("\n")[0], "lines of 'from to weight'") from err
     if frame.shape[1] < 3:
         raise _bad(path, numbers[0], lines[0], "lines of 'from to weight'")
+    short = [i for i, line in enumerate(lines) if len(line.split()) < 3]
+    if short:  # a line with fewer fields (cut, or a typo): show it, not the cell pandas filled
+        i = short[0]
+        raise _bad(path, numbers[i], lines[i], "3 fields 'from to weight', as on the other lines (a line cut short?)")
     weight = pd.to_numeric(frame[2], errors="coerce").to_numpy(dtype=float)
     bad = np.isnan(weight) | (np.abs(weight) > 1)
     if bad.any():
