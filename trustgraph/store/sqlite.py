@@ -162,6 +162,17 @@ def _is_busy(err: sqlite3.Error) -> bool:
     return _code(err) in (_SQLITE_BUSY, _SQLITE_LOCKED) or "locked" in str(err) or "busy" in str(err)
 
 
+def _rollback(db: sqlite3.Connection) -> None:
+    """Undo the open transaction, if there is one: an exception (SIGTERM's included) can arrive before
+    ``BEGIN`` took effect or after ``COMMIT`` did, and a ROLLBACK then would raise "no transaction is
+    active" in place of the exception being handled."""
+    if db.in_transaction:
+        try:
+            db.execute("ROLLBACK")
+        except sqlite3.OperationalError:  # SQLite already rolled back (an I/O error, a full disk)
+            pass
+
+
 def _is_readonly(err: sqlite3.Error) -> bool:
     return _code(err) == _SQLITE_READONLY or "readonly" in str(err)
 
@@ -456,7 +467,7 @@ class SqliteStore:
                     db.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING", (key, value))
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            _rollback(db)
             raise
 
     def _drop_outside_keys(self) -> None:
@@ -482,7 +493,7 @@ class SqliteStore:
                     db.execute(create)
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            _rollback(db)
             raise
 
     def _retry(self, step: Callable[[], object], doing: str) -> None:
@@ -580,7 +591,7 @@ class SqliteStore:
             self._bump()
             db.execute("COMMIT")
         except sqlite3.DatabaseError as err:
-            db.execute("ROLLBACK")
+            _rollback(db)
             if _is_readonly(err):
                 raise self._read_only(err) from err
             if inserting and isinstance(err, sqlite3.IntegrityError) and "UNIQUE" in str(err):
@@ -589,7 +600,7 @@ class SqliteStore:
                     f"nothing was written: {err}") from err
             raise TrustgraphError(f"the store {self.path} refused the write, nothing was written: {err}") from err
         except BaseException:
-            db.execute("ROLLBACK")
+            _rollback(db)
             raise
         return written
 
@@ -627,12 +638,12 @@ class SqliteStore:
             self._bump()
             db.execute("COMMIT")
         except sqlite3.DatabaseError as err:
-            db.execute("ROLLBACK")
+            _rollback(db)
             if _is_readonly(err):
                 raise self._read_only(err) from err
             raise TrustgraphError(f"the store {self.path} refused the scores, nothing was written: {err}") from err
         except BaseException:
-            db.execute("ROLLBACK")
+            _rollback(db)
             raise
         return len(frame)
 
