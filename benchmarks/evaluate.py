@@ -42,11 +42,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from otc_protocol import DATA_DIR, average_precision, leak_free_otc, roc_auc  # noqa: E402
 
 from trustgraph.analysis.reputation import DEFAULT_DAMPING, DEFAULT_SHRINKAGE, reputation  # noqa: E402
+from trustgraph.evidence import evidence_frame  # noqa: E402
 from trustgraph.export import export_dataset  # noqa: E402
 from trustgraph.graph import project  # noqa: E402
+from trustgraph.snapshot import compile_tables  # noqa: E402
 
-#: Half-life for the headline figure: an OTC rating is a standing opinion the rater can edit at any
-#: time (its timestamp is the latest edit), not an event that fades; decay is shown in the grid.
+#: Half-life for the first row. An OTC rating is a standing opinion the rater can edit at any time
+#: (its timestamp is the latest edit), and trustgraph keeps referrals at full weight in local trust
+#: whatever the half-life (trustgraph.evidence, "Standing opinions and activity"): the first row and the
+#: defaults' row agree; the ablation row fades ratings as the product did before 2026-12-03.
 OTC_HALF_LIFE: float | None = None
 
 GRID_DAMPING = (0.5, 0.85, 0.95)
@@ -131,6 +135,16 @@ def trustgraph_suspicion(G: nx.DiGraph, trusted: set[str], labels: Mapping[str, 
     return {u: 1.0 - result.scores[u] for u in labels}
 
 
+def faded_referrals(tables: Mapping[str, pd.DataFrame], half_life_days: float = 730.0) -> nx.DiGraph:
+    """The trust graph with referrals faded in local trust like every other kind (the rule before
+    2026-12-03): each evidence row weighted by its ``activity`` (decay) factor instead of ``weight``."""
+    ev = evidence_frame(tables, half_life_days=half_life_days)
+    value, fade = ev["value"].to_numpy(dtype=float), ev["activity"].to_numpy(dtype=float)
+    ev = ev.assign(weight=fade, positive=np.where(value > 0, value, 0.0) * fade,
+                   negative=np.where(value < 0, -value, 0.0) * fade)
+    return compile_tables(tables, half_life_days=half_life_days, evidence=ev).to_networkx()
+
+
 def cli_suspicion(tables: Mapping[str, pd.DataFrame], trusted: set[str], labels: Mapping[str, int]) -> dict[str, float]:
     """The same protocol through the command line at the product's default settings: ``trustgraph
     load`` the leak-free dataset (every user kept, even one whose ratings were all removed), then
@@ -165,7 +179,10 @@ def main(argv: list[str] | None = None) -> int:
     received = {v for _, v, _ in ratings}
     rated = {u: y for u, y in labels.items() if u in received}
     rows: list[tuple[str, float, float, float, float]] = []
-    graphs = {hl: project(tables, half_life_days=hl) for hl in GRID_HALF_LIFE}
+    # The grid's half-life rows fade the ratings themselves (the rule before 2026-12-03): at any
+    # half-life the product keeps them standing, which is the "none" row.
+    graphs = {hl: project(tables, half_life_days=hl) if hl is None else faded_referrals(tables, hl)
+              for hl in GRID_HALF_LIFE}
     G = graphs[OTC_HALF_LIFE]
     rows.append((f"trustgraph reputation (damping {DEFAULT_DAMPING}, shrinkage {DEFAULT_SHRINKAGE:g}, no decay)",
                  *_both(labels, rated, trustgraph_suspicion(G, trusted, labels), 0.5)))
@@ -175,6 +192,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_cli:
         rows.append(("  the same through the CLI at defaults (load; reputation --pretrusted T)",
                      *_both(labels, rated, cli_suspicion(tables, trusted, labels), 0.5)))
+    rows.append(("  ablation: ratings fading with the half-life (730 days) in local trust too",
+                 *_both(labels, rated, trustgraph_suspicion(faded_referrals(tables), trusted, labels), 0.5)))
     rows.append(("  ablation: Kamvar's normalised endorsement instead of capped",
                  *_both(labels, rated, trustgraph_suspicion(G, trusted, labels, endorsement="normalised"), 0.5)))
     rows.append(("  ablation: raw trust mass as the rater's voice (uncapped)",
@@ -198,8 +217,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:<{width}}  {auc:.4f}  {ap:.4f}  {auc_r:.4f}  {ap_r:.4f}")
 
     if not args.no_grid:
-        print(f"\ntrustgraph AUC (AP), all {len(labels)} labelled users, over damping × shrinkage, per evidence"
-              " half-life (days; none = no decay)")
+        print(f"\ntrustgraph AUC (AP), all {len(labels)} labelled users, over damping × shrinkage, per half-life of"
+              " the ratings (days; none = standing, the product's rule at any half-life; 730 or 365 = ratings"
+              " fading, the rule before 2026-12-03)")
         print("half-life  damping  " + "  ".join(f"shrinkage {k:<6g}" for k in GRID_SHRINKAGE))
         aucs = []
         for hl in GRID_HALF_LIFE:

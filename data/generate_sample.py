@@ -430,7 +430,7 @@ def build_planted(D: Dataset) -> None:
     D.refer("ORG028", "ORG049", 0.8, "2021-06-30", "Rigorous technical evaluations")
     D.refer("ORG049", "ORG045", 0.8, "2022-09-09", "Field-tested their solar pumps for two seasons")
     D.refer("ORG075", "ORG045", 0.9, "2023-01-20", "Delivered solar pumping on time in two counties", A)
-    D.refer(A, K, 0.6, "2022-02-10", "Solid delivery; reporting sometimes late")
+    D.refer(A, K, 0.4, "2022-02-10", "Solid delivery; reporting sometimes late")
     D.refer(A, K2, 0.5, "2021-06-01", "Good local networks in the Southern Cone")
     D.refer(K, C, 0.7, "2023-06-15", "Reliable supplier; met every shipment", A)
     D.refer(K2, C, 0.6, "2024-03-01", "Well-governed cooperative; transparent books")
@@ -1042,7 +1042,7 @@ The assessor ("our organisation") is {n(P["assessor"])}.
    listing. Contagion should not condemn it.
 7. **assess_candidate** — `assess {ac["candidate"]} --for {ac["assessor"]}` for {n(ac["candidate"])}
    (culture relationship-first). Its only ties are {n(ac["known_partner"])} (a past grantee of the
-   assessor; referral path assessor -> {ac["known_partner"]} (0.6) -> candidate (0.7)) and
+   assessor; referral path assessor -> {ac["known_partner"]} (0.4) -> candidate (0.7)) and
    {n(ac["second_voucher"])} (assessor -> {ac["second_voucher"]} (0.5) -> candidate (0.6)).
    Intended outcomes by profile:
    - verify-later: **proceed with monitoring** — no incidents, warnings or listings; no listed party

@@ -504,8 +504,8 @@ def test_cli_table_names_decision_reasons_and_evidence(sample, run_cli) -> None:
     lines = out.splitlines()
     assert lines[0] == "ORG066 Cooperativa Café Altiplano — for ORG001 Brugwerk Foundation, as of 2025-06-29"
     assert "decision: NEEDS-VOUCHING" in lines
-    assert "      voucher: ORG001 -(0.606)-> ORG011 -(0.657)-> ORG066  strength 0.399 [marginal]" in lines
-    assert "      voucher: ORG001 -(0.529)-> ORG064 -(0.673)-> ORG066  strength 0.356 [marginal]" in lines
+    assert "      voucher: ORG001 -(0.637)-> ORG011 -(0.694)-> ORG066  strength 0.442 [marginal]" in lines
+    assert "      voucher: ORG001 -(0.600)-> ORG064 -(0.695)-> ORG066  strength 0.417 [marginal]" in lines
 
 
 def test_cli_csv_and_ndjson_carry_every_reason_and_its_evidence(sample, run_cli) -> None:

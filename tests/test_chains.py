@@ -130,18 +130,19 @@ def _tables(referrals: Sequence[tuple], incidents: Sequence[tuple] = (), actions
     return t
 
 
-def test_decay_at_exactly_one_half_life() -> None:
-    # us → a dated one half-life (730 days) before a → x: weight 0.5, trust (0.5 + 1) / (0.5 + 2) = 0.6.
+def test_a_referral_hop_stands_at_one_half_life() -> None:
+    # us → a dated one half-life (730 days) before a → x: a referral is a standing opinion, its weight in
+    # trust stays 1 (trust (1 + 1) / (1 + 2) = 2/3, "decay" 1), while as activity it counts half.
     tables = _tables([("R1", "us", "a", 1.0, "2020-01-01"), ("R2", "a", "x", 1.0, "2021-12-31")])
     ev = evidence_frame(tables, half_life_days=730)
     G = project(tables, half_life_days=730, evidence=ev)
     (c,) = vouching_chains(G, "us", "x", evidence=ev)
-    assert [round(link.trust, 12) for link in c.links] == [0.6, round(2 / 3, 12)]
-    assert c.strength == pytest.approx(0.6 * 2 / 3)
-    assert c.weakest.source == "us"
+    assert [round(link.trust, 12) for link in c.links] == [round(2 / 3, 12), round(2 / 3, 12)]
+    assert c.strength == pytest.approx(4 / 9)
     (e,) = c.links[0].evidence
-    assert e == {"kind": "referral", "ref": "R1", "date": "2020-01-01", "value": 1.0, "decay": 0.5,
-                 "positive": 0.5, "negative": 0.0, "note": "note R1"}
+    assert e == {"kind": "referral", "ref": "R1", "date": "2020-01-01", "value": 1.0, "decay": 1.0,
+                 "positive": 1.0, "negative": 0.0, "note": "note R1"}
+    assert G["us"]["a"]["activity"] == pytest.approx([0.5, 0.0, 0.5])
 
 
 def test_post_mortem_restores_a_broken_hop() -> None:

@@ -26,17 +26,44 @@ def test_beta_trust_of_no_and_some_evidence() -> None:
     assert beta_trust(3, 1) == (4 / 6, 2 / 6)
 
 
-def test_referral_decays_to_half_at_exactly_one_half_life() -> None:
-    t = tables(referrals=[ref("r1", "a", "b", "1", "2022-01-01"), ref("r2", "a", "c", "1", "2024-01-01")])
+def test_referral_stands_in_trust_and_fades_to_half_as_activity_at_one_half_life() -> None:
+    t = tables(referrals=[ref("r1", "a", "b", "1", "2022-01-01"), ref("r2", "a", "c", "1", "2024-01-01")],
+               communications=[{"id": "c1", "a": "a", "b": "d", "date": "2022-01-01"}])
     ev = evidence_frame(t, as_of="2024-01-01", half_life_days=730)
     weights = dict(zip(ev["ref"], ev["weight"]))
-    assert weights["r1"] == pytest.approx(0.5)
-    assert weights["r2"] == 1.0
+    activity = dict(zip(ev["ref"], ev["activity"]))
+    # A referral is a standing opinion: full weight in trust, half as activity one half-life on.
+    assert weights["r1"] == 1.0 and activity["r1"] == pytest.approx(0.5)
+    assert weights["r2"] == 1.0 and activity["r2"] == 1.0
+    # A contact is an event: it fades in both.
+    assert weights["c1"] == pytest.approx(0.5) and activity["c1"] == pytest.approx(0.5)
     G = project(t, as_of="2024-01-01", half_life_days=730)
-    assert G["a"]["b"]["trust"] == pytest.approx(1.5 / 2.5)
-    assert G["a"]["c"]["trust"] == pytest.approx(2 / 3)
+    assert G["a"]["b"]["trust"] == pytest.approx(2 / 3) and G["a"]["b"]["positive"] == 1.0
+    assert G["a"]["b"]["activity"] == pytest.approx([0.5, 0.0, 0.5])
+    assert G["a"]["d"]["trust"] == pytest.approx((0.05 + 1) / (0.05 + 2))
+    assert "activity" not in G["a"]["c"] and "activity" not in G["a"]["d"]  # the same as the opinion there
     # Evidence after the as-of date does not exist yet.
     assert not project(t, as_of="2023-01-01", half_life_days=730).has_edge("a", "c")
+
+
+def test_exposure_reads_referrals_as_activity_and_reputation_as_standing() -> None:
+    from trustgraph.analysis.contagion import contagion_scores
+    from trustgraph.snapshot import compile_tables
+
+    listing = {"id": "l1", "listed": "c", "lister": "ops", "date": "2021-06-01", "reason": "fraud"}
+    t = tables(referrals=[ref("r1", "a", "b", "1", "2020-01-01"), ref("r2", "a", "c", "1", "2024-01-01")],
+               blacklist=[listing])
+    snap = compile_tables(t, as_of="2024-01-01", half_life_days=730)
+    # As activity a → b (1,461 days old) weighs 0.5 ** (1461 / 730) ≈ 0.25, a → c (fresh) 1: a's share
+    # with c is 1 / (activity + prior 1).
+    old = 0.5 ** (1461 / 730)
+    assert contagion_scores(snap)["a"] == pytest.approx(1 / (old + 1 + 1))
+    # Standing, a → b would weigh 1 and the share be 1 / 3: what the same snapshot without activity gives.
+    standing = compile_tables(t, as_of="2024-01-01", half_life_days=730)
+    standing.activity = None
+    assert contagion_scores(standing)["a"] == pytest.approx(1 / 3)
+    # Through a NetworkX graph the activity travels as an edge attribute.
+    assert contagion_scores(snap.to_networkx())["a"] == pytest.approx(1 / (old + 1 + 1))
 
 
 def test_negative_referral_and_incident_actions() -> None:

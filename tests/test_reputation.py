@@ -184,6 +184,30 @@ def test_collusion_clique_gains_nothing_without_outside_trust() -> None:
     assert capped.scores["p"] < before.scores["p"]
 
 
+def test_a_listed_party_has_no_voice() -> None:
+    """A listed party that honest parties once vouched for does not lend its standing to the shells it
+    vouches for, nor pass trust on, nor warn anyone off (docs/reputation.md, "Listed parties have no voice")."""
+    G = nx.DiGraph()
+    G.add_node("hub", pretrusted=True)
+    G.add_node("bad", listed=True)
+    G.add_edge("hub", "bad", trust=0.9)  # vouched for before it was listed
+    G.add_edge("hub", "p", trust=0.8)
+    for shell in ("s1", "s2"):
+        G.add_edge("bad", shell, trust=0.95)
+    G.add_edge("bad", "p", trust=0.1)  # and it warns about an honest party
+    r = reputation(G)
+    assert r.scores["s1"] == r.scores["s2"] == 0.5 and r.trust["s1"] == 0.0
+    assert r.explain("bad")["voice"] == 0.0 and r.explain("s1")["raters"] == 0
+    assert r.scores["bad"] > 0.5  # its own reputation is what others say of it
+    # The same graph with the listing lifted: its word counts again.
+    G.nodes["bad"]["listed"] = False
+    lifted = reputation(G)
+    assert lifted.scores["s1"] > 0.5 and lifted.trust["s1"] > 0.0 and lifted.scores["p"] < r.scores["p"]
+    # The same through propagated_trust.
+    G.nodes["bad"]["listed"] = True
+    assert propagated_trust(G)["s1"] == 0.0
+
+
 def test_a_popular_party_speaks_with_one_voice() -> None:
     """Voices are capped at one: a hub endorsed by many does not outweigh three credible parties."""
     G = nx.DiGraph()

@@ -31,6 +31,23 @@ Decay: each piece of evidence is weighted by ``0.5 ** (age / half_life)`` where 
 the reference date — ``as_of`` when given, else the newest event in the data, so that results do not
 drift with the wall clock. Evidence dated after the reference date is ignored. An ongoing (active)
 partnership is dated at the reference date.
+
+Standing opinions and activity
+------------------------------
+Evidence answers two questions, and age means something different to each (docs/threat-model.md,
+"Evidence kinds and time"):
+
+* **What does i think of j now** (local trust, and everything built on it: reputation, vouching
+  chains, assessments, the maps' edge trust). Events fade — a project delivered five years ago says
+  less about today's partner than last year's — but a referral is a *standing opinion*: the referrer
+  said, deliberately, that j can be trusted, and that stays its word until it gives another (a newer
+  referral, a warning, an incident report, which all count beside it). Referrals (:data:`STANDING_KINDS`)
+  therefore keep full weight here: ``weight`` is 1 for them and the decay factor for every other kind.
+* **How much of i's recent activity is with j** (blacklist contagion: exposure is a share of what a
+  party has been doing, and an association is judged by when it happened relative to a listing).
+  Here every kind fades with its age, referrals too: ``activity`` is the decay factor of every row.
+
+With decay disabled (half-life ``None`` or 0) the two are the same.
 """
 
 from __future__ import annotations
@@ -45,6 +62,7 @@ from .model import DATE_MIN, latest_date
 
 __all__ = [
     "DEFAULT_HALF_LIFE_DAYS",
+    "STANDING_KINDS",
     "WEIGHTS",
     "ACTION_FACTORS",
     "EVIDENCE_COLUMNS",
@@ -57,6 +75,9 @@ __all__ = [
 
 #: Two years: a partner's conduct two years ago counts half as much as today's.
 DEFAULT_HALF_LIFE_DAYS = 730.0
+
+#: Evidence kinds that are standing opinions: they do not fade in local trust (only in activity).
+STANDING_KINDS: tuple[str, ...] = ("referral",)
 
 WEIGHTS: dict[str, float] = {
     "referral": 1.0,
@@ -83,7 +104,8 @@ EVIDENCE_TABLES = (
 )
 
 #: Columns of :func:`evidence_frame`.
-EVIDENCE_COLUMNS = ("src", "dst", "kind", "ref", "date", "value", "weight", "positive", "negative", "detail")
+EVIDENCE_COLUMNS = ("src", "dst", "kind", "ref", "date", "value", "weight", "positive", "negative", "activity",
+                    "detail")
 
 
 def beta_trust(positive: float, negative: float) -> tuple[float, float]:
@@ -196,8 +218,10 @@ def evidence_frame(
     pandas.DataFrame
         Columns :data:`EVIDENCE_COLUMNS`: ``src`` trusts (or distrusts) ``dst`` because of the row
         ``ref`` of kind ``kind`` (referral, partnership, communication, incident) dated ``date``;
-        ``value`` is the raw signed amount before decay, ``weight`` the decay factor, ``positive`` and
-        ``negative`` the decayed evidence, ``detail`` the note, status or description.
+        ``value`` is the raw signed amount before decay, ``weight`` its weight in local trust (the
+        decay factor; 1 for a standing opinion, :data:`STANDING_KINDS`), ``positive`` and ``negative``
+        the weighted evidence, ``activity`` the decay factor of the row as activity (every kind fades;
+        see the module docs), ``detail`` the note, status or description.
     """
     ref = reference_date(tables, as_of)
     parts: list[pd.DataFrame] = []
@@ -235,11 +259,13 @@ def evidence_frame(
     parts = [p for p in parts if len(p)]
     if not parts:
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in EVIDENCE_COLUMNS}).astype(
-            {"value": float, "weight": float, "positive": float, "negative": float}
+            {"value": float, "weight": float, "positive": float, "negative": float, "activity": float}
         )
     ev = pd.concat(parts, ignore_index=True)
     value = ev["value"].to_numpy(dtype=float)
-    weight = ev["weight"].to_numpy(dtype=float)
+    ev["activity"] = ev["weight"].to_numpy(dtype=float)  # every kind fades as activity
+    weight = np.where(ev["kind"].isin(STANDING_KINDS).to_numpy(), 1.0, ev["activity"].to_numpy(dtype=float))
+    ev["weight"] = weight
     ev["positive"] = np.where(value > 0, value, 0.0) * weight
     ev["negative"] = np.where(value < 0, -value, 0.0) * weight
     return ev[list(EVIDENCE_COLUMNS)]

@@ -13,9 +13,14 @@ reference date), ``listings`` (list of dicts: ``id``, ``lister``, ``date``, ``un
 Edge attributes
 ---------------
 ``trust`` (Beta expectation in (0, 1)), ``uncertainty`` (in (0, 1]), ``positive`` and ``negative``
-(decayed evidence totals ≥ 0), ``evidence`` (number of evidence rows), ``kinds`` (``;``-joined
-evidence kinds: communication, incident, partnership, referral), ``last`` (newest evidence date) and
-``referral_net`` (the decayed net of the referrals alone: the source's endorsement of the target).
+(evidence totals ≥ 0, events decayed, referrals standing: :mod:`trustgraph.evidence`, "Standing
+opinions and activity"), ``evidence`` (number of evidence rows), ``kinds`` (``;``-joined evidence
+kinds: communication, incident, partnership, referral), ``last`` (newest evidence date),
+``referral_net`` (the net of the referrals alone: the source's endorsement of the target), and, on
+the edges where they differ from those, ``activity`` (``[positive, negative, referral_net]`` with
+every kind decayed, referrals too: what exposure reads) and ``timing`` (``[all, referrals]``, the
+mean timing factor of the positive evidence relative to the target's listing; see
+:mod:`trustgraph.analysis.contagion`).
 
 Graph attributes
 ----------------

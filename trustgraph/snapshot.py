@@ -27,8 +27,11 @@ per kind), ``received`` (n × 4 × 3: evidence rows received per kind: all, posi
 ``pretrusted``, ``listed`` (n, bool), ``people_src``, ``people_dst``, ``people_weight`` (ties
 through shared people, each in both directions), ``timing`` (m × 2 or absent: the mean timing factor
 of each edge's positive evidence relative to its target's listing, all kinds and referrals only;
-:func:`trustgraph.analysis.contagion.evidence_timing`). Strings (ids, names, attributes) are stored as one
-UTF-8 blob with offsets (:class:`Strings`).
+:func:`trustgraph.analysis.contagion.evidence_timing`), ``activity`` (m × 3 or absent: the edge's
+evidence as *activity*, every kind faded with its age — positive, negative, and the referrals' net —
+where ``positive``, ``negative``, ``kind_net`` and ``trust`` hold it as *opinion*, referrals standing;
+:mod:`trustgraph.evidence`, "Standing opinions and activity"; absent: the same as the opinion).
+Strings (ids, names, attributes) are stored as one UTF-8 blob with offsets (:class:`Strings`).
 """
 
 from __future__ import annotations
@@ -76,7 +79,7 @@ KINDS = ("partnership", "referral", "incident", "communication")
 #: File-name prefix of arrays derived from a saved snapshot (:meth:`Snapshot.derived`).
 DERIVED = "derived."
 #: Bump when the arrays change meaning; snapshots of another format are rebuilt.
-FORMAT_VERSION = 4  # 4: partnerships timed over their span (issue 16)
+FORMAT_VERSION = 5  # 4: partnerships timed over their span; 5: standing referrals, ``activity`` (issue 16)
 #: Organisation attributes kept as strings (tags ``;``-joined), as :func:`trustgraph.graph.project` has them.
 ATTRIBUTES = ("sector", "country", "region", "culture", "risk_appetite", "tags")
 #: Snapshots of the current store version kept per cache folder (different as-of dates and
@@ -361,6 +364,9 @@ class Snapshot:
     version: str | None = None
     #: (m, 2) mean timing factor of each edge's positive evidence (all kinds, referrals); None: by its newest date.
     timing: np.ndarray | None = None
+    #: (m, 3) the edge's evidence as activity (every kind fading): positive, negative, referrals' net;
+    #: None: the same as the opinion arrays (``positive``, ``negative``, ``kind_net``).
+    activity: np.ndarray | None = None
     #: Whole-store facts for ``stats``: ``negative_referrals``, ``first_referral``, ``last_referral``.
     facts: dict[str, Any] = field(default_factory=dict)
     _index: dict[Any, int] | None = field(default=None, repr=False)
@@ -585,6 +591,11 @@ class Snapshot:
             timed = np.flatnonzero(np.any(self.timing[edges] != 1.0, axis=1))
             for k in timed.tolist():
                 G.edges[ids[src[k]], ids[dst[k]]]["timing"] = [float(x) for x in self.timing[edges[k]]]
+        if self.activity is not None:  # kept for from_graph where it differs from the opinion
+            opinion = np.c_[self.positive[edges], self.negative[edges], self.kind_net[edges, KINDS.index("referral")]]
+            moved = np.flatnonzero(np.any(self.activity[edges] != opinion, axis=1))
+            for k in moved.tolist():
+                G.edges[ids[src[k]], ids[dst[k]]]["activity"] = [float(x) for x in self.activity[edges[k]]]
         return G
 
     # -- persistence -----------------------------------------------------------------------------
@@ -603,6 +614,8 @@ class Snapshot:
             out[name] = np.ascontiguousarray(getattr(self, name))
         if self.timing is not None:
             out["timing"] = np.ascontiguousarray(self.timing)
+        if self.activity is not None:
+            out["activity"] = np.ascontiguousarray(self.activity)
         return out
 
     def save(self, folder: str | Path, *, key: Mapping[str, Any] | None = None) -> Path:
@@ -662,7 +675,7 @@ class Snapshot:
             **{k: arrays[k] for k in ("pretrusted", "listed", "indptr", "src", "dst", "trust", "uncertainty",
                                       "positive", "negative", "evidence", "kinds", "last", "kind_net",
                                       "received", "people_src", "people_dst", "people_weight")},
-            timing=arrays.get("timing"), folder=folder,
+            timing=arrays.get("timing"), activity=arrays.get("activity"), folder=folder,
         )
 
 
@@ -752,6 +765,13 @@ def compile_tables(
     s, d = s[known].astype(np.int64), d[known].astype(np.int64)
     pos = ev["positive"].to_numpy(dtype=float)[known]
     neg = ev["negative"].to_numpy(dtype=float)[known]
+    # The same rows as activity (every kind fading; "Standing opinions and activity" in trustgraph.evidence).
+    if "activity" in ev.columns:
+        value = ev["value"].to_numpy(dtype=float)[known]
+        fade = ev["activity"].to_numpy(dtype=float)[known]
+        act_pos, act_neg = np.where(value > 0, value, 0.0) * fade, np.where(value < 0, -value, 0.0) * fade
+    else:
+        act_pos, act_neg = pos, neg
     kind_text = ev["kind"].to_numpy(dtype=object)
     kind = np.full(len(ev), -1, dtype=np.int64)
     for k, name in enumerate(KINDS):
@@ -773,6 +793,10 @@ def compile_tables(
     kind_net = np.zeros((m, len(KINDS)))
     kinds = np.zeros(m, dtype=np.uint8)
     good = kind >= 0
+    referral = kind == KINDS.index("referral")
+    activity = np.c_[np.bincount(inverse, weights=act_pos, minlength=m),
+                     np.bincount(inverse, weights=act_neg, minlength=m),
+                     np.bincount(inverse[referral], weights=(act_pos - act_neg)[referral], minlength=m)]
     for k in range(len(KINDS)):
         sel = good & (kind == k)
         kind_net[:, k] = np.bincount(inverse[sel], weights=pos[sel] - neg[sel], minlength=m)
@@ -813,8 +837,8 @@ def compile_tables(
         positive=positive, negative=negative, evidence=count, kinds=kinds, last=last, kind_net=kind_net,
         received=received, people_src=ps[pk].astype(np.int64), people_dst=pd_[pk].astype(np.int64),
         people_weight=pw[pk], version=version,
-        timing=evidence_timing(listings, where, d, day_num, pos, kind == KINDS.index("referral"), inverse, m,
-                               half_life_days, since),
+        timing=evidence_timing(listings, where, d, day_num, act_pos, referral, inverse, m, half_life_days, since),
+        activity=activity,
     )
 
 
@@ -880,7 +904,8 @@ def from_graph(G: nx.DiGraph, *, weight: str = "trust") -> Snapshot:
     opinion unattributed (all zero in ``kind_net``), except the referrals' net, read from the edge
     attribute ``referral_net`` when present (:meth:`Snapshot.to_networkx` writes it); likewise the
     timing of the positive evidence (``timing``, [all, referrals], on the edges where it is not 1; with no
-    edge carrying it, the timing is taken from each edge's newest evidence).
+    edge carrying it, the timing is taken from each edge's newest evidence) and the evidence as activity
+    (``activity``, [positive, negative, referrals' net], on the edges where it differs from the opinion).
 
     Raises
     ------
@@ -904,7 +929,7 @@ def from_graph(G: nx.DiGraph, *, weight: str = "trust") -> Snapshot:
             dst_l.append(index[v])
             rows.append((data.get(weight, 0.5), data.get("uncertainty"), data.get("positive"), data.get("negative"),
                          data.get("evidence"), data.get("kinds"), data.get("last"), data.get("referral_net"),
-                         data.get("timing")))
+                         data.get("timing"), data.get("activity")))
     m = len(rows)
     trust = np.array([r[0] for r in rows], dtype=float) if m else np.zeros(0)
     if m and (not np.all(np.isfinite(trust)) or trust.min() < 0 or trust.max() > 1):
@@ -925,6 +950,12 @@ def from_graph(G: nx.DiGraph, *, weight: str = "trust") -> Snapshot:
     referral_net = np.array([np.nan if r[7] is None else float(r[7]) for r in rows], dtype=float)
     kept = np.flatnonzero(~np.isnan(referral_net))  # the referrals' net, kept by to_networkx
     kind_net[kept, KINDS.index("referral")] = referral_net[kept]
+    activity = None
+    if any(r[9] is not None for r in rows):  # the evidence as activity, kept by to_networkx where it differs
+        activity = np.c_[positive, negative, kind_net[:, KINDS.index("referral")]] if m else np.zeros((0, 3))
+        for k, r in enumerate(rows):
+            if r[9] is not None:
+                activity[k] = [float(x) for x in r[9]]
     src = np.array(src_l, dtype=np.int64)
     indptr = row_pointers(src, n)
     listings = {str(v): list(d.get("listings") or []) for v, d in G.nodes(data=True) if d.get("listed")}
@@ -949,6 +980,7 @@ def from_graph(G: nx.DiGraph, *, weight: str = "trust") -> Snapshot:
         people_src=np.zeros(0, dtype=np.int64), people_dst=np.zeros(0, dtype=np.int64), people_weight=np.zeros(0),
         timing=(np.array([r[8] if r[8] is not None else (1.0, 1.0) for r in rows], dtype=float).reshape(m, 2)
                 if any(r[8] is not None for r in rows) else None),
+        activity=activity,
     )
     snap._index = index  # graph nodes need not be strings: look them up by value
     snap.ids = _NodeColumn(nodes)

@@ -167,7 +167,8 @@ LISTING_WINDOW_DAYS = 182.5
 #: counts like one communication.
 PEOPLE_WEIGHTS: dict[str, float] = {"moved": 0.5, "personal_tie": 0.1}
 
-_PEOPLE_COLUMNS = ("src", "dst", "kind", "ref", "date", "value", "weight", "positive", "negative", "detail")
+_PEOPLE_COLUMNS = ("src", "dst", "kind", "ref", "date", "value", "weight", "positive", "negative", "activity",
+                   "detail")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -259,8 +260,8 @@ def shared_people(
                              "value": PEOPLE_WEIGHTS["personal_tie"],
                              "detail": f"{label}: {name[a]} ({org[a]}) and {name[b]} ({org[b]})"})
     if not rows:
-        return pd.DataFrame({c: pd.Series([], dtype=float if c in ("value", "weight", "positive", "negative")
-                                          else object) for c in _PEOPLE_COLUMNS})
+        numeric = ("value", "weight", "positive", "negative", "activity")
+        return pd.DataFrame({c: pd.Series([], dtype=float if c in numeric else object) for c in _PEOPLE_COLUMNS})
     frame = pd.DataFrame(rows)
     if half_life_days and np.isfinite(half_life_days):
         age = (ref - pd.to_datetime(frame["date"], format="%Y-%m-%d")).dt.days.to_numpy(dtype=float)
@@ -270,7 +271,8 @@ def shared_people(
     value = frame["value"].to_numpy(dtype=float)
     one = pd.DataFrame({
         "src": frame["a"], "dst": frame["b"], "kind": "person", "ref": frame["ref"], "date": frame["date"],
-        "value": value, "weight": weight, "positive": value * weight, "negative": 0.0, "detail": frame["detail"],
+        "value": value, "weight": weight, "positive": value * weight, "negative": 0.0, "activity": weight,
+        "detail": frame["detail"],
     })
     other = one.assign(src=one["dst"], dst=one["src"])
     return pd.concat([one, other], ignore_index=True)[list(_PEOPLE_COLUMNS)]
@@ -434,9 +436,20 @@ def _timing(snap: Snapshot) -> tuple[np.ndarray, np.ndarray]:
     return tau, tau
 
 
+def _activity(snap: Snapshot) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each edge's evidence as activity — positive, negative and the referrals' net, every kind faded
+    with its age (:mod:`trustgraph.evidence`, "Standing opinions and activity"): the snapshot's
+    ``activity`` when it has one, else its opinion arrays (the same when nothing stands apart)."""
+    if snap.activity is not None and len(snap.activity) == snap.m:
+        a = np.asarray(snap.activity, dtype=float)
+        return a[:, 0], a[:, 1], a[:, 2]
+    net = np.asarray(snap.kind_net, dtype=float)[:, KINDS.index("referral")] if snap.m else np.zeros(0)
+    return np.asarray(snap.positive, dtype=float), np.asarray(snap.negative, dtype=float), net
+
+
 def _build_ties(snap: Snapshot, people: pd.DataFrame | None, prior: float) -> _Ties:
     src, dst = np.asarray(snap.src), np.asarray(snap.dst)
-    pos, neg = np.asarray(snap.positive, dtype=float), np.asarray(snap.negative, dtype=float)
+    pos, neg, _ = _activity(snap)
     if people is not None:
         if len(people):
             ps, pd_ = _indices(snap, people["src"].tolist()), _indices(snap, people["dst"].tolist())
@@ -457,15 +470,15 @@ def _build_ties(snap: Snapshot, people: pd.DataFrame | None, prior: float) -> _T
 
 def _endorsements(snap: Snapshot) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The endorsement view's evidence per edge: ``src``, ``dst``, positive, negative — the referrals
-    each party gave (its standing opinions), nothing else. An edge with referrals only keeps its positive
-    and negative evidence; on an edge with other kinds too, the referrals' net (the snapshot keeps the
-    net per kind)."""
+    each party gave, nothing else, as activity (faded with their age, :func:`_activity`). An edge with
+    referrals only keeps its positive and negative evidence; on an edge with other kinds too, the
+    referrals' net (the snapshot keeps the net per kind)."""
     bit = 1 << KINDS.index("referral")
     only = np.asarray(snap.kinds, dtype=np.int64) == bit
-    net = np.asarray(snap.kind_net, dtype=float)[:, KINDS.index("referral")] if snap.m else np.zeros(0)
+    pos, neg, net = _activity(snap)
     net = np.where(np.abs(net) < 1e-12, 0.0, net)  # sums of opinions that cancel out
-    e_pos = np.where(only, snap.positive, np.maximum(net, 0.0))
-    e_neg = np.where(only, snap.negative, np.maximum(-net, 0.0))
+    e_pos = np.where(only, pos, np.maximum(net, 0.0))
+    e_neg = np.where(only, neg, np.maximum(-net, 0.0))
     return np.asarray(snap.src), np.asarray(snap.dst), np.asarray(e_pos, dtype=float), np.asarray(e_neg, dtype=float)
 
 
@@ -938,8 +951,10 @@ def _tie(snap: Snapshot, ties: _Ties, people: _ByPair, u: Any, v: Any, iu: int, 
     data = snap.edge_data(k) if k is not None else {}
     kinds = [x for x in str(data.get("kinds") or "").split(";") if x]
     last = data.get("last")
-    pos = float(data.get("positive", 0.0) or 0.0)
-    neg = float(data.get("negative", 0.0) or 0.0)
+    pos = neg = 0.0
+    if k is not None:
+        a_pos, a_neg, _ = _activity(snap)
+        pos, neg = float(a_pos[k]), float(a_neg[k])
     rows: list[dict[str, Any]] = []
     if people.frame is not None and len(people.frame):
         mine = people.rows(u, v)
@@ -972,7 +987,7 @@ def _tie(snap: Snapshot, ties: _Ties, people: _ByPair, u: Any, v: Any, iu: int, 
     return tie
 
 
-_EVIDENCE_COLUMNS = ("kind", "ref", "date", "value", "positive", "negative", "detail")
+_EVIDENCE_COLUMNS = ("kind", "ref", "date", "value", "activity", "detail")
 
 
 def _evidence_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -988,12 +1003,11 @@ def _evidence_records(columns: Mapping[str, list[Any]], at: list[int]) -> list[d
     date = columns["date"]
     dated = [i for i in at if not pd.isna(date[i])]
     order = sorted(dated, key=lambda i: str(date[i]), reverse=True) + [i for i in at if pd.isna(date[i])]
-    kind, ref, value, positive, negative, detail = (columns[c] for c in ("kind", "ref", "value", "positive",
-                                                                         "negative", "detail"))
+    kind, ref, value, fade, detail = (columns[c] for c in ("kind", "ref", "value", "activity", "detail"))
     return [
         {
             "kind": kind[i], "ref": ref[i], "date": str(date[i])[:10], "value": float(value[i]),
-            "decayed": float(positive[i]) - float(negative[i]), "detail": _text(detail[i]),
+            "decayed": float(value[i]) * float(fade[i]), "detail": _text(detail[i]),
         }
         for i in order
     ]

@@ -65,6 +65,15 @@ unanchored (symmetric) reputation function can avoid that (Cheng & Friedman, "Sy
 mechanisms", P2PEcon 2005). ``pretrusted=EVERYONE`` still gives the uniform teleport, for
 label-free benchmarks.
 
+Listed parties have no voice
+----------------------------
+A party with a listing in force (the blacklist, :func:`trustgraph.graph.active_listings`) has been
+declared too risky to work with: its opinions neither pass trust on nor rate anyone (its out-edges
+are left out of both steps; the trust that reaches it returns to ``p``, as for a party that endorses
+nobody). Otherwise a listed party that honest parties once vouched for would lend its standing to
+the shells it vouches for — the opposite of what the listing says (docs/threat-model.md). Its own
+reputation is computed as any party's, from what others say of it.
+
 Explanations are exact: ``score_j = 0.5 + Σ`` of the contributions of each rater (and of the
 declared trust), and each rater's contribution splits further by evidence kind (track record,
 referrals, incidents, communications) because ``w_ij`` is linear in the net evidence of each kind.
@@ -407,11 +416,13 @@ def _teleport(
 
 
 def _edges(snap: Snapshot) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
-    """Rated edges (src, dst, opinion = 2·trust − 1) without self-loops, and their snapshot positions
-    (``None`` when there is no self-loop: rated edge ``k`` is snapshot edge ``k``)."""
-    loops = snap.src == snap.dst
-    if loops.any():
-        ids = np.flatnonzero(~loops)  # vouching for oneself counts for nothing
+    """Rated edges (src, dst, opinion = 2·trust − 1) without self-loops and without the opinions of
+    listed parties (see the module docs, "Listed parties have no voice"), and their snapshot positions
+    (``None`` when none was left out: rated edge ``k`` is snapshot edge ``k``)."""
+    src_all = np.asarray(snap.src)
+    silent = (src_all == np.asarray(snap.dst)) | np.asarray(snap.listed, dtype=bool)[src_all]
+    if silent.any():
+        ids = np.flatnonzero(~silent)  # vouching for oneself counts for nothing, nor a listed party's word
         src, dst, t = snap.src[ids], snap.dst[ids], np.asarray(snap.trust)[ids]
     else:
         ids, src, dst, t = None, np.asarray(snap.src), np.asarray(snap.dst), np.asarray(snap.trust)
@@ -647,6 +658,7 @@ def _solve(
     src, dst, opinion, edge_ids = _edges(snap)
     t, iterations = _propagate(n, src, dst, opinion, p, damping, tol, max_iter, endorsement)
     x, scale, declared_part, support, voices = _scores(n, src, dst, opinion, t, p, declared, damping, shrinkage, voice)
+    voices = np.where(np.asarray(snap.listed, dtype=bool), 0.0, voices)  # a listed party's word does not count
     return {"p": p, "declared": declared, "src": src, "dst": dst, "opinion": opinion, "edge_ids": edge_ids, "t": t,
             "iterations": iterations, "score": np.clip((1.0 + x) / 2.0, 0.0, 1.0), "scale": scale,
             "declared_part": declared_part, "support": support, "voices": voices}

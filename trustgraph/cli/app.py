@@ -269,7 +269,9 @@ def half_life_option(func: Callable[..., Any]) -> Callable[..., Any]:
     """``--half-life DAYS`` (0 = no decay; finite, at most :data:`MAX_HALF_LIFE_DAYS`)."""
     return click.option(
         "--half-life", "half_life", type=FiniteFloat(0, MAX_HALF_LIFE_DAYS), default=DEFAULT_HALF_LIFE_DAYS,
-        show_default=True, help="Evidence half-life in days (0 = no decay).",
+        show_default=True,
+        help="Evidence half-life in days (0 = no decay). Referrals are standing opinions: they keep full weight "
+             "in trust and fade only as activity (exposure).",
     )(func)
 
 

@@ -9,7 +9,7 @@ option             meaning
 ``--for ORG``      the organisation asking: the answer is from its point of view
 ``--pretrusted``   the parties trusted a priori (default: those marked pretrusted)
 ``--as-of``        the date the answer holds for
-``--half-life``    evidence half-life in days (0 = no decay)
+``--half-life``    evidence half-life in days (0 = no decay); referrals fade only as activity
 ``--format``       table | json | ndjson | csv
 =================  ======================================================================
 
