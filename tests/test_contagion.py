@@ -620,14 +620,11 @@ def test_a_vouching_group_is_assessed_by_its_referrals_to_outsiders(tmp_path: Pa
     assert contagion_scores(alone, prior=1.0)["b"] == pytest.approx(1 / 20)
 
 
-def _ring_with_shell(tmp_path: Path, shell_vouched_by_v: bool) -> dict[str, dict]:
-    """Four parties vouch for each other and each for three honest parties (each also vouched for by
-    v, an outsider); s1 vouches (0.2) for shell, which vouches for the listed L."""
+def _ring(tmp_path: Path, others: str, refs: list[str]) -> nx.DiGraph:
+    """Four parties s1..s4 vouch for each other and each for three honest parties (each also vouched
+    for by v, an outsider), beside ``refs`` between them and ``others``; L is listed."""
     ring = ["s1", "s2", "s3", "s4"]
-    refs = [referral(0, "shell", "L", 1), referral(1, "s1", "shell", 0.2)]
-    if shell_vouched_by_v:
-        refs.append(referral(2, "v", "shell", 1))
-    k = 10
+    k = 100
     for u in ring:
         for w in ring:
             if u != w:
@@ -637,9 +634,16 @@ def _ring_with_shell(tmp_path: Path, shell_vouched_by_v: bool) -> dict[str, dict
             refs.append(referral(k := k + 1, "v", f"h{u}{j}", 1))
     honest = " ".join(f"h{u}{j}" for u in ring for j in range(3))
     tmp_path.mkdir(parents=True, exist_ok=True)
-    G = project(dataset(tmp_path, f"{' '.join(ring)} shell v L {honest}", referrals=refs,
-                        blacklist=["B1,X,L,2019-01-01,,Fraud,notice"]), half_life_days=None)
-    return {r["id"]: r for r in contagion(G, prior=1.0)}
+    return project(dataset(tmp_path, f"{' '.join(ring)} {others} v L {honest}", referrals=refs,
+                           blacklist=["B1,X,L,2019-01-01,,Fraud,notice"]), half_life_days=None)
+
+
+def _ring_with_shell(tmp_path: Path, shell_vouched_by_v: bool) -> dict[str, dict]:
+    """The ring of :func:`_ring`; s1 vouches (0.2) for shell, which vouches for the listed L."""
+    refs = [referral(0, "shell", "L", 1), referral(1, "s1", "shell", 0.2)]
+    if shell_vouched_by_v:
+        refs.append(referral(2, "v", "shell", 1))
+    return {r["id"]: r for r in contagion(_ring(tmp_path, "shell", refs), prior=1.0)}
 
 
 def test_a_closed_group_is_not_shielded_by_vouching_for_itself(tmp_path: Path) -> None:
@@ -675,3 +679,35 @@ def test_a_party_that_stands_on_a_groups_word_alone_is_part_of_the_group(tmp_pat
     assert all(rows[f"h{u}{j}"]["score"] == 0.0 for u in ("s1", "s2", "s3", "s4") for j in range(3))
     corroborated = _ring_with_shell(tmp_path / "v", shell_vouched_by_v=True)
     assert rows["s2"]["score"] > 15 * corroborated["s2"]["score"]
+
+
+def _ring_with_chain(tmp_path: Path, chain_vouched_by_v: bool) -> tuple[dict[str, dict], nx.DiGraph]:
+    """The ring of :func:`_ring` hangs a chain of three shells from s1: s1 and c1 vouch for each other
+    (0.2 each way), the shells c1, c2, c3 for each other both ways (1 each), and c3 for the listed L.
+    w, an outsider, vouches for s3 (the ring does not stand on c1's word); optionally v vouches for c2
+    too."""
+    refs = [referral(0, "c3", "L", 1), referral(1, "s1", "c1", 0.2), referral(2, "c1", "s1", 0.2),
+            referral(3, "w", "s3", 1)]
+    k = 3
+    for a, b in (("c1", "c2"), ("c2", "c3")):
+        refs += [referral(k := k + 1, a, b, 1), referral(k := k + 1, b, a, 1)]
+    if chain_vouched_by_v:
+        refs.append(referral(k := k + 1, "v", "c2", 1))
+    G = _ring(tmp_path, "c1 c2 c3 w", refs)
+    return {r["id"]: r for r in contagion(G, prior=1.0)}, G
+
+
+def test_a_group_that_only_one_outsider_vouches_for_stands_on_its_word(tmp_path: Path) -> None:
+    """Louvain splits the chain of shells off the ring (its ties among themselves are strong, its one
+    tie to the ring weak), yet nobody but s1 vouches for it: the chain is the ring's protégé, as a
+    party vouched for by s1 alone would be, and the ring is assessed with the chain's referral of L as
+    its own. When v vouches for c2 too, the chain has support of its own and stays apart."""
+    rows, G = _ring_with_chain(tmp_path, chain_vouched_by_v=False)
+    group = rows["s2"]["group"]
+    assert group is not None and rows["c1"]["group"] == group and rows["s4"]["group"] == group
+    assert all(rows[u]["view"] == "group" and rows[u]["score"] > 0.01 for u in ("s2", "s3", "s4"))
+    assert [rows["s2"]["exposures"][0]["path"][i] for i in (0, -2, -1)] == ["s2", "c3", "L"]
+    assert all(rows[f"h{u}{j}"]["score"] == 0.0 for u in ("s1", "s2", "s3", "s4") for j in range(3))
+    corroborated, _ = _ring_with_chain(tmp_path / "v", chain_vouched_by_v=True)
+    assert corroborated["c1"]["group"] not in (None, corroborated["s2"]["group"])
+    assert all(corroborated[u]["score"] < rows[u]["score"] / 10 for u in ("s2", "s3", "s4"))

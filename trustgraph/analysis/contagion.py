@@ -80,7 +80,8 @@ groups"): the groups are the Louvain communities (Blondel et al. 2008, resolutio
 :mod:`trustgraph.analysis.communities`) of the mutual endorsements between unlisted parties (a pair
 weighted by the lesser of its two net referrals), with each group's *protégés* — a party endorsed by
 exactly one party it did not endorse back, when that voucher is in a group or is itself a protégé,
-is joined to it (it stands on the group's word alone);
+is joined to it (it stands on the group's word alone) — and, the same rule for a group as one actor,
+a group of two or more that exactly one party outside it vouches for joins that party's group;
 the *group* view is the endorsement view over groups, where a group's shares are its members'
 referrals to parties outside the group — its vouching for itself neither counts nor dilutes; a
 member takes the group's exposure by the share of its own referral activity that went to the group.
@@ -121,11 +122,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
 
 from ..deadline import check as check_deadline
 from ..errors import ConfigurationError, NotFoundError
 from ..snapshot import KINDS, Snapshot, as_snapshot
-from .communities import louvain
+from .communities import _by_first, louvain
 
 if TYPE_CHECKING:  # heavy imports only where used
     import networkx as nx
@@ -617,7 +619,33 @@ def _vouching_groups(snap: Snapshot, mask: np.ndarray, src: np.ndarray, dst: np.
     kept = member[by] & proteges
     sponsor = sp.csr_matrix((sponsored.data[kept], (by[kept], of[kept])), shape=(snap.n, snap.n))
     ties = sp.triu(mutual + sponsor + sponsor.T, k=1).tocoo()  # one-way pairs are never mutual: a plain sum
-    return louvain(snap.n, ties.row, ties.col, ties.data, resolution=1.0, seed=0)
+    label = louvain(snap.n, ties.row, ties.col, ties.data, resolution=1.0, seed=0)
+    return _protege_groups(label, src[keep], dst[keep]) if proteges else label
+
+
+def _protege_groups(label: np.ndarray, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """Groups that stand on one voucher's word: a group (of two or more, or a party alone) that exactly
+    one party outside it endorses — the protégé rule applied to the group as one actor — joins that
+    party's group, repeated until no group stands on a single outside voucher. ``src → dst`` are the
+    endorsements between unlisted parties. Louvain weighs how strongly parties are tied, not whether a
+    group has any support of its own: a chain of fresh shells that vouch for each other, hung from a
+    ring by one of its members, is split off as a group of its own when it is long enough (three
+    shells), yet nothing but that member speaks for it. Groups are numbered by their first member."""
+    n = len(label)
+    label, src = np.asarray(label, dtype=np.int64), np.asarray(src, dtype=np.int64)
+    while len(src):
+        gs, gd = label[src], label[dst]
+        cross = gs != gd
+        # The distinct (endorsed group, endorsing party) pairs across groups.
+        key = np.unique(gd[cross] * n + src[cross])
+        group, voucher = key // n, key % n
+        groups, start, count = np.unique(group, return_index=True, return_counts=True)
+        one = (count == 1) & (np.bincount(label, minlength=n)[groups] > 1)
+        if not one.any():
+            break
+        joins = sp.coo_matrix((np.ones(int(one.sum())), (groups[one], label[voucher[start[one]]])), shape=(n, n))
+        label = connected_components(joins, directed=False)[1].astype(np.int64)[label]
+    return _by_first(label)
 
 
 def _build_groups(ties: _Ties, mask: np.ndarray) -> _Groups:
@@ -629,7 +657,7 @@ def _build_groups(ties: _Ties, mask: np.ndarray) -> _Groups:
 
     # Kept on disk for the store's own listings only: a what-if or an analyst's own listed set is
     # computed (and kept in memory) but never written — "nothing is written", and no file per question.
-    label = (snap.derived(f"vouching-groups-3-{_digest(mask)}", build)
+    label = (snap.derived(f"vouching-groups-4-{_digest(mask)}", build)
              if np.array_equal(mask, np.asarray(snap.listed, dtype=bool)) else build())
     k = int(label.max()) + 1 if len(label) else 0
     _, tau_referral = _timing(snap)
