@@ -168,3 +168,32 @@ def test_kill_during_a_large_load_then_rerun_completes_without_duplicates(privat
         store.close()
     answered = _stats(server, tmp_path)
     assert answered.returncode == 0, answered.stderr
+
+
+def test_a_read_that_loses_its_server_gives_up_within_the_retry_window(private_server: Server) -> None:
+    """The driver retries a transaction while the server is unreachable; trustgraph bounds that at
+    RETRY_SECONDS (15 s; 30 s and more with the driver's default), then the store knows the server is
+    lost: the next question tries one connection and fails at once (a long-lived service answers 503
+    "store unavailable" to every request, not a 30 s timeout to the second one), and once the server is
+    back the same store answers again."""
+    from trustgraph.errors import StoreUnavailableError
+    from trustgraph.store.neo4j import RETRY_SECONDS
+
+    store = private_server.store()
+    try:
+        assert store.counts()["organizations"] == 0
+        private_server.stop(remove=False)
+        started = time.monotonic()
+        with pytest.raises(StoreUnavailableError, match="lost the connection to Neo4j"):
+            store.table("organizations")
+        first = time.monotonic() - started
+        started = time.monotonic()
+        with pytest.raises(StoreUnavailableError, match="lost the connection to Neo4j"):
+            store.version()
+        second = time.monotonic() - started
+        private_server.start()
+        assert store.counts()["organizations"] == 0
+    finally:
+        store.close()
+    assert RETRY_SECONDS <= 20 and first < RETRY_SECONDS + 8
+    assert second < 5

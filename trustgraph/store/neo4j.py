@@ -112,6 +112,8 @@ __all__ = [
     "META_LABEL",
 ]
 
+#: Seconds a read or write is retried while the server is unreachable, before exit 5 (store unavailable).
+RETRY_SECONDS = 15.0
 #: Rows sent per ``UNWIND $rows`` statement.
 DEFAULT_BATCH_ROWS = 10_000
 #: Loads of up to this many rows run in one transaction; larger ones commit batch by batch.
@@ -778,10 +780,16 @@ class Neo4jStore:
         self.transaction_rows = int(transaction_rows)
         self.load_workers = max(1, int(load_workers))
         self._schema_ready = False
+        self._lost = False  # the server was unreachable in the last transaction (see _reachable)
         config: dict[str, Any] = {
             "user_agent": f"trustgraph/{__version__}",
             "notifications_min_severity": neo4j.NotificationMinimumSeverity.OFF,
             "connection_timeout": 15.0,
+            # How long a transaction is retried when the server is unreachable (the driver's default
+            # is 30 s): long enough for a restart (the local server's takes about 7 s), and shorter
+            # than the service's request timeout (30 s), so that a lost server is answered as such
+            # (503, store unavailable) rather than as a slow request.
+            "max_transaction_retry_time": RETRY_SECONDS,
         }
         config.update(driver_config or {})
         _check_uri(uri)
@@ -820,6 +828,7 @@ class Neo4jStore:
                 "(check NEO4J_USERNAME / NEO4J_PASSWORD)"
             ) from err
         except (nx_err.ServiceUnavailable, nx_err.SessionExpired) as err:
+            self._lost = True
             if doing == "connection":
                 msg = f"cannot reach {self.where} (is the server running? check NEO4J_URI)"
             else:
@@ -851,7 +860,16 @@ class Neo4jStore:
             reason = _scrubbed(str(err), [(self._raw_uri, self.uri)])
             raise StoreUnavailableError(f"{self.where} failed during the {doing}: {reason}") from err
 
+    def _reachable(self) -> None:
+        """After the server was lost, one connection attempt (no retries) before the next transaction:
+        while the server is still down, the next question fails at once (ServiceUnavailable, reported
+        by :meth:`_errors`) instead of retrying for another RETRY_SECONDS; once it is back, as before."""
+        if self._lost:
+            self._driver.verify_connectivity()
+            self._lost = False
+
     def _read(self, work: Callable[..., Any], *args: Any) -> Any:
+        self._reachable()
         with self._driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS,
                                   fetch_size=10_000) as session:
             return session.execute_read(work, *args)
@@ -869,6 +887,7 @@ class Neo4jStore:
         return self._read(checked, *args)
 
     def _write(self, work: Callable[..., Any], *args: Any) -> Any:
+        self._reachable()
         with self._driver.session(database=self.database) as session:
             return session.execute_write(work, *args)
 
