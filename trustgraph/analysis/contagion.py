@@ -624,9 +624,10 @@ def _vouching_groups(snap: Snapshot, mask: np.ndarray, src: np.ndarray, dst: np.
 
 
 def _protege_groups(label: np.ndarray, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
-    """Groups that stand on one voucher's word: a group (of two or more, or a party alone) that exactly
-    one party outside it endorses — the protégé rule applied to the group as one actor — joins that
-    party's group, repeated until no group stands on a single outside voucher. ``src → dst`` are the
+    """Groups that stand on one voucher's word: a group of two or more that exactly one party outside it
+    endorses — the protégé rule applied to the group as one actor — joins that party's group, repeated
+    until no group stands on a single outside voucher (a party alone is joined only by the party rule
+    of :func:`_vouching_groups`). ``src → dst`` are the
     endorsements between unlisted parties. Louvain weighs how strongly parties are tied, not whether a
     group has any support of its own: a chain of fresh shells that vouch for each other, hung from a
     ring by one of its members, is split off as a group of its own when it is long enough (three
