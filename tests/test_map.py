@@ -410,6 +410,14 @@ def test_readable_layouts_rings_spine_and_communities():
     assert pos[0] == (0.0, 0.0)
     r = {v: (pos[v][0] ** 2 / 1.4**2 + pos[v][1] ** 2) ** 0.5 for v in G}
     assert max(r[v] for v in G if dist[v] == 1) < min(r[v] for v in G if dist[v] == 2)
+    # Big rings stay apart: 300 parties two hops out and 320 three hops out (radii about 2,800), at
+    # least an eighth of the inner radius between the rings (1.6 spacings, 112, before).
+    big = {"f": 0, **{f"a{i}": 1 for i in range(10)}, **{f"b{i}": 2 for i in range(300)},
+           **{f"c{i}": 3 for i in range(320)}}
+    pos = radial_positions(list(big), [], big)
+    r = {v: round((pos[v][0] ** 2 / 1.4**2 + pos[v][1] ** 2) ** 0.5, 6) for v in big}
+    two, three = {r[v] for v in big if big[v] == 2}, {r[v] for v in big if big[v] == 3}
+    assert len(two) == len(three) == 1 and min(three) - max(two) >= max(two) / 8 > 300
     # Spine: the chain on y = 0, left to right; context off the spine.
     H = nx.path_graph(4)
     H.add_edges_from([(1, "x"), (2, "y"), ("y", "z")])

@@ -285,6 +285,12 @@ def layout_positions(
 VIEW_ASPECT = 1.4
 #: Layout units between neighbouring nodes (vis-network pixels at zoom 1).
 VIEW_SPACING = 70.0
+#: The least gap between two rings of a focus view, as a share of the inner ring's radius (beside
+#: 1.6 spacings): the fitted view shrinks a big map by its outer radius, so a fixed gap of 1.6
+#: spacings (112 units) shrank with it — on radii of about 2,000 (Advogato, a 300-party focus map)
+#: under 6 % of the radius, and the rings read as one dense band; an eighth keeps the same
+#: proportion on every size of map, and leaves small maps (radii under 900) as they were.
+RING_GAP = 1 / 8
 
 
 def _to_box(pos: np.ndarray, n: int, aspect: float, spacing: float) -> np.ndarray:
@@ -487,7 +493,7 @@ def radial_positions(
 
         members = sorted(members, key=lambda v: (barycentre(v), -len(neighbours[v]), str(v)))
         # Mean circumference of an aspect:1 ellipse of semi-minor axis r is about π·r·(1 + aspect).
-        radius = max(radius + 1.6 * spacing, len(members) * spacing / (np.pi * (1 + aspect)))
+        radius = max(radius + max(1.6 * spacing, RING_GAP * radius), len(members) * spacing / (np.pi * (1 + aspect)))
         offset = np.pi / 2 if len(members) % 2 else np.pi / 2 + np.pi / len(members)
         for i, v in enumerate(members):
             t = (offset + 2 * np.pi * i / len(members)) % (2 * np.pi)
