@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import store_digest
@@ -133,21 +134,19 @@ def test_a_sign_outside_minus_one_to_one_is_named_as_such(tmp_path: Path) -> Non
     assert "got '2'; expected a sign in -1..1" in str(info.value.problems[0])
 
 
-def test_a_line_cut_short_inside_the_file_is_shown_as_written(tmp_path: Path) -> None:
-    """A line with fewer fields than the others was reported as "got 'nan'" (the cell pandas filled)."""
-    net = tmp_path / "mid.csv"
-    net.write_text("1,2,10,1300000000\n2825,2635\n3,1,5,1300000200\n", encoding="utf-8")
+@pytest.mark.parametrize(("reader", "name", "text", "message"), [
+    # SNAP: a line with fewer fields than the others was reported as "got 'nan'" (the cell pandas filled).
+    (read_snap_signed, "mid.csv", "1,2,10,1300000000\n2825,2635\n3,1,5,1300000200\n",
+     "mid.csv:2: got '2825,2635'; expected 4 fields (source,target,rating,time), as on the other lines "
+     "(a line cut short?)"),
+    # KONECT: a line with two fields said "got 'nan'; expected a weight in [-1, 1]".
+    (read_konect, "out.cut", "% sym weighted\n1 2 1.0\n2 3\n3 1 0.6\n",
+     "out.cut:3: got '2 3'; expected 3 fields 'from to weight', as on the other lines (a line cut short?)"),
+])
+def test_a_line_cut_short_inside_the_file_is_shown_as_written(tmp_path: Path, reader: Any, name: str, text: str,
+                                                                message: str) -> None:
+    net = tmp_path / name
+    net.write_text(text, encoding="utf-8")
     with pytest.raises(InvalidDataError) as info:
-        read_snap_signed(net)
-    assert str(info.value.problems[0]) == ("mid.csv:2: got '2825,2635'; expected 4 fields (source,target,rating,time), "
-                                           "as on the other lines (a line cut short?)")
-
-
-def test_a_konect_line_cut_short_is_shown_as_written(tmp_path: Path) -> None:
-    """Like SNAP's: a KONECT line with two fields said "got 'nan'; expected a weight in [-1, 1]"."""
-    net = tmp_path / "out.cut"
-    net.write_text("% sym weighted\n1 2 1.0\n2 3\n3 1 0.6\n", encoding="utf-8")
-    with pytest.raises(InvalidDataError) as info:
-        read_konect(net)
-    assert str(info.value.problems[0]) == ("out.cut:3: got '2 3'; expected 3 fields 'from to weight', as on the "
-                                           "other lines (a line cut short?)")
+        reader(net)
+    assert str(info.value.problems[0]) == message

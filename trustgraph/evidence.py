@@ -63,6 +63,7 @@ from .model import DATE_MIN, latest_date
 __all__ = [
     "DEFAULT_HALF_LIFE_DAYS",
     "STANDING_KINDS",
+    "trust_weights",
     "WEIGHTS",
     "ACTION_FACTORS",
     "EVIDENCE_COLUMNS",
@@ -106,6 +107,12 @@ EVIDENCE_TABLES = (
 #: Columns of :func:`evidence_frame`.
 EVIDENCE_COLUMNS = ("src", "dst", "kind", "ref", "date", "value", "weight", "positive", "negative", "activity",
                     "detail")
+
+
+def trust_weights(kind: pd.Series, fade: np.ndarray) -> np.ndarray:
+    """Each evidence row's weight in local trust: its decay factor ``fade``, or 1 for a standing
+    opinion (:data:`STANDING_KINDS`; see the module docs, "Standing opinions and activity")."""
+    return np.where(kind.isin(STANDING_KINDS).to_numpy(), 1.0, np.asarray(fade, dtype=float))
 
 
 def beta_trust(positive: float, negative: float) -> tuple[float, float]:
@@ -264,7 +271,7 @@ def evidence_frame(
     ev = pd.concat(parts, ignore_index=True)
     value = ev["value"].to_numpy(dtype=float)
     ev["activity"] = ev["weight"].to_numpy(dtype=float)  # every kind fades as activity
-    weight = np.where(ev["kind"].isin(STANDING_KINDS).to_numpy(), 1.0, ev["activity"].to_numpy(dtype=float))
+    weight = trust_weights(ev["kind"], ev["activity"].to_numpy(dtype=float))
     ev["weight"] = weight
     ev["positive"] = np.where(value > 0, value, 0.0) * weight
     ev["negative"] = np.where(value < 0, -value, 0.0) * weight

@@ -37,14 +37,7 @@ import pandas as pd
 from ..cells import day as _day
 from ..cells import text as _text
 from ..errors import NotFoundError, TrustgraphError
-from ..evidence import (
-    DEFAULT_HALF_LIFE_DAYS,
-    STANDING_KINDS,
-    beta_trust,
-    evidence_frame,
-    local_trust,
-    reference_date,
-)
+from ..evidence import DEFAULT_HALF_LIFE_DAYS, beta_trust, evidence_frame, local_trust, reference_date, trust_weights
 from ..model import check_date
 
 __all__ = [
@@ -195,9 +188,7 @@ class _PairTrust:
         else:
             age = (pd.Timestamp(day) - ev["_age_from"]).dt.days.to_numpy(dtype=float)
             age = np.where(ev["_moving"].to_numpy(), 0.0, np.clip(age, 0.0, None))
-            weight = np.power(0.5, age / self.half_life)
-            # Standing opinions (referrals) keep full weight in trust (trustgraph.evidence).
-            weight = np.where(ev["kind"].isin(STANDING_KINDS).to_numpy(), 1.0, weight)
+            weight = trust_weights(ev["kind"], np.power(0.5, age / self.half_life))  # referrals stand
         pos = ev["positive"].to_numpy(dtype=float) * weight
         neg = ev["negative"].to_numpy(dtype=float) * weight
         forward = (ev["src"] == self.a).to_numpy()

@@ -160,6 +160,18 @@ def _build(src: np.ndarray, dst: np.ndarray, strength: np.ndarray, dates: np.nda
     return result
 
 
+def _refuse_short_lines(path: Path, frame: pd.DataFrame, lines: list[str], numbers: list[int], sep: str,
+                        fields: str) -> None:
+    """The first line with fewer fields than ``frame``'s columns (cut, or a typo), shown as written — not
+    the cell pandas filled with NaN; ``fields`` says what was expected. Only rows with a missing cell
+    are looked at."""
+    width = frame.shape[1]
+    for row in frame.isna().any(axis=1).to_numpy().nonzero()[0].tolist():
+        given = len(lines[row].split()) if sep == r"\s+" else lines[row].count(sep) + 1
+        if given < width:
+            raise _bad(path, numbers[row], lines[row], f"{fields}, as on the other lines (a line cut short?)")
+
+
 def read_snap_signed(path: str | Path, *, date: str = "1970-01-01") -> ImportResult:
     """Read a SNAP signed network (Bitcoin OTC/Alpha or Epinions/Slashdot); see the module docs.
 
@@ -190,12 +202,9 @@ def read_snap_signed(path: str | Path, *, date: str = "1970-01-01") -> ImportRes
     except pd.errors.ParserError as err:
         raise _bad(path, None, str(err).split("\n")[0], "edge lines with the same number of fields") from err
     notes: list[str] = []
-    width = frame.shape[1]
-    for row in (frame.isna().any(axis=1).to_numpy().nonzero()[0].tolist() if width in (3, 4) else []):
-        given = len(body[row].split()) if sep == r"\s+" else body[row].count(sep) + 1
-        if given < width:  # a line with fewer fields (cut, or a typo): show it, not the cell pandas filled
-            fields = "4 fields (source,target,rating,time)" if width == 4 else "3 fields (from to sign)"
-            raise _bad(path, numbers[row], body[row], f"{fields}, as on the other lines (a line cut short?)")
+    if frame.shape[1] in (3, 4):
+        _refuse_short_lines(path, frame, body, numbers, sep, "4 fields (source,target,rating,time)"
+                            if frame.shape[1] == 4 else "3 fields (from to sign)")
     if frame.shape[1] == 4:
         rating = pd.to_numeric(frame[2], errors="coerce").to_numpy(dtype=float)
         bad = np.isnan(rating) | (np.abs(rating) > 10)
@@ -273,10 +282,7 @@ def read_konect(path: str | Path, *, date: str = "1970-01-01") -> ImportResult:
         raise _bad(path, None, str(err).split("\n")[0], "lines of 'from to weight'") from err
     if frame.shape[1] < 3:
         raise _bad(path, numbers[0], lines[0], "lines of 'from to weight'")
-    short = [i for i, line in enumerate(lines) if len(line.split()) < 3]
-    if short:  # a line with fewer fields (cut, or a typo): show it, not the cell pandas filled
-        i = short[0]
-        raise _bad(path, numbers[i], lines[i], "3 fields 'from to weight', as on the other lines (a line cut short?)")
+    _refuse_short_lines(path, frame.iloc[:, :3], lines, numbers, r"\s+", "3 fields 'from to weight'")
     weight = pd.to_numeric(frame[2], errors="coerce").to_numpy(dtype=float)
     bad = np.isnan(weight) | (np.abs(weight) > 1)
     if bad.any():
