@@ -172,12 +172,13 @@ def test_kill_during_a_large_load_then_rerun_completes_without_duplicates(privat
 
 def test_a_read_that_loses_its_server_gives_up_within_the_retry_window(private_server: Server) -> None:
     """The driver retries a transaction while the server is unreachable; trustgraph bounds that at
-    RETRY_SECONDS (15 s; 30 s and more with the driver's default), then the store knows the server is
+    RETRY_SECONDS (it gives up 12-18 s after the first attempt, RETRY_GIVES_UP_WITHIN; 30 s and more with
+    the driver's default, and 29 s by chance with a window of 15 s), then the store knows the server is
     lost: the next question tries one connection and fails at once (a long-lived service answers 503
     "store unavailable" to every request, not a 30 s timeout to the second one), and once the server is
     back the same store answers again."""
     from trustgraph.errors import StoreUnavailableError
-    from trustgraph.store.neo4j import RETRY_SECONDS
+    from trustgraph.store.neo4j import RETRY_GIVES_UP_WITHIN, RETRY_SECONDS
 
     store = private_server.store()
     try:
@@ -195,5 +196,30 @@ def test_a_read_that_loses_its_server_gives_up_within_the_retry_window(private_s
         assert store.counts()["organizations"] == 0
     finally:
         store.close()
-    assert RETRY_SECONDS <= 20 and first < RETRY_SECONDS + 8
+    assert RETRY_SECONDS < RETRY_GIVES_UP_WITHIN <= 20
+    assert first < RETRY_GIVES_UP_WITHIN + 4  # connection attempts to a closed port fail at once
     assert second < 5
+
+
+@pytest.mark.parametrize("draw", [0.0, 1.0], ids=["shortest-delays", "longest-delays"])
+def test_the_retry_window_ends_after_the_same_attempt_whatever_the_jitter(draw: float,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The driver looks at the window only after a failed attempt, then sleeps its whole next delay;
+    RETRY_SECONDS must not fall inside the jittered spread of one of those checks, or the give-up time
+    doubles by chance (15 s gave up after 14 s or 29 s). Replays the driver's own delay generator at its
+    jitter extremes, with the driver's own settings."""
+    from neo4j._conf import WorkspaceConfig
+    from neo4j._sync.work import session as driver_session
+
+    from trustgraph.store.neo4j import RETRY_GIVES_UP_WITHIN, RETRY_SECONDS
+
+    config = WorkspaceConfig()
+    monkeypatch.setattr(driver_session, "random", lambda: draw)
+    delays = driver_session.retry_delay_generator(config.initial_retry_delay, config.retry_delay_multiplier,
+                                                  config.retry_delay_jitter_factor)
+    elapsed, attempts = 0.0, 1  # attempts take no time here: a closed port refuses at once
+    while elapsed <= RETRY_SECONDS:  # the driver's check: give up once elapsed > the window
+        elapsed += next(delays)
+        attempts += 1
+    assert attempts == 5
+    assert 12.0 - 1e-9 <= elapsed <= RETRY_GIVES_UP_WITHIN + 1e-9

@@ -113,7 +113,13 @@ __all__ = [
 ]
 
 #: Seconds a read or write is retried while the server is unreachable, before exit 5 (store unavailable).
-RETRY_SECONDS = 15.0
+#: The driver checks the window only after a failed attempt and then sleeps its whole next delay (1, 2,
+#: 4, 8 s ... each ±20 %), so a window of 10 s always ends after the fifth attempt, 12 to 18 s after the
+#: first: after three delays at most 8.4 s have passed, after four at least 12 s. (A window of 15 s
+#: falls inside the 12-18 s spread and gave up after 14 s or after 29 s by chance.)
+RETRY_SECONDS = 10.0
+#: The most seconds a transaction can keep retrying with RETRY_SECONDS (see above).
+RETRY_GIVES_UP_WITHIN = 18.0
 #: Rows sent per ``UNWIND $rows`` statement.
 DEFAULT_BATCH_ROWS = 10_000
 #: Loads of up to this many rows run in one transaction; larger ones commit batch by batch.
@@ -786,9 +792,10 @@ class Neo4jStore:
             "notifications_min_severity": neo4j.NotificationMinimumSeverity.OFF,
             "connection_timeout": 15.0,
             # How long a transaction is retried when the server is unreachable (the driver's default
-            # is 30 s): long enough for a restart (the local server's takes about 7 s), and shorter
-            # than the service's request timeout (30 s), so that a lost server is answered as such
-            # (503, store unavailable) rather than as a slow request.
+            # is 30 s; ours gives up 12-18 s after the first attempt, see RETRY_SECONDS): long enough
+            # for a restart (the local server's takes about 7 s), and shorter than the service's
+            # request timeout (30 s), so that a lost server is answered as such (503, store
+            # unavailable) rather than as a slow request.
             "max_transaction_retry_time": RETRY_SECONDS,
         }
         config.update(driver_config or {})
