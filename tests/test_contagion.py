@@ -497,9 +497,8 @@ def _dated_graph() -> nx.DiGraph:
 
 def test_timing_discounts_associations_that_ended_before_the_listing() -> None:
     s = contagion_scores(_dated_graph(), prior=0.0)
-    gap = (np.datetime64("2024-01-01") - np.datetime64("2020-01-01")).astype(int)
-    # Four years before the listing: eight listing windows (half a year each), 1/256.
-    assert s["old"] == pytest.approx(0.5 ** (gap / LISTING_WINDOW_DAYS)) and s["old"] < 0.005
+    # Four years before the listing: a year or more before it counts nothing (its only tie).
+    assert s["old"] == 0.0
     assert s["late"] == pytest.approx(1.0)  # evidence after the listing counts fully
     assert s["warned"] == pytest.approx(-1.0)  # distancing is not discounted
     undated = contagion_scores(_dated_graph(), listed=["L"], prior=0.0)  # same listing, from the graph
@@ -525,19 +524,15 @@ def test_timing_weighs_each_piece_of_evidence_by_its_own_date(tmp_path: Path) ->
     )
     snap = compile_tables(tables, as_of="2024-01-01", half_life_days=730.0)
     s = contagion_scores(snap, prior=0.0)
-    two_years = 0.5 ** (730 / LISTING_WINDOW_DAYS)  # 1/16: dated two years before the listing
-    assert s["early"] == pytest.approx(two_years)
+    assert s["early"] == 0.0  # dated two years before the listing: no evidence of collusion
     assert s["late"] == pytest.approx(1.0)
-    # ended: its completed study (2019-2021, two to four years before) counts by the mean timing factor
-    # over its span (less than 1/16) though the tie's newest evidence, the termination, is at the listing
-    # (and is not discounted: a distancing); by the newest date alone the tie would net to 0.
+    # ended: its completed study (2019-2021, two to four years before) counts nothing though the tie's
+    # newest evidence, the termination, is at the listing (and is not discounted: a distancing): the
+    # tie is the termination alone. By the newest date alone the study would count fully.
     k = snap.edge(snap.index_of("ended"), snap.index_of("L"))
     pos, neg = float(snap.positive[k]), float(snap.negative[k])
     assert pos > 0 and neg > 0 and snap.last[k] == np.datetime64("2023-01-01", "D").astype(int)
-    w = LISTING_WINDOW_DAYS
-    study = w / np.log(2) * (0.5 ** (730 / w) - 0.5 ** (1461 / w)) / 731  # 2019-01-01 .. 2021-01-01
-    assert study < two_years
-    assert s["ended"] == pytest.approx((pos * study - neg) / (pos + neg)) and s["ended"] < 0
+    assert s["ended"] == pytest.approx(-neg / (pos + neg)) and s["ended"] < 0
     assert contagion_scores(from_graph(snap.to_networkx()), prior=0.0) == pytest.approx(s)
     from trustgraph.snapshot import Snapshot
 
@@ -563,15 +558,32 @@ def test_a_partnership_is_timed_over_its_span(tmp_path: Path) -> None:
         blacklist=["B1,X,L,2023-01-01,,Fraud,notice"],
     )
     s = contagion_scores(compile_tables(tables, as_of="2024-01-01", half_life_days=730.0), prior=0.0)
-    w, scale = LISTING_WINDOW_DAYS, LISTING_WINDOW_DAYS / np.log(2)
-    # Five years (1,826 days) up to the listing: ≈ 0.14, where its last day alone would count 1.
-    assert s["long"] == pytest.approx(scale * (1 - 0.5 ** (1826 / w)) / 1826)
-    assert 0.13 < s["long"] < 0.15
-    # A month just before the listing counts almost fully.
-    assert s["short"] == pytest.approx(scale * (1 - 0.5 ** (31 / w)) / 31) and s["short"] > 0.94
-    # A year before and a year after: the year after counts fully, the year before by its timing.
-    assert s["onward"] == pytest.approx((scale * (1 - 0.5 ** (365 / w)) + 365) / 730)
+    reach = 2 * LISTING_WINDOW_DAYS  # a year: τ falls linearly from 1 at the listing to 0 a year before
+    # Five years (1,826 days) up to the listing: only its last year counts, by half on average (0.1),
+    # where its last day alone would count 1.
+    assert s["long"] == pytest.approx(reach / 2 / 1826) and 0.09 < s["long"] < 0.11
+    # A month just before the listing counts almost fully (the mean of 1 − gap / reach over 31 days).
+    assert s["short"] == pytest.approx(1 - 31 / 2 / reach) and s["short"] > 0.95
+    # A year before and a year after: the year after counts fully, the year before by half on average.
+    assert s["onward"] == pytest.approx((reach / 2 + 365) / 730)
     assert s["long"] < s["onward"] < s["short"]
+
+
+def test_timing_falls_to_nothing_a_year_before_the_listing() -> None:
+    """At the listing an association counts fully, half a window before it three quarters, a window
+    (half a year) before it half, and from two windows (a year) before it nothing; in between it falls
+    linearly, so no association, however old, ranks a party above parties with none."""
+    G = nx.DiGraph(half_life_days=730.0, as_of="2025-01-01")
+    listing = np.datetime64("2024-01-01")
+    G.add_node("L", listed=True, listings=[{"id": "B1", "lister": "x", "date": str(listing)}])
+    gaps = {"at": 0, "quarter": 91, "window": 182, "late-window": 300, "year": 366, "years": 1000}
+    for name, gap in gaps.items():
+        G.add_edge(name, "L", positive=1.0, negative=0.0, kinds="referral", last=str(listing - gap))
+    s = contagion_scores(G, prior=0.0)
+    reach = 2 * LISTING_WINDOW_DAYS
+    for name, gap in gaps.items():
+        assert s[name] == pytest.approx(max(0.0, 1 - gap / reach)), name
+    assert s["at"] > s["quarter"] > s["window"] > s["late-window"] > s["year"] == s["years"] == 0.0
 
 
 def test_endorsement_view_is_not_diluted_by_partnerships() -> None:

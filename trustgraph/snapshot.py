@@ -79,7 +79,8 @@ KINDS = ("partnership", "referral", "incident", "communication")
 #: File-name prefix of arrays derived from a saved snapshot (:meth:`Snapshot.derived`).
 DERIVED = "derived."
 #: Bump when the arrays change meaning; snapshots of another format are rebuilt.
-FORMAT_VERSION = 5  # 4: partnerships timed over their span; 5: standing referrals, ``activity`` (issue 16)
+FORMAT_VERSION = 6  # 4: partnerships timed over their span; 5: standing referrals, ``activity``; 6: timing reaches 0
+#  a year before a listing (issue 16)
 #: Organisation attributes kept as strings (tags ``;``-joined), as :func:`trustgraph.graph.project` has them.
 ATTRIBUTES = ("sector", "country", "region", "culture", "risk_appetite", "tags")
 #: Snapshots of the current store version kept per cache folder (different as-of dates and

@@ -58,10 +58,11 @@ listed parties it is exposed to and, for each, the strongest contributing path.
 Timing and the endorsement view
 -------------------------------
 (docs/threat-model.md; docs/contagion.md.) The last tie of a walk, into a listed party ``L``, counts
-each piece of its positive evidence by the timing factor ``τ = 0.5 ** (gap / LISTING_WINDOW_DAYS)``,
+each piece of its positive evidence by the timing factor ``τ = max(0, 1 − gap / (2·LISTING_WINDOW_DAYS))``,
 ``gap`` = how long before ``L``'s first listing in force that piece is dated (0 when at or after it),
-with a window of half a year: an association that ended years before the listing says little about
-collusion, one around or after it counts (nearly) fully. A partnership, dated at its end, is timed by
+with a window of half a year: evidence at or after the listing counts fully, half a year before it
+half, a year or more before it nothing — an association that ended a year or more before the listing
+is no evidence of collusion in what got the party listed. A partnership, dated at its end, is timed by
 the mean of ``τ`` over the days it ran (a long partnership that ended at the listing mostly predates
 it). The snapshot keeps each tie's
 evidence-weighted mean τ (:func:`evidence_timing`); a snapshot without it (from a NetworkX graph
@@ -159,8 +160,10 @@ DEFAULT_DECAY = 0.5
 #: Default prior activity: one unit of evidence (one completed partnership or a full-strength referral).
 DEFAULT_PRIOR = 1.0
 #: The timing scale of an association with a listed party (docs/threat-model.md): positive evidence
-#: dated this long before the listing counts half, a year before a quarter, two years 1/16. Half a
-#: year: "around the listing" is months, "years before the listing" is weak at most.
+#: dated this long before the listing counts half, and twice as long before (a year) or more, nothing;
+#: the factor falls linearly in between. "Around the listing" is months; "years before the listing"
+#: is no evidence of collusion (until 2026-12-03 the factor halved every window and never reached 0,
+#: so any association however old ranked a party above every party with none).
 LISTING_WINDOW_DAYS = 182.5
 
 #: Evidence weight of shared people (before decay), in the units of :data:`trustgraph.evidence.WEIGHTS`:
@@ -363,28 +366,32 @@ def listing_day(snap: Snapshot) -> np.ndarray:
 
 
 def _tau(when: np.ndarray, day: np.ndarray, since: np.ndarray | None = None) -> np.ndarray:
-    """``0.5 ** (gap / LISTING_WINDOW_DAYS)``, ``gap`` = days from ``day`` to the listing ``when`` (0 when
-    at or after it); 1 where either date is unknown (−1).
+    """``max(0, 1 − gap / (2 · LISTING_WINDOW_DAYS))``, ``gap`` = days from ``day`` to the listing ``when``
+    (0 when at or after it); 1 where either date is unknown (−1).
 
     With ``since`` (the first day of a piece of evidence that spans a period — a partnership runs from
     its start to ``day``, its end), the factor is the mean of that over every day of the span: the
     dealings after the listing count fully, those before it by how long before they were. A
-    partnership that ran five years and ended at the listing counts ≈ 0.14, not as if it had all
-    happened on its last day.
+    partnership that ran five years and ended at the listing counts 0.1 (its last year, by half on
+    average), not as if it had all happened on its last day.
     """
+    reach = 2.0 * LISTING_WINDOW_DAYS
     tau = np.ones(len(when))
     dated = (when >= 0) & (day >= 0)
     gap = np.clip(when - day, 0, None).astype(float)
-    tau[dated] = np.power(0.5, gap[dated] / LISTING_WINDOW_DAYS)
+    tau[dated] = np.clip(1.0 - gap[dated] / reach, 0.0, None)
     if since is None:
         return tau
     span = dated & (since >= 0) & (since < day)
     if span.any():
         w, s, e = when[span].astype(float), since[span].astype(float), day[span].astype(float)
-        scale = LISTING_WINDOW_DAYS / np.log(2.0)
-        before_end = np.minimum(e, w)  # the part of the span before the listing: [s, min(e, w)]
-        before = np.where(s < w, scale * (np.power(0.5, (w - before_end) / LISTING_WINDOW_DAYS)
-                                          - np.power(0.5, (w - s) / LISTING_WINDOW_DAYS)), 0.0)
+
+        def area(g: np.ndarray) -> np.ndarray:  # ∫ τ over gaps 0..g
+            g = np.minimum(g, reach)
+            return g - g * g / (2.0 * reach)
+
+        # The part of the span before the listing, [s, min(e, w)], is gaps [w − min(e, w), w − s].
+        before = np.where(s < w, area(w - s) - area(w - np.minimum(e, w)), 0.0)
         after = np.clip(e - np.maximum(s, w), 0, None)  # the part at or after it counts fully
         tau[span] = (before + after) / (e - s)
     return tau
@@ -401,8 +408,8 @@ def evidence_timing(listings: Mapping[str, list[dict[str, Any]]], index: pd.Inde
 
     For each evidence row (target ``dst``, date ``day`` in days since 1970, decayed ``positive``,
     ``referral`` flag, edge ``inverse``) into a party with a dated listing in force,
-    ``τ = 0.5 ** (gap / LISTING_WINDOW_DAYS)``, ``gap`` = how long before the listing the row is dated
-    (0 at or after it); a row with a first day ``since`` (a partnership, from its start) is timed by the
+    ``τ = max(0, 1 − gap / (2·LISTING_WINDOW_DAYS))``, ``gap`` = how long before the listing the row is
+    dated (0 at or after it); a row with a first day ``since`` (a partnership, from its start) is timed by the
     mean of τ over its span (:func:`_tau`). Returns an (m, 2) array: per edge, the
     positive-evidence-weighted mean τ over all its rows and over its referrals (1 where there is no
     positive evidence, no dated listing, or no decay: half-life ``None`` or 0). See the module docs, "Timing".
@@ -425,10 +432,9 @@ def _timing(snap: Snapshot) -> tuple[np.ndarray, np.ndarray]:
     (see the module docs, "Timing").
 
     From the snapshot's ``timing`` (each piece of positive evidence by its own date) when it has one;
-    else (a snapshot of a NetworkX graph) by the edge's newest evidence: ``τ = 0.5 ** (gap /
-    LISTING_WINDOW_DAYS)`` on an edge into a party with a dated listing, ``gap`` = how long before the
-    listing the edge's newest evidence is (0 when at or after it). 1 on every other edge, and
-    everywhere when evidence does not decay (half-life ``None`` or 0).
+    else (a snapshot of a NetworkX graph) by the edge's newest evidence: :func:`_tau` of its ``last``
+    date on an edge into a party with a dated listing. 1 on every other edge, and everywhere when
+    evidence does not decay (half-life ``None`` or 0).
     """
     if snap.timing is not None and len(snap.timing) == snap.m:
         return np.asarray(snap.timing[:, 0], dtype=float), np.asarray(snap.timing[:, 1], dtype=float)
