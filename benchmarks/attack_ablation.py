@@ -15,8 +15,12 @@ party endorsed"):
 * ``groups``: the product's default — both, and vouching groups (docs/contagion.md, "Vouching groups");
 * ``mutual only``: the default with groups of mutual endorsements alone, without the groups'
   protégés (the product until 2026-12-02 afternoon);
-* ``window N``: the default (with groups) with the listing window set to N days (730: the evidence half-life, the
-  scale used before; every piece of evidence is still timed by its own date);
+* ``window N``: the default (with groups) with the listing window set to N days (τ is a half at N days
+  before the listing and nothing from 2N; 730: the evidence half-life, the scale used until 2026-12-01;
+  every piece of evidence is still timed by its own date);
+* ``halving``: the default with the timing factor of 2026-12-01 to 2026-12-03, ``τ = 0.5 ** (gap /
+  W)`` — a half at half a year, a quarter at a year, 1/16 at two years, never 0 — instead of the
+  linear fall to 0 at a year (:func:`halving_tau`);
 * ``known mutual``, ``known all``: the default with the vouching groups *given* from the generator's
   roles instead of found — ceilings, not methods: ``known mutual`` joins positives (and only
   positives) linked by mutual endorsements (the groups a perfect detector of mutual vouching would
@@ -80,14 +84,17 @@ def known_groups(roles: dict[str, str], mutual: bool) -> Any:
 
 
 def exposure(store: Path, *, window: float | None, endorse: bool, groups: bool | str = False,
-             roles: dict[str, str] | None = None) -> tuple[list[str], np.ndarray]:
-    """Exposure with the listing window (None: no timing factor), the endorsement view and the vouching
-    groups on, off, or given from ``roles`` (``"known mutual"``, ``"known all"``)."""
+             roles: dict[str, str] | None = None, kernel: Any = None) -> tuple[list[str], np.ndarray]:
+    """Exposure with the listing window (None: no timing factor) and timing ``kernel`` (None: the
+    product's), the endorsement view and the vouching groups on, off, or given from ``roles``
+    (``"known mutual"``, ``"known all"``)."""
     original, grouping, tau = C.LISTING_WINDOW_DAYS, C._vouching_groups, C._tau
     if window is None:  # no timing factor: τ = 1 on every piece of evidence
         C._tau = lambda when, day, since=None: np.ones(len(when))
     else:
         C.LISTING_WINDOW_DAYS = window
+        if kernel is not None:
+            C._tau = kernel
     if not groups:  # every party a group of its own: no group view
         C._vouching_groups = lambda snap, mask, *edges: np.arange(snap.n)
     elif groups == "mutual only":
@@ -106,6 +113,24 @@ def exposure(store: Path, *, window: float | None, endorse: bool, groups: bool |
         C.LISTING_WINDOW_DAYS, C._vouching_groups, C._tau = original, grouping, tau
 
 
+def halving_tau(when: np.ndarray, day: np.ndarray, since: np.ndarray | None = None) -> np.ndarray:
+    """The timing factor until 2026-12-03 (``halving`` above): ``0.5 ** (gap / W)``, a partnership by the
+    mean of that over its span (closed form), 1 where a date is unknown."""
+    w_days = C.LISTING_WINDOW_DAYS
+    tau = np.ones(len(when))
+    dated = (when >= 0) & (day >= 0)
+    gap = np.clip(when - day, 0, None).astype(float)
+    tau[dated] = np.power(0.5, gap[dated] / w_days)
+    if since is not None:
+        span = dated & (since >= 0) & (since < day)
+        w, s, e = when[span].astype(float), since[span].astype(float), day[span].astype(float)
+        scale = w_days / np.log(2.0)
+        before = np.where(s < w, scale * (np.power(0.5, (w - np.minimum(e, w)) / w_days)
+                                          - np.power(0.5, (w - s) / w_days)), 0.0)
+        tau[span] = (before + np.clip(e - np.maximum(s, w), 0, None)) / (e - s)
+    return tau
+
+
 VARIANTS: dict[str, dict[str, Any]] = {
     "before": {"window": None, "endorse": False},
     "timing": {"window": C.LISTING_WINDOW_DAYS, "endorse": False},
@@ -113,9 +138,11 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "both": {"window": C.LISTING_WINDOW_DAYS, "endorse": True},
     "groups": {"window": C.LISTING_WINDOW_DAYS, "endorse": True, "groups": True},
     "mutual only": {"window": C.LISTING_WINDOW_DAYS, "endorse": True, "groups": "mutual only"},
+    "halving": {"window": C.LISTING_WINDOW_DAYS, "endorse": True, "groups": True, "kernel": halving_tau},
     "window 90": {"window": 90.0, "endorse": True, "groups": True},
+    "window 137": {"window": 137.0, "endorse": True, "groups": True},
+    "window 274": {"window": 274.0, "endorse": True, "groups": True},
     "window 365": {"window": 365.0, "endorse": True, "groups": True},
-    "window 730": {"window": 730.0, "endorse": True, "groups": True},
     "known mutual": {"window": C.LISTING_WINDOW_DAYS, "endorse": True, "groups": "known mutual"},
     "known all": {"window": C.LISTING_WINDOW_DAYS, "endorse": True, "groups": "known all"},
 }
