@@ -586,6 +586,26 @@ def test_timing_falls_to_nothing_a_year_before_the_listing() -> None:
     assert s["at"] > s["quarter"] > s["window"] > s["late-window"] > s["year"] == s["years"] == 0.0
 
 
+def test_an_exposure_path_shows_the_timing_factor_of_its_last_tie(tmp_path: Path) -> None:
+    """The last tie of a path carries the timing factor its share includes (so an analyst can see why
+    an early tie counts little), computed for the view that gave the score; other ties carry None."""
+    from trustgraph.snapshot import compile_tables
+
+    tables = dataset(
+        tmp_path, "a b L X",
+        referrals=[referral(1, "a", "L", 1, "2023-07-04"), referral(2, "b", "a", 1, "2024-03-01")],
+        blacklist=["B1,X,L,2024-01-01,,Fraud,notice"],
+    )
+    snap = compile_tables(tables, as_of="2024-06-01", half_life_days=730.0)
+    reach = 2 * LISTING_WINDOW_DAYS
+    timing = 1 - 181 / reach  # 181 days before the listing: just over a half
+    (direct,) = exposure_paths(snap, "a", prior=0.0)["paths"]
+    assert direct["ties"][0]["timing"] == pytest.approx(timing)
+    assert direct["strength"] == pytest.approx(timing)  # its only activity, counted by the timing
+    (through,) = exposure_paths(snap, "b", prior=0.0)["paths"]
+    assert [t["timing"] for t in through["ties"]] == [None, pytest.approx(timing)]
+
+
 def test_endorsement_view_is_not_diluted_by_partnerships() -> None:
     G = _dated_graph()
     rows = {r["id"]: r for r in contagion(G, prior=1.0)}

@@ -82,10 +82,11 @@ def test_exposure_json_carries_every_tie_and_its_evidence(tiny, run_cli) -> None
     assert path["path"] == ["a", "b", "L"] and path["contribution"] == 0.125 and path["rank"] == 1
     assert path["ties"][0] == {
         "from": "a", "to": "b", "kinds": ["referral"], "date": "2024-01-01", "weight": 1.0, "share": 0.5,
-        "sign": "association",
+        "sign": "association", "timing": None,
         "evidence": [{"kind": "referral", "ref": "R1", "date": "2024-01-01", "value": 1.0, "decayed": 1.0,
                       "detail": "Reliable"}],
     }
+    assert path["ties"][1]["timing"] == 1.0  # the last tie, dated at the listing: counts fully
     code, out, _ = run_cli("exposure a --format ndjson")
     (line,) = [json.loads(text) for text in out.splitlines()]
     assert line["listed"] is True and line["target"]["id"] == "L" and line["schema"] == "trustgraph.exposure/1"

@@ -974,9 +974,12 @@ class _ByPair:
 
 
 def _tie(snap: Snapshot, ties: _Ties, people: _ByPair, u: Any, v: Any, iu: int, iv: int,
-         evidence: _ByPair, people_given: bool, final: bool = False) -> dict[str, Any]:
+         evidence: _ByPair, people_given: bool, final: bool = False,
+         tau: np.ndarray | None = None) -> dict[str, Any]:
     """One tie of a path: who (ids ``u``, ``v`` at indices ``iu``, ``iv``), the share of ``u``'s
-    activity, its kinds, date and evidence.
+    activity, its kinds, date and evidence; on the ``final`` tie (into the listed party) the timing
+    factor its share includes (``tau``, per snapshot edge, of the view that gave the score; 1 for a
+    tie of shared people alone), on the others ``None``.
 
     ``people`` are shared-people rows to show (at least those of ``u → v``); when the scores used the
     snapshot's own shared people and no rows are given (``people_given`` false), the tie counts them
@@ -1016,6 +1019,7 @@ def _tie(snap: Snapshot, ties: _Ties, people: _ByPair, u: Any, v: Any, iu: int, 
         "strength": pos - neg,
         "share": share,
         "sign": "association" if share > 0 else "distancing",
+        "timing": (float(tau[k]) if tau is not None and k is not None else 1.0) if final else None,
     }
     if evidence.frame is not None or rows:
         tie["evidence"] = rows
@@ -1618,6 +1622,7 @@ def exposure_paths(
     paths = []
     given = people is not None or evidence_about is not None
     by_evidence, by_people = _ByPair(evidence), _ByPair(shown_people)
+    tau = _timing(snap)[1 if code else 0]  # the endorsement and group views time referrals alone
     for n_path, (nodes_i, strength) in enumerate(found):
         if n_path % 64 == 0:
             check_deadline()
@@ -1630,7 +1635,8 @@ def exposure_paths(
             "path": ids,
             "ties": [_group_step(u, v, entry if k == 0 else 0.0)
                      if groups is not None and groups.label[iu] == groups.label[iv]
-                     else _tie(snap, ties, by_people, u, v, iu, iv, by_evidence, given, final=k == len(ids) - 2)
+                     else _tie(snap, ties, by_people, u, v, iu, iv, by_evidence, given, final=k == len(ids) - 2,
+                               tau=tau)
                      for k, ((u, v), (iu, iv)) in enumerate(zip(itertools.pairwise(ids), itertools.pairwise(nodes_i),
                                                                  strict=True))],
         })

@@ -215,7 +215,10 @@ def _path_text(path: dict[str, Any]) -> str:
             parts.append(f"-[same vouching group]-> {tie['to']}")
             continue
         label = ",".join(tie["kinds"]) or "tie"
-        parts.append(f"-[{label} {tie['date'] or '?'} {tie['share']:+.3f}]-> {tie['to']}")
+        timing = tie.get("timing")
+        # an association's share includes its timing factor; a distancing is not discounted
+        timed = f" timing {timing:.2f}" if timing is not None and timing < 0.995 and tie["share"] > 0 else ""
+        parts.append(f"-[{label} {tie['date'] or '?'} {tie['share']:+.3f}{timed}]-> {tie['to']}")
     return " ".join(parts)
 
 
@@ -248,7 +251,7 @@ def _exposure_text(doc: dict[str, Any]) -> str:
 def _tie(tie: dict[str, Any]) -> dict[str, Any]:
     """A tie of an exposure path: ``weight`` is its net decayed evidence (``strength`` is a chain's)."""
     out = {"from": str(tie["from"]), "to": str(tie["to"]), "kinds": tie["kinds"], "date": tie["date"],
-           "weight": tie["strength"], "share": tie["share"], "sign": tie["sign"]}
+           "weight": tie["strength"], "share": tie["share"], "sign": tie["sign"], "timing": tie.get("timing")}
     out["evidence"] = tie.get("evidence", [])
     return out
 
