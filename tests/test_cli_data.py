@@ -110,3 +110,50 @@ def test_record_refuses_a_stored_id_and_updates_only_given_fields(sample_dir: Pa
                    "true,development-finance;governance\n")
     code, _, err = run_cli("record incident --id I999 --severity 2 --update")
     assert code == 4 and "incidents holds no row with id 'I999'" in err
+
+
+def test_load_replace_corrects_a_row_without_an_id_and_drops_what_the_folder_no_longer_has(
+        sample_dir: Path, run_cli, tmp_path: Path) -> None:
+    """A plain reload never deletes: a corrected row without an id is added beside the old one.
+    --replace makes the store exactly the folder: the correction replaces it, a removed row goes, the
+    scores `analyze --write` stored go too; a refused replace (exit 3) leaves the store as it was."""
+    import csv
+    import shutil
+
+    folder = tmp_path / "mine"
+    shutil.copytree(sample_dir, folder)
+    path = folder / "communications.csv"
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [{k: v for k, v in r.items() if k != "id"} for r in csv.DictReader(f)]  # no ids: known by cells
+
+    def write(rows: list[dict[str, str]]) -> None:
+        with path.open("w", newline="", encoding="utf-8") as f:
+            out = csv.DictWriter(f, fieldnames=["a", "b", "date", "channel"])
+            out.writeheader()
+            out.writerows(rows)
+
+    write(rows)
+    assert run_cli(["load", str(folder)])[0] == 0
+    assert run_cli("analyze --write")[0] == 0
+    n = SqliteStore("trustgraph.db").counts()["communications"]
+    rows[0]["date"] = "2019-02-02"  # a typo corrected
+    write(rows)
+    assert run_cli(["load", str(folder)])[0] == 0
+    assert SqliteStore("trustgraph.db").counts()["communications"] == n + 1  # beside the old one
+    write(rows[:-1])  # and the last row removed
+    code, out, err = run_cli(["load", str(folder), "--replace", "--format", "json"])
+    assert code == 0, err
+    assert json.loads(out)["parameters"] == {"path": str(folder), "ignore_unknown": False, "replace": True}
+    store = SqliteStore("trustgraph.db")
+    comms = store.table("communications")
+    assert len(comms) == n - 1
+    first = comms[(comms["a"] == rows[0]["a"]) & (comms["b"] == rows[0]["b"])]["date"].astype(str).tolist()
+    assert "2019-02-02" in first and "2019-02-01" not in first
+    assert len(store.scores()) == 0 and store.counts()["organizations"] == 96
+    (folder / "organizations.csv").unlink()  # --replace needs the organisations: refused, nothing written
+    version = store.version()
+    code, _, err = run_cli(["load", str(folder), "--replace"])
+    assert code == 3 and "organizations.csv: expected this file (it is required: --replace makes the store" in err
+    assert store.version() == version and len(store.table("communications")) == n - 1
+    code, _, err = run_cli(["load", str(folder), "--replace", "--bulk"])
+    assert code != 0 and "--replace" in err

@@ -179,6 +179,26 @@ def test_record_appends_one_validated_row_through_the_cli(run_cli: RunCli, store
     assert code == 4 and "NOPE" in err  # an unknown organisation: not found, with the closest suggested
 
 
+def test_load_replace_through_the_cli(run_cli: RunCli, store_args: list[str], sample_dir: Path,
+                                     tmp_path: Path) -> None:
+    """`load --replace` on each store: a recorded row not in the folder and a table whose file was
+    removed are gone; the rest is the folder's."""
+    import shutil
+
+    folder = tmp_path / "folder"
+    shutil.copytree(sample_dir, folder)
+    (folder / "communications.csv").unlink()
+    assert run_cli([*store_args, "-q", "load", str(sample_dir)])[0] == 0
+    assert run_cli([*store_args, "-q", "record", "referral", "--id", "RX1", "--source", "ORG001", "--target",
+                    "ORG066", "--strength", "0.55"])[0] == 0
+    code, out, err = run_cli([*store_args, "load", str(folder), "--replace", "--format", "json"])
+    assert code == 0, err
+    assert json.loads(out)["parameters"]["replace"] is True
+    code, out, err = run_cli([*store_args, "stats", "--format", "json"])
+    counts = {r["table"]: r["count"] for r in json.loads(out)["rows"]}
+    assert (counts["organizations"], counts["referrals"], counts["communications"]) == (96, 200, 0)
+
+
 def test_single_row_load_like_record(store: Store, sample_tables) -> None:
     store.load(sample_tables)
     raw = {"incident_actions": pd.DataFrame([{"id": "A900", "incident": "I007", "kind": "mediation",
@@ -217,6 +237,68 @@ def test_failed_load_leaves_nothing(store: Store, sample_tables) -> None:
     assert "NEW1" not in store.ids(["organizations"])["organizations"]
     for name, frame in store_tables(store).items():
         pd.testing.assert_frame_equal(frame, before[name], obj=name)
+
+
+def _smaller(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The sample cut to its first 30 organisations and the referrals and communications among them,
+    one referral's strength corrected: what a user would load with --replace."""
+    orgs = tables["organizations"].iloc[:30].reset_index(drop=True)
+    keep = set(orgs["id"])
+    refs = tables["referrals"]
+    among = refs["source"].isin(keep) & refs["target"].isin(keep) & (refs["recipient"].isna() | refs["recipient"].isin(keep))
+    refs = refs[among].reset_index(drop=True).copy()
+    refs.loc[0, "strength"] = 0.11
+    comms = tables["communications"]
+    comms = comms[comms["a"].isin(keep) & comms["b"].isin(keep)].reset_index(drop=True)
+    assert len(refs) > 1 and len(comms) > 1
+    return {"organizations": orgs, "referrals": refs, "communications": comms}
+
+
+def test_replace_makes_the_store_exactly_the_dataset(store: Store, sample_tables) -> None:
+    """load --replace: every stored row of every table, and the stored scores, give way to the
+    dataset, in one write; tables the dataset has no rows for are left empty."""
+    store.load(sample_tables)
+    store.write_scores(_scores(["ORG001", "ORG019"], "2025-06-30T12:00:00"))
+    version = store.version()
+    smaller = _smaller(sample_tables)
+    written = store.load(smaller, replace=True)
+    assert written == {n: len(f) for n, f in smaller.items()}
+    _assert_tables(store, _expected(smaller))  # every other table empty
+    assert len(store.scores()) == 0
+    assert store.version() != version
+    store.load(sample_tables, replace=True)  # and back: the whole sample again, exactly
+    _assert_tables(store, _expected(sample_tables))
+
+
+def test_a_refused_replace_leaves_the_store_as_it_was(store: Store, sample_tables) -> None:
+    store.load(sample_tables)
+    before, version = store_tables(store), store.version()
+    bad = _smaller(sample_tables)
+    bad["referrals"].loc[1, "target"] = "NOPE"  # an organisation the dataset does not have
+    with pytest.raises(TrustgraphError, match="nothing was written"):
+        store.load(bad, replace=True)
+    assert store.version() == version
+    for name, frame in store_tables(store).items():
+        pd.testing.assert_frame_equal(frame, before[name], obj=name)
+
+
+@pytest.mark.neo4j
+def test_a_replace_too_large_for_one_transaction_deletes_in_batches_under_the_load_mark(
+        neo4j_server: Server, sample_tables) -> None:  # noqa: F811
+    """Neo4j: when the stored rows and the new ones exceed one transaction, the deletion runs in
+    batches under the load's mark (readers refuse the database meanwhile), then the load; at the end
+    the store is exactly the dataset and no load is left unfinished."""
+    _neo4j_store(neo4j_server).close()
+    store = neo4j_server.store(transaction_rows=200, batch_rows=50)
+    try:
+        store.load(sample_tables)
+        smaller = _smaller(sample_tables)
+        assert sum(len(f) for f in smaller.values()) + sum(store.counts().values()) > 200
+        store.load(smaller, replace=True)
+        _assert_tables(store, _expected(smaller))
+        assert store.unfinished_loads() == []
+    finally:
+        store.close()
 
 
 def test_row_without_its_key_is_refused(store: Store) -> None:

@@ -317,7 +317,7 @@ def read_dataset(path: str | Path, *, ignore_unknown: bool = False) -> dict[str,
 
 
 def _read_dataset(target: Path, ignore_unknown: bool, problems: _Collector,
-                  stored: frozenset[str] = frozenset()) -> dict[str, pd.DataFrame]:
+                  stored: frozenset[str] = frozenset(), replacing: bool = False) -> dict[str, pd.DataFrame]:
     """:func:`read_dataset`, with the problems put into ``problems`` (raises only when there is
     nothing to read at all): the tables that could be read are returned, so that their cells are
     checked too and one run lists every problem."""
@@ -349,8 +349,9 @@ def _read_dataset(target: Path, ignore_unknown: bool, problems: _Collector,
     # A required table the store already holds need not be given again (a month of referrals alone).
     for name in TABLE_ORDER:
         if TABLES[name].required and name not in origin and name not in stored:
-            problems.add(Problem(TABLES[name].file, None, None, None,
-                                 "this file (it is required: the store holds no organisations yet)"))
+            why = ("--replace makes the store exactly this dataset" if replacing
+                   else "the store holds no organisations yet")
+            problems.add(Problem(TABLES[name].file, None, None, None, f"this file (it is required: {why})"))
     problems.unread.update(name for name in TABLE_ORDER
                            if name not in raw and (name in origin or (TABLES[name].required and name not in stored)))
     return raw
@@ -863,12 +864,14 @@ def load_dataset(
     warnings: list[str] | None = None,
     ignore_unknown: bool = False,
     stored_people: Callable[[], pd.DataFrame] | None = None,
+    replacing: bool = False,
 ) -> dict[str, pd.DataFrame]:
     """Read and validate the dataset ``path`` (a folder or an .xlsx workbook); see
-    :func:`read_dataset` and :func:`validate`."""
+    :func:`read_dataset` and :func:`validate`. ``replacing``: the dataset is to replace the whole
+    store (``load --replace``), so it is checked on its own and its required tables are required."""
     problems = _Collector()
-    stored = frozenset(name for name, ids in (known_ids or {}).items() if len(ids))
+    stored = frozenset(name for name, ids in (known_ids or {}).items() if len(ids)) if not replacing else frozenset()
     with collector_paused():
-        raw = _read_dataset(Path(path), ignore_unknown, problems, stored)
+        raw = _read_dataset(Path(path), ignore_unknown, problems, stored, replacing)
         return validate(raw, known_ids=known_ids, where=str(path), warnings=warnings, stored_people=stored_people,
                         problems=problems)

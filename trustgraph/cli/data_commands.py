@@ -58,13 +58,20 @@ def _print_notes(env: Env, document: dict[str, Any], key: str, prefix: str) -> N
 
 @answers("load")
 @creates_store
-def load_document(env: Env, *, path: Path, ignore_unknown: bool = False, bulk: bool = False) -> dict[str, Any]:
+def load_document(env: Env, *, path: Path, ignore_unknown: bool = False, bulk: bool = False,
+                  replace: bool = False) -> dict[str, Any]:
     """Validate the dataset ``path`` (a folder, or an .xlsx workbook), upsert it, and return the
     ``load`` document (rows written per table; ``warnings`` about the data). With ``bulk`` the rows go
-    into the empty database of the local Neo4j through Neo4j's offline importer (docs/neo4j.md)."""
+    into the empty database of the local Neo4j through Neo4j's offline importer (docs/neo4j.md). With
+    ``replace`` the store becomes exactly the dataset: validated on its own (as into an empty store),
+    then every stored row and score is deleted in the same write."""
     from ..ingest import load_dataset
 
     warnings: list[str] = []
+    if bulk and replace:
+        from ..errors import ConfigurationError
+
+        raise ConfigurationError("--bulk loads into an empty database and --replace empties one: use one of them")
     if bulk:
         from ..errors import ConfigurationError
         from ..store.neo4j_bulk import local_server_dir
@@ -74,9 +81,14 @@ def load_document(env: Env, *, path: Path, ignore_unknown: bool = False, bulk: b
                                      "in one transaction without it")
         local_server_dir(env.settings.neo4j_uri)  # a server the importer cannot write to: refused before connecting
     store = env.writable_store
-    tables = load_dataset(path, known_ids=ids_frame_map(store), warnings=warnings, ignore_unknown=ignore_unknown,
-                          stored_people=lambda: store.table("people"))
+    if replace:  # the dataset is the whole truth: checked against itself, not against what is stored
+        tables = load_dataset(path, known_ids={}, warnings=warnings, ignore_unknown=ignore_unknown, replacing=True)
+    else:
+        tables = load_dataset(path, known_ids=ids_frame_map(store), warnings=warnings, ignore_unknown=ignore_unknown,
+                              stored_people=lambda: store.table("people"))
     parameters: dict[str, Any] = {"path": str(path), "ignore_unknown": bool(ignore_unknown)}
+    if replace:
+        parameters["replace"] = True
     if bulk:
         from ..store.neo4j_bulk import bulk_load
 
@@ -85,7 +97,7 @@ def load_document(env: Env, *, path: Path, ignore_unknown: bool = False, bulk: b
     else:
         total = sum(len(f) for f in tables.values())
         with progress(env, total, "loading") as bar:
-            written = store.load(tables, progress=bar)
+            written = store.load(tables, progress=bar, replace=True) if replace else store.load(tables, progress=bar)
     return _write_document(env, "load", parameters, written, warnings=list(warnings))
 
 
@@ -97,9 +109,13 @@ def load_document(env: Env, *, path: Path, ignore_unknown: bool = False, bulk: b
               help="First load into the EMPTY database of the local Neo4j (scripts/neo4j-local) with Neo4j's "
                    "offline importer: stops the server, imports, restarts it. A database that is not empty, "
                    "or another server, is refused (exit 6).")
+@click.option("--replace", is_flag=True, default=False,
+              help="Make the store exactly PATH: every stored row (and the scores `analyze --write` stored) is "
+                   "deleted in the same write, tables without a file are left empty; PATH must hold "
+                   "organizations.csv. For correcting rows without ids, or removing rows.")
 @format_option
 @pass_env
-def load(env: Env, path: Path, ignore_unknown: bool, bulk: bool, fmt: str | None) -> None:
+def load(env: Env, path: Path, ignore_unknown: bool, bulk: bool, replace: bool, fmt: str | None) -> None:
     """Validate the dataset folder PATH and upsert it into the store.
 
     PATH is a folder of CSV files (one per table, named like the table: organizations.csv, ...) or
@@ -114,9 +130,10 @@ def load(env: Env, path: Path, ignore_unknown: bool, bulk: bool, fmt: str | None
     Every problem is reported (file, line, column, value, expected) and nothing is written when there
     is any (exit 3). Loading the same data twice changes nothing; an updated folder updates rows in
     place by id and never deletes: an event row without an id is known by its cells, so a corrected
-    one is added beside the old (give ids to rows you may correct).
+    one is added beside the old (give ids to rows you may correct) — unless --replace, which makes the
+    store exactly PATH (rows recorded with `trustgraph record` and not in PATH are deleted too).
     """
-    document = load_document(env, path=path, ignore_unknown=ignore_unknown, bulk=bulk)
+    document = load_document(env, path=path, ignore_unknown=ignore_unknown, bulk=bulk, replace=replace)
     _print_notes(env, document, "warnings", "warning: ")
     emit_answer(document, fmt, columns=["table", "count"])
 

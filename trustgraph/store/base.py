@@ -30,11 +30,12 @@ class Store(Protocol):
 
     def load(
         self, tables: Mapping[str, pd.DataFrame], *, progress: Callable[[int], object] | None = None,
-        insert_only: Iterable[str] = (),
+        insert_only: Iterable[str] = (), replace: bool = False,
     ) -> dict[str, int]:
         """Upsert canonical frames (by each table's key) in one transaction; return rows per table.
         Tables in ``insert_only`` must not hold the rows' keys yet (checked in the same transaction;
-        InvalidDataError, nothing written)."""
+        InvalidDataError, nothing written). With ``replace`` the store becomes exactly ``tables``:
+        every stored row (of every table, and the stored scores) is deleted in the same write."""
         ...
 
     def table(self, name: str) -> pd.DataFrame:

@@ -502,6 +502,22 @@ def _bump(tx: ManagedTransaction) -> None:
     tx.run(_BUMP, key=_META_KEY).consume()
 
 
+_DELETE_RELATIONSHIPS = ("MATCH ()-[r]->() WHERE type(r) IN $types WITH r LIMIT $limit DELETE r "
+                         "RETURN count(*) AS n")
+_DELETE_NODES = ("MATCH (n) WHERE any(label IN labels(n) WHERE label IN $labels) WITH n LIMIT $limit "
+                 "DETACH DELETE n RETURN count(*) AS n")
+
+
+def _delete_everything(tx: ManagedTransaction, limit: int | None) -> int:
+    """Delete trustgraph's relationships, then its nodes (their labels and types only: other data in
+    the database is left alone): all of them, or at most ``limit`` of either; return how many went."""
+    cap = limit if limit is not None else 2**62
+    gone = int(tx.run(_DELETE_RELATIONSHIPS, types=sorted(RELATIONSHIP_TYPES), limit=cap).single(strict=True)["n"])
+    if limit is None or gone < limit:
+        gone += int(tx.run(_DELETE_NODES, labels=sorted(NODE_LABELS), limit=cap - gone).single(strict=True)["n"])
+    return gone
+
+
 def _load_id(frames: Mapping[str, pd.DataFrame]) -> str:
     """A fingerprint of a load's rows: the same data gives the same id, so that a rerun of an
     interrupted load is recognised as that load (and clears its marker)."""
@@ -1058,12 +1074,19 @@ class Neo4jStore:
         *,
         progress: Callable[[int], object] | None = None,
         insert_only: Iterable[str] = (),
+        replace: bool = False,
     ) -> dict[str, int]:
         """Upsert canonical frames; see :meth:`Store.load` and the module docs on transactions.
 
         Tables named in ``insert_only`` (id-keyed tables of a load that fits one transaction, as
         ``record`` writes) must not hold any of the rows' ids yet: checked inside the write
         transaction, which fails with :class:`InvalidDataError` (nothing written) when one does.
+
+        With ``replace`` every trustgraph node and relationship (and so the stored scores) is deleted
+        first — nothing else in the database. When the stored rows and the new ones fit one
+        transaction, the deletion and the load are that transaction; else the deletion runs in
+        transactions of ``batch_rows`` under the load's mark (readers refuse the database until the
+        load's last batch has committed; rerunning the same replacing load finishes it).
 
         Raises
         ------
@@ -1077,16 +1100,21 @@ class Neo4jStore:
         self._check_required(frames)
         total = sum(len(f) for f in frames.values())
         written = {n: len(f) for n, f in frames.items()}
-        if not total:
+        if not total and not replace:
             return written
         self._ensure_schema()
         existing = self.counts()
+        stored = sum(existing.values()) if replace else 0
+        if replace:  # what is written next goes into an empty store
+            existing = dict.fromkeys(existing, 0)
         tick = progress or (lambda n: None)
         with self._errors("load"):
-            if total <= self.transaction_rows:
+            if total + stored <= self.transaction_rows:
                 all_units = list(self._units(frames, existing))
 
                 def everything(tx: ManagedTransaction) -> None:
+                    if replace:
+                        _delete_everything(tx, None)
                     for name in insert_only:
                         if name in frames and TABLES[name].key == ("id",):
                             _refuse_stored_ids(tx, name, [str(v) for v in frames[name]["id"].tolist()])
@@ -1097,8 +1125,10 @@ class Neo4jStore:
                 self._write(everything)
                 tick(total)
             else:
-                load = _load_id(frames)
+                load = _load_id(frames) + ("-replace" if replace else "")
                 started = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+                if replace:
+                    self._delete_marked(load, f"{load} {started} {total}")
 
                 def one(tx: ManagedTransaction, unit: _Unit, first: bool, last: bool) -> None:
                     if first:  # readers refuse the database until the last batch has committed
@@ -1127,6 +1157,18 @@ class Neo4jStore:
                                 "(docs/neo4j.md, \"Readers never take an unfinished load for the truth\")",)
                     raise
         return written
+
+    def _delete_marked(self, load: str, entry: str) -> None:
+        """Mark the load ``load`` as unfinished, then delete every trustgraph relationship and node in
+        transactions of ``batch_rows`` (a replacing load too large for one transaction)."""
+
+        def mark(tx: ManagedTransaction) -> None:
+            tx.run(_BEGIN_LOAD, key=_META_KEY, load=load, entry=entry).consume()
+            _bump(tx)
+
+        self._write(mark)
+        while self._write(_delete_everything, self.batch_rows):
+            pass
 
     def _endpoints_by_element_id(self, frames: Mapping[str, pd.DataFrame]) -> Callable[[_Unit], _Unit]:
         """A function that turns a CREATE unit of relationships into one that finds its endpoints by

@@ -547,12 +547,14 @@ class SqliteStore:
         *,
         progress: Callable[[int], object] | None = None,
         insert_only: Iterable[str] = (),
+        replace: bool = False,
     ) -> dict[str, int]:
         """Upsert canonical frames in one transaction; see :meth:`Store.load`.
 
         Tables named in ``insert_only`` are inserted, not upserted: a row whose key is already stored
         makes the whole write fail (:class:`InvalidDataError`, nothing written) — the check and the
-        write are one transaction, so two writers of the same new key cannot both succeed.
+        write are one transaction, so two writers of the same new key cannot both succeed. With
+        ``replace`` every stored row and score is deleted first, in the same transaction.
         """
         written: dict[str, int] = {}
         inserting = set(insert_only)
@@ -560,6 +562,9 @@ class SqliteStore:
         db = self._db
         self._begin_write()
         try:
+            if replace:
+                for name in (*reversed(TABLE_ORDER), "scores"):
+                    db.execute(f"DELETE FROM {_q(name)}")
             for name in TABLE_ORDER:
                 if name not in tables:
                     continue
