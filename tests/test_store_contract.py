@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 import pandas as pd
@@ -299,6 +300,47 @@ def test_a_replace_too_large_for_one_transaction_deletes_in_batches_under_the_lo
         assert store.unfinished_loads() == []
     finally:
         store.close()
+
+
+@pytest.mark.neo4j
+def test_an_interrupted_replace_is_refused_by_readers_and_finished_by_a_rerun(
+        neo4j_server: Server, sample_tables, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """A replacing load cut short while deleting (here: after its first batch) leaves the database
+    marked, and reads are refused; rerunning it finishes it — also when, with fewer rows left, the
+    rerun fits one transaction — and removes the mark."""
+    from trustgraph.errors import StoreUnavailableError
+    from trustgraph.store import neo4j as module
+
+    _neo4j_store(neo4j_server).close()
+    store = neo4j_server.store(transaction_rows=200, batch_rows=50)
+    try:
+        store.load(sample_tables)
+        smaller = _smaller(sample_tables)
+        calls = {"n": 0}
+        original = module._delete_everything
+
+        def cut_short(tx: Any, limit: int | None) -> int:
+            calls["n"] += 1
+            if calls["n"] > 1:
+                raise KeyboardInterrupt  # the process dies between two deletion batches
+            return original(tx, limit)
+
+        monkeypatch.setattr(module, "_delete_everything", cut_short)
+        with pytest.raises(KeyboardInterrupt):
+            store.load(smaller, replace=True)
+        monkeypatch.setattr(module, "_delete_everything", original)
+        assert [entry["rows"] for entry in store.unfinished_loads()] == [sum(len(f) for f in smaller.values())]
+        with pytest.raises(StoreUnavailableError, match="unfinished load"):
+            store.table("organizations")
+    finally:
+        store.close()
+    rerun = neo4j_server.store()  # the default transaction size: the rerun is one transaction
+    try:
+        rerun.load(smaller, replace=True)
+        assert rerun.unfinished_loads() == []
+        _assert_tables(rerun, _expected(smaller))
+    finally:
+        rerun.close()
 
 
 def test_row_without_its_key_is_refused(store: Store) -> None:

@@ -1113,8 +1113,9 @@ class Neo4jStore:
                 all_units = list(self._units(frames, existing))
 
                 def everything(tx: ManagedTransaction) -> None:
-                    if replace:
+                    if replace:  # and the mark of this replacing load, if an earlier run was interrupted
                         _delete_everything(tx, None)
+                        tx.run(_END_LOAD, key=_META_KEY, load=_load_id(frames) + "-replace").consume()
                     for name in insert_only:
                         if name in frames and TABLES[name].key == ("id",):
                             _refuse_stored_ids(tx, name, [str(v) for v in frames[name]["id"].tolist()])
