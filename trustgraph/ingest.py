@@ -868,9 +868,9 @@ def load_dataset(
 ) -> dict[str, pd.DataFrame]:
     """Read and validate the dataset ``path`` (a folder or an .xlsx workbook); see
     :func:`read_dataset` and :func:`validate`. ``replacing``: the dataset is to replace the whole
-    store (``load --replace``), so it is checked on its own and its required tables are required."""
+    store (``load --replace``; give no ``known_ids``): a missing required table is explained so."""
     problems = _Collector()
-    stored = frozenset(name for name, ids in (known_ids or {}).items() if len(ids)) if not replacing else frozenset()
+    stored = frozenset(name for name, ids in (known_ids or {}).items() if len(ids))
     with collector_paused():
         raw = _read_dataset(Path(path), ignore_unknown, problems, stored, replacing)
         return validate(raw, known_ids=known_ids, where=str(path), warnings=warnings, stored_people=stored_people,

@@ -68,24 +68,22 @@ def load_document(env: Env, *, path: Path, ignore_unknown: bool = False, bulk: b
     from ..ingest import load_dataset
 
     warnings: list[str] = []
-    if bulk and replace:
-        from ..errors import ConfigurationError
-
-        raise ConfigurationError("--bulk loads into an empty database and --replace empties one: use one of them")
     if bulk:
         from ..errors import ConfigurationError
         from ..store.neo4j_bulk import local_server_dir
+
+        if replace:
+            raise ConfigurationError("--bulk loads into an empty database and --replace empties one: use one of them")
 
         if not env.settings.neo4j_uri:
             raise ConfigurationError("--bulk loads into Neo4j (--neo4j-uri / NEO4J_URI); the SQLite store loads "
                                      "in one transaction without it")
         local_server_dir(env.settings.neo4j_uri)  # a server the importer cannot write to: refused before connecting
     store = env.writable_store
-    if replace:  # the dataset is the whole truth: checked against itself, not against what is stored
-        tables = load_dataset(path, known_ids={}, warnings=warnings, ignore_unknown=ignore_unknown, replacing=True)
-    else:
-        tables = load_dataset(path, known_ids=ids_frame_map(store), warnings=warnings, ignore_unknown=ignore_unknown,
-                              stored_people=lambda: store.table("people"))
+    # --replace: the dataset is the whole truth, checked against itself, not against what is stored
+    tables = load_dataset(path, known_ids=None if replace else ids_frame_map(store), warnings=warnings,
+                          ignore_unknown=ignore_unknown, replacing=replace,
+                          stored_people=None if replace else lambda: store.table("people"))
     parameters: dict[str, Any] = {"path": str(path), "ignore_unknown": bool(ignore_unknown)}
     if replace:
         parameters["replace"] = True
@@ -97,7 +95,7 @@ def load_document(env: Env, *, path: Path, ignore_unknown: bool = False, bulk: b
     else:
         total = sum(len(f) for f in tables.values())
         with progress(env, total, "loading") as bar:
-            written = store.load(tables, progress=bar, replace=True) if replace else store.load(tables, progress=bar)
+            written = store.load(tables, progress=bar, replace=replace)
     return _write_document(env, "load", parameters, written, warnings=list(warnings))
 
 

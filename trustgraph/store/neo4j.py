@@ -502,19 +502,28 @@ def _bump(tx: ManagedTransaction) -> None:
     tx.run(_BUMP, key=_META_KEY).consume()
 
 
-_DELETE_RELATIONSHIPS = ("MATCH ()-[r]->() WHERE type(r) IN $types WITH r LIMIT $limit DELETE r "
-                         "RETURN count(*) AS n")
-_DELETE_NODES = ("MATCH (n) WHERE any(label IN labels(n) WHERE label IN $labels) WITH n LIMIT $limit "
-                 "DETACH DELETE n RETURN count(*) AS n")
+#: Deletions of at most $limit relationships / nodes: trustgraph's types and labels only (load --replace),
+#: or everything but the version node (:meth:`Neo4jStore.clear`).
+_DELETE = {
+    True: ("MATCH ()-[r]->() WHERE type(r) IN $types WITH r LIMIT $limit DELETE r RETURN count(*) AS n",
+           "MATCH (n) WHERE any(label IN labels(n) WHERE label IN $labels) WITH n LIMIT $limit "
+           "DETACH DELETE n RETURN count(*) AS n"),
+    False: ("MATCH ()-[r]->() WITH r LIMIT $limit DELETE r RETURN count(*) AS n",
+            f"MATCH (n) WHERE NOT n:{_META} WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS n"),
+}
 
 
-def _delete_everything(tx: ManagedTransaction, limit: int | None) -> int:
-    """Delete trustgraph's relationships, then its nodes (their labels and types only: other data in
-    the database is left alone): all of them, or at most ``limit`` of either; return how many went."""
+def _delete_everything(tx: ManagedTransaction, limit: int | None, ours: bool = True) -> int:
+    """Delete relationships, then nodes — trustgraph's (``ours``: its types and labels only, other data
+    in the database is left alone) or all but the version node —: all of them, or at most ``limit``
+    in all (relationships first, so that no transaction deletes a hub's thousands of them at once
+    with the hub); return how many went."""
     cap = limit if limit is not None else 2**62
-    gone = int(tx.run(_DELETE_RELATIONSHIPS, types=sorted(RELATIONSHIP_TYPES), limit=cap).single(strict=True)["n"])
-    if limit is None or gone < limit:
-        gone += int(tx.run(_DELETE_NODES, labels=sorted(NODE_LABELS), limit=cap - gone).single(strict=True)["n"])
+    relationships, nodes = _DELETE[ours]
+    params: dict[str, Any] = {"types": sorted(RELATIONSHIP_TYPES), "labels": sorted(NODE_LABELS)}
+    gone = int(tx.run(relationships, {**params, "limit": cap}).single(strict=True)["n"])
+    if gone < cap:
+        gone += int(tx.run(nodes, {**params, "limit": cap - gone}).single(strict=True)["n"])
     return gone
 
 
@@ -1439,18 +1448,15 @@ class Neo4jStore:
         """Delete every node and relationship of the database but the version node (tests and
         benchmarks), in batches; each batch counts as a write (:meth:`version`)."""
 
-        def wipe(tx: ManagedTransaction, statement: str) -> int:
-            record = tx.run(statement).single()
+        def wipe(tx: ManagedTransaction) -> int:
+            gone = _delete_everything(tx, 50_000, ours=False)
             _bump(tx)
-            return int(record["n"]) if record is not None else 0
+            return gone
 
         self._ensure_schema()
         with self._errors("clean-up"):
-            # relationships first, so that no transaction has to delete a hub's thousands of them at once
-            for statement in ("MATCH ()-[r]->() WITH r LIMIT 50000 DELETE r RETURN count(*) AS n",
-                              f"MATCH (n) WHERE NOT n:{_META} WITH n LIMIT 50000 DETACH DELETE n RETURN count(*) AS n"):
-                while self._write(wipe, statement):
-                    pass
+            while self._write(wipe):
+                pass
         self.forget_unfinished_loads()
 
     def unfinished_loads(self) -> list[dict[str, Any]]:
