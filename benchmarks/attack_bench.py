@@ -13,6 +13,19 @@ json``; nobody is marked pre-trusted). It reports, mean and minimum over the see
 * ``all-unlisted AUC``: positives against every unlisted non-positive, for the same four scores;
 * ``top-5 %``: the share of honest partners ranked among the top 5 % of unlisted parties by risk
   (equal risks ordered by id), and beside it the share of that top-5 % list that are honest partners;
+* the same top-5 % share split by how recently each honest partner dealt with a listed party, read
+  from the dataset alone (``dealing_gaps``): ``recent`` — its newest positive dealing of its own with
+  a listed party (a partnership it was a member of that was not terminated, dated at its end or, if
+  active, at the listing; a positive referral it gave; a contact; shared people — a job change
+  between the two, dated at the move, or a personal tie between their staff, standing) is less than
+  a year before that party's first listing, or after it; ``adversary`` — not recent, but it dealt in the same ways with
+  a positive (an attacker or front: the adversary's attack ties and camouflage partnerships), and is
+  exposed through that party rather than through the listed one; ``former`` — the rest: every
+  dealing of its own with a listed party ended a year or more before the listing, or it has none
+  (its ties are incidents, terminated partnerships or referrals it received). The threat model
+  (docs/threat-model.md) says the last kind is no accomplice: "an honest party that partnered a
+  listed party years before the listing is not its accomplice"; dealings in the year before a
+  listing are the ambiguous kind it asks to weigh by timing;
 * naive baseline: the number of tie rows (shared partnerships, referrals either way, incidents either
   way, contacts) with a listed party.
 
@@ -95,6 +108,74 @@ def naive_ties(folder: Path, listed: set[str]) -> Counter[str]:
     return count
 
 
+YEAR_DAYS = 365
+
+
+def dealing_gaps(folder: Path, listed: set[str], dated: bool = True) -> dict[str, int]:
+    """Per party, the fewest days from its newest positive dealing of its own with a party of
+    ``listed`` to that party's first listing (0 when the dealing ran to the listing or later; see the
+    module doc); with ``dated=False`` any dealing with a party of ``listed`` counts, gap 0.
+
+    Parties with no such dealing are absent. Dates only, from the dataset's CSV files.
+    """
+    from datetime import date
+
+    def rows(name: str) -> list[dict[str, str]]:
+        path = folder / f"{name}.csv"
+        if not path.exists():
+            return []
+        with open(path, encoding="utf-8") as fh:
+            return list(csv.DictReader(fh))
+
+    first: dict[str, int] = {} if dated else {o: 0 for o in listed}
+    for r in rows("blacklist") if dated else []:
+        if r["listed"] in listed:
+            d = date.fromisoformat(r["date"]).toordinal()
+            first[r["listed"]] = min(first.get(r["listed"], d), d)
+    gap: dict[str, int] = {}
+
+    def dealt(party: str, target: str, day: int | None) -> None:
+        if party == target or target not in first or party in listed:
+            return
+        g = 0 if day is None else max(first[target] - day, 0)
+        gap[party] = min(gap.get(party, g), g)
+
+    for r in rows("referrals"):
+        if float(r["strength"]) > 0:
+            dealt(r["source"], r["target"], date.fromisoformat(r["date"]).toordinal())
+    for r in rows("communications"):
+        d = date.fromisoformat(r["date"]).toordinal()
+        dealt(r["a"], r["b"], d)
+        dealt(r["b"], r["a"], d)
+    # Shared people: a job change between the two (dated by the later position's start) or a
+    # personal tie between their staff (standing: as if at the listing).
+    people = {r["id"]: r for r in rows("people")}
+    for r in people.values():
+        before = people.get(r.get("previous") or "")
+        if before is not None:
+            day = date.fromisoformat(r["from"]).toordinal() if r.get("from") else None
+            dealt(r["organization"], before["organization"], day)
+            dealt(before["organization"], r["organization"], day)
+    for r in rows("personal_ties"):
+        if r["a"] in people and r["b"] in people:
+            a, b = people[r["a"]]["organization"], people[r["b"]]["organization"]
+            dealt(a, b, None)
+            dealt(b, a, None)
+    spans = {r["id"]: r for r in rows("partnerships")}
+    members: dict[str, list[str]] = {}
+    for r in rows("partnership_members"):
+        members.setdefault(r["partnership"], []).append(r["organization"])
+    for pid, ms in members.items():
+        p = spans.get(pid)
+        if p is None or p.get("status") == "terminated":
+            continue
+        end = date.fromisoformat(p["end"]).toordinal() if p.get("end") else None
+        for a in ms:
+            for b in ms:
+                dealt(a, b, end)
+    return gap
+
+
 def _cli(store: Path, *args: str) -> dict[str, Any]:
     out = subprocess.run([*CLI, "-q", "--store", str(store), *args], check=True, capture_output=True, text=True)
     return json.loads(out.stdout) if out.stdout.strip() else {}
@@ -110,6 +191,8 @@ def score_once(module: Any, seed: int, orgs: int, params: dict[str, Any]) -> dic
         rep = _cli(store, "reputation", "--format", "json")
         listed = {o for o, r in roles.items() if r == "listed"}
         naive = naive_ties(folder, listed)
+        gaps = dealing_gaps(folder, listed)
+        adversary = set(dealing_gaps(folder, {o for o, r in roles.items() if r in POSITIVE}, dated=False))
     exposure = {r["id"]: float(r["exposure"]) for r in cont["rows"]}
     risk = {r["id"]: float(r["risk"]) for r in cont["rows"]}
     suspicion = {r["id"]: 1.0 - float(r["reputation"]) for r in rep["rows"]}
@@ -127,6 +210,12 @@ def score_once(module: Any, seed: int, orgs: int, params: dict[str, Any]) -> dic
     top = set(unlisted[: max(1, int(round(0.05 * len(unlisted))))])
     out["top5_partners"] = sum(o in top for o in partners) / max(len(partners), 1)
     out["top5_list_partners"] = sum(o in top for o in partners) / max(len(top), 1)
+    recent = [o for o in partners if gaps.get(o, YEAR_DAYS) < YEAR_DAYS]
+    dealt = [o for o in partners if gaps.get(o, YEAR_DAYS) >= YEAR_DAYS and o in adversary]
+    former = [o for o in partners if gaps.get(o, YEAR_DAYS) >= YEAR_DAYS and o not in adversary]
+    for name, group in (("recent", recent), ("adversary", dealt), ("former", former)):
+        out[f"{name}_partners"] = len(group)
+        out[f"top5_{name}_partners"] = sum(o in top for o in group) / len(group) if group else float("nan")
     return out
 
 
@@ -142,9 +231,19 @@ def settings(module: Any) -> list[dict[str, Any]]:
     return out
 
 
-METRICS = [f"exposed_{s}" for s in SCORES] + [f"all_{s}" for s in SCORES] + ["top5_partners", "top5_list_partners"]
+def _mean_and_worst(values: list[float], worst: Any) -> tuple[float, float]:
+    """Mean and worst over the seeds, ignoring nan (a group no seed has: nan, nan)."""
+    kept = [v for v in values if v == v]
+    return (float(np.mean(kept)), float(worst(kept))) if kept else (float("nan"), float("nan"))
+
+
+METRICS = ([f"exposed_{s}" for s in SCORES] + [f"all_{s}" for s in SCORES]
+           + ["top5_partners", "top5_list_partners", "top5_recent_partners", "top5_adversary_partners",
+              "top5_former_partners"])
 HEAD = ("exp-only AUC: exposure risk rep naive | all-unlisted AUC: exposure risk rep naive | "
-        "share of honest partners in the top 5 % by risk; share of the top 5 % that are honest partners")
+        "share of honest partners in the top 5 % by risk; share of the top 5 % that are honest partners | "
+        "the first share for partners that dealt with a listed party within the year before its listing "
+        "or after it (recent), that dealt with an attacker or front (adversary), and the others (former)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -175,14 +274,16 @@ def main(argv: list[str] | None = None) -> int:
         for params in chosen:
             t0 = time.perf_counter()
             runs = [score_once(module, seed, args.orgs, params) for seed in range(args.seeds)]
-            agg = {m: (float(np.nanmean([r[m] for r in runs])),
-                       float(np.nanmax([r[m] for r in runs]) if m.startswith("top5")
-                             else np.nanmin([r[m] for r in runs]))) for m in METRICS}
+            agg = {m: _mean_and_worst([r[m] for r in runs], worst=max if m.startswith("top5") else min)
+                   for m in METRICS}
             label = ", ".join(f"{k}={v}" for k, v in params.items()) or "defaults"
             cells = [f"{agg[m][0]:.3f} ({agg[m][1]:.3f})" for m in METRICS]
             print(f"  {label:<18} " + " ".join(cells[:4]) + " | " + " ".join(cells[4:8]) + " | "
-                  f"{cells[8]} max; {cells[9]} max  [{np.mean([r['positives'] for r in runs]):.0f} pos, "
-                  f"{np.mean([r['honest_partners'] for r in runs]):.0f} partners, "
+                  f"{cells[8]} max; {cells[9]} max | {cells[10]} {cells[11]} {cells[12]} max  "
+                  f"[{np.mean([r['positives'] for r in runs]):.0f} pos, "
+                  f"{np.mean([r['honest_partners'] for r in runs]):.0f} partners "
+                  f"({np.mean([r['recent_partners'] for r in runs]):.0f} recent, "
+                  f"{np.mean([r['adversary_partners'] for r in runs]):.0f} adversary), "
                   f"view {runs[0]['view']}, {time.perf_counter() - t0:.0f} s]")
             results.append({"generator": gen.name, "held_out": gen.held_out, "params": params,
                             "orgs": args.orgs, "seeds": args.seeds,

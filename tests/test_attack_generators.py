@@ -159,3 +159,36 @@ def test_the_registry_marks_the_held_out_generators() -> None:
     attacks = importlib.import_module("benchmarks.attacks")
     flags = {g.name: g.held_out for g in attacks.registry()}
     assert {name: flags.get(name) for name in HELD_OUT} == dict.fromkeys(HELD_OUT, True)
+
+
+def _write(folder: Path, table: str, header: str, *rows: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{table}.csv").write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+
+
+def test_the_benchmark_dates_each_partners_dealings_with_a_listed_party(tmp_path: Path) -> None:
+    """attack_bench's split of honest partners: days from the newest dealing of its own to the listing."""
+    _module(HELD_OUT[0])  # puts the repository root on sys.path
+    bench = importlib.import_module("benchmarks.attack_bench")
+    d = tmp_path / "data"
+    _write(d, "blacklist", "id,lister,listed,date,until,reason,source",
+           "B1,X,L,2022-01-01,,fraud,notice", "B2,X,L,2023-01-01,,again,notice")
+    _write(d, "partnerships", "id,name,kind,start,end,status",
+           "P1,old,bilateral,2018-01-01,2020-06-30,completed",      # ended 550 days before
+           "P2,late,bilateral,2021-01-01,2021-10-01,completed",     # ended 92 days before
+           "P3,broken,bilateral,2021-06-01,2021-12-01,terminated",  # a termination: not a dealing
+           "P4,running,bilateral,2020-01-01,,active")               # runs through the listing
+    _write(d, "partnership_members", "partnership,organization,role",
+           "P1,A,member", "P1,L,member", "P2,B,member", "P2,L,member", "P3,C,member", "P3,L,member",
+           "P4,D,member", "P4,L,member")
+    _write(d, "referrals", "id,source,target,strength,date,note",
+           "R1,E,L,0.8,2022-03-01,after the listing", "R2,F,L,-0.5,2021-12-01,a warning",
+           "R3,L,G,0.9,2021-12-01,received, not given")
+    _write(d, "communications", "id,a,b,date,channel", "C1,L,H,2020-01-01,email")
+    _write(d, "people", "id,name,organization,role,from,until,previous",
+           "p1,Ann,L,,2015-01-01,2021-09-01,", "p2,Ann,I,,2021-09-02,,p1",  # moved L -> I, 121 days before
+           "p3,Bo,J,,2010-01-01,,", "p4,Cy,L,,2010-01-01,,")
+    _write(d, "personal_ties", "a,b,kind,since", "p3,p4,friend,2012-01-01")
+    gaps = bench.dealing_gaps(d, {"L"})  # days before L's first listing, 2022-01-01 (0: at or after it)
+    assert gaps == {"A": 550, "B": 92, "D": 0, "E": 0, "H": 731, "I": 121, "J": 0}
+    assert set(bench.dealing_gaps(d, {"L"}, dated=False)) == {"A", "B", "D", "E", "H", "I", "J"}
