@@ -219,3 +219,50 @@ def test_invalid_file_writes_nothing(store_args: list[str], run_cli: RunCli, tmp
         assert not Path(store_args[store_args.index("--store") + 1]).exists()
     else:
         assert all(r["count"] == 0 for r in _json(run_cli, [*store_args, "stats"])["rows"])
+
+
+def test_import_replace_makes_the_store_exactly_the_file(store_args: list[str], run_cli: RunCli,
+                                                          tmp_path: Path) -> None:
+    """`import --replace`: what other imports and loads wrote is gone; a file that leans on stored rows
+    is refused (it is read on its own) and a file without organisations would empty the store."""
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample"
+    assert run_cli([*store_args, "-q", "load", str(sample)])[0] == 0
+    network = tmp_path / "network.csv"  # SNAP signed: source,target,rating,time
+    network.write_text("a,b,8,1300000000\nb,c,-3,1300000100\nc,a,5,1300000200\n", encoding="utf-8")
+    assert run_cli([*store_args, "-q", "import", "snap-signed", str(network)])[0] == 0
+    plain = {r["table"]: r["count"] for r in _json(run_cli, [*store_args, "stats"])["rows"]}
+    assert plain["organizations"] > 3 and plain["partnerships"] > 0 and plain["referrals"] > 3
+
+    document = _json(run_cli, [*store_args, "import", "ftm", str(FIXTURE), "--replace"])
+    jsonschema.validate(document, load_schema("import"))
+    assert document["parameters"]["replace"] is True
+    after = {r["table"]: r["count"] for r in _json(run_cli, [*store_args, "stats"])["rows"]}
+    assert {t: n for t, n in after.items() if n} == {
+        "organizations": 4, "people": 4, "partnerships": 3, "partnership_members": 6, "blacklist": 2}
+    reputation = _json(run_cli, [*store_args, "reputation", "--limit", "0"])
+    assert {r["id"] for r in reputation["rows"]} == {"co-dakar", "org-amber", "pb-water", "le-lakeside"}
+
+    # A research network replaces it in turn, and a plain import adds to what is stored.
+    code, out, err = run_cli([*store_args, "import", "snap-signed", str(network), "--replace", "--format", "json"])
+    assert code == 0, err
+    assert {r["table"]: r["count"] for r in json.loads(out)["rows"]} == {"organizations": 3, "referrals": 3}
+    after = {r["table"]: r["count"] for r in _json(run_cli, [*store_args, "stats"])["rows"]}
+    assert {t: n for t, n in after.items() if n} == {"organizations": 3, "referrals": 3}
+    assert "replace" not in _json(run_cli, [*store_args, "import", "ftm", str(FIXTURE)])["parameters"]
+
+    # Refused, and the store left as it was: a sanction of a stored organisation, a file of people only.
+    before = {r["table"]: r["count"] for r in _json(run_cli, [*store_args, "stats"])["rows"]}
+    later = tmp_path / "later.jsonl"
+    later.write_text('{"id": "san-2", "schema": "Sanction", "properties": {"entity": ["co-dakar"], '
+                     '"authority": ["African Development Bank"], "startDate": ["2024"], "reason": ["Collusion"]}}\n',
+                     encoding="utf-8")
+    assert run_cli([*store_args, "-q", "import", "ftm", str(later)])[0] == 0  # co-dakar is stored
+    before["blacklist"] += 1
+    code, out, err = run_cli([*store_args, "import", "ftm", str(later), "--replace"])
+    assert code == 3 and not out and "co-dakar" in err
+    people = tmp_path / "people.jsonl"
+    people.write_text('{"id": "p-1", "schema": "Person", "properties": {"name": ["Ada Obi"]}}\n', encoding="utf-8")
+    code, out, err = run_cli([*store_args, "import", "ftm", str(people), "--replace"])
+    assert code == 3 and not out
+    assert "holds no organisation" in err and "would empty it" in err
+    assert {r["table"]: r["count"] for r in _json(run_cli, [*store_args, "stats"])["rows"]} == before

@@ -172,10 +172,12 @@ def init(env: Env, folder: Path, force: bool, fmt: str | None) -> None:
 
 @answers("import")
 @creates_store
-def import_document(env: Env, *, format_: str, path: Path, date: Any) -> dict[str, Any]:
+def import_document(env: Env, *, format_: str, path: Path, date: Any, replace: bool = False) -> dict[str, Any]:
     """Import the research network ``path`` (``format_``: snap-signed or konect) or the
     FollowTheMoney file (``ftm``) and return the ``import`` document (rows written per table;
-    ``notes``; for ftm ``entities``: counts per schema)."""
+    ``notes``; for ftm ``entities``: counts per schema). With ``replace`` the store becomes exactly
+    what the file holds: read on its own (as into an empty store), then every stored row and score is
+    deleted in the same write."""
     from ..importers import merge_import, read_konect, read_snap_signed
 
     day = date.strftime("%Y-%m-%d") if hasattr(date, "strftime") else str(date)
@@ -188,19 +190,30 @@ def import_document(env: Env, *, format_: str, path: Path, date: Any) -> dict[st
 
         regular_file(path, "FollowTheMoney file")
         store = env.writable_store
-        ftm = read_ftm(path, known_ids=ids_frame_map(store))
+        ftm = read_ftm(path, known_ids=None if replace else ids_frame_map(store))
         tables, notes, extra = ftm.tables, ftm.notes, {"entities": ftm.entities}
     else:
         result = (read_snap_signed if format_ == "snap-signed" else read_konect)(path, date=day)
         store = env.writable_store
-        tables, kept = merge_import(result, store)
-        notes = [*result.notes, *kept]
+        if replace:  # the file is the whole truth: nothing to merge with
+            tables = {"organizations": result["organizations"], "referrals": result["referrals"]}
+            notes = [*result.notes]
+        else:
+            tables, kept = merge_import(result, store)
+            notes = [*result.notes, *kept]
+    if replace and not len(tables.get("organizations", ())):
+        raise InvalidDataError(f"cannot import {path} with --replace: it holds no organisation", [
+            Problem(str(path), None, None, None, "at least one organisation (--replace makes the store exactly "
+                    "this import, and would empty it)")])
     total = sum(len(f) for f in tables.values())
     written: dict[str, int] = {}
     if total:  # nothing new: leave the store (and its version) untouched
         with progress(env, total, "importing") as bar:
-            written = store.load(tables, progress=bar)
-    return _write_document(env, "import", {"format": format_, "path": str(path), "date": day},
+            written = store.load(tables, progress=bar, replace=replace)
+    parameters: dict[str, Any] = {"format": format_, "path": str(path), "date": day}
+    if replace:
+        parameters["replace"] = True
+    return _write_document(env, "import", parameters,
                            {name: written.get(name, 0) for name in tables}, notes=notes, **extra)
 
 
@@ -209,9 +222,12 @@ def import_document(env: Env, *, format_: str, path: Path, date: Any) -> dict[st
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--date", type=IsoDate(), default="1970-01-01", show_default=True,
               help="Date (YYYY-MM-DD, 1900-01-01 to one year after today) for referrals when the file has none.")
+@click.option("--replace", is_flag=True, default=False,
+              help="Make the store exactly what the file holds: every row stored before (rows from other "
+                   "files, loads and records too) and the stored scores are deleted in the same write.")
 @format_option
 @pass_env
-def import_(env: Env, format_: str, path: Path, date: Any, fmt: str | None) -> None:
+def import_(env: Env, format_: str, path: Path, date: Any, replace: bool, fmt: str | None) -> None:
     """Import a research network (snap-signed, konect) or FollowTheMoney entities (ftm).
 
     snap-signed: Bitcoin OTC/Alpha, Epinions; konect: Advogato; ftm: JSON lines as OpenSanctions
@@ -230,8 +246,12 @@ def import_(env: Env, format_: str, path: Path, date: Any, fmt: str | None) -> N
     (listings by their authority); other schemata are counted and reported. It is validated like a
     loaded dataset (exit 3, every problem with its line, nothing written) and written like one: rows
     keep the entities' ids, so the same file again changes nothing. --date is not used.
+
+    --replace makes the store exactly the file's network instead (a corrected file that drops rows,
+    or a new snapshot of the same network): the file is read on its own, then everything stored is
+    deleted and the file written in one write (docs/importers.md).
     """
-    document = import_document(env, format_=format_, path=path, date=date)
+    document = import_document(env, format_=format_, path=path, date=date, replace=replace)
     _print_notes(env, document, "notes", "note: ")
     emit_answer(document, fmt, columns=["table", "count"])
 
