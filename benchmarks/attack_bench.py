@@ -25,7 +25,9 @@ json``; nobody is marked pre-trusted). It reports, mean and minimum over the see
   (its ties are incidents, terminated partnerships or referrals it received). The threat model
   (docs/threat-model.md) says the last kind is no accomplice: "an honest party that partnered a
   listed party years before the listing is not its accomplice"; dealings in the year before a
-  listing are the ambiguous kind it asks to weigh by timing;
+  listing are the ambiguous kind it asks to weigh by timing. The last two columns draw the line at
+  half a year and at two years instead (``OTHER_LINES``), to show how much the former share owes to
+  where the line is drawn;
 * naive baseline: the number of tie rows (shared partnerships, referrals either way, incidents either
   way, contacts) with a listed party.
 
@@ -109,6 +111,7 @@ def naive_ties(folder: Path, listed: set[str]) -> Counter[str]:
 
 
 YEAR_DAYS = 365
+OTHER_LINES = (182, 730)  # the former/recent line also drawn at half a year and two years (JSON, last columns)
 
 
 def dealing_gaps(folder: Path, listed: set[str], dated: bool = True) -> dict[str, int]:
@@ -216,6 +219,10 @@ def score_once(module: Any, seed: int, orgs: int, params: dict[str, Any]) -> dic
     for name, group in (("recent", recent), ("adversary", dealt), ("former", former)):
         out[f"{name}_partners"] = len(group)
         out[f"top5_{name}_partners"] = sum(o in top for o in group) / len(group) if group else float("nan")
+    # The same "former" share with the line drawn at half a year and at two years (not a knife-edge?)
+    for days in OTHER_LINES:
+        group = [o for o in partners if gaps.get(o, days) >= days and o not in adversary]
+        out[f"top5_former{days}_partners"] = sum(o in top for o in group) / len(group) if group else float("nan")
     return out
 
 
@@ -239,11 +246,12 @@ def _mean_and_worst(values: list[float], worst: Any) -> tuple[float, float]:
 
 METRICS = ([f"exposed_{s}" for s in SCORES] + [f"all_{s}" for s in SCORES]
            + ["top5_partners", "top5_list_partners", "top5_recent_partners", "top5_adversary_partners",
-              "top5_former_partners"])
+              "top5_former_partners", *(f"top5_former{d}_partners" for d in OTHER_LINES)])
 HEAD = ("exp-only AUC: exposure risk rep naive | all-unlisted AUC: exposure risk rep naive | "
         "share of honest partners in the top 5 % by risk; share of the top 5 % that are honest partners | "
         "the first share for partners that dealt with a listed party within the year before its listing "
-        "or after it (recent), that dealt with an attacker or front (adversary), and the others (former)")
+        "or after it (recent), that dealt with an attacker or front (adversary), and the others (former; "
+        "then with the line drawn at half a year and at two years instead of a year)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -279,7 +287,8 @@ def main(argv: list[str] | None = None) -> int:
             label = ", ".join(f"{k}={v}" for k, v in params.items()) or "defaults"
             cells = [f"{agg[m][0]:.3f} ({agg[m][1]:.3f})" for m in METRICS]
             print(f"  {label:<18} " + " ".join(cells[:4]) + " | " + " ".join(cells[4:8]) + " | "
-                  f"{cells[8]} max; {cells[9]} max | {cells[10]} {cells[11]} {cells[12]} max  "
+                  f"{cells[8]} max; {cells[9]} max | {cells[10]} {cells[11]} {cells[12]} max "
+                  f"(former at ½ / 2 years: {cells[13]} {cells[14]})  "
                   f"[{np.mean([r['positives'] for r in runs]):.0f} pos, "
                   f"{np.mean([r['honest_partners'] for r in runs]):.0f} partners "
                   f"({np.mean([r['recent_partners'] for r in runs]):.0f} recent, "
