@@ -18,11 +18,11 @@ json``; nobody is marked pre-trusted). It reports, mean and minimum over the see
   a listed party (a partnership it was a member of that was not terminated, dated at its end or, if
   active, at the listing; a positive referral it gave; a contact; shared people — a job change
   between the two, dated at the move, or a personal tie between their staff, standing) is less than
-  a year before that party's first listing, or after it; ``adversary`` — not recent, but it dealt in the same ways with
-  a positive (an attacker or front: the adversary's attack ties and camouflage partnerships), and is
-  exposed through that party rather than through the listed one; ``former`` — the rest: every
-  dealing of its own with a listed party ended a year or more before the listing, or it has none
-  (its ties are incidents, terminated partnerships or referrals it received). The threat model
+  a year before that party's first listing, or after it; ``adversary`` — not recent, but it dealt in
+  the same ways with a positive (an attacker or front: the adversary's attack ties and camouflage
+  partnerships), and is exposed through that party rather than through the listed one; ``former`` —
+  the rest: every dealing of its own with a listed party ended a year or more before the listing, or
+  it has none (its ties are incidents, terminated partnerships or referrals it received). The threat model
   (docs/threat-model.md) says the last kind is no accomplice: "an honest party that partnered a
   listed party years before the listing is not its accomplice"; dealings in the year before a
   listing are the ambiguous kind it asks to weigh by timing. The last two columns draw the line at
