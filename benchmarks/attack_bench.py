@@ -48,6 +48,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -77,16 +78,18 @@ def roc_auc(pos: list[float], neg: list[float]) -> float:
     return float((ranks[: len(pos)].sum() - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg)))
 
 
+def _rows(folder: Path, name: str) -> list[dict[str, str]]:
+    """The rows of table ``name`` in a dataset folder (none when it has no such file)."""
+    path = folder / f"{name}.csv"
+    if not path.exists():
+        return []
+    with open(path, encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
 def naive_ties(folder: Path, listed: set[str]) -> Counter[str]:
     """Tie rows each party has with a listed party (the naive baseline)."""
     count: Counter[str] = Counter()
-
-    def rows(name: str) -> list[dict[str, str]]:
-        path = folder / f"{name}.csv"
-        if not path.exists():
-            return []
-        with open(path, encoding="utf-8") as fh:
-            return list(csv.DictReader(fh))
 
     def tie(a: str, b: str) -> None:
         if b in listed and a != b:
@@ -95,17 +98,17 @@ def naive_ties(folder: Path, listed: set[str]) -> Counter[str]:
             count[b] += 1
 
     members: dict[str, list[str]] = {}
-    for r in rows("partnership_members"):
+    for r in _rows(folder, "partnership_members"):
         members.setdefault(r["partnership"], []).append(r["organization"])
     for ms in members.values():
         for i, a in enumerate(ms):
             for b in ms[i + 1:]:
                 tie(a, b)
-    for r in rows("referrals"):
+    for r in _rows(folder, "referrals"):
         tie(r["source"], r["target"])
-    for r in rows("incidents"):
+    for r in _rows(folder, "incidents"):
         tie(r["reporter"], r["subject"])
-    for r in rows("communications"):
+    for r in _rows(folder, "communications"):
         tie(r["a"], r["b"])
     return count
 
@@ -121,17 +124,8 @@ def dealing_gaps(folder: Path, listed: set[str], dated: bool = True) -> dict[str
 
     Parties with no such dealing are absent. Dates only, from the dataset's CSV files.
     """
-    from datetime import date
-
-    def rows(name: str) -> list[dict[str, str]]:
-        path = folder / f"{name}.csv"
-        if not path.exists():
-            return []
-        with open(path, encoding="utf-8") as fh:
-            return list(csv.DictReader(fh))
-
     first: dict[str, int] = {} if dated else {o: 0 for o in listed}
-    for r in rows("blacklist") if dated else []:
+    for r in _rows(folder, "blacklist") if dated else []:
         if r["listed"] in listed:
             d = date.fromisoformat(r["date"]).toordinal()
             first[r["listed"]] = min(first.get(r["listed"], d), d)
@@ -143,30 +137,30 @@ def dealing_gaps(folder: Path, listed: set[str], dated: bool = True) -> dict[str
         g = 0 if day is None else max(first[target] - day, 0)
         gap[party] = min(gap.get(party, g), g)
 
-    for r in rows("referrals"):
+    for r in _rows(folder, "referrals"):
         if float(r["strength"]) > 0:
             dealt(r["source"], r["target"], date.fromisoformat(r["date"]).toordinal())
-    for r in rows("communications"):
+    for r in _rows(folder, "communications"):
         d = date.fromisoformat(r["date"]).toordinal()
         dealt(r["a"], r["b"], d)
         dealt(r["b"], r["a"], d)
     # Shared people: a job change between the two (dated by the later position's start) or a
     # personal tie between their staff (standing: as if at the listing).
-    people = {r["id"]: r for r in rows("people")}
+    people = {r["id"]: r for r in _rows(folder, "people")}
     for r in people.values():
         before = people.get(r.get("previous") or "")
         if before is not None:
             day = date.fromisoformat(r["from"]).toordinal() if r.get("from") else None
             dealt(r["organization"], before["organization"], day)
             dealt(before["organization"], r["organization"], day)
-    for r in rows("personal_ties"):
+    for r in _rows(folder, "personal_ties"):
         if r["a"] in people and r["b"] in people:
             a, b = people[r["a"]]["organization"], people[r["b"]]["organization"]
             dealt(a, b, None)
             dealt(b, a, None)
-    spans = {r["id"]: r for r in rows("partnerships")}
+    spans = {r["id"]: r for r in _rows(folder, "partnerships")}
     members: dict[str, list[str]] = {}
-    for r in rows("partnership_members"):
+    for r in _rows(folder, "partnership_members"):
         members.setdefault(r["partnership"], []).append(r["organization"])
     for pid, ms in members.items():
         p = spans.get(pid)
